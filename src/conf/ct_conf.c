@@ -1,0 +1,194 @@
+/*
+ * ct_conf.c: driver configuration and capabilities
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include "ct_config.h"
+#include "ct_conf.h"
+
+#include "viralloc.h"
+#include "virarch.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "viruuid.h"
+#include "virutil.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.ct_conf");
+
+static virClass *virCTDriverConfigClass;
+
+static void
+virCTDriverConfigDispose(void *obj)
+{
+    virCTDriverConfig *cfg = obj;
+
+    g_free(cfg->root);
+    g_free(cfg->configDir);
+    g_free(cfg->autostartDir);
+    g_free(cfg->stateDir);
+    g_free(cfg->dataDir);
+    g_free(cfg->logDir);
+    g_free(cfg->schemaDir);
+    g_free(cfg->supervisor);
+}
+
+static int
+virCTDriverConfigOnceInit(void)
+{
+    if (!VIR_CLASS_NEW(virCTDriverConfig, virClassForObject()))
+        return -1;
+    return 0;
+}
+
+VIR_ONCE_GLOBAL_INIT(virCTDriverConfig);
+
+/* Tests and a daemon run from the build tree point at the build tree's
+ * supervisor and schemas; otherwise the installed ones are used. */
+static char *
+virCTDriverConfigFindResource(const char *envvar, const char *installed)
+{
+    const char *env = getenv(envvar);
+
+    if (env && *env)
+        return g_strdup(env);
+    return g_strdup(installed);
+}
+
+/**
+ * virCTDriverConfigNew:
+ * @privileged: whether the driver runs as root
+ * @root: embedded root directory, or NULL
+ *
+ * Returns a new configuration (caller owns the reference) with the paths
+ * of ct:///system, or of ct:///embed?root=@root where, as in libvirt's
+ * other embeddable drivers, "/libvirt" is dropped from every path.
+ */
+virCTDriverConfig *
+virCTDriverConfigNew(bool privileged, const char *root)
+{
+    g_autoptr(virCTDriverConfig) cfg = NULL;
+
+    if (virCTDriverConfigInitialize() < 0)
+        return NULL;
+    if (!(cfg = virObjectNew(virCTDriverConfigClass)))
+        return NULL;
+
+    if (root) {
+        cfg->root = g_strdup(root);
+        cfg->configDir = g_strdup_printf("%s/etc/ct", root);
+        cfg->stateDir = g_strdup_printf("%s/run/ct", root);
+        cfg->dataDir = g_strdup_printf("%s/var/lib/ct", root);
+        cfg->logDir = g_strdup_printf("%s/log/ct", root);
+    } else if (privileged) {
+        cfg->configDir = g_strdup(CT_SYSCONFDIR "/libvirt/ct");
+        cfg->stateDir = g_strdup(CT_RUNSTATEDIR "/libvirt/ct");
+        cfg->dataDir = g_strdup(CT_LOCALSTATEDIR "/lib/libvirt/ct");
+        cfg->logDir = g_strdup(CT_LOCALSTATEDIR "/log/libvirt/ct");
+    } else {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+                       _("the CT driver runs only as root (ct:///system) or embedded (ct:///embed?root=DIR)"));
+        return NULL;
+    }
+    cfg->autostartDir = g_strdup_printf("%s/autostart", cfg->configDir);
+    cfg->schemaDir = virCTDriverConfigFindResource("CT_SCHEMA_DIR",
+                                                   CT_DATADIR "/libvirt-ct/schemas");
+    cfg->supervisor = virCTDriverConfigFindResource("CT_SUPERVISOR",
+                                                    CT_LIBEXECDIR "/" CT_SUPERVISOR_NAME);
+
+    return g_steal_pointer(&cfg);
+}
+
+/**
+ * virCTDriverConfigMakeDirs:
+ *
+ * Creates the directories the driver writes to.  Returns 0 or -1 with an
+ * error naming the directory.
+ */
+int
+virCTDriverConfigMakeDirs(virCTDriverConfig *cfg)
+{
+    const char *dirs[] = { cfg->configDir, cfg->autostartDir, cfg->stateDir,
+                           cfg->dataDir, cfg->logDir };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        if (g_mkdir_with_parents(dirs[i], 0755) < 0) {
+            virReportSystemError(errno, _("cannot create directory '%1$s'"),
+                                 dirs[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/**
+ * virCTDriverCapsInit:
+ *
+ * Returns the host capabilities: the host topology and one guest, an
+ * "exe" (container) guest of the host architecture with domain type
+ * "lxc", the type every container client (Nova, the TCK) asks for.
+ */
+virCaps *
+virCTDriverCapsInit(virCTDriverConfig *cfg)
+{
+    g_autoptr(virCaps) caps = NULL;
+    virCapsGuest *guest;
+
+    if (!(caps = virCapabilitiesNew(virArchFromHost(), false, false)))
+        return NULL;
+
+    if (!(caps->host.numa = virCapabilitiesHostNUMANewHost()))
+        return NULL;
+    if (virCapabilitiesInitCaches(caps) < 0)
+        VIR_WARN("Failed to get host CPU cache info");
+    if (virCapabilitiesInitPages(caps) < 0)
+        VIR_WARN("Failed to get pages info");
+
+    if (virGetHostUUID(caps->host.host_uuid) < 0) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
+                       _("cannot get the host uuid"));
+        return NULL;
+    }
+
+    guest = virCapabilitiesAddGuest(caps, VIR_DOMAIN_OSTYPE_EXE,
+                                    caps->host.arch, cfg->supervisor,
+                                    NULL, 0, NULL);
+    virCapabilitiesAddGuestDomain(guest, VIR_DOMAIN_VIRT_LXC,
+                                  NULL, NULL, 0, NULL);
+
+    return g_steal_pointer(&caps);
+}
+
+/**
+ * virCTDriverGetCapabilities:
+ * @refresh: probe the host again
+ *
+ * Returns a new reference to the capabilities (the caller unrefs it).
+ */
+virCaps *
+virCTDriverGetCapabilities(virCTDriver *driver, bool refresh)
+{
+    virCaps *ret = NULL;
+
+    if (refresh) {
+        virCaps *caps = virCTDriverCapsInit(driver->config);
+
+        if (!caps)
+            return NULL;
+        VIR_WITH_MUTEX_LOCK_GUARD(&driver->lock) {
+            virObjectUnref(driver->caps);
+            driver->caps = caps;
+        }
+    }
+
+    VIR_WITH_MUTEX_LOCK_GUARD(&driver->lock) {
+        ret = virObjectRef(driver->caps);
+    }
+    return ret;
+}

@@ -1,0 +1,59 @@
+/*
+ * ct_conf.h: driver configuration and shared driver state
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "internal.h"
+#include "capabilities.h"
+#include "domain_conf.h"
+#include "domain_event.h"
+#include "virdomainobjlist.h"
+#include "virthread.h"
+
+#define CT_DRIVER_NAME "CT"
+#define CT_URI_SCHEME "ct"
+#define CT_SUPERVISOR_NAME "ct-supervisor"
+
+typedef struct _virCTDriverConfig virCTDriverConfig;
+struct _virCTDriverConfig {
+    virObject parent;
+
+    char *root;            /* embedded root, or NULL */
+    char *configDir;       /* persistent definitions */
+    char *autostartDir;    /* links to autostarted definitions */
+    char *stateDir;        /* status files, monitor sockets (runtime) */
+    char *dataDir;         /* templates and container layers */
+    char *logDir;          /* supervisor logs */
+    char *schemaDir;       /* our RelaxNG schemas */
+    char *supervisor;      /* path of the ct-supervisor binary */
+};
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTDriverConfig, virObjectUnref);
+
+typedef struct _virCTDriver virCTDriver;
+struct _virCTDriver {
+    virMutex lock;         /* protects caps */
+
+    /* Immutable after initialization */
+    bool privileged;
+    char *embeddedRoot;
+    virDomainXMLOption *xmlopt;
+    virCTDriverConfig *config;
+    int lockFD;            /* pid file lock of the state directory */
+
+    /* Self-locking objects */
+    virDomainObjList *domains;
+    virObjectEventState *domainEventState;
+
+    /* Require lock; use virCTDriverGetCapabilities() */
+    virCaps *caps;
+};
+
+virCTDriverConfig *virCTDriverConfigNew(bool privileged, const char *root);
+int virCTDriverConfigMakeDirs(virCTDriverConfig *cfg);
+
+virCaps *virCTDriverCapsInit(virCTDriverConfig *cfg);
+virCaps *virCTDriverGetCapabilities(virCTDriver *driver, bool refresh);

@@ -1,0 +1,309 @@
+/*
+ * ct_domain.c: domain private data, parser hooks and the ct: XML namespace
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include "ct_domain.h"
+
+#include "configmake.h"
+
+#include "viralloc.h"
+#include "virerror.h"
+#include "virlog.h"
+#include "virstring.h"
+#include "virxml.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.ct_domain");
+
+/* The elements of the ct: namespace, all direct children of <domain>.
+ * One table drives parsing, formatting and the unknown-element check. */
+typedef struct {
+    const char *name;
+    size_t offset;            /* of the unsigned long long in the def */
+} virCTNamespaceElement;
+
+static const virCTNamespaceElement virCTNamespaceElements[] = {
+    { "processes", offsetof(virCTDomainNamespaceDef, processes) },
+    { "inodes", offsetof(virCTDomainNamespaceDef, inodes) },
+};
+
+static unsigned long long *
+virCTNamespaceField(virCTDomainNamespaceDef *def, const virCTNamespaceElement *el)
+{
+    return (unsigned long long *)((char *)def + el->offset);
+}
+
+static const virCTNamespaceElement *
+virCTNamespaceElementFind(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(virCTNamespaceElements); i++) {
+        if (STREQ(virCTNamespaceElements[i].name, name))
+            return &virCTNamespaceElements[i];
+    }
+    return NULL;
+}
+
+static void
+virCTDomainDefNamespaceFree(void *nsdata)
+{
+    g_free(nsdata);
+}
+
+static int
+virCTDomainDefNamespaceParseOne(xmlNodePtr node,
+                                virCTDomainNamespaceDef *def)
+{
+    const virCTNamespaceElement *el = virCTNamespaceElementFind((const char *)node->name);
+    g_autofree char *text = NULL;
+    unsigned long long *field;
+
+    if (!el) {
+        virReportError(VIR_ERR_XML_ERROR,
+                       _("unknown element <%1$s:%2$s> in the CT namespace '%3$s'"),
+                       CT_NAMESPACE_PREFIX, node->name, CT_NAMESPACE_HREF);
+        return -1;
+    }
+    field = virCTNamespaceField(def, el);
+    if (*field) {
+        virReportError(VIR_ERR_XML_ERROR, _("element <%1$s:%2$s> may appear only once"),
+                       CT_NAMESPACE_PREFIX, el->name);
+        return -1;
+    }
+    text = virXMLNodeContentString(node);
+    if (!text || virStrToLong_ullp(text, NULL, 10, field) < 0 || *field == 0) {
+        virReportError(VIR_ERR_XML_ERROR,
+                       _("invalid value '%1$s' of <%2$s:%3$s>: expected a positive integer"),
+                       NULLSTR(text), CT_NAMESPACE_PREFIX, el->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+virCTDomainDefNamespaceParse(xmlXPathContextPtr ctxt, void **data)
+{
+    g_autofree virCTDomainNamespaceDef *def = g_new0(virCTDomainNamespaceDef, 1);
+    g_autofree xmlNodePtr *nodes = NULL;
+    int n;
+    size_t i;
+
+    if ((n = virXPathNodeSet("./" CT_NAMESPACE_PREFIX ":*", ctxt, &nodes)) < 0)
+        return -1;
+
+    for (i = 0; i < n; i++) {
+        if (virCTDomainDefNamespaceParseOne(nodes[i], def) < 0)
+            return -1;
+    }
+
+    if (n > 0)
+        *data = g_steal_pointer(&def);
+    return 0;
+}
+
+static int
+virCTDomainDefNamespaceFormatXML(virBuffer *buf, void *nsdata)
+{
+    virCTDomainNamespaceDef *def = nsdata;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(virCTNamespaceElements); i++) {
+        const virCTNamespaceElement *el = &virCTNamespaceElements[i];
+        unsigned long long value = *virCTNamespaceField(def, el);
+
+        if (value)
+            virBufferAsprintf(buf, "<%s:%s>%llu</%s:%s>\n", CT_NAMESPACE_PREFIX,
+                              el->name, value, CT_NAMESPACE_PREFIX, el->name);
+    }
+    return 0;
+}
+
+virXMLNamespace virCTDriverDomainXMLNamespace = {
+    .parse = virCTDomainDefNamespaceParse,
+    .free = virCTDomainDefNamespaceFree,
+    .format = virCTDomainDefNamespaceFormatXML,
+    .prefix = CT_NAMESPACE_PREFIX,
+    .uri = CT_NAMESPACE_HREF,
+};
+
+/**
+ * virCTDomainGetNamespaceDef:
+ *
+ * Returns the ct: namespace data of @def, or NULL when it has none.
+ */
+const virCTDomainNamespaceDef *
+virCTDomainGetNamespaceDef(const virDomainDef *def)
+{
+    if (def->ns.uri && STREQ(def->ns.uri, CT_NAMESPACE_HREF))
+        return def->namespaceData;
+    return NULL;
+}
+
+static void *
+virCTDomainObjPrivateAlloc(void *opaque)
+{
+    virCTDomainObjPrivate *priv = g_new0(virCTDomainObjPrivate, 1);
+
+    priv->driver = opaque;
+    return priv;
+}
+
+static void
+virCTDomainObjPrivateFree(void *data)
+{
+    virCTDomainObjPrivate *priv = data;
+
+    virCgroupFree(priv->cgroup);
+    g_free(priv);
+}
+
+static int
+virCTDomainObjPrivateXMLFormat(virBuffer *buf, virDomainObj *vm)
+{
+    virCTDomainObjPrivate *priv = vm->privateData;
+
+    virBufferAsprintf(buf, "<supervisor pid='%lld'/>\n", (long long)priv->supervisorPid);
+    if (priv->autodestroy)
+        virBufferAddLit(buf, "<autodestroy/>\n");
+    return 0;
+}
+
+static int
+virCTDomainObjPrivateXMLParse(xmlXPathContextPtr ctxt,
+                              virDomainObj *vm,
+                              virDomainDefParserConfig *config G_GNUC_UNUSED)
+{
+    virCTDomainObjPrivate *priv = vm->privateData;
+    long long pid = 0;
+
+    if (virXPathLongLong("string(./supervisor[1]/@pid)", ctxt, &pid) < 0 || pid <= 0) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
+                       _("status file has no valid supervisor pid"));
+        return -1;
+    }
+    priv->supervisorPid = pid;
+    priv->autodestroy = virXPathBoolean("boolean(./autodestroy)", ctxt) == 1;
+    return 0;
+}
+
+static virDomainXMLPrivateDataCallbacks virCTDriverPrivateDataCallbacks = {
+    .alloc = virCTDomainObjPrivateAlloc,
+    .free = virCTDomainObjPrivateFree,
+    .format = virCTDomainObjPrivateXMLFormat,
+    .parse = virCTDomainObjPrivateXMLParse,
+};
+
+static int
+virCTDomainDefPostParse(virDomainDef *def,
+                        unsigned int parseFlags G_GNUC_UNUSED,
+                        void *opaque,
+                        void *parseOpaque G_GNUC_UNUSED)
+{
+    virCTDriver *driver = opaque;
+    g_autoptr(virCaps) caps = virCTDriverGetCapabilities(driver, false);
+
+    if (!caps)
+        return -1;
+    if (!virCapabilitiesDomainSupported(caps, def->os.type, def->os.arch,
+                                        def->virtType))
+        return -1;
+    if (!def->emulator && !(def->emulator = virDomainDefGetDefaultEmulator(def, caps)))
+        return -1;
+    return 0;
+}
+
+/* Containers have a console on a PTY the supervisor holds; libvirt-lxc
+ * accepts <console> with no type, and so do we. */
+static int
+virCTDomainDeviceDefPostParse(virDomainDeviceDef *dev,
+                              const virDomainDef *def G_GNUC_UNUSED,
+                              unsigned int parseFlags G_GNUC_UNUSED,
+                              void *opaque G_GNUC_UNUSED,
+                              void *parseOpaque G_GNUC_UNUSED)
+{
+    if (dev->type == VIR_DOMAIN_DEVICE_CHR &&
+        dev->data.chr->deviceType == VIR_DOMAIN_CHR_DEVICE_TYPE_CONSOLE &&
+        dev->data.chr->targetType == VIR_DOMAIN_CHR_CONSOLE_TARGET_TYPE_NONE)
+        dev->data.chr->targetType = VIR_DOMAIN_CHR_CONSOLE_TARGET_TYPE_LXC;
+    return 0;
+}
+
+static virDomainDefParserConfig virCTDriverDomainDefParserConfig = {
+    .domainPostParseCallback = virCTDomainDefPostParse,
+    .devicesPostParseCallback = virCTDomainDeviceDefPostParse,
+};
+
+/**
+ * virCTDomainXMLConfInit:
+ *
+ * Returns the XML options of the driver (caller owns the reference).
+ */
+virDomainXMLOption *
+virCTDomainXMLConfInit(virCTDriver *driver)
+{
+    virCTDriverDomainDefParserConfig.priv = driver;
+    return virDomainXMLOptionNew(&virCTDriverDomainDefParserConfig,
+                                 &virCTDriverPrivateDataCallbacks,
+                                 &virCTDriverDomainXMLNamespace,
+                                 NULL, NULL, NULL);
+}
+
+/* Moves every element of the ct: namespace out of @root into a new
+ * document under a <ct:elements> wrapper, which is what xml/ct.rng
+ * describes.  libvirt's own domain.rng knows nothing of our namespace, so
+ * each part is validated against its own schema. */
+static xmlDocPtr
+virCTDomainSplitNamespace(xmlNodePtr root)
+{
+    g_autoptr(xmlDoc) ctdoc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr wrapper = xmlNewDocNode(ctdoc, NULL, BAD_CAST "elements", NULL);
+    xmlNsPtr ns = xmlNewNs(wrapper, BAD_CAST CT_NAMESPACE_HREF, BAD_CAST CT_NAMESPACE_PREFIX);
+    xmlNodePtr cur = root->children;
+
+    xmlSetNs(wrapper, ns);
+    xmlDocSetRootElement(ctdoc, wrapper);
+    while (cur) {
+        xmlNodePtr next = cur->next;
+
+        if (cur->type == XML_ELEMENT_NODE && cur->ns && cur->ns->href &&
+            STREQ((const char *)cur->ns->href, CT_NAMESPACE_HREF)) {
+            xmlNodePtr copy = xmlDocCopyNode(cur, ctdoc, 1);
+
+            xmlAddChild(wrapper, copy);
+            xmlUnlinkNode(cur);
+            xmlFreeNode(cur);
+        }
+        cur = next;
+    }
+    return g_steal_pointer(&ctdoc);
+}
+
+/**
+ * virCTDomainValidateSchema:
+ * @xml: a domain definition
+ *
+ * Validates @xml against libvirt's domain.rng and its ct: elements against
+ * our ct.rng.  Returns 0 if both accept it, -1 with an error otherwise.
+ */
+int
+virCTDomainValidateSchema(virCTDriverConfig *cfg, const char *xml)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlDoc) ctdoc = NULL;
+    g_autofree char *ctSchema = g_strdup_printf("%s/ct.rng", cfg->schemaDir);
+
+    if (!(doc = virXMLParseStringCtxt(xml, _("(domain_definition)"), NULL)))
+        return -1;
+    if (!(ctdoc = virCTDomainSplitNamespace(xmlDocGetRootElement(doc))))
+        return -1;
+
+    if (virXMLValidateAgainstSchema(PKGDATADIR "/schemas/domain.rng", doc) < 0)
+        return -1;
+    return virXMLValidateAgainstSchema(ctSchema, ctdoc);
+}

@@ -1,0 +1,44 @@
+/*
+ * ct_domain.h: domain private data and the ct: XML namespace
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "ct_conf.h"
+#include "vircgroup.h"
+
+#define CT_NAMESPACE_PREFIX "ct"
+#define CT_NAMESPACE_HREF "http://libvirt.org/schemas/domain/ct/1.0"
+
+/* What the ct: namespace adds to a domain definition.  A value of 0 means
+ * "not set"; every field here is enforced when the container starts, or
+ * the start is refused. */
+typedef struct _virCTDomainNamespaceDef virCTDomainNamespaceDef;
+struct _virCTDomainNamespaceDef {
+    unsigned long long processes;   /* <ct:processes>: maximum tasks */
+    unsigned long long inodes;      /* <ct:inodes>: root fs inode limit */
+};
+
+typedef struct _virCTMonitor virCTMonitor;
+
+typedef struct _virCTDomainObjPrivate virCTDomainObjPrivate;
+struct _virCTDomainObjPrivate {
+    virCTDriver *driver;
+    pid_t supervisorPid;     /* 0 when inactive */
+    virCTMonitor *monitor;   /* connection to the supervisor */
+    virCgroup *cgroup;
+    bool autodestroy;        /* stop when the creating client goes away */
+    int stopReason;          /* virDomainShutoffReason to report on exit */
+};
+
+#define CT_DOMAIN_PRIVATE(vm) ((virCTDomainObjPrivate *)(vm)->privateData)
+
+extern virXMLNamespace virCTDriverDomainXMLNamespace;
+
+virDomainXMLOption *virCTDomainXMLConfInit(virCTDriver *driver);
+
+const virCTDomainNamespaceDef *virCTDomainGetNamespaceDef(const virDomainDef *def);
+
+int virCTDomainValidateSchema(virCTDriverConfig *cfg, const char *xml);

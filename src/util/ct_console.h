@@ -1,0 +1,45 @@
+/*
+ * ct_console.h: the container console PTY and its relay to one client
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The supervisor owns the master of a PTY from the host's /dev/ptmx; the
+ * child bind-mounts the slave at /dev/console.  The master is always
+ * drained, so a container writing to its console never blocks even when
+ * nobody is attached; output with no client attached is dropped.
+ */
+
+#pragma once
+
+#include <poll.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CT_CONSOLE_POLLFDS 2
+
+typedef struct _virCTConsole virCTConsole;
+struct _virCTConsole {
+    int master;           /* non-blocking PTY master */
+    int slave;            /* held open so reading the master never gets EIO */
+    char slavePath[64];   /* host path of the slave, /dev/pts/N */
+    int peer;             /* our end of the attached client's socketpair */
+    char pending[4096];   /* client input not yet accepted by the master */
+    size_t npending;
+};
+
+/* Opens a PTY pair; the slave is owned by @owner:@group unless they are
+ * -1.  Returns 0, or -1 with the error reported. */
+int virCTConsoleOpen(virCTConsole *con, uid_t owner, gid_t group);
+
+/* Starts relaying to a new socketpair and stores the client's end in
+ * @clientEnd (the caller passes it on and closes it).  Returns 0, or -1
+ * with errno EBUSY when a client is already attached. */
+int virCTConsoleAttach(virCTConsole *con, int *clientEnd);
+
+/* Fills @fds (CT_CONSOLE_POLLFDS entries) for poll(). */
+void virCTConsolePollFds(virCTConsole *con, struct pollfd *fds);
+
+/* Moves bytes according to the poll() results in @fds. */
+void virCTConsoleHandle(virCTConsole *con, const struct pollfd *fds);
+
+void virCTConsoleClose(virCTConsole *con);

@@ -1,0 +1,69 @@
+/*
+ * ct_error.c: errors of the supervisor and the container child
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ct_error.h"
+
+static virCTError lastError;
+
+
+int
+virCTErrorReport(int err, const char *fmt, ...)
+{
+    size_t len;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(lastError.msg, sizeof(lastError.msg), fmt, ap);
+    va_end(ap);
+    len = strlen(lastError.msg);
+    if (err != 0 && len < sizeof(lastError.msg))
+        snprintf(lastError.msg + len, sizeof(lastError.msg) - len,
+                 ": %s", strerror(err));
+    lastError.err = err ? err : EINVAL;
+    return -1;
+}
+
+
+virCTError *
+virCTErrorLast(void)
+{
+    return &lastError;
+}
+
+
+void
+virCTLog(const char *fmt, ...)
+{
+    char line[1024];
+    struct timespec ts;
+    struct tm tm;
+    size_t len;
+    va_list ap;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    len = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
+    len += snprintf(line + len, sizeof(line) - len, ".%03ld+0000: %d: ",
+                    ts.tv_nsec / 1000000, (int)getpid());
+    va_start(ap, fmt);
+    if (len < sizeof(line))
+        vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+    va_end(ap);
+    len = strlen(line);
+    if (len >= sizeof(line) - 1)
+        len = sizeof(line) - 2;
+    line[len++] = '\n';
+    if (write(STDERR_FILENO, line, len) < 0)
+        return; /* nowhere left to complain */
+}

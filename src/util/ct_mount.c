@@ -1,0 +1,202 @@
+/*
+ * ct_mount.c: mounts inside the container's new mount namespace
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ct_error.h"
+#include "ct_mount.h"
+
+#define CGROUP_DIR "/sys/fs/cgroup"
+#define CT_MOUNT_MAX_CGROUPS 32
+
+
+static int
+openInRoot(const virCTRoot *root, const char *path)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+
+    return syscall(SYS_openat2, root->fd, path, &how, sizeof(how));
+}
+
+
+/* Creates the last component of @path inside @root (parents first). */
+static int
+createInRoot(const virCTRoot *root, const char *path, virCTMountCreate create)
+{
+    char parent[PATH_MAX];
+    char *slash;
+    int pfd;
+    int rc;
+
+    if (snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent))
+        return virCTErrorReport(ENAMETOOLONG, "path '%s' is too long", path);
+    while ((slash = strrchr(parent, '/')) && slash[1] == '\0' && slash != parent)
+        *slash = '\0';
+    if (!slash)
+        return virCTErrorReport(EINVAL, "path '%s' is not absolute", path);
+    *slash = '\0';
+    if ((pfd = virCTMountOpen(root, slash == parent ? "/" : parent,
+                              CT_MOUNT_CREATE_DIR)) < 0)
+        return -1;
+    if (create == CT_MOUNT_CREATE_DIR) {
+        rc = mkdirat(pfd, slash + 1, 0755);
+    } else {
+        rc = openat(pfd, slash + 1, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (rc >= 0)
+            rc = close(rc);
+    }
+    if (rc < 0 && errno != EEXIST) {
+        int err = errno;
+        close(pfd);
+        return virCTErrorReport(err, "cannot create '%s' in '%s'", path, root->path);
+    }
+    close(pfd);
+    return 0;
+}
+
+
+int
+virCTMountOpen(const virCTRoot *root, const char *path, virCTMountCreate create)
+{
+    int fd = openInRoot(root, path);
+
+    if (fd < 0 && errno == ENOENT && create != CT_MOUNT_CREATE_NONE) {
+        if (createInRoot(root, path, create) < 0)
+            return -1;
+        fd = openInRoot(root, path);
+    }
+    if (fd < 0) {
+        int err = errno;
+        virCTErrorReport(err, "cannot open '%s' in '%s'", path, root->path);
+        errno = err;
+    }
+    return fd;
+}
+
+
+static unsigned long long
+mountAttrs(unsigned long flags)
+{
+    return (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+        (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+        (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+        (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+}
+
+
+/* Sets attributes on the mount whose root is @dst (reopened, since the
+ * descriptor used for mounting still points below the new mount). */
+static int
+setAttrs(const virCTRoot *root, const char *dst, unsigned long long attrs,
+         bool recursive)
+{
+    struct mount_attr attr = { .attr_set = attrs };
+    int fd;
+    int rc;
+
+    if ((fd = virCTMountOpen(root, dst, CT_MOUNT_CREATE_NONE)) < 0)
+        return -1;
+    rc = mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                       &attr, sizeof(attr));
+    if (rc < 0)
+        virCTErrorReport(errno, "cannot change attributes of mount '%s' in '%s'",
+                         dst, root->path);
+    close(fd);
+    return rc;
+}
+
+
+int
+virCTMountSetReadonly(const virCTRoot *root, const char *dst, bool recursive)
+{
+    return setAttrs(root, dst, MOUNT_ATTR_RDONLY, recursive);
+}
+
+
+int
+virCTMountAt(const virCTRoot *root, const char *src, const char *dst,
+             const char *fstype, unsigned long flags, const char *data,
+             virCTMountCreate create)
+{
+    char fdpath[64];
+    int fd;
+    int rc;
+
+    if ((fd = virCTMountOpen(root, dst, create)) < 0)
+        return -1;
+    snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+    if (flags & MS_BIND)
+        rc = mount(src ? src : fdpath, fdpath, NULL, flags & (MS_BIND | MS_REC), NULL);
+    else
+        rc = mount(src, fdpath, fstype, flags, data);
+    if (rc < 0) {
+        int err = errno;
+        close(fd);
+        virCTErrorReport(err, "cannot mount %s '%s' on '%s' in '%s'",
+                         flags & MS_BIND ? "bind of" : fstype,
+                         src ? src : dst, dst, root->path);
+        errno = err;
+        return -1;
+    }
+    close(fd);
+    if ((flags & MS_BIND) && mountAttrs(flags))
+        return setAttrs(root, dst, mountAttrs(flags), flags & MS_REC);
+    return 0;
+}
+
+
+int
+virCTMountSymlink(const virCTRoot *root, const char *target, const char *dst)
+{
+    const char *base = strrchr(dst, '/');
+    char parent[PATH_MAX];
+    int pfd;
+    int rc;
+
+    snprintf(parent, sizeof(parent), "%.*s", (int)(base - dst), dst);
+    if ((pfd = virCTMountOpen(root, *parent ? parent : "/",
+                              CT_MOUNT_CREATE_DIR)) < 0)
+        return -1;
+    rc = symlinkat(target, pfd, base + 1);
+    if (rc < 0 && errno != EEXIST)
+        virCTErrorReport(errno, "cannot create symlink '%s' in '%s'",
+                         dst, root->path);
+    close(pfd);
+    return rc < 0 && errno != EEXIST ? -1 : 0;
+}
+
+
+int
+virCTMountPivot(const virCTRoot *root)
+{
+    /* pivot_root(".", ".") stacks the old root on top of the new one;
+     * detaching "." then drops the old root without needing a directory
+     * for it inside the container. */
+    if (chdir(root->path) < 0)
+        return virCTErrorReport(errno, "cannot chdir to '%s'", root->path);
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        return virCTErrorReport(errno, "cannot pivot_root to '%s'", root->path);
+    if (umount2(".", MNT_DETACH) < 0)
+        return virCTErrorReport(errno, "cannot detach the old root");
+    if (chdir("/") < 0)
+        return virCTErrorReport(errno, "cannot chdir to the new '/'");
+    return 0;
+}
