@@ -176,11 +176,13 @@ virCTMountSymlink(const virCTRoot *root, const char *target, const char *dst)
                               CT_MOUNT_CREATE_DIR)) < 0)
         return -1;
     rc = symlinkat(target, pfd, base + 1);
-    if (rc < 0 && errno != EEXIST)
+    if (rc < 0 && errno == EEXIST)
+        rc = 0;
+    else if (rc < 0)
         virCTErrorReport(errno, "cannot create symlink '%s' in '%s'",
                          dst, root->path);
     close(pfd);
-    return rc < 0 && errno != EEXIST ? -1 : 0;
+    return rc;
 }
 
 
@@ -199,4 +201,162 @@ virCTMountPivot(const virCTRoot *root)
     if (chdir("/") < 0)
         return virCTErrorReport(errno, "cannot chdir to the new '/'");
     return 0;
+}
+
+
+typedef struct {
+    char name[64];      /* relative to /sys/fs/cgroup, "" for itself */
+    char opts[256];     /* super options to mount with */
+    bool v2;
+} ctCgroupMount;
+
+
+/* Keeps the super options that select a v1 hierarchy (controllers,
+ * name=, none, xattr); "rw" and release_agent must not be repeated. */
+static void
+filterCgroupOpts(const char *super, char *out, size_t outlen)
+{
+    char buf[256];
+    char *save = NULL;
+    char *tok;
+
+    snprintf(buf, sizeof(buf), "%s", super);
+    out[0] = '\0';
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "rw") == 0 || strcmp(tok, "ro") == 0 ||
+            strncmp(tok, "release_agent=", 14) == 0)
+            continue;
+        if (strlen(out) + strlen(tok) + 2 > outlen)
+            break;
+        if (*out)
+            strcat(out, ",");
+        strcat(out, tok);
+    }
+}
+
+
+/* Parses one mountinfo line; returns true for a cgroup mount under
+ * /sys/fs/cgroup, filling @mnt. */
+static bool
+parseCgroupLine(char *line, ctCgroupMount *mnt)
+{
+    char *sep = strstr(line, " - ");
+    char mountpoint[PATH_MAX];
+    char fstype[32];
+    char source[64];
+    char super[256];
+
+    if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mountpoint) != 1 ||
+        sscanf(sep + 3, "%31s %63s %255s", fstype, source, super) != 3)
+        return false;
+    if (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0)
+        return false;
+    if (strcmp(mountpoint, CGROUP_DIR) == 0) {
+        mnt->name[0] = '\0';
+    } else if (strncmp(mountpoint, CGROUP_DIR "/", strlen(CGROUP_DIR) + 1) == 0 &&
+               !strchr(mountpoint + strlen(CGROUP_DIR) + 1, '/') &&
+               strlen(mountpoint + strlen(CGROUP_DIR) + 1) < sizeof(mnt->name)) {
+        strcpy(mnt->name, mountpoint + strlen(CGROUP_DIR) + 1);
+    } else {
+        return false;
+    }
+    mnt->v2 = strcmp(fstype, "cgroup2") == 0;
+    if (mnt->v2)
+        mnt->opts[0] = '\0'; /* nsdelegate & co. are init-namespace only */
+    else
+        filterCgroupOpts(super, mnt->opts, sizeof(mnt->opts));
+    return true;
+}
+
+
+static int
+readCgroupMounts(ctCgroupMount *mnts, size_t max)
+{
+    FILE *fp = fopen("/proc/self/mountinfo", "re");
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+
+    if (!fp)
+        return virCTErrorReport(errno, "cannot open '/proc/self/mountinfo'");
+    while (getline(&line, &cap, fp) > 0 && (size_t)n < max) {
+        if (parseCgroupLine(line, &mnts[n]))
+            n++;
+    }
+    free(line);
+    fclose(fp);
+    return n;
+}
+
+
+/* The host may have symlinks such as cpu -> cpu,cpuacct next to its
+ * hierarchies; programs expect the same names inside. */
+static int
+copyCgroupSymlinks(const virCTRoot *root)
+{
+    DIR *dir = opendir(CGROUP_DIR);
+    struct dirent *ent;
+    int rc = 0;
+
+    if (!dir)
+        return 0;
+    while (rc == 0 && (ent = readdir(dir))) {
+        char target[256];
+        char dst[512];
+        ssize_t len;
+
+        if (ent->d_type != DT_LNK)
+            continue;
+        len = readlinkat(dirfd(dir), ent->d_name, target, sizeof(target) - 1);
+        if (len <= 0)
+            continue;
+        target[len] = '\0';
+        snprintf(dst, sizeof(dst), CGROUP_DIR "/%s", ent->d_name);
+        rc = virCTMountSymlink(root, target, dst);
+    }
+    closedir(dir);
+    return rc;
+}
+
+
+static int
+mountCgroup(const virCTRoot *root, const ctCgroupMount *mnt)
+{
+    unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    char dst[PATH_MAX];
+
+    snprintf(dst, sizeof(dst), CGROUP_DIR "%s%s", *mnt->name ? "/" : "",
+             mnt->name);
+    return virCTMountAt(root, mnt->v2 ? "cgroup2" : "cgroup", dst,
+                        mnt->v2 ? "cgroup2" : "cgroup", flags,
+                        *mnt->opts ? mnt->opts : NULL, CT_MOUNT_CREATE_DIR);
+}
+
+
+int
+virCTMountCgroups(const virCTRoot *root)
+{
+    static ctCgroupMount mnts[CT_MOUNT_MAX_CGROUPS];
+    int n = readCgroupMounts(mnts, CT_MOUNT_MAX_CGROUPS);
+    int i;
+
+    if (n <= 0)
+        return n;
+    /* pure v2: the unified hierarchy is /sys/fs/cgroup itself */
+    for (i = 0; i < n; i++) {
+        if (!*mnts[i].name)
+            return mountCgroup(root, &mnts[i]);
+    }
+    /* v1 or hybrid: a tmpfs holding one directory per hierarchy */
+    if (virCTMountAt(root, "tmpfs", CGROUP_DIR, "tmpfs",
+                     MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k",
+                     CT_MOUNT_CREATE_DIR) < 0)
+        return -1;
+    for (i = 0; i < n; i++) {
+        if (mountCgroup(root, &mnts[i]) < 0)
+            return -1;
+    }
+    if (copyCgroupSymlinks(root) < 0)
+        return -1;
+    return virCTMountSetReadonly(root, CGROUP_DIR, false);
 }
