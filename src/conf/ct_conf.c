@@ -36,6 +36,7 @@ virCTDriverConfigDispose(void *obj)
     g_free(cfg->logDir);
     g_free(cfg->schemaDir);
     g_free(cfg->supervisor);
+    g_free(cfg->emulator);
 }
 
 static int
@@ -79,6 +80,11 @@ virCTDriverConfigNew(bool privileged, const char *root)
     if (!(cfg = virObjectNew(virCTDriverConfigClass)))
         return NULL;
 
+    /* CT_ROOT runs a privileged daemon on a private tree (the
+     * integration tests use it); it lays out paths like embedded mode. */
+    if (!root && privileged && getenv("CT_ROOT") && *getenv("CT_ROOT"))
+        root = getenv("CT_ROOT");
+
     if (root) {
         cfg->root = g_strdup(root);
         cfg->configDir = g_strdup_printf("%s/etc/ct", root);
@@ -98,8 +104,8 @@ virCTDriverConfigNew(bool privileged, const char *root)
     cfg->autostartDir = g_strdup_printf("%s/autostart", cfg->configDir);
     cfg->schemaDir = virCTDriverConfigFindResource("CT_SCHEMA_DIR",
                                                    CT_DATADIR "/libvirt-ct/schemas");
-    cfg->supervisor = virCTDriverConfigFindResource("CT_SUPERVISOR",
-                                                    CT_LIBEXECDIR "/" CT_SUPERVISOR_NAME);
+    cfg->emulator = g_strdup(CT_LIBEXECDIR "/" CT_SUPERVISOR_NAME);
+    cfg->supervisor = virCTDriverConfigFindResource("CT_SUPERVISOR", cfg->emulator);
 
     return g_steal_pointer(&cfg);
 }
@@ -157,7 +163,7 @@ virCTDriverCapsInit(virCTDriverConfig *cfg)
     }
 
     guest = virCapabilitiesAddGuest(caps, VIR_DOMAIN_OSTYPE_EXE,
-                                    caps->host.arch, cfg->supervisor,
+                                    caps->host.arch, cfg->emulator,
                                     NULL, 0, NULL);
     virCapabilitiesAddGuestDomain(guest, VIR_DOMAIN_VIRT_LXC,
                                   NULL, NULL, 0, NULL);

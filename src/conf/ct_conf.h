@@ -28,7 +28,8 @@ struct _virCTDriverConfig {
     char *dataDir;         /* templates and container layers */
     char *logDir;          /* supervisor logs */
     char *schemaDir;       /* our RelaxNG schemas */
-    char *supervisor;      /* path of the ct-supervisor binary */
+    char *supervisor;      /* ct-supervisor binary that is run */
+    char *emulator;        /* what <emulator> shows: the installed path */
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTDriverConfig, virObjectUnref);

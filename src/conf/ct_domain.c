@@ -10,6 +10,8 @@
 
 #include "configmake.h"
 
+#include <libxml/xpathInternals.h>
+
 #include "viralloc.h"
 #include "virerror.h"
 #include "virlog.h"
@@ -86,6 +88,26 @@ virCTDomainDefNamespaceParseOne(xmlNodePtr node,
     return 0;
 }
 
+/* libvirt parses one XML namespace per driver.  libvirt-lxc's
+ * <lxc:namespace> (sharing another container's namespaces) would be
+ * dropped without a word, so it is refused instead. */
+static int
+virCTDomainRejectLXCNamespace(xmlXPathContextPtr ctxt)
+{
+    if (xmlXPathRegisterNs(ctxt, BAD_CAST "lxc",
+                           BAD_CAST "http://libvirt.org/schemas/domain/lxc/1.0") < 0) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
+                       _("failed to register the lxc XML namespace"));
+        return -1;
+    }
+    if (virXPathBoolean("boolean(./lxc:namespace)", ctxt) == 1) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("<lxc:namespace> (sharing namespaces with another container or process) is not supported by the CT driver"));
+        return -1;
+    }
+    return 0;
+}
+
 static int
 virCTDomainDefNamespaceParse(xmlXPathContextPtr ctxt, void **data)
 {
@@ -95,6 +117,8 @@ virCTDomainDefNamespaceParse(xmlXPathContextPtr ctxt, void **data)
     size_t i;
 
     if ((n = virXPathNodeSet("./" CT_NAMESPACE_PREFIX ":*", ctxt, &nodes)) < 0)
+        return -1;
+    if (virCTDomainRejectLXCNamespace(ctxt) < 0)
         return -1;
 
     for (i = 0; i < n; i++) {
@@ -206,9 +230,23 @@ virCTDomainDefPostParse(virDomainDef *def,
                         void *parseOpaque G_GNUC_UNUSED)
 {
     virCTDriver *driver = opaque;
-    g_autoptr(virCaps) caps = virCTDriverGetCapabilities(driver, false);
+    g_autoptr(virCaps) caps = NULL;
 
-    if (!caps)
+    /* Say plainly what a container definition needs, before libvirt's
+     * generic "could not find capabilities" message. */
+    if (def->virtType != VIR_DOMAIN_VIRT_LXC) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("domain type '%1$s' is not supported by the CT driver: use <domain type='lxc'>"),
+                       virDomainVirtTypeToString(def->virtType));
+        return -1;
+    }
+    if (def->os.type != VIR_DOMAIN_OSTYPE_EXE) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("os type '%1$s' is not supported by the CT driver: containers use <os><type>exe</type>"),
+                       virDomainOSTypeToString(def->os.type));
+        return -1;
+    }
+    if (!(caps = virCTDriverGetCapabilities(driver, false)))
         return -1;
     if (!virCapabilitiesDomainSupported(caps, def->os.type, def->os.arch,
                                         def->virtType))

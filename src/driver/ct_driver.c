@@ -318,10 +318,10 @@ ctDomainCapsCheckArgs(virCTDriver *driver, const char *emulatorbin,
                        _("virttype '%1$s' is not supported: use 'lxc'"), virttypeStr);
         return -1;
     }
-    if (emulatorbin && STRNEQ(emulatorbin, driver->config->supervisor)) {
+    if (emulatorbin && STRNEQ(emulatorbin, driver->config->emulator)) {
         virReportError(VIR_ERR_INVALID_ARG,
                        _("emulator '%1$s' is not supported: use '%2$s'"),
-                       emulatorbin, driver->config->supervisor);
+                       emulatorbin, driver->config->emulator);
         return -1;
     }
     return 0;
@@ -345,7 +345,7 @@ ctConnectGetDomainCapabilities(virConnectPtr conn,
         return NULL;
     if (ctDomainCapsCheckArgs(driver, emulatorbin, archStr, virttypeStr, &arch) < 0)
         return NULL;
-    if (!(domCaps = virDomainCapsNew(driver->config->supervisor, machine, arch,
+    if (!(domCaps = virDomainCapsNew(driver->config->emulator, machine, arch,
                                      VIR_DOMAIN_VIRT_LXC)))
         return NULL;
 

@@ -1,0 +1,396 @@
+/*
+ * ct_container.c: the container child, from clone() to execve() of init
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The order of the steps matters:
+ * - the cgroup namespace is unshared only now, after the supervisor put
+ *   us into the container's cgroups, so they become its root;
+ * - everything is mounted before pivot_root, while host paths (the PTY
+ *   slave, /dev/null, bind sources) and the host /proc are reachable;
+ * - the bounding set is dropped while we still have CAP_SETPCAP, ids are
+ *   changed after that, and the remaining capabilities are set last.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ct_caps.h"
+#include "ct_container.h"
+#include "ct_error.h"
+#include "ct_mount.h"
+#include "ct_sync.h"
+
+#define APP_ROOT_STAGING "/tmp"
+#define APP_ROOT APP_ROOT_STAGING "/root"
+
+typedef enum {
+    ENTRY_MOUNT,      /* mount(2); with MS_BIND, src is a host path or NULL */
+    ENTRY_SYMLINK,    /* src is the link target */
+} ctEntryKind;
+
+typedef struct {
+    ctEntryKind kind;
+    const char *src;
+    const char *dst;
+    const char *fstype;
+    unsigned long flags;
+    const char *data;
+    virCTMountCreate create;
+    bool optional;    /* skip when the target does not exist */
+} ctMountEntry;
+
+#define NOSUID_NODEV_NOEXEC (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+#define RO_BIND (MS_BIND | MS_REC | MS_RDONLY | NOSUID_NODEV_NOEXEC)
+#define MASK_FILE(path) \
+    { ENTRY_MOUNT, "/dev/null", path, NULL, MS_BIND, NULL, 0, true }
+#define MASK_DIR(path) \
+    { ENTRY_MOUNT, "tmpfs", path, "tmpfs", MS_RDONLY | NOSUID_NODEV_NOEXEC, \
+      "mode=555", 0, true }
+#define RO_SELF(path) { ENTRY_MOUNT, NULL, path, NULL, RO_BIND, NULL, 0, true }
+
+/* A private /proc with the host-wide knobs read-only or hidden. */
+static const ctMountEntry procEntries[] = {
+    { ENTRY_MOUNT, "proc", "/proc", "proc", NOSUID_NODEV_NOEXEC, NULL,
+      CT_MOUNT_CREATE_DIR, false },
+    RO_SELF("/proc/sys"),
+    RO_SELF("/proc/sysrq-trigger"),
+    RO_SELF("/proc/irq"),
+    RO_SELF("/proc/bus"),
+    RO_SELF("/proc/fs"),
+    MASK_FILE("/proc/kcore"),
+    MASK_FILE("/proc/keys"),
+    MASK_FILE("/proc/timer_list"),
+    MASK_FILE("/proc/sched_debug"),
+    MASK_FILE("/proc/latency_stats"),
+    MASK_FILE("/proc/timer_stats"),
+    MASK_DIR("/proc/acpi"),
+    MASK_DIR("/proc/scsi"),
+};
+
+#define DEV_NODE(name) \
+    { ENTRY_MOUNT, "/dev/" name, "/dev/" name, NULL, MS_BIND, NULL, \
+      CT_MOUNT_CREATE_FILE, false }
+#define DEV_LINK(target, name) \
+    { ENTRY_SYMLINK, target, "/dev/" name, NULL, 0, NULL, 0, false }
+
+/* /dev: host nodes are bound in because mknod is refused in a user
+ * namespace; devpts and the console are handled in setupDev(). */
+static const ctMountEntry devEntries[] = {
+    { ENTRY_MOUNT, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+      "mode=755,size=1024k", CT_MOUNT_CREATE_DIR, false },
+    DEV_NODE("null"), DEV_NODE("zero"), DEV_NODE("full"),
+    DEV_NODE("random"), DEV_NODE("urandom"), DEV_NODE("tty"),
+    DEV_LINK("pts/ptmx", "ptmx"),
+    DEV_LINK("/proc/self/fd", "fd"),
+    DEV_LINK("/proc/self/fd/0", "stdin"),
+    DEV_LINK("/proc/self/fd/1", "stdout"),
+    DEV_LINK("/proc/self/fd/2", "stderr"),
+    { ENTRY_MOUNT, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+      "mode=1777", CT_MOUNT_CREATE_DIR, false },
+    { ENTRY_MOUNT, "mqueue", "/dev/mqueue", "mqueue", NOSUID_NODEV_NOEXEC,
+      NULL, CT_MOUNT_CREATE_DIR, false },
+};
+
+/* An application container also gets a private /tmp and /run. */
+static const ctMountEntry appEntries[] = {
+    { ENTRY_MOUNT, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+      "mode=1777", CT_MOUNT_CREATE_DIR, false },
+    { ENTRY_MOUNT, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV,
+      "mode=755", CT_MOUNT_CREATE_DIR, false },
+};
+
+#define N_ENTRIES(table) (sizeof(table) / sizeof(table[0]))
+
+
+static int
+applyEntries(const virCTRoot *root, const ctMountEntry *entries, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const ctMountEntry *ent = &entries[i];
+        int rc;
+
+        if (ent->kind == ENTRY_SYMLINK)
+            rc = virCTMountSymlink(root, ent->src, ent->dst);
+        else
+            rc = virCTMountAt(root, ent->src, ent->dst, ent->fstype,
+                              ent->flags, ent->data, ent->create);
+        if (rc < 0 && !(ent->optional && errno == ENOENT))
+            return -1;
+    }
+    return 0;
+}
+
+
+/* sysfs can only be mounted by the owner of the network namespace; with
+ * a user namespace but no network namespace, bind the host's read-only. */
+static int
+setupSys(const virCTRoot *root)
+{
+    if (virCTMountAt(root, "sysfs", "/sys", "sysfs",
+                     MS_RDONLY | NOSUID_NODEV_NOEXEC, NULL,
+                     CT_MOUNT_CREATE_DIR) < 0) {
+        if (errno != EPERM ||
+            virCTMountAt(root, "/sys", "/sys", NULL, RO_BIND, NULL,
+                         CT_MOUNT_CREATE_DIR) < 0)
+            return -1;
+    }
+    return virCTMountCgroups(root);
+}
+
+
+static int
+setupDev(const virCTRoot *root, const char *consolePath)
+{
+    unsigned long ptsFlags = MS_NOSUID | MS_NOEXEC;
+
+    if (applyEntries(root, devEntries, N_ENTRIES(devEntries)) < 0)
+        return -1;
+    /* gid 5 (tty) may not be mapped in a user namespace */
+    if (virCTMountAt(root, "devpts", "/dev/pts", "devpts", ptsFlags,
+                     "newinstance,ptmxmode=0666,mode=0620,gid=5",
+                     CT_MOUNT_CREATE_DIR) < 0 &&
+        virCTMountAt(root, "devpts", "/dev/pts", "devpts", ptsFlags,
+                     "newinstance,ptmxmode=0666,mode=0620",
+                     CT_MOUNT_CREATE_DIR) < 0)
+        return -1;
+    return virCTMountAt(root, consolePath, "/dev/console", NULL, MS_BIND,
+                        NULL, CT_MOUNT_CREATE_FILE);
+}
+
+
+static int
+extraMount(const virCTRoot *root, const ctPlanMount *mnt)
+{
+    struct stat sb;
+
+    switch (mnt->kind) {
+    case CT_PLAN_MOUNT_BIND:
+        if (stat(mnt->src, &sb) < 0)
+            return virCTErrorReport(errno, "cannot bind-mount '%s'", mnt->src);
+        return virCTMountAt(root, mnt->src, mnt->dst, NULL, mnt->flags | MS_BIND,
+                            NULL, S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR
+                                                      : CT_MOUNT_CREATE_FILE);
+    case CT_PLAN_MOUNT_FS:
+        return virCTMountAt(root, mnt->src ? mnt->src : mnt->fstype, mnt->dst,
+                            mnt->fstype, mnt->flags & ~MS_REC, mnt->data,
+                            CT_MOUNT_CREATE_DIR);
+    case CT_PLAN_MOUNT_OVERLAY:
+        return virCTMountAt(root, mnt->src ? mnt->src : "overlay", mnt->dst,
+                            "overlay", mnt->flags & ~MS_REC, mnt->data,
+                            CT_MOUNT_CREATE_DIR);
+    case CT_PLAN_MOUNT_LAST:
+        break;
+    }
+    return virCTErrorReport(EINVAL, "unknown mount kind %d for '%s'",
+                            mnt->kind, mnt->dst);
+}
+
+
+static int
+openRoot(virCTRoot *root, const char *path)
+{
+    root->path = path;
+    root->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root->fd < 0)
+        return virCTErrorReport(errno, "cannot open root '%s'", path);
+    return 0;
+}
+
+
+/* The new root: the plan's directory bound onto itself (pivot_root needs
+ * a mount point), or for an application container the host's "/" bound
+ * read-only under a private tmpfs staging directory. */
+static int
+prepareRoot(const ctPlan *plan, virCTRoot *root)
+{
+    if (plan->root) {
+        if (mount(plan->root, plan->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return virCTErrorReport(errno, "cannot bind-mount root '%s'",
+                                    plan->root);
+        return openRoot(root, plan->root);
+    }
+    if (mount("tmpfs", APP_ROOT_STAGING, "tmpfs", 0, "mode=700,size=16k") < 0)
+        return virCTErrorReport(errno, "cannot mount tmpfs on '%s'",
+                                APP_ROOT_STAGING);
+    if (mkdir(APP_ROOT, 0755) < 0)
+        return virCTErrorReport(errno, "cannot create '%s'", APP_ROOT);
+    if (mount("/", APP_ROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return virCTErrorReport(errno, "cannot bind-mount '/' on '%s'", APP_ROOT);
+    if (openRoot(root, APP_ROOT) < 0)
+        return -1;
+    return virCTMountSetReadonly(root, "/", true);
+}
+
+
+static int
+setupFilesystems(const ctPlan *plan, const char *consolePath, virCTRoot *root)
+{
+    size_t i;
+
+    /* nothing we mount may propagate back to the host */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return virCTErrorReport(errno, "cannot make '/' private");
+    if (prepareRoot(plan, root) < 0 ||
+        applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0 ||
+        setupSys(root) < 0 ||
+        setupDev(root, consolePath) < 0)
+        return -1;
+    if (!plan->root && applyEntries(root, appEntries, N_ENTRIES(appEntries)) < 0)
+        return -1;
+    for (i = 0; i < plan->nmounts; i++) {
+        if (extraMount(root, &plan->mounts[i]) < 0)
+            return -1;
+    }
+    if (plan->root && plan->rootReadonly &&
+        virCTMountSetReadonly(root, "/", false) < 0)
+        return -1;
+    return virCTMountPivot(root);
+}
+
+
+static int
+setupConsole(void)
+{
+    int fd;
+
+    if (setsid() < 0)
+        return virCTErrorReport(errno, "cannot start a new session");
+    if ((fd = open("/dev/console", O_RDWR)) < 0)
+        return virCTErrorReport(errno, "cannot open '/dev/console'");
+    if (ioctl(fd, TIOCSCTTY, 0) < 0) {
+        virCTErrorReport(errno, "cannot make '/dev/console' the controlling terminal");
+        close(fd);
+        return -1;
+    }
+    if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+        dup2(fd, STDERR_FILENO) < 0) {
+        virCTErrorReport(errno, "cannot redirect stdio to '/dev/console'");
+        close(fd);
+        return -1;
+    }
+    if (fd > STDERR_FILENO)
+        close(fd);
+    return 0;
+}
+
+
+/* With setgroups denied in a user namespace only an explicit group list
+ * is attempted (and then fails loudly). */
+static int
+switchIds(const ctPlan *plan)
+{
+    bool userns = plan->nsFlags & CLONE_NEWUSER;
+
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        return virCTErrorReport(errno, "cannot set keep-capabilities");
+    if ((!userns || plan->ngroups > 0) &&
+        setgroups(plan->ngroups, plan->groups) < 0)
+        return virCTErrorReport(errno, "cannot set supplementary groups");
+    if (setresgid(plan->gid, plan->gid, plan->gid) < 0)
+        return virCTErrorReport(errno, "cannot set group id %u",
+                                (unsigned int)plan->gid);
+    if (setresuid(plan->uid, plan->uid, plan->uid) < 0)
+        return virCTErrorReport(errno, "cannot set user id %u",
+                                (unsigned int)plan->uid);
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        return virCTErrorReport(errno, "cannot clear keep-capabilities");
+    return 0;
+}
+
+
+static int
+setupProcess(const ctPlan *plan, const virCTContainerArgs *args)
+{
+    const char *cwd = plan->cwd ? plan->cwd : "/";
+
+    if (setupConsole() < 0 ||
+        virCTCapsDropBounding(plan->capsKeep) < 0 ||
+        switchIds(plan) < 0 ||
+        virCTCapsSet(plan->capsKeep, plan->uid != 0) < 0)
+        return -1;
+    if (chdir(cwd) < 0)
+        return virCTErrorReport(errno, "cannot change directory to '%s'", cwd);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    if (sigprocmask(SIG_SETMASK, &args->sigmask, NULL) < 0)
+        return virCTErrorReport(errno, "cannot restore the signal mask");
+    /* nothing the supervisor inherited may leak into the container */
+    close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+    return 0;
+}
+
+
+static void
+execInit(const ctPlan *plan)
+{
+    char **argv = calloc(plan->nargv + 1, sizeof(char *));
+    char **envp = calloc(plan->nenv + 1, sizeof(char *));
+
+    if (!argv || !envp) {
+        virCTErrorReport(ENOMEM, "cannot allocate the init's arguments");
+        return;
+    }
+    memcpy(argv, plan->argv, plan->nargv * sizeof(char *));
+    memcpy(envp, plan->env, plan->nenv * sizeof(char *));
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    execve(argv[0], argv, envp);
+    virCTErrorReport(errno, "cannot execute '%s'", argv[0]);
+}
+
+
+static int
+waitRelease(int sock)
+{
+    char c;
+    ssize_t n;
+
+    do {
+        n = read(sock, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1)
+        return virCTErrorReport(n < 0 ? errno : EPIPE,
+                                "supervisor went away before releasing the container");
+    return 0;
+}
+
+
+void
+virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
+{
+    virCTRoot root = { NULL, -1 };
+
+    /* until exec, die with the supervisor rather than linger half set up */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (waitRelease(args->syncSock) < 0)
+        _exit(1);
+    if ((plan->nsFlags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+        virCTErrorReport(errno, "cannot create a cgroup namespace");
+        goto error;
+    }
+    if (plan->hostname && (plan->nsFlags & CLONE_NEWUTS) &&
+        sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
+        virCTErrorReport(errno, "cannot set host name '%s'", plan->hostname);
+        goto error;
+    }
+    if (setupFilesystems(plan, args->consolePath, &root) < 0 ||
+        setupProcess(plan, args) < 0)
+        goto error;
+    execInit(plan);
+
+ error:
+    virCTSyncSendError(args->syncSock, virCTErrorLast());
+    _exit(1);
+}

@@ -1,0 +1,26 @@
+/*
+ * ct_container.h: the container child, from clone() to execve() of init
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <signal.h>
+
+#include "ct_plan.h"
+
+typedef struct _virCTContainerArgs virCTContainerArgs;
+struct _virCTContainerArgs {
+    int syncSock;            /* child end of the SOCK_SEQPACKET error channel */
+    const char *consolePath; /* host path of the PTY slave */
+    sigset_t sigmask;        /* signal mask to restore before exec */
+};
+
+/* Runs in the freshly cloned child: waits for the supervisor's release
+ * byte on @args->syncSock, builds the container's file system, drops
+ * privileges and execs init.  Never returns: on any failure it sends the
+ * error record on the sync socket and exits with status 1; a successful
+ * exec closes the socket (it is close-on-exec). */
+void virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
+    __attribute__((noreturn));

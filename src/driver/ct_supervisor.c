@@ -1,0 +1,476 @@
+/*
+ * ct_supervisor.c: start of a container by its supervisor
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Usage: ct-supervisor --plan FILE [--sync-fd N] [--foreground]
+ *
+ * The daemon spawns this already detached; we never fork ourselves and
+ * never depend on the daemon after the start, so a container outlives a
+ * restart or a kill -9 of the daemon.
+ *
+ * Start-up sync points (S: supervisor, C: container child, D: daemon on
+ * the sync socket, one text line per message):
+ *
+ *  1. S parses the plan, creates the monitor socket (mode 0600) and opens
+ *     the console PTY from the host's /dev/ptmx.
+ *  2. S clone()s C into new mnt/pid/uts/ipc/net[/user] namespaces (not
+ *     cgroup yet); with a user namespace S writes setgroups "deny",
+ *     uid_map and gid_map.  C blocks reading its sync socket.
+ *  3. S writes C's host PID into every cgroup-procs file of the plan.
+ *  4. S -> D "PID <hostpid>"; D moves network devices into the netns and
+ *     answers "GO" or "ABORT" (end of file counts as ABORT: S kills C and
+ *     exits 1 without a reply).
+ *  5. S releases C with one byte.  C unshares the cgroup namespace, sets
+ *     up its root, pivots, drops capabilities and execs init; a failure
+ *     comes back as {errno, message}, a successful exec as end of file.
+ *  6. S -> D "OK <hostpid>" or "ERR <errno> <escaped message>", and closes
+ *     the sync socket.  After an ERR nothing is left behind: C is reaped
+ *     and the monitor socket removed, S exits 1.
+ *
+ * A failure before step 4 is also answered "ERR ..." instead of "PID".
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ct_container.h"
+#include "ct_error.h"
+#include "ct_supervisor.h"
+#include "ct_sync.h"
+
+static sigset_t origMask;
+
+
+static ctPlan *
+loadPlan(const char *path)
+{
+    char err[512];
+    ctPlan *plan = NULL;
+    FILE *fp = fopen(path, "re");
+
+    if (!fp) {
+        virCTErrorReport(errno, "cannot open plan '%s'", path);
+        return NULL;
+    }
+    if (ctPlanParse(fp, &plan, err, sizeof(err)) < 0)
+        virCTErrorReport(0, "invalid plan '%s': %s", path, err);
+    fclose(fp);
+    if (plan && !(plan->nsFlags & CLONE_NEWNS)) {
+        virCTErrorReport(0, "plan '%s' has no mount namespace", path);
+        ctPlanFree(plan);
+        return NULL;
+    }
+    return plan;
+}
+
+
+/* Step 1: the monitor socket, private to root (umask at bind time). */
+static int
+createMonitor(virCTSupervisor *sup)
+{
+    const char *path = sup->plan->monitorPath;
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    mode_t old;
+    int rc;
+
+    if (strlen(path) >= sizeof(addr.sun_path))
+        return virCTErrorReport(ENAMETOOLONG, "monitor path '%s' is too long", path);
+    strcpy(addr.sun_path, path);
+    sup->listenFd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (sup->listenFd < 0)
+        return virCTErrorReport(errno, "cannot create monitor socket");
+    if (unlink(path) < 0 && errno != ENOENT)
+        return virCTErrorReport(errno, "cannot remove stale monitor '%s'", path);
+    old = umask(0077);
+    rc = bind(sup->listenFd, (struct sockaddr *)&addr, sizeof(addr));
+    umask(old);
+    if (rc < 0) {
+        int err = errno;
+        close(sup->listenFd);
+        sup->listenFd = -1;
+        return virCTErrorReport(err, "cannot bind monitor socket '%s'", path);
+    }
+    if (listen(sup->listenFd, 8) < 0)
+        return virCTErrorReport(errno, "cannot listen on '%s'", path);
+    return 0;
+}
+
+
+/* The host id that root inside maps to, or -1 without a user namespace. */
+static unsigned int
+hostRootId(const ctPlanIdMap *maps, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (maps[i].start == 0)
+            return maps[i].target;
+    }
+    return (unsigned int)-1;
+}
+
+
+static int
+writeProcFile(pid_t pid, const char *name, const char *text)
+{
+    char path[64];
+    int fd;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+        return virCTErrorReport(errno, "cannot open '%s'", path);
+    n = write(fd, text, strlen(text));
+    if (n != (ssize_t)strlen(text)) {
+        int err = n < 0 ? errno : EIO;
+        close(fd);
+        return virCTErrorReport(err, "cannot write '%s'", path);
+    }
+    close(fd);
+    return 0;
+}
+
+
+static int
+writeIdMap(pid_t pid, const char *name, const ctPlanIdMap *maps, size_t n)
+{
+    char text[1024] = "";
+    size_t len = 0;
+    size_t i;
+
+    if (n == 0)
+        return virCTErrorReport(EINVAL, "user namespace without a %s", name);
+    for (i = 0; i < n && len < sizeof(text); i++)
+        len += snprintf(text + len, sizeof(text) - len, "%u %u %u\n",
+                        maps[i].start, maps[i].target, maps[i].count);
+    if (len >= sizeof(text))
+        return virCTErrorReport(E2BIG, "%s has too many entries", name);
+    return writeProcFile(pid, name, text);
+}
+
+
+/* Step 2 (parent side): ids of a user namespace, written before the child
+ * is released so it already is root inside when it starts. */
+static int
+setupUserns(virCTSupervisor *sup)
+{
+    const ctPlan *plan = sup->plan;
+
+    if (!(plan->nsFlags & CLONE_NEWUSER))
+        return 0;
+    if (writeProcFile(sup->pid, "setgroups", "deny") < 0 ||
+        writeIdMap(sup->pid, "uid_map", plan->uidMap, plan->nuidMap) < 0 ||
+        writeIdMap(sup->pid, "gid_map", plan->gidMap, plan->ngidMap) < 0)
+        return -1;
+    return 0;
+}
+
+
+/* Step 2: clone3() behaves like fork() with a NULL stack; the pidfd lets
+ * us signal init without racing against PID reuse. */
+static int
+cloneChild(virCTSupervisor *sup, int *childSock)
+{
+    struct clone_args args = { 0 };
+    virCTContainerArgs cargs = { .consolePath = sup->console.slavePath };
+    int sv[2];
+    long pid;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return virCTErrorReport(errno, "cannot create the container sync socket");
+    args.flags = (sup->plan->nsFlags & ~(unsigned long)CLONE_NEWCGROUP) | CLONE_PIDFD;
+    args.pidfd = (uintptr_t)&sup->pidfd;
+    args.exit_signal = SIGCHLD;
+    pid = syscall(SYS_clone3, &args, sizeof(args));
+    if (pid == 0) {
+        close(sv[0]);
+        cargs.syncSock = sv[1];
+        cargs.sigmask = origMask;
+        umask(022);
+        virCTContainerRun(sup->plan, &cargs);
+    }
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        return virCTErrorReport(errno, "cannot clone the container");
+    }
+    sup->pid = pid;
+    *childSock = sv[0];
+    return 0;
+}
+
+
+/* Step 3 */
+static int
+joinCgroups(virCTSupervisor *sup)
+{
+    char text[32];
+    size_t i;
+
+    snprintf(text, sizeof(text), "%d\n", (int)sup->pid);
+    for (i = 0; i < sup->plan->ncgroupProcs; i++) {
+        const char *path = sup->plan->cgroupProcs[i];
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0 || write(fd, text, strlen(text)) < 0) {
+            int err = errno;
+            if (fd >= 0)
+                close(fd);
+            return virCTErrorReport(err, "cannot move pid %d into '%s'",
+                                    (int)sup->pid, path);
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+
+/* Step 4: returns 1 on GO, 0 on ABORT or end of file, -1 on error. */
+static int
+waitForGo(virCTSupervisor *sup)
+{
+    char line[64];
+    ssize_t n;
+
+    if (sup->syncFd < 0)
+        return 1;
+    if (virCTSyncWriteLine(sup->syncFd, "PID %d\n", (int)sup->pid) < 0)
+        return virCTErrorReport(errno, "cannot write to the sync socket");
+    if ((n = virCTSyncReadLine(sup->syncFd, line, sizeof(line))) < 0)
+        return virCTErrorReport(errno, "cannot read from the sync socket");
+    if (n > 0 && strcmp(line, "GO") == 0)
+        return 1;
+    if (n > 0 && strcmp(line, "ABORT") != 0)
+        return virCTErrorReport(EPROTO, "unexpected sync message '%s'", line);
+    virCTLog("start of '%s' aborted by the daemon", sup->plan->name);
+    return 0;
+}
+
+
+/* Step 5: returns 0 when init was executed, -1 with the child's error. */
+static int
+releaseChild(int childSock)
+{
+    virCTError childErr;
+    int rc;
+
+    if (write(childSock, "G", 1) != 1)
+        return virCTErrorReport(errno, "cannot release the container");
+    if ((rc = virCTSyncRecvError(childSock, &childErr)) < 0)
+        return virCTErrorReport(errno, "cannot read the container's status");
+    if (rc == 0)
+        return 0;
+    *virCTErrorLast() = childErr;
+    return -1;
+}
+
+
+static void
+killChild(virCTSupervisor *sup)
+{
+    if (sup->pid <= 0)
+        return;
+    syscall(SYS_pidfd_send_signal, sup->pidfd, SIGKILL, NULL, 0);
+    while (waitpid(sup->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    sup->pid = 0;
+}
+
+
+/* Step 6, or the answer to any earlier failure. */
+static void
+answerDaemon(virCTSupervisor *sup, bool ok)
+{
+    const virCTError *err = virCTErrorLast();
+    char *msg;
+
+    if (ok)
+        virCTLog("container '%s' started, init is pid %d",
+                 sup->plan->name, (int)sup->pid);
+    else
+        virCTLog("start failed: %s", err->msg);
+    if (sup->syncFd < 0)
+        return;
+    if (ok) {
+        virCTSyncWriteLine(sup->syncFd, "OK %d\n", (int)sup->pid);
+    } else if ((msg = ctPlanEscape(err->msg))) {
+        virCTSyncWriteLine(sup->syncFd, "ERR %d %s\n", err->err, msg);
+        free(msg);
+    }
+    close(sup->syncFd);
+    sup->syncFd = -1;
+}
+
+
+static int
+startContainer(virCTSupervisor *sup)
+{
+    const ctPlan *plan = sup->plan;
+    int childSock = -1;
+    int rc = -1;
+    int go;
+
+    if (createMonitor(sup) < 0 ||
+        virCTConsoleOpen(&sup->console,
+                         hostRootId(plan->uidMap, plan->nuidMap),
+                         hostRootId(plan->gidMap, plan->ngidMap)) < 0 ||
+        cloneChild(sup, &childSock) < 0)
+        goto cleanup;
+    if (setupUserns(sup) < 0 || joinCgroups(sup) < 0 ||
+        (go = waitForGo(sup)) < 0)
+        goto cleanup;
+    if (go == 0) {
+        killChild(sup);
+        rc = 1;
+        goto cleanup;
+    }
+    rc = releaseChild(childSock);
+
+ cleanup:
+    if (childSock >= 0)
+        close(childSock);
+    if (rc < 0)
+        killChild(sup);
+    return rc;
+}
+
+
+static int
+parseArgs(int argc, char **argv, const char **planPath, int *syncFd)
+{
+    static const struct option opts[] = {
+        { "plan", required_argument, NULL, 'p' },
+        { "sync-fd", required_argument, NULL, 's' },
+        { "foreground", no_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 },
+    };
+    char *end;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'p') {
+            *planPath = optarg;
+        } else if (c == 's') {
+            *syncFd = strtol(optarg, &end, 10);
+            if (*end || *syncFd < 0)
+                return -1;
+        } else if (c != 'f') {
+            return -1;
+        }
+    }
+    return *planPath && optind == argc ? 0 : -1;
+}
+
+
+/* stdin from /dev/null; stdout and stderr to the plan's log if any. */
+static void
+setupStdio(const ctPlan *plan)
+{
+    int fd = open("/dev/null", O_RDONLY);
+
+    if (fd >= 0 && fd != STDIN_FILENO) {
+        dup2(fd, STDIN_FILENO);
+        close(fd);
+    }
+    if (!plan->logPath)
+        return;
+    fd = open(plan->logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        virCTLog("cannot open log '%s': %s", plan->logPath, strerror(errno));
+        return;
+    }
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+}
+
+
+/* SIGCHLD, SIGTERM and SIGINT arrive through a signalfd; they are blocked
+ * before clone() so an early death of init is never missed. */
+static int
+setupSignals(virCTSupervisor *sup)
+{
+    sigset_t set;
+
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN); /* the daemon's session going away */
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &set, &origMask) < 0)
+        return virCTErrorReport(errno, "cannot block signals");
+    if ((sup->sigFd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+        return virCTErrorReport(errno, "cannot create a signalfd");
+    return 0;
+}
+
+
+static void
+initSupervisor(virCTSupervisor *sup, int syncFd)
+{
+    size_t i;
+
+    memset(sup, 0, sizeof(*sup));
+    sup->syncFd = syncFd;
+    sup->listenFd = sup->sigFd = sup->pidfd = -1;
+    sup->console.master = sup->console.slave = sup->console.peer = -1;
+    for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++)
+        sup->clients[i].fd = -1;
+    /* the daemon's end may lack close-on-exec; init must not inherit it */
+    if (syncFd >= 0 && fcntl(syncFd, F_SETFD, FD_CLOEXEC) < 0)
+        sup->syncFd = -1;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    static virCTSupervisor sup;
+    const char *planPath = NULL;
+    int syncFd = -1;
+    int rc;
+
+    if (parseArgs(argc, argv, &planPath, &syncFd) < 0) {
+        fprintf(stderr, "usage: %s --plan FILE [--sync-fd N] [--foreground]\n",
+                argv[0]);
+        return 2;
+    }
+    initSupervisor(&sup, syncFd);
+    if (getsid(0) != getpid())
+        setsid();
+    if (!(sup.plan = loadPlan(planPath)) || setupSignals(&sup) < 0) {
+        answerDaemon(&sup, false);
+        ctPlanFree(sup.plan);
+        return 1;
+    }
+    setupStdio(sup.plan);
+    if ((rc = startContainer(&sup)) != 0) {
+        if (rc < 0)
+            answerDaemon(&sup, false);
+        if (sup.listenFd >= 0)
+            unlink(sup.plan->monitorPath);
+        ctPlanFree(sup.plan);
+        return 1;
+    }
+    answerDaemon(&sup, true);
+    rc = virCTSupervisorLoop(&sup);
+    ctPlanFree(sup.plan);
+    return rc;
+}
