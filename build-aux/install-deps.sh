@@ -1,0 +1,34 @@
+#!/bin/bash
+# install-deps.sh: install, from Debian's archive, what building, running
+# and testing libvirt-ct needs.  Idempotent; run as root.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+set -euo pipefail
+
+# build: libvirt's headers, its configure-time tools (meson, rpcgen,
+# xsltproc, xmllint) and the libraries its daemon code includes
+build_pkgs="libvirt0 libvirt-dev meson ninja-build pkg-config gcc patch dpkg-dev
+  libglib2.0-dev libxml2-dev libxml2-utils xsltproc rpcsvc-proto libtirpc-dev
+  gnutls-dev libnl-3-dev libnl-route-3-dev libselinux1-dev libcap-ng-dev
+  python3-docutils"
+# run and test: the stock clients, a static busybox for container roots,
+# and the checkers of the quality bar
+run_pkgs="libvirt-clients python3-libvirt busybox-static iproute2 procps
+  valgrind clang-format"
+
+missing=()
+for p in $build_pkgs $run_pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: these packages are missing and installing needs root: ${missing[*]}" >&2
+    exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,123 @@
+# lib.sh: helpers for the integration tests (sourced, bash)
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Each test prints "ok - ..." / "not ok - ..." lines and ends with
+# "N passed, N failed"; exit 77 means skipped (with the reason printed).
+
+CT_BUILD=${CT_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" 2>/dev/null && pwd)}
+CT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+passed=0
+failed=0
+
+ok() {
+    echo "ok - $*"
+    passed=$((passed + 1))
+}
+
+not_ok() {
+    echo "not ok - $*"
+    failed=$((failed + 1))
+}
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds
+check() {
+    local desc=$1
+    shift
+    if "$@" >/tmp/ct-check.$$ 2>&1; then
+        ok "$desc"
+    else
+        not_ok "$desc"
+        sed 's/^/#   /' /tmp/ct-check.$$
+    fi
+    rm -f /tmp/ct-check.$$
+}
+
+# check_fails DESCRIPTION EXPECTED-TEXT COMMAND...: ok when the command
+# fails and its output contains the expected text
+check_fails() {
+    local desc=$1 expect=$2 out
+    shift 2
+    if out=$("$@" 2>&1); then
+        not_ok "$desc (succeeded)"
+    elif [[ "$out" != *"$expect"* ]]; then
+        not_ok "$desc (error does not mention '$expect')"
+        echo "$out" | sed 's/^/#   /'
+    else
+        ok "$desc"
+    fi
+}
+
+summary() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" = 0 ]
+}
+
+skip_unless_root() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "skipped: needs root"
+        exit 77
+    fi
+}
+
+# Starts virtctd from the build tree on a private tree $CT_TEST_ROOT:
+# definitions, state and sockets all live there, never in /etc or /run.
+daemon_start() {
+    mkdir -p "$CT_TEST_ROOT/sock"
+    cat >"$CT_TEST_ROOT/virtctd.conf" <<CONF
+unix_sock_dir = "$CT_TEST_ROOT/sock"
+log_outputs = "3:file:$CT_TEST_ROOT/virtctd.log"
+CONF
+    CT_ROOT=$CT_TEST_ROOT LIBVIRT_DRIVER_DIR=$CT_BUILD/src \
+        CT_SCHEMA_DIR=$CT_SRC/xml CT_SUPERVISOR=$CT_BUILD/src/ct-supervisor \
+        "$CT_BUILD/src/virtctd" -d -f "$CT_TEST_ROOT/virtctd.conf" \
+        -p "$CT_TEST_ROOT/virtctd.pid" || return 1
+    local i
+    for i in $(seq 100); do
+        [ -S "$CT_TEST_ROOT/sock/virtctd-sock" ] && virsh -c "$CT_URI" version >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "virtctd did not come up; log:" >&2
+    tail -n 20 "$CT_TEST_ROOT/virtctd.log" >&2
+    return 1
+}
+
+daemon_pid() {
+    cat "$CT_TEST_ROOT/virtctd.pid" 2>/dev/null
+}
+
+daemon_stop() {
+    local pid
+    pid=$(daemon_pid) || return 0
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null
+}
+
+daemon_kill9() {
+    local pid
+    pid=$(daemon_pid) || return 1
+    kill -9 "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    rm -f "$CT_TEST_ROOT/virtctd.pid"
+}
+
+daemon_setup() {
+    CT_TEST_ROOT=$(mktemp -d /tmp/ct-itest.XXXXXX)
+    CT_URI="ct:///system?socket=$CT_TEST_ROOT/sock/virtctd-sock"
+    CT_ADMIN_URI="virtctd:///system?socket=$CT_TEST_ROOT/sock/virtctd-admin-sock"
+    export CT_TEST_ROOT CT_URI CT_ADMIN_URI
+    trap daemon_teardown EXIT
+}
+
+daemon_teardown() {
+    daemon_stop
+    rm -rf "$CT_TEST_ROOT"
+}
+
+vsh() {
+    virsh -q -c "$CT_URI" "$@"
+}
