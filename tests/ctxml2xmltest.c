@@ -71,15 +71,15 @@ testXML2XML(const char *datadir, const char *name)
     if (getenv("VIR_TEST_REGENERATE_OUTPUT") && actual)
         ctTestWriteFile(out, actual);
     expect = ctTestReadFile(out);
-    ctTestReport(actual && expect && strcmp(actual, expect) == 0,
-           "xml2xml %s%s", name, expect ? "" : " (no golden file)");
+    ctTestReport(actual && expect && strcmp(actual, expect) == 0, "xml2xml %s%s", name,
+                 expect ? "" : " (no golden file)");
     if (actual && expect && strcmp(actual, expect) != 0)
         fprintf(stderr, "--- expected %s\n%s+++ actual\n%s", out, expect, actual);
 
     if (virDomainUndefine(dom) < 0)
         ctTestReport(false, "xml2xml %s: undefine failed: %s", name, ctTestLastError());
 
- cleanup:
+cleanup:
     if (dom)
         virDomainFree(dom);
     free(xml);
@@ -114,13 +114,14 @@ testInvalid(const char *datadir, const char *name)
         goto cleanup;
     }
     if (!strstr(ctTestLastError(), expect)) {
-        ctTestReport(false, "invalid %s: error '%s' does not contain '%s'", name, ctTestLastError(), expect);
+        ctTestReport(false, "invalid %s: error '%s' does not contain '%s'", name, ctTestLastError(),
+                     expect);
         goto cleanup;
     }
     ctTestReport(ctTestCountDomains(conn, 0) == before && countConfigFiles() == filesBefore,
-           "invalid %s: refused (%s), nothing changed", name, expect);
+                 "invalid %s: refused (%s), nothing changed", name, expect);
 
- cleanup:
+cleanup:
     free(xml);
     free(expect);
 }

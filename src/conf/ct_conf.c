@@ -97,13 +97,14 @@ virCTDriverConfigNew(bool privileged, const char *root)
         cfg->dataDir = g_strdup(CT_LOCALSTATEDIR "/lib/libvirt/ct");
         cfg->logDir = g_strdup(CT_LOCALSTATEDIR "/log/libvirt/ct");
     } else {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
-                       _("the CT driver runs only as root (ct:///system) or embedded (ct:///embed?root=DIR)"));
+        virReportError(
+            VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+            _("the CT driver runs only as root (ct:///system) or embedded (ct:///embed?root=DIR)"));
         return NULL;
     }
     cfg->autostartDir = g_strdup_printf("%s/autostart", cfg->configDir);
-    cfg->schemaDir = virCTDriverConfigFindResource("CT_SCHEMA_DIR",
-                                                   CT_DATADIR "/libvirt-ct/schemas");
+    cfg->schemaDir =
+        virCTDriverConfigFindResource("CT_SCHEMA_DIR", CT_DATADIR "/libvirt-ct/schemas");
     cfg->emulator = g_strdup(CT_LIBEXECDIR "/" CT_SUPERVISOR_NAME);
     cfg->supervisor = virCTDriverConfigFindResource("CT_SUPERVISOR", cfg->emulator);
 
@@ -119,14 +120,13 @@ virCTDriverConfigNew(bool privileged, const char *root)
 int
 virCTDriverConfigMakeDirs(virCTDriverConfig *cfg)
 {
-    const char *dirs[] = { cfg->configDir, cfg->autostartDir, cfg->stateDir,
-                           cfg->dataDir, cfg->logDir };
+    const char *dirs[] = { cfg->configDir, cfg->autostartDir, cfg->stateDir, cfg->dataDir,
+                           cfg->logDir };
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(dirs); i++) {
         if (g_mkdir_with_parents(dirs[i], 0755) < 0) {
-            virReportSystemError(errno, _("cannot create directory '%1$s'"),
-                                 dirs[i]);
+            virReportSystemError(errno, _("cannot create directory '%1$s'"), dirs[i]);
             return -1;
         }
     }
@@ -157,16 +157,13 @@ virCTDriverCapsInit(virCTDriverConfig *cfg)
         VIR_WARN("Failed to get pages info");
 
     if (virGetHostUUID(caps->host.host_uuid) < 0) {
-        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
-                       _("cannot get the host uuid"));
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s", _("cannot get the host uuid"));
         return NULL;
     }
 
-    guest = virCapabilitiesAddGuest(caps, VIR_DOMAIN_OSTYPE_EXE,
-                                    caps->host.arch, cfg->emulator,
+    guest = virCapabilitiesAddGuest(caps, VIR_DOMAIN_OSTYPE_EXE, caps->host.arch, cfg->emulator,
                                     NULL, 0, NULL);
-    virCapabilitiesAddGuestDomain(guest, VIR_DOMAIN_VIRT_LXC,
-                                  NULL, NULL, 0, NULL);
+    virCapabilitiesAddGuestDomain(guest, VIR_DOMAIN_VIRT_LXC, NULL, NULL, 0, NULL);
 
     return g_steal_pointer(&caps);
 }
@@ -187,13 +184,13 @@ virCTDriverGetCapabilities(virCTDriver *driver, bool refresh)
 
         if (!caps)
             return NULL;
-        VIR_WITH_MUTEX_LOCK_GUARD(&driver->lock) {
+        VIR_WITH_MUTEX_LOCK_GUARD (&driver->lock) {
             virObjectUnref(driver->caps);
             driver->caps = caps;
         }
     }
 
-    VIR_WITH_MUTEX_LOCK_GUARD(&driver->lock) {
+    VIR_WITH_MUTEX_LOCK_GUARD (&driver->lock) {
         ret = virObjectRef(driver->caps);
     }
     return ret;

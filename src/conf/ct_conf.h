@@ -21,29 +21,29 @@ typedef struct _virCTDriverConfig virCTDriverConfig;
 struct _virCTDriverConfig {
     virObject parent;
 
-    char *root;            /* embedded root, or NULL */
-    char *configDir;       /* persistent definitions */
-    char *autostartDir;    /* links to autostarted definitions */
-    char *stateDir;        /* status files, monitor sockets (runtime) */
-    char *dataDir;         /* templates and container layers */
-    char *logDir;          /* supervisor logs */
-    char *schemaDir;       /* our RelaxNG schemas */
-    char *supervisor;      /* ct-supervisor binary that is run */
-    char *emulator;        /* what <emulator> shows: the installed path */
+    char *root; /* embedded root, or NULL */
+    char *configDir; /* persistent definitions */
+    char *autostartDir; /* links to autostarted definitions */
+    char *stateDir; /* status files, monitor sockets (runtime) */
+    char *dataDir; /* templates and container layers */
+    char *logDir; /* supervisor logs */
+    char *schemaDir; /* our RelaxNG schemas */
+    char *supervisor; /* ct-supervisor binary that is run */
+    char *emulator; /* what <emulator> shows: the installed path */
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTDriverConfig, virObjectUnref);
 
 typedef struct _virCTDriver virCTDriver;
 struct _virCTDriver {
-    virMutex lock;         /* protects caps */
+    virMutex lock; /* protects caps */
 
     /* Immutable after initialization */
     bool privileged;
     char *embeddedRoot;
     virDomainXMLOption *xmlopt;
     virCTDriverConfig *config;
-    int lockFD;            /* pid file lock of the state directory */
+    int lockFD; /* pid file lock of the state directory */
 
     /* Self-locking objects */
     virDomainObjList *domains;

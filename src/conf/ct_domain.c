@@ -26,7 +26,7 @@ VIR_LOG_INIT("ct.ct_domain");
  * One table drives parsing, formatting and the unknown-element check. */
 typedef struct {
     const char *name;
-    size_t offset;            /* of the unsigned long long in the def */
+    size_t offset; /* of the unsigned long long in the def */
 } virCTNamespaceElement;
 
 static const virCTNamespaceElement virCTNamespaceElements[] = {
@@ -59,8 +59,7 @@ virCTDomainDefNamespaceFree(void *nsdata)
 }
 
 static int
-virCTDomainDefNamespaceParseOne(xmlNodePtr node,
-                                virCTDomainNamespaceDef *def)
+virCTDomainDefNamespaceParseOne(xmlNodePtr node, virCTDomainNamespaceDef *def)
 {
     const virCTNamespaceElement *el = virCTNamespaceElementFind((const char *)node->name);
     g_autofree char *text = NULL;
@@ -96,13 +95,13 @@ virCTDomainRejectLXCNamespace(xmlXPathContextPtr ctxt)
 {
     if (xmlXPathRegisterNs(ctxt, BAD_CAST "lxc",
                            BAD_CAST "http://libvirt.org/schemas/domain/lxc/1.0") < 0) {
-        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
-                       _("failed to register the lxc XML namespace"));
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s", _("failed to register the lxc XML namespace"));
         return -1;
     }
     if (virXPathBoolean("boolean(./lxc:namespace)", ctxt) == 1) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                       _("<lxc:namespace> (sharing namespaces with another container or process) is not supported by the CT driver"));
+                       _("<lxc:namespace> (sharing namespaces with another container or process) "
+                         "is not supported by the CT driver"));
         return -1;
     }
     return 0;
@@ -142,8 +141,8 @@ virCTDomainDefNamespaceFormatXML(virBuffer *buf, void *nsdata)
         unsigned long long value = *virCTNamespaceField(def, el);
 
         if (value)
-            virBufferAsprintf(buf, "<%s:%s>%llu</%s:%s>\n", CT_NAMESPACE_PREFIX,
-                              el->name, value, CT_NAMESPACE_PREFIX, el->name);
+            virBufferAsprintf(buf, "<%s:%s>%llu</%s:%s>\n", CT_NAMESPACE_PREFIX, el->name, value,
+                              CT_NAMESPACE_PREFIX, el->name);
     }
     return 0;
 }
@@ -199,16 +198,14 @@ virCTDomainObjPrivateXMLFormat(virBuffer *buf, virDomainObj *vm)
 }
 
 static int
-virCTDomainObjPrivateXMLParse(xmlXPathContextPtr ctxt,
-                              virDomainObj *vm,
+virCTDomainObjPrivateXMLParse(xmlXPathContextPtr ctxt, virDomainObj *vm,
                               virDomainDefParserConfig *config G_GNUC_UNUSED)
 {
     virCTDomainObjPrivate *priv = vm->privateData;
     long long pid = 0;
 
     if (virXPathLongLong("string(./supervisor[1]/@pid)", ctxt, &pid) < 0 || pid <= 0) {
-        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
-                       _("status file has no valid supervisor pid"));
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s", _("status file has no valid supervisor pid"));
         return -1;
     }
     priv->supervisorPid = pid;
@@ -224,9 +221,7 @@ static virDomainXMLPrivateDataCallbacks virCTDriverPrivateDataCallbacks = {
 };
 
 static int
-virCTDomainDefPostParse(virDomainDef *def,
-                        unsigned int parseFlags G_GNUC_UNUSED,
-                        void *opaque,
+virCTDomainDefPostParse(virDomainDef *def, unsigned int parseFlags G_GNUC_UNUSED, void *opaque,
                         void *parseOpaque G_GNUC_UNUSED)
 {
     virCTDriver *driver = opaque;
@@ -235,21 +230,22 @@ virCTDomainDefPostParse(virDomainDef *def,
     /* Say plainly what a container definition needs, before libvirt's
      * generic "could not find capabilities" message. */
     if (def->virtType != VIR_DOMAIN_VIRT_LXC) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("domain type '%1$s' is not supported by the CT driver: use <domain type='lxc'>"),
-                       virDomainVirtTypeToString(def->virtType));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("domain type '%1$s' is not supported by the CT driver: use <domain type='lxc'>"),
+            virDomainVirtTypeToString(def->virtType));
         return -1;
     }
     if (def->os.type != VIR_DOMAIN_OSTYPE_EXE) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("os type '%1$s' is not supported by the CT driver: containers use <os><type>exe</type>"),
+                       _("os type '%1$s' is not supported by the CT driver: containers use "
+                         "<os><type>exe</type>"),
                        virDomainOSTypeToString(def->os.type));
         return -1;
     }
     if (!(caps = virCTDriverGetCapabilities(driver, false)))
         return -1;
-    if (!virCapabilitiesDomainSupported(caps, def->os.type, def->os.arch,
-                                        def->virtType))
+    if (!virCapabilitiesDomainSupported(caps, def->os.type, def->os.arch, def->virtType))
         return -1;
     if (!def->emulator && !(def->emulator = virDomainDefGetDefaultEmulator(def, caps)))
         return -1;
@@ -259,10 +255,8 @@ virCTDomainDefPostParse(virDomainDef *def,
 /* Containers have a console on a PTY the supervisor holds; libvirt-lxc
  * accepts <console> with no type, and so do we. */
 static int
-virCTDomainDeviceDefPostParse(virDomainDeviceDef *dev,
-                              const virDomainDef *def G_GNUC_UNUSED,
-                              unsigned int parseFlags G_GNUC_UNUSED,
-                              void *opaque G_GNUC_UNUSED,
+virCTDomainDeviceDefPostParse(virDomainDeviceDef *dev, const virDomainDef *def G_GNUC_UNUSED,
+                              unsigned int parseFlags G_GNUC_UNUSED, void *opaque G_GNUC_UNUSED,
                               void *parseOpaque G_GNUC_UNUSED)
 {
     if (dev->type == VIR_DOMAIN_DEVICE_CHR &&
@@ -287,8 +281,7 @@ virCTDomainXMLConfInit(virCTDriver *driver)
 {
     virCTDriverDomainDefParserConfig.priv = driver;
     return virDomainXMLOptionNew(&virCTDriverDomainDefParserConfig,
-                                 &virCTDriverPrivateDataCallbacks,
-                                 &virCTDriverDomainXMLNamespace,
+                                 &virCTDriverPrivateDataCallbacks, &virCTDriverDomainXMLNamespace,
                                  NULL, NULL, NULL);
 }
 

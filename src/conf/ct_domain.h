@@ -17,8 +17,8 @@
  * the start is refused. */
 typedef struct _virCTDomainNamespaceDef virCTDomainNamespaceDef;
 struct _virCTDomainNamespaceDef {
-    unsigned long long processes;   /* <ct:processes>: maximum tasks */
-    unsigned long long inodes;      /* <ct:inodes>: root fs inode limit */
+    unsigned long long processes; /* <ct:processes>: maximum tasks */
+    unsigned long long inodes; /* <ct:inodes>: root fs inode limit */
 };
 
 typedef struct _virCTMonitor virCTMonitor;
@@ -26,11 +26,11 @@ typedef struct _virCTMonitor virCTMonitor;
 typedef struct _virCTDomainObjPrivate virCTDomainObjPrivate;
 struct _virCTDomainObjPrivate {
     virCTDriver *driver;
-    pid_t supervisorPid;     /* 0 when inactive */
-    virCTMonitor *monitor;   /* connection to the supervisor */
+    pid_t supervisorPid; /* 0 when inactive */
+    virCTMonitor *monitor; /* connection to the supervisor */
     virCgroup *cgroup;
-    bool autodestroy;        /* stop when the creating client goes away */
-    int stopReason;          /* virDomainShutoffReason to report on exit */
+    bool autodestroy; /* stop when the creating client goes away */
+    int stopReason; /* virDomainShutoffReason to report on exit */
 };
 
 #define CT_DOMAIN_PRIVATE(vm) ((virCTDomainObjPrivate *)(vm)->privateData)

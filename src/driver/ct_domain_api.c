@@ -43,9 +43,8 @@ ctDomObjFromDomain(virDomainPtr domain)
 
     if (!(vm = virDomainObjListFindByUUID(driver->domains, domain->uuid))) {
         virUUIDFormat(domain->uuid, uuidstr);
-        virReportError(VIR_ERR_NO_DOMAIN,
-                       _("no domain with matching uuid '%1$s' (%2$s)"),
-                       uuidstr, domain->name);
+        virReportError(VIR_ERR_NO_DOMAIN, _("no domain with matching uuid '%1$s' (%2$s)"), uuidstr,
+                       domain->name);
         return NULL;
     }
     return vm;
@@ -117,8 +116,7 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
 
     virCheckFlags(VIR_DOMAIN_DEFINE_VALIDATE, NULL);
 
-    if ((flags & VIR_DOMAIN_DEFINE_VALIDATE) &&
-        virCTDomainValidateSchema(driver->config, xml) < 0)
+    if ((flags & VIR_DOMAIN_DEFINE_VALIDATE) && virCTDomainValidateSchema(driver->config, xml) < 0)
         return NULL;
 
     if (!(def = virDomainDefParseString(xml, driver->xmlopt, NULL, parseFlags)))
@@ -134,8 +132,8 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
         return NULL;
     vm->persistent = 1;
 
-    if (virDomainDefSave(vm->newDef ? vm->newDef : vm->def,
-                         driver->xmlopt, driver->config->configDir) < 0) {
+    if (virDomainDefSave(vm->newDef ? vm->newDef : vm->def, driver->xmlopt,
+                         driver->config->configDir) < 0) {
         if (oldDef) {
             /* put the previous definition back: nothing changes on error */
             if (vm->newDef) {
@@ -156,7 +154,7 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
                                                       : VIR_DOMAIN_EVENT_DEFINED_UPDATED);
     dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
 
- cleanup:
+cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     return dom;
@@ -178,13 +176,11 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
 
     /* Nothing to remove for these: containers have no managed save
      * image, snapshot metadata, checkpoints or NVRAM. */
-    virCheckFlags(VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-                  VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                  VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA |
-                  VIR_DOMAIN_UNDEFINE_NVRAM |
-                  VIR_DOMAIN_UNDEFINE_KEEP_NVRAM |
-                  VIR_DOMAIN_UNDEFINE_TPM |
-                  VIR_DOMAIN_UNDEFINE_KEEP_TPM, -1);
+    virCheckFlags(VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                      VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM |
+                      VIR_DOMAIN_UNDEFINE_KEEP_NVRAM | VIR_DOMAIN_UNDEFINE_TPM |
+                      VIR_DOMAIN_UNDEFINE_KEEP_TPM,
+                  -1);
 
     if (!(vm = ctDomObjFromDomain(dom)))
         return -1;
@@ -194,12 +190,10 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
         goto cleanup;
 
     if (!vm->persistent) {
-        virReportError(VIR_ERR_OPERATION_INVALID, "%s",
-                       _("cannot undefine transient domain"));
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("cannot undefine transient domain"));
         goto endjob;
     }
-    if (virDomainDeleteConfig(driver->config->configDir,
-                              driver->config->autostartDir, vm) < 0)
+    if (virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir, vm) < 0)
         goto endjob;
 
     event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_UNDEFINED,
@@ -210,11 +204,11 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
     g_clear_pointer(&vm->newDef, virDomainDefFree);
     ret = 0;
 
- endjob:
+endjob:
     virDomainObjEndJob(vm);
     if (ret == 0 && !virDomainObjIsActive(vm))
         virDomainObjListRemove(driver->domains, vm);
- cleanup:
+cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     return ret;
@@ -238,10 +232,9 @@ ctDomainGetXMLDesc(virDomainPtr dom, unsigned int flags)
     if (!(vm = ctDomObjFromDomain(dom)))
         return NULL;
     if (virDomainGetXMLDescEnsureACL(dom->conn, vm->def, flags) == 0)
-        ret = virDomainDefFormat((flags & VIR_DOMAIN_XML_INACTIVE) && vm->newDef ?
-                                 vm->newDef : vm->def,
-                                 driver->xmlopt,
-                                 virDomainDefFormatConvertXMLFlags(flags));
+        ret = virDomainDefFormat((flags & VIR_DOMAIN_XML_INACTIVE) && vm->newDef ? vm->newDef
+                                                                                 : vm->def,
+                                 driver->xmlopt, virDomainDefFormatConvertXMLFlags(flags));
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -265,7 +258,7 @@ ctDomainGetInfo(virDomainPtr dom, virDomainInfoPtr info)
     info->cpuTime = 0;
     ret = 0;
 
- cleanup:
+cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -334,10 +327,26 @@ ctDomainQueryBool(virDomainPtr dom, ctDomainBoolACL acl, ctDomainBoolGetter get)
     return ret;
 }
 
-static int ctGetActive(virDomainObj *vm) { return virDomainObjIsActive(vm) ? 1 : 0; }
-static int ctGetPersistent(virDomainObj *vm) { return vm->persistent ? 1 : 0; }
-static int ctGetUpdated(virDomainObj *vm) { return vm->updated ? 1 : 0; }
-static int ctGetAutostart(virDomainObj *vm) { return vm->autostart ? 1 : 0; }
+static int
+ctGetActive(virDomainObj *vm)
+{
+    return virDomainObjIsActive(vm) ? 1 : 0;
+}
+static int
+ctGetPersistent(virDomainObj *vm)
+{
+    return vm->persistent ? 1 : 0;
+}
+static int
+ctGetUpdated(virDomainObj *vm)
+{
+    return vm->updated ? 1 : 0;
+}
+static int
+ctGetAutostart(virDomainObj *vm)
+{
+    return vm->autostart ? 1 : 0;
+}
 
 int
 ctDomainIsActive(virDomainPtr dom)
@@ -381,8 +390,8 @@ ctDomainWriteAutostartLink(virCTDriverConfig *cfg, const char *name, bool autost
             return -1;
         }
         if (symlink(configFile, link) < 0 && errno != EEXIST) {
-            virReportSystemError(errno, _("failed to create symlink '%1$s' to '%2$s'"),
-                                 link, configFile);
+            virReportSystemError(errno, _("failed to create symlink '%1$s' to '%2$s'"), link,
+                                 configFile);
             return -1;
         }
     } else if (unlink(link) < 0 && errno != ENOENT && errno != ENOTDIR) {
@@ -415,14 +424,14 @@ ctDomainSetAutostart(virDomainPtr dom, int autostart)
     }
 
     virDomainObjEndJob(vm);
- cleanup:
+cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
 
 int
-ctDomainSetMetadata(virDomainPtr dom, int type, const char *metadata,
-                    const char *key, const char *uri, unsigned int flags)
+ctDomainSetMetadata(virDomainPtr dom, int type, const char *metadata, const char *key,
+                    const char *uri, unsigned int flags)
 {
     virCTDriver *driver = dom->conn->privateData;
     virDomainObj *vm;
@@ -439,13 +448,12 @@ ctDomainSetMetadata(virDomainPtr dom, int type, const char *metadata,
         goto cleanup;
 
     ret = virDomainObjSetMetadata(vm, type, metadata, key, uri, driver->xmlopt,
-                                  driver->config->stateDir,
-                                  driver->config->configDir, flags);
+                                  driver->config->stateDir, driver->config->configDir, flags);
     if (ret == 0)
         event = virDomainEventMetadataChangeNewFromObj(vm, type, uri);
 
     virDomainObjEndJob(vm);
- cleanup:
+cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     return ret;
@@ -491,9 +499,9 @@ ctDomainSnapshotNum(virDomainPtr dom, unsigned int flags)
     virDomainObj *vm;
     int ret = -1;
 
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS |
-                  VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                  VIR_DOMAIN_SNAPSHOT_FILTERS_ALL, -1);
+    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
+                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
+                  -1);
 
     if (!(vm = ctDomObjFromDomain(dom)))
         return -1;
@@ -504,15 +512,14 @@ ctDomainSnapshotNum(virDomainPtr dom, unsigned int flags)
 }
 
 int
-ctDomainListAllSnapshots(virDomainPtr dom, virDomainSnapshotPtr **snaps,
-                         unsigned int flags)
+ctDomainListAllSnapshots(virDomainPtr dom, virDomainSnapshotPtr **snaps, unsigned int flags)
 {
     virDomainObj *vm;
     int ret = -1;
 
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS |
-                  VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                  VIR_DOMAIN_SNAPSHOT_FILTERS_ALL, -1);
+    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
+                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
+                  -1);
 
     if (!(vm = ctDomObjFromDomain(dom)))
         return -1;
@@ -532,8 +539,7 @@ ctDomainGetVcpusFlags(virDomainPtr dom, unsigned int flags)
     virDomainDef *def;
     int ret = -1;
 
-    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG |
-                  VIR_DOMAIN_VCPU_MAXIMUM, -1);
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM, -1);
 
     if (!(vm = ctDomObjFromDomain(dom)))
         return -1;
@@ -543,8 +549,8 @@ ctDomainGetVcpusFlags(virDomainPtr dom, unsigned int flags)
         goto cleanup;
 
     ret = (flags & VIR_DOMAIN_VCPU_MAXIMUM) ? virDomainDefGetVcpusMax(def)
-                                             : virDomainDefGetVcpus(def);
- cleanup:
+                                            : virDomainDefGetVcpus(def);
+cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -564,8 +570,8 @@ ctConnectListAllDomains(virConnectPtr conn, virDomainPtr **domains, unsigned int
 
     if (virConnectListAllDomainsEnsureACL(conn) < 0)
         return -1;
-    return virDomainObjListExport(driver->domains, conn, domains,
-                                  virConnectListAllDomainsCheckACL, flags);
+    return virDomainObjListExport(driver->domains, conn, domains, virConnectListAllDomainsCheckACL,
+                                  flags);
 }
 
 int
@@ -575,8 +581,8 @@ ctConnectNumOfDomains(virConnectPtr conn)
 
     if (virConnectNumOfDomainsEnsureACL(conn) < 0)
         return -1;
-    return virDomainObjListNumOfDomains(driver->domains, true,
-                                        virConnectNumOfDomainsCheckACL, conn);
+    return virDomainObjListNumOfDomains(driver->domains, true, virConnectNumOfDomainsCheckACL,
+                                        conn);
 }
 
 int
@@ -586,8 +592,8 @@ ctConnectListDomains(virConnectPtr conn, int *ids, int nids)
 
     if (virConnectListDomainsEnsureACL(conn) < 0)
         return -1;
-    return virDomainObjListGetActiveIDs(driver->domains, ids, nids,
-                                        virConnectListDomainsCheckACL, conn);
+    return virDomainObjListGetActiveIDs(driver->domains, ids, nids, virConnectListDomainsCheckACL,
+                                        conn);
 }
 
 int

@@ -27,8 +27,8 @@ int ctDomainIsPersistent(virDomainPtr dom);
 int ctDomainIsUpdated(virDomainPtr dom);
 int ctDomainGetAutostart(virDomainPtr dom, int *autostart);
 int ctDomainSetAutostart(virDomainPtr dom, int autostart);
-int ctDomainSetMetadata(virDomainPtr dom, int type, const char *metadata,
-                        const char *key, const char *uri, unsigned int flags);
+int ctDomainSetMetadata(virDomainPtr dom, int type, const char *metadata, const char *key,
+                        const char *uri, unsigned int flags);
 char *ctDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int flags);
 int ctDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags);
 int ctDomainSnapshotNum(virDomainPtr dom, unsigned int flags);

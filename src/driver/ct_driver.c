@@ -43,22 +43,18 @@ ctStateLoadDomains(virCTDriver *driver)
 
     /* Running containers first, from their status files, so that the
      * persistent definitions loaded next attach to them as newDef. */
-    if (virDomainObjListLoadAllConfigs(driver->domains, cfg->stateDir, NULL, true,
-                                       driver->xmlopt, NULL, NULL) < 0)
+    if (virDomainObjListLoadAllConfigs(driver->domains, cfg->stateDir, NULL, true, driver->xmlopt,
+                                       NULL, NULL) < 0)
         return -1;
 
     /* An unreadable or invalid definition is logged and skipped. */
-    return virDomainObjListLoadAllConfigs(driver->domains, cfg->configDir,
-                                          cfg->autostartDir, false,
+    return virDomainObjListLoadAllConfigs(driver->domains, cfg->configDir, cfg->autostartDir, false,
                                           driver->xmlopt, NULL, NULL);
 }
 
 static virDrvStateInitResult
-ctStateInitialize(bool privileged,
-                  const char *root,
-                  bool monolithic G_GNUC_UNUSED,
-                  virStateInhibitCallback callback G_GNUC_UNUSED,
-                  void *opaque G_GNUC_UNUSED)
+ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUSED,
+                  virStateInhibitCallback callback G_GNUC_UNUSED, void *opaque G_GNUC_UNUSED)
 {
     if (!privileged && !root) {
         VIR_INFO("Not running privileged, disabling the CT driver");
@@ -79,8 +75,8 @@ ctStateInitialize(bool privileged,
         goto error;
 
     /* One daemon (or embedding process) per state directory. */
-    if ((ct_driver->lockFD = virPidFileAcquire(ct_driver->config->stateDir, "driver",
-                                               false, getpid())) < 0)
+    if ((ct_driver->lockFD =
+             virPidFileAcquire(ct_driver->config->stateDir, "driver", false, getpid())) < 0)
         goto error;
 
     if (!(ct_driver->caps = virCTDriverCapsInit(ct_driver->config)) ||
@@ -94,7 +90,7 @@ ctStateInitialize(bool privileged,
 
     return VIR_DRV_STATE_INIT_COMPLETE;
 
- error:
+error:
     ctStateCleanup();
     return VIR_DRV_STATE_INIT_ERROR;
 }
@@ -104,10 +100,9 @@ ctStateReload(void)
 {
     if (!ct_driver)
         return 0;
-    return virDomainObjListLoadAllConfigs(ct_driver->domains,
-                                          ct_driver->config->configDir,
-                                          ct_driver->config->autostartDir, false,
-                                          ct_driver->xmlopt, NULL, NULL);
+    return virDomainObjListLoadAllConfigs(ct_driver->domains, ct_driver->config->configDir,
+                                          ct_driver->config->autostartDir, false, ct_driver->xmlopt,
+                                          NULL, NULL);
 }
 
 static int
@@ -135,36 +130,37 @@ ctConnectCheckURI(virConnectPtr conn)
     const char *root;
 
     if (!ct_driver->embeddedRoot)
-        return virConnectValidateURIPath(conn->uri->path, CT_URI_SCHEME,
-                                         ct_driver->privileged) ? 0 : -1;
+        return virConnectValidateURIPath(conn->uri->path, CT_URI_SCHEME, ct_driver->privileged)
+                   ? 0
+                   : -1;
 
     if (STRNEQ(conn->uri->path, "/embed")) {
-        virReportError(VIR_ERR_INTERNAL_ERROR,
-                       _("URI must be ct:///embed, not '%1$s'"), conn->uri->path);
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("URI must be ct:///embed, not '%1$s'"),
+                       conn->uri->path);
         return -1;
     }
     if (!(root = virURIGetParam(conn->uri, "root")))
         return -1;
     if (STRNEQ(root, ct_driver->embeddedRoot)) {
-        virReportError(VIR_ERR_INTERNAL_ERROR,
-                       _("cannot open embedded driver at path '%1$s', already open with path '%2$s'"),
-                       root, ct_driver->embeddedRoot);
+        virReportError(
+            VIR_ERR_INTERNAL_ERROR,
+            _("cannot open embedded driver at path '%1$s', already open with path '%2$s'"), root,
+            ct_driver->embeddedRoot);
         return -1;
     }
     return 0;
 }
 
 static virDrvOpenStatus
-ctConnectOpen(virConnectPtr conn,
-              virConnectAuthPtr auth G_GNUC_UNUSED,
-              virConf *conf G_GNUC_UNUSED,
+ctConnectOpen(virConnectPtr conn, virConnectAuthPtr auth G_GNUC_UNUSED, virConf *conf G_GNUC_UNUSED,
               unsigned int flags)
 {
     virCheckFlags(VIR_CONNECT_RO, VIR_DRV_OPEN_ERROR);
 
     if (!ct_driver) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
-                       _("the CT driver is not active: it runs as root (ct:///system) or embedded (ct:///embed?root=DIR)"));
+                       _("the CT driver is not active: it runs as root (ct:///system) or embedded "
+                         "(ct:///embed?root=DIR)"));
         return VIR_DRV_OPEN_ERROR;
     }
     if (ctConnectCheckURI(conn) < 0)
@@ -302,9 +298,8 @@ ctConnectGetCapabilities(virConnectPtr conn)
 /* Checks the optional arguments of virConnectGetDomainCapabilities against
  * what a container can be: an exe guest of the host arch, type lxc. */
 static int
-ctDomainCapsCheckArgs(virCTDriver *driver, const char *emulatorbin,
-                      const char *archStr, const char *virttypeStr,
-                      virArch *arch)
+ctDomainCapsCheckArgs(virCTDriver *driver, const char *emulatorbin, const char *archStr,
+                      const char *virttypeStr, virArch *arch)
 {
     *arch = virArchFromHost();
     if (archStr && (*arch = virArchFromString(archStr)) != virArchFromHost()) {
@@ -314,13 +309,12 @@ ctDomainCapsCheckArgs(virCTDriver *driver, const char *emulatorbin,
         return -1;
     }
     if (virttypeStr && STRNEQ(virttypeStr, "lxc")) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("virttype '%1$s' is not supported: use 'lxc'"), virttypeStr);
+        virReportError(VIR_ERR_INVALID_ARG, _("virttype '%1$s' is not supported: use 'lxc'"),
+                       virttypeStr);
         return -1;
     }
     if (emulatorbin && STRNEQ(emulatorbin, driver->config->emulator)) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("emulator '%1$s' is not supported: use '%2$s'"),
+        virReportError(VIR_ERR_INVALID_ARG, _("emulator '%1$s' is not supported: use '%2$s'"),
                        emulatorbin, driver->config->emulator);
         return -1;
     }
@@ -328,12 +322,8 @@ ctDomainCapsCheckArgs(virCTDriver *driver, const char *emulatorbin,
 }
 
 static char *
-ctConnectGetDomainCapabilities(virConnectPtr conn,
-                               const char *emulatorbin,
-                               const char *archStr,
-                               const char *machine,
-                               const char *virttypeStr,
-                               unsigned int flags)
+ctConnectGetDomainCapabilities(virConnectPtr conn, const char *emulatorbin, const char *archStr,
+                               const char *machine, const char *virttypeStr, unsigned int flags)
 {
     virCTDriver *driver = conn->privateData;
     g_autoptr(virDomainCaps) domCaps = NULL;
@@ -345,15 +335,13 @@ ctConnectGetDomainCapabilities(virConnectPtr conn,
         return NULL;
     if (ctDomainCapsCheckArgs(driver, emulatorbin, archStr, virttypeStr, &arch) < 0)
         return NULL;
-    if (!(domCaps = virDomainCapsNew(driver->config->emulator, machine, arch,
-                                     VIR_DOMAIN_VIRT_LXC)))
+    if (!(domCaps = virDomainCapsNew(driver->config->emulator, machine, arch, VIR_DOMAIN_VIRT_LXC)))
         return NULL;
 
     domCaps->maxvcpus = virHostCPUGetCount();
     domCaps->os.supported = VIR_TRISTATE_BOOL_YES;
     domCaps->filesystem.supported = VIR_TRISTATE_BOOL_YES;
-    VIR_DOMAIN_CAPS_ENUM_SET(domCaps->filesystem.driverType,
-                             VIR_DOMAIN_FS_DRIVER_TYPE_PATH);
+    VIR_DOMAIN_CAPS_ENUM_SET(domCaps->filesystem.driverType, VIR_DOMAIN_FS_DRIVER_TYPE_PATH);
     return virDomainCapsFormat(domCaps);
 }
 
@@ -366,8 +354,8 @@ ctNodeGetInfo(virConnectPtr conn, virNodeInfoPtr nodeinfo)
 }
 
 static int
-ctNodeGetCPUMap(virConnectPtr conn, unsigned char **cpumap,
-                unsigned int *online, unsigned int flags)
+ctNodeGetCPUMap(virConnectPtr conn, unsigned char **cpumap, unsigned int *online,
+                unsigned int flags)
 {
     if (virNodeGetCPUMapEnsureACL(conn) < 0)
         return -1;
@@ -375,8 +363,8 @@ ctNodeGetCPUMap(virConnectPtr conn, unsigned char **cpumap,
 }
 
 static int
-ctNodeGetCPUStats(virConnectPtr conn, int cpuNum, virNodeCPUStatsPtr params,
-                  int *nparams, unsigned int flags)
+ctNodeGetCPUStats(virConnectPtr conn, int cpuNum, virNodeCPUStatsPtr params, int *nparams,
+                  unsigned int flags)
 {
     if (virNodeGetCPUStatsEnsureACL(conn) < 0)
         return -1;
@@ -384,8 +372,8 @@ ctNodeGetCPUStats(virConnectPtr conn, int cpuNum, virNodeCPUStatsPtr params,
 }
 
 static int
-ctNodeGetMemoryStats(virConnectPtr conn, int cellNum, virNodeMemoryStatsPtr params,
-                     int *nparams, unsigned int flags)
+ctNodeGetMemoryStats(virConnectPtr conn, int cellNum, virNodeMemoryStatsPtr params, int *nparams,
+                     unsigned int flags)
 {
     if (virNodeGetMemoryStatsEnsureACL(conn) < 0)
         return -1;
@@ -393,8 +381,8 @@ ctNodeGetMemoryStats(virConnectPtr conn, int cellNum, virNodeMemoryStatsPtr para
 }
 
 static int
-ctNodeGetCellsFreeMemory(virConnectPtr conn, unsigned long long *freeMems,
-                         int startCell, int maxCells)
+ctNodeGetCellsFreeMemory(virConnectPtr conn, unsigned long long *freeMems, int startCell,
+                         int maxCells)
 {
     if (virNodeGetCellsFreeMemoryEnsureACL(conn) < 0)
         return -1;
@@ -425,17 +413,17 @@ ctNodeGetSecurityModel(virConnectPtr conn, virSecurityModelPtr secmodel)
 }
 
 static int
-ctConnectDomainEventRegisterAny(virConnectPtr conn, virDomainPtr dom,
-                                int eventID, virConnectDomainEventGenericCallback callback,
-                                void *opaque, virFreeCallback freecb)
+ctConnectDomainEventRegisterAny(virConnectPtr conn, virDomainPtr dom, int eventID,
+                                virConnectDomainEventGenericCallback callback, void *opaque,
+                                virFreeCallback freecb)
 {
     virCTDriver *driver = conn->privateData;
     int ret = -1;
 
     if (virConnectDomainEventRegisterAnyEnsureACL(conn) < 0)
         return -1;
-    if (virDomainEventStateRegisterID(conn, driver->domainEventState, dom, eventID,
-                                      callback, opaque, freecb, &ret) < 0)
+    if (virDomainEventStateRegisterID(conn, driver->domainEventState, dom, eventID, callback,
+                                      opaque, freecb, &ret) < 0)
         return -1;
     return ret;
 }
@@ -447,26 +435,22 @@ ctConnectDomainEventDeregisterAny(virConnectPtr conn, int callbackID)
 
     if (virConnectDomainEventDeregisterAnyEnsureACL(conn) < 0)
         return -1;
-    return virObjectEventStateDeregisterID(conn, driver->domainEventState,
-                                           callbackID, true);
+    return virObjectEventStateDeregisterID(conn, driver->domainEventState, callbackID, true);
 }
 
 static int
-ctConnectDomainEventRegister(virConnectPtr conn,
-                             virConnectDomainEventCallback callback,
+ctConnectDomainEventRegister(virConnectPtr conn, virConnectDomainEventCallback callback,
                              void *opaque, virFreeCallback freecb)
 {
     virCTDriver *driver = conn->privateData;
 
     if (virConnectDomainEventRegisterEnsureACL(conn) < 0)
         return -1;
-    return virDomainEventStateRegister(conn, driver->domainEventState,
-                                       callback, opaque, freecb);
+    return virDomainEventStateRegister(conn, driver->domainEventState, callback, opaque, freecb);
 }
 
 static int
-ctConnectDomainEventDeregister(virConnectPtr conn,
-                               virConnectDomainEventCallback callback)
+ctConnectDomainEventDeregister(virConnectPtr conn, virConnectDomainEventCallback callback)
 {
     virCTDriver *driver = conn->privateData;
 
