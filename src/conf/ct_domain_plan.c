@@ -1,0 +1,303 @@
+/*
+ * ct_domain_plan.c: turn a domain definition into a start plan
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Everything that can be decided from the XML is decided here, before
+ * anything touches the host.  What the plan cannot express is refused
+ * with an error naming the element, so a container never starts with a
+ * setting silently ignored.
+ */
+
+#include <config.h>
+
+#include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
+
+#include "ct_domain_plan.h"
+#include "ct_domain.h"
+
+#include "viralloc.h"
+#include "virerror.h"
+#include "virlog.h"
+#include "virstring.h"
+#include "viruuid.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.ct_domain_plan");
+
+/* libvirt's capability names are ordered alphabetically; the kernel's
+ * numbers are not. */
+static const int virCTCapsNumber[VIR_DOMAIN_PROCES_CAPS_FEATURE_LAST] = {
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_AUDIT_CONTROL] = CAP_AUDIT_CONTROL,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_AUDIT_WRITE] = CAP_AUDIT_WRITE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_BLOCK_SUSPEND] = CAP_BLOCK_SUSPEND,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_CHOWN] = CAP_CHOWN,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_DAC_OVERRIDE] = CAP_DAC_OVERRIDE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_DAC_READ_SEARCH] = CAP_DAC_READ_SEARCH,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_FOWNER] = CAP_FOWNER,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_FSETID] = CAP_FSETID,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_IPC_LOCK] = CAP_IPC_LOCK,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_IPC_OWNER] = CAP_IPC_OWNER,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_KILL] = CAP_KILL,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_LEASE] = CAP_LEASE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_LINUX_IMMUTABLE] = CAP_LINUX_IMMUTABLE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_MAC_ADMIN] = CAP_MAC_ADMIN,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_MAC_OVERRIDE] = CAP_MAC_OVERRIDE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_MKNOD] = CAP_MKNOD,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_NET_ADMIN] = CAP_NET_ADMIN,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_NET_BIND_SERVICE] = CAP_NET_BIND_SERVICE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_NET_BROADCAST] = CAP_NET_BROADCAST,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_NET_RAW] = CAP_NET_RAW,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SETGID] = CAP_SETGID,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SETFCAP] = CAP_SETFCAP,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SETPCAP] = CAP_SETPCAP,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SETUID] = CAP_SETUID,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_ADMIN] = CAP_SYS_ADMIN,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_BOOT] = CAP_SYS_BOOT,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_CHROOT] = CAP_SYS_CHROOT,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_MODULE] = CAP_SYS_MODULE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_NICE] = CAP_SYS_NICE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_PACCT] = CAP_SYS_PACCT,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_PTRACE] = CAP_SYS_PTRACE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_RAWIO] = CAP_SYS_RAWIO,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_RESOURCE] = CAP_SYS_RESOURCE,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_TIME] = CAP_SYS_TIME,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYS_TTY_CONFIG] = CAP_SYS_TTY_CONFIG,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_SYSLOG] = CAP_SYSLOG,
+    [VIR_DOMAIN_PROCES_CAPS_FEATURE_WAKE_ALARM] = CAP_WAKE_ALARM,
+};
+
+/* Dropped by default: they reach the host kernel, clock, raw devices or
+ * the LSMs, whatever namespace the container is in.  CAP_SYS_BOOT stays:
+ * in a PID namespace reboot(2) only ends the container's init. */
+static const int virCTCapsDefaultDrop[] = {
+    CAP_SYS_MODULE,   CAP_SYS_TIME,      CAP_SYS_RAWIO, CAP_MAC_ADMIN,
+    CAP_MAC_OVERRIDE, CAP_AUDIT_CONTROL, CAP_SYS_PACCT, CAP_WAKE_ALARM,
+};
+
+static uint64_t
+virCTDomainPlanCaps(const virDomainDef *def)
+{
+    int policy = def->features[VIR_DOMAIN_FEATURE_CAPABILITIES];
+    uint64_t keep = 0;
+    size_t i;
+
+    if (policy != VIR_DOMAIN_CAPABILITIES_POLICY_DENY) {
+        for (i = 0; i <= CAP_LAST_CAP && i < 64; i++)
+            keep |= 1ULL << i;
+    }
+    if (policy == VIR_DOMAIN_CAPABILITIES_POLICY_DEFAULT) {
+        for (i = 0; i < G_N_ELEMENTS(virCTCapsDefaultDrop); i++)
+            keep &= ~(1ULL << virCTCapsDefaultDrop[i]);
+    }
+    for (i = 0; i < VIR_DOMAIN_PROCES_CAPS_FEATURE_LAST; i++) {
+        if (def->caps_features[i] == VIR_TRISTATE_SWITCH_ON)
+            keep |= 1ULL << virCTCapsNumber[i];
+        else if (def->caps_features[i] == VIR_TRISTATE_SWITCH_OFF)
+            keep &= ~(1ULL << virCTCapsNumber[i]);
+    }
+    return keep;
+}
+
+static void
+virCTDomainPlanAddMount(ctPlan *plan, ctPlanMountKind kind, const char *src, const char *dst,
+                        const char *fstype, const char *data, unsigned long flags)
+{
+    ctPlanMount *mnt;
+
+    VIR_REALLOC_N(plan->mounts, plan->nmounts + 1);
+    mnt = &plan->mounts[plan->nmounts++];
+    mnt->kind = kind;
+    mnt->src = g_strdup(src);
+    mnt->dst = g_strdup(dst);
+    mnt->fstype = g_strdup(fstype);
+    mnt->data = g_strdup(data);
+    mnt->flags = flags;
+}
+
+static int
+virCTDomainPlanUnsupportedFS(const virDomainFSDef *fs, const char *why)
+{
+    virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                   _("<filesystem type='%1$s'> with target '%2$s' is not supported: %3$s"),
+                   virDomainFSTypeToString(fs->type), fs->dst, why);
+    return -1;
+}
+
+static int
+virCTDomainPlanRoot(ctPlan *plan, const virDomainFSDef *fs)
+{
+    if (fs->type != VIR_DOMAIN_FS_TYPE_MOUNT)
+        return virCTDomainPlanUnsupportedFS(
+            fs, _("the root must be a host directory (type='mount') for now"));
+    plan->root = g_strdup(fs->src->path);
+    plan->rootReadonly = fs->readonly;
+    return 0;
+}
+
+static int
+virCTDomainPlanFilesystem(ctPlan *plan, const virDomainFSDef *fs)
+{
+    unsigned long ro = fs->readonly ? MS_RDONLY : 0;
+    g_autofree char *data = NULL;
+
+    if (STREQ(fs->dst, "/"))
+        return virCTDomainPlanRoot(plan, fs);
+
+    switch (fs->type) {
+    case VIR_DOMAIN_FS_TYPE_MOUNT:
+    case VIR_DOMAIN_FS_TYPE_BIND:
+        virCTDomainPlanAddMount(plan, CT_PLAN_MOUNT_BIND, fs->src->path, fs->dst, NULL, NULL,
+                                MS_REC | ro);
+        return 0;
+    case VIR_DOMAIN_FS_TYPE_RAM:
+        data = g_strdup_printf("size=%lluk,mode=0755", fs->usage / 1024);
+        virCTDomainPlanAddMount(plan, CT_PLAN_MOUNT_FS, "tmpfs", fs->dst, "tmpfs", data,
+                                MS_NOSUID | MS_NODEV | ro);
+        return 0;
+    default:
+        return virCTDomainPlanUnsupportedFS(
+            fs, _("only mount, bind and ram filesystems can be mounted"));
+    }
+}
+
+static int
+virCTDomainPlanIds(ctPlan *plan, const virDomainDef *def)
+{
+    unsigned int id;
+
+    if (def->os.inituser) {
+        if (virStrToLong_ui(def->os.inituser, NULL, 10, &id) < 0) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("<inituser> '%1$s' must be a numeric user id"), def->os.inituser);
+            return -1;
+        }
+        plan->uid = id;
+    }
+    if (def->os.initgroup) {
+        if (virStrToLong_ui(def->os.initgroup, NULL, 10, &id) < 0) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("<initgroup> '%1$s' must be a numeric group id"), def->os.initgroup);
+            return -1;
+        }
+        plan->gid = id;
+    }
+    return 0;
+}
+
+static void
+virCTDomainPlanIdMaps(ctPlan *plan, const virDomainDef *def)
+{
+    size_t i;
+
+    if (def->idmap.nuidmap == 0)
+        return;
+    plan->nsFlags |= CLONE_NEWUSER;
+    plan->uidMap = g_new0(ctPlanIdMap, def->idmap.nuidmap);
+    plan->nuidMap = def->idmap.nuidmap;
+    for (i = 0; i < def->idmap.nuidmap; i++) {
+        plan->uidMap[i].start = def->idmap.uidmap[i].start;
+        plan->uidMap[i].target = def->idmap.uidmap[i].target;
+        plan->uidMap[i].count = def->idmap.uidmap[i].count;
+    }
+    plan->gidMap = g_new0(ctPlanIdMap, def->idmap.ngidmap);
+    plan->ngidMap = def->idmap.ngidmap;
+    for (i = 0; i < def->idmap.ngidmap; i++) {
+        plan->gidMap[i].start = def->idmap.gidmap[i].start;
+        plan->gidMap[i].target = def->idmap.gidmap[i].target;
+        plan->gidMap[i].count = def->idmap.gidmap[i].count;
+    }
+}
+
+static void
+virCTDomainPlanAddEnv(ctPlan *plan, const char *name, const char *value)
+{
+    VIR_REALLOC_N(plan->env, plan->nenv + 1);
+    plan->env[plan->nenv++] = g_strdup_printf("%s=%s", name, value);
+}
+
+/* The environment init starts with: what libvirt-lxc gives, under our
+ * name; "container" is what systemd looks for to know it is in one. */
+static void
+virCTDomainPlanEnv(ctPlan *plan, const virDomainDef *def)
+{
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    size_t i;
+
+    virUUIDFormat(def->uuid, uuidstr);
+    virCTDomainPlanAddEnv(plan, "PATH",
+                          "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    virCTDomainPlanAddEnv(plan, "container", "libvirt-ct");
+    virCTDomainPlanAddEnv(plan, "container_uuid", uuidstr);
+    virCTDomainPlanAddEnv(plan, "LIBVIRT_CT_NAME", def->name);
+    for (i = 0; def->os.initenv && def->os.initenv[i]; i++)
+        virCTDomainPlanAddEnv(plan, def->os.initenv[i]->name, def->os.initenv[i]->value);
+}
+
+static void
+virCTDomainPlanArgv(ctPlan *plan, const virDomainDef *def)
+{
+    size_t n = g_strv_length(def->os.initargv);
+    size_t i;
+
+    plan->argv = g_new0(char *, n + 2);
+    plan->argv[plan->nargv++] = g_strdup(def->os.init);
+    for (i = 0; i < n; i++)
+        plan->argv[plan->nargv++] = g_strdup(def->os.initargv[i]);
+}
+
+/**
+ * virCTDomainBuildPlan:
+ * @cfg: driver configuration (paths of the monitor, exit and log files)
+ * @def: the definition to start
+ *
+ * Returns a new plan (free with ctPlanFree()), or NULL with an error naming
+ * the element that cannot be honoured.  The caller adds the cgroup files.
+ */
+ctPlan *
+virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
+{
+    g_autoptr(ctPlan) plan = g_new0(ctPlan, 1);
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    size_t i;
+
+    if (!def->os.init) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("a container needs <os><init>: the program to run as its PID 1"));
+        return NULL;
+    }
+
+    if (def->nnets > 0) {
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+            _("<interface> is not supported yet: containers have only a loopback device"));
+        return NULL;
+    }
+
+    virUUIDFormat(def->uuid, uuidstr);
+    plan->name = g_strdup(def->name);
+    plan->uuid = g_strdup(uuidstr);
+    plan->hostname = g_strndup(def->name, 64);
+    plan->nsFlags =
+        CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+    virCTDomainPlanIdMaps(plan, def);
+
+    for (i = 0; i < def->nfss; i++) {
+        if (virCTDomainPlanFilesystem(plan, def->fss[i]) < 0)
+            return NULL;
+    }
+    if (virCTDomainPlanIds(plan, def) < 0)
+        return NULL;
+
+    virCTDomainPlanArgv(plan, def);
+    virCTDomainPlanEnv(plan, def);
+    plan->cwd = g_strdup(def->os.initdir ? def->os.initdir : "/");
+    plan->capsKeep = virCTDomainPlanCaps(def);
+    plan->monitorPath = g_strdup_printf("%s/%s.monitor", cfg->stateDir, def->name);
+    plan->exitPath = g_strdup_printf("%s/%s.exit", cfg->stateDir, def->name);
+    plan->logPath = g_strdup_printf("%s/%s.log", cfg->logDir, def->name);
+    return g_steal_pointer(&plan);
+}

@@ -1,0 +1,14 @@
+/*
+ * ct_domain_plan.h: turn a domain definition into a start plan
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "ct_conf.h"
+#include "ct_plan.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ctPlan, ctPlanFree);
+
+ctPlan *virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def);
