@@ -10,7 +10,7 @@ set -euo pipefail
 # xsltproc, xmllint) and the libraries its daemon code includes
 build_pkgs="libvirt0 libvirt-dev meson ninja-build pkg-config gcc patch dpkg-dev
   libglib2.0-dev libxml2-dev libxml2-utils xsltproc rpcsvc-proto libtirpc-dev
-  gnutls-dev libnl-3-dev libnl-route-3-dev libselinux1-dev libcap-ng-dev
+  libgnutls28-dev libnl-3-dev libnl-route-3-dev libselinux1-dev libcap-ng-dev
   python3-docutils"
 # run and test: the stock clients, a static busybox for container roots,
 # and the checkers of the quality bar
