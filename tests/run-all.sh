@@ -8,6 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 builddir=$(cd "${1:-build}" && pwd)
 export CT_BUILD=$builddir
+export CT_SUPERVISOR=$builddir/src/ct-supervisor
 
 passed=0
 failed=0
