@@ -57,6 +57,10 @@ virCTCapsSet(uint64_t keep, int ambient)
     int last = lastCap();
     int cap;
 
+    /* one cannot keep what one does not have (a host may withhold some) */
+    if (syscall(SYS_capget, &hdr, data) < 0)
+        return virCTErrorReport(errno, "cannot read capabilities");
+    keep &= data[0].permitted | (uint64_t)data[1].permitted << 32;
     keep &= last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
     data[0].effective = data[0].permitted = data[0].inheritable = (uint32_t)keep;
     data[1].effective = data[1].permitted = data[1].inheritable = keep >> 32;

@@ -19,6 +19,7 @@ PY=/usr/bin/python3
 PASSED=0
 FAILED=0
 SUPPIDS=()
+HELPERS=()
 CGROUPS=()
 
 if [ "$(id -u)" != 0 ]; then
@@ -40,6 +41,9 @@ NAME=ctsuptest$$
 
 cleanup() {
     local pid cg
+    for pid in "${HELPERS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null
+    done
     for pid in "${SUPPIDS[@]}"; do
         kill -TERM "$pid" 2>/dev/null
     done
@@ -200,16 +204,21 @@ helper() {
 start() {
     local out=$1 plan=$2 answer=$3
     shift 3
-    helper start "$SUP" "$plan" "$answer" "$out" "$@" &
+    helper start "$SUP" "$plan" "$answer" "$out" "$@" > "$out.helper" 2>&1 &
     HELPER_PID=$!
+    HELPERS+=("$HELPER_PID")
     wait_for "$out" || { echo "# no answer from the supervisor"; return 1; }
     SUPPIDS+=("$(sed -n 's/^SUPPID //p' "$out")")
 }
 
 # --- a busybox root -----------------------------------------------------------
 ROOT=$TMP/root
-mkdir -p "$ROOT"/{bin,sbin,etc,proc,sys,dev,tmp,root} "$TMP/out" "$TMP/hostmark"
-cp /bin/busybox "$ROOT/bin/busybox"
+mkdir -p "$ROOT"/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin} "$TMP/out" "$TMP/hostmark"
+# --install -s links to the binary's own path, /usr/bin/busybox on a
+# merged-/usr host: put the copy there
+BUSYBOX=$(readlink -f /bin/busybox)
+mkdir -p "$ROOT$(dirname "$BUSYBOX")"
+cp "$BUSYBOX" "$ROOT$BUSYBOX"
 /bin/busybox --install -s "$ROOT/bin"
 cat > "$ROOT/sbin/init" <<'EOF'
 #!/bin/sh
