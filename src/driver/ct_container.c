@@ -171,18 +171,48 @@ setupDev(const virCTRoot *root, const char *consolePath)
 }
 
 
+/* Bind sources are opened before anything is mounted: the staging tmpfs
+ * of an application container hides the host's /tmp, and a descriptor
+ * cannot be swapped under us by a rename on the host. */
 static int
-extraMount(const virCTRoot *root, const ctPlanMount *mnt)
+openBindSources(const ctPlan *plan, int *fds)
 {
+    size_t i;
+
+    for (i = 0; i < plan->nmounts; i++) {
+        fds[i] = -1;
+        if (plan->mounts[i].kind != CT_PLAN_MOUNT_BIND)
+            continue;
+        fds[i] = open(plan->mounts[i].src, O_PATH | O_CLOEXEC);
+        if (fds[i] < 0)
+            return virCTErrorReport(errno, "cannot bind-mount '%s'",
+                                    plan->mounts[i].src);
+    }
+    return 0;
+}
+
+
+static int
+bindMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd)
+{
+    char fdpath[64];
     struct stat sb;
 
+    if (fstat(srcFd, &sb) < 0)
+        return virCTErrorReport(errno, "cannot stat '%s'", mnt->src);
+    snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", srcFd);
+    return virCTMountAt(root, fdpath, mnt->dst, NULL, mnt->flags | MS_BIND,
+                        NULL, S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR
+                                                  : CT_MOUNT_CREATE_FILE);
+}
+
+
+static int
+extraMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd)
+{
     switch (mnt->kind) {
     case CT_PLAN_MOUNT_BIND:
-        if (stat(mnt->src, &sb) < 0)
-            return virCTErrorReport(errno, "cannot bind-mount '%s'", mnt->src);
-        return virCTMountAt(root, mnt->src, mnt->dst, NULL, mnt->flags | MS_BIND,
-                            NULL, S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR
-                                                      : CT_MOUNT_CREATE_FILE);
+        return bindMount(root, mnt, srcFd);
     case CT_PLAN_MOUNT_FS:
         return virCTMountAt(root, mnt->src ? mnt->src : mnt->fstype, mnt->dst,
                             mnt->fstype, mnt->flags & ~MS_REC, mnt->data,
@@ -238,12 +268,16 @@ prepareRoot(const ctPlan *plan, virCTRoot *root)
 static int
 setupFilesystems(const ctPlan *plan, const char *consolePath, virCTRoot *root)
 {
+    int *srcFds = calloc(plan->nmounts + 1, sizeof(int));
     size_t i;
 
+    if (!srcFds)
+        return virCTErrorReport(ENOMEM, "cannot allocate mount table");
     /* nothing we mount may propagate back to the host */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return virCTErrorReport(errno, "cannot make '/' private");
-    if (prepareRoot(plan, root) < 0 ||
+    if (openBindSources(plan, srcFds) < 0 ||
+        prepareRoot(plan, root) < 0 ||
         applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0 ||
         setupSys(root) < 0 ||
         setupDev(root, consolePath) < 0)
@@ -251,7 +285,7 @@ setupFilesystems(const ctPlan *plan, const char *consolePath, virCTRoot *root)
     if (!plan->root && applyEntries(root, appEntries, N_ENTRIES(appEntries)) < 0)
         return -1;
     for (i = 0; i < plan->nmounts; i++) {
-        if (extraMount(root, &plan->mounts[i]) < 0)
+        if (extraMount(root, &plan->mounts[i], srcFds[i]) < 0)
             return -1;
     }
     if (plan->root && plan->rootReadonly &&

@@ -87,7 +87,7 @@ cmdSignal(virCTSupervisor *sup, virCTMonitorClient *client, const char *arg)
     char *end;
     long signo = strtol(arg, &end, 10);
 
-    if (!*arg || *end || signo < 1 || signo > SIGRTMAX) {
+    if (!*arg || *end || signo < 0 || signo > SIGRTMAX) {
         reply(client, "error %d invalid signal '%s'", EINVAL, arg);
         return;
     }
