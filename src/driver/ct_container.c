@@ -410,6 +410,13 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (waitRelease(args->syncSock) < 0)
         _exit(1);
+    /* our host ids are unmapped in a new user namespace: become its root,
+     * or files we create (mount points, /dev nodes) cannot be owned */
+    if ((plan->nsFlags & CLONE_NEWUSER) &&
+        (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+        virCTErrorReport(errno, "cannot become root in the user namespace");
+        goto error;
+    }
     if ((plan->nsFlags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
         virCTErrorReport(errno, "cannot create a cgroup namespace");
         goto error;

@@ -406,6 +406,23 @@ check "application container: exit status recorded" grep -qx 'exited exit 7' "$T
 check "application container: host root is read-only" grep -qx ro "$TMP/out/app-ro"
 check "application container: private /tmp" test "$(cat "$TMP/out/app-tmp")" = "$(basename "$TMP")"
 
+# --- a user namespace: root inside is an unprivileged id outside -------------------
+chmod 755 "$TMP"   # the container's root (uid 100000) must reach its root dir
+write_plan "$TMP/uns.plan" uns /bin/sleep 1000
+sed -i -e 's/^namespaces .*/& user/' -e '/^mount bind/d' \
+    -e 's/^arg \/bin\/sleep$/uidmap 0 100000 65536\ngidmap 0 100000 65536\n&/' \
+    "$TMP/uns.plan"
+start "$TMP/uns.start" "$TMP/uns.plan" go
+UPID=$(sed -n 's/^PID //p' "$TMP/uns.start")
+check "user namespace: started" grep -q '^OK ' "$TMP/uns.start"
+check "user namespace: root inside is uid 100000 outside" \
+    grep -Eq '^ +0 +100000 +65536$' "/proc/$UPID/uid_map"
+check "user namespace: cgroup hierarchies mounted inside" bash -c \
+    "grep -q ' /sys/fs/cgroup/pids .* cgroup ' /proc/$UPID/mountinfo &&
+     grep -q ' /sys/fs/cgroup/unified .* cgroup2 ' /proc/$UPID/mountinfo"
+out=$(helper kill-wait "$TMP/uns.sock" 2>&1)
+check "user namespace: kill" test "$out" = $'ok\nexited signal 9'
+
 # --- SIGTERM to the supervisor -----------------------------------------------------
 write_plan "$TMP/term.plan" term /sbin/init
 start "$TMP/term.start" "$TMP/term.plan" go
