@@ -25,8 +25,7 @@ static int failed;
 static void
 report(bool ok, const char *name, const char *detail)
 {
-    printf("%s - %s%s%s\n", ok ? "ok" : "not ok", name,
-           detail ? ": " : "", detail ? detail : "");
+    printf("%s - %s%s%s\n", ok ? "ok" : "not ok", name, detail ? ": " : "", detail ? detail : "");
     if (ok)
         passed++;
     else
@@ -129,15 +128,11 @@ static const struct {
     const char *error;
 } negatives[] = {
     { "empty plan", "", "line 1: end of plan: missing 'version'" },
-    { "wrong version", "version 2\n",
-      "line 1: unsupported plan version '2' (expected 1)" },
-    { "version not first", "name c\nversion 1\n",
-      "line 1: expected 'version 1' before 'name'" },
-    { "unknown key", HEAD "frobnicate yes\n" TAIL,
-      "line 3: unknown key 'frobnicate'" },
+    { "wrong version", "version 2\n", "line 1: unsupported plan version '2' (expected 1)" },
+    { "version not first", "name c\nversion 1\n", "line 1: expected 'version 1' before 'name'" },
+    { "unknown key", HEAD "frobnicate yes\n" TAIL, "line 3: unknown key 'frobnicate'" },
     { "missing name", "version 1\n" TAIL, "line 5: end of plan: missing 'name'" },
-    { "missing arg", HEAD "monitor /m\nexit-file /e\n",
-      "line 5: end of plan: missing 'arg'" },
+    { "missing arg", HEAD "monitor /m\nexit-file /e\n", "line 5: end of plan: missing 'arg'" },
     { "missing monitor", HEAD "arg /sbin/init\nexit-file /e\n",
       "line 5: end of plan: missing 'monitor'" },
     { "missing exit-file", HEAD "arg /sbin/init\nmonitor /m\n",
@@ -148,16 +143,11 @@ static const struct {
     { "NUL escape", HEAD "arg /a%00\n", "line 3: bad escape in field '/a%00'" },
     { "empty field", HEAD "arg  /sbin/init\n",
       "line 3: empty field (an empty value is written '%')" },
-    { "trailing space", HEAD "cwd / \n",
-      "line 3: empty field (an empty value is written '%')" },
-    { "field count", HEAD "uidmap 0 1000\n",
-      "line 3: 'uidmap' takes 3 field(s), got 2" },
-    { "unknown namespace", HEAD "namespaces mnt time\n",
-      "line 3: unknown namespace 'time'" },
-    { "mount kind", HEAD "mount loop /a /b % % %\n",
-      "line 3: unknown mount kind 'loop'" },
-    { "mount flags", HEAD "mount bind /a /b % % ro,sync\n",
-      "line 3: bad mount flags 'ro,sync'" },
+    { "trailing space", HEAD "cwd / \n", "line 3: empty field (an empty value is written '%')" },
+    { "field count", HEAD "uidmap 0 1000\n", "line 3: 'uidmap' takes 3 field(s), got 2" },
+    { "unknown namespace", HEAD "namespaces mnt time\n", "line 3: unknown namespace 'time'" },
+    { "mount kind", HEAD "mount loop /a /b % % %\n", "line 3: unknown mount kind 'loop'" },
+    { "mount flags", HEAD "mount bind /a /b % % ro,sync\n", "line 3: bad mount flags 'ro,sync'" },
     { "mount relative target", HEAD "mount fs tmpfs tmp tmpfs % %\n",
       "line 3: 'mount': target 'tmp' is not absolute" },
     { "bind without source", HEAD "mount bind % /b % % %\n",
@@ -168,10 +158,8 @@ static const struct {
       "line 3: 'root' needs an absolute path, got 'var/ct'" },
     { "negative uid", HEAD "user -1\n", "line 3: 'user': bad id '-1'" },
     { "bad group list", HEAD "groups 5 x\n", "line 3: 'groups': bad id 'x'" },
-    { "idmap zero count", HEAD "gidmap 0 100000 0\n",
-      "line 3: 'gidmap': count must not be 0" },
-    { "env without =", HEAD "env PATH\n",
-      "line 3: 'env': expected KEY=VALUE, got 'PATH'" },
+    { "idmap zero count", HEAD "gidmap 0 100000 0\n", "line 3: 'gidmap': count must not be 0" },
+    { "env without =", HEAD "env PATH\n", "line 3: 'env': expected KEY=VALUE, got 'PATH'" },
     { "bad caps", HEAD "caps 0xfoo\n", "line 3: 'caps': bad hex mask '0xfoo'" },
     { "relative cgroup file", HEAD "cgroup-procs cgroup.procs\n",
       "line 3: 'cgroup-procs' needs an absolute path, got 'cgroup.procs'" },
@@ -200,11 +188,10 @@ testNegatives(void)
             in = fopen("/dev/null", "r");
         rc = ctPlanParse(in, &plan, err, sizeof(err));
         fclose(in);
-        snprintf(detail, sizeof(detail), "got '%s', want '%s'",
-                 rc < 0 ? err : "success", negatives[i].error);
-        report(rc < 0 && !plan && strcmp(err, negatives[i].error) == 0,
-               negatives[i].name, rc < 0 && strcmp(err, negatives[i].error) == 0
-               ? NULL : detail);
+        snprintf(detail, sizeof(detail), "got '%s', want '%s'", rc < 0 ? err : "success",
+                 negatives[i].error);
+        report(rc < 0 && !plan && strcmp(err, negatives[i].error) == 0, negatives[i].name,
+               rc < 0 && strcmp(err, negatives[i].error) == 0 ? NULL : detail);
         ctPlanFree(plan);
     }
 }
@@ -241,13 +228,13 @@ testEscapeAllBytes(void)
 static void
 testFormatStruct(void)
 {
-    static const char want[] =
-        "version 1\nname c\nnamespaces\n"
-        "mount fs tmpfs /tmp tmpfs % %\n"
-        "arg /init\ncwd /\nuser 0\ngroup 0\ncaps 0x3\n"
-        "monitor /m\nexit-file /e\n";
-    ctPlanMount mnt = { CT_PLAN_MOUNT_FS, (char *)"tmpfs", (char *)"/tmp",
-                        (char *)"tmpfs", NULL, 0 };
+    static const char want[] = "version 1\nname c\nnamespaces\n"
+                               "mount fs tmpfs /tmp tmpfs % %\n"
+                               "arg /init\ncwd /\nuser 0\ngroup 0\ncaps 0x3\n"
+                               "monitor /m\nexit-file /e\n";
+    ctPlanMount mnt = {
+        CT_PLAN_MOUNT_FS, (char *)"tmpfs", (char *)"/tmp", (char *)"tmpfs", NULL, 0
+    };
     char *argv[] = { (char *)"/init" };
     ctPlan plan = { 0 };
     char *got = NULL;

@@ -35,8 +35,8 @@
 #define APP_ROOT APP_ROOT_STAGING "/root"
 
 typedef enum {
-    ENTRY_MOUNT,      /* mount(2); with MS_BIND, src is a host path or NULL */
-    ENTRY_SYMLINK,    /* src is the link target */
+    ENTRY_MOUNT, /* mount(2); with MS_BIND, src is a host path or NULL */
+    ENTRY_SYMLINK, /* src is the link target */
 } ctEntryKind;
 
 typedef struct {
@@ -47,22 +47,27 @@ typedef struct {
     unsigned long flags;
     const char *data;
     virCTMountCreate create;
-    bool optional;    /* skip when the target does not exist */
+    bool optional; /* skip when the target does not exist */
 } ctMountEntry;
 
 #define NOSUID_NODEV_NOEXEC (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 #define RO_BIND (MS_BIND | MS_REC | MS_RDONLY | NOSUID_NODEV_NOEXEC)
-#define MASK_FILE(path) \
-    { ENTRY_MOUNT, "/dev/null", path, NULL, MS_BIND, NULL, 0, true }
-#define MASK_DIR(path) \
-    { ENTRY_MOUNT, "tmpfs", path, "tmpfs", MS_RDONLY | NOSUID_NODEV_NOEXEC, \
-      "mode=555", 0, true }
-#define RO_SELF(path) { ENTRY_MOUNT, NULL, path, NULL, RO_BIND, NULL, 0, true }
+#define MASK_FILE(path)                                              \
+    {                                                                \
+        ENTRY_MOUNT, "/dev/null", path, NULL, MS_BIND, NULL, 0, true \
+    }
+#define MASK_DIR(path)                                                                            \
+    {                                                                                             \
+        ENTRY_MOUNT, "tmpfs", path, "tmpfs", MS_RDONLY | NOSUID_NODEV_NOEXEC, "mode=555", 0, true \
+    }
+#define RO_SELF(path)                                         \
+    {                                                         \
+        ENTRY_MOUNT, NULL, path, NULL, RO_BIND, NULL, 0, true \
+    }
 
 /* A private /proc with the host-wide knobs read-only or hidden. */
 static const ctMountEntry procEntries[] = {
-    { ENTRY_MOUNT, "proc", "/proc", "proc", NOSUID_NODEV_NOEXEC, NULL,
-      CT_MOUNT_CREATE_DIR, false },
+    { ENTRY_MOUNT, "proc", "/proc", "proc", NOSUID_NODEV_NOEXEC, NULL, CT_MOUNT_CREATE_DIR, false },
     RO_SELF("/proc/sys"),
     RO_SELF("/proc/sysrq-trigger"),
     RO_SELF("/proc/irq"),
@@ -78,36 +83,43 @@ static const ctMountEntry procEntries[] = {
     MASK_DIR("/proc/scsi"),
 };
 
-#define DEV_NODE(name) \
-    { ENTRY_MOUNT, "/dev/" name, "/dev/" name, NULL, MS_BIND, NULL, \
-      CT_MOUNT_CREATE_FILE, false }
-#define DEV_LINK(target, name) \
-    { ENTRY_SYMLINK, target, "/dev/" name, NULL, 0, NULL, 0, false }
+#define DEV_NODE(name)                                                                            \
+    {                                                                                             \
+        ENTRY_MOUNT, "/dev/" name, "/dev/" name, NULL, MS_BIND, NULL, CT_MOUNT_CREATE_FILE, false \
+    }
+#define DEV_LINK(target, name)                                       \
+    {                                                                \
+        ENTRY_SYMLINK, target, "/dev/" name, NULL, 0, NULL, 0, false \
+    }
 
 /* /dev: host nodes are bound in because mknod is refused in a user
  * namespace; devpts and the console are handled in setupDev(). */
 static const ctMountEntry devEntries[] = {
-    { ENTRY_MOUNT, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-      "mode=755,size=1024k", CT_MOUNT_CREATE_DIR, false },
-    DEV_NODE("null"), DEV_NODE("zero"), DEV_NODE("full"),
-    DEV_NODE("random"), DEV_NODE("urandom"), DEV_NODE("tty"),
+    { ENTRY_MOUNT, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=1024k",
+      CT_MOUNT_CREATE_DIR, false },
+    DEV_NODE("null"),
+    DEV_NODE("zero"),
+    DEV_NODE("full"),
+    DEV_NODE("random"),
+    DEV_NODE("urandom"),
+    DEV_NODE("tty"),
     DEV_LINK("pts/ptmx", "ptmx"),
     DEV_LINK("/proc/self/fd", "fd"),
     DEV_LINK("/proc/self/fd/0", "stdin"),
     DEV_LINK("/proc/self/fd/1", "stdout"),
     DEV_LINK("/proc/self/fd/2", "stderr"),
-    { ENTRY_MOUNT, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
-      "mode=1777", CT_MOUNT_CREATE_DIR, false },
-    { ENTRY_MOUNT, "mqueue", "/dev/mqueue", "mqueue", NOSUID_NODEV_NOEXEC,
-      NULL, CT_MOUNT_CREATE_DIR, false },
+    { ENTRY_MOUNT, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
+      CT_MOUNT_CREATE_DIR, false },
+    { ENTRY_MOUNT, "mqueue", "/dev/mqueue", "mqueue", NOSUID_NODEV_NOEXEC, NULL,
+      CT_MOUNT_CREATE_DIR, false },
 };
 
 /* An application container also gets a private /tmp and /run. */
 static const ctMountEntry appEntries[] = {
-    { ENTRY_MOUNT, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-      "mode=1777", CT_MOUNT_CREATE_DIR, false },
-    { ENTRY_MOUNT, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV,
-      "mode=755", CT_MOUNT_CREATE_DIR, false },
+    { ENTRY_MOUNT, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", CT_MOUNT_CREATE_DIR,
+      false },
+    { ENTRY_MOUNT, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", CT_MOUNT_CREATE_DIR,
+      false },
 };
 
 #define N_ENTRIES(table) (sizeof(table) / sizeof(table[0]))
@@ -125,8 +137,8 @@ applyEntries(const virCTRoot *root, const ctMountEntry *entries, size_t n)
         if (ent->kind == ENTRY_SYMLINK)
             rc = virCTMountSymlink(root, ent->src, ent->dst);
         else
-            rc = virCTMountAt(root, ent->src, ent->dst, ent->fstype,
-                              ent->flags, ent->data, ent->create);
+            rc = virCTMountAt(root, ent->src, ent->dst, ent->fstype, ent->flags, ent->data,
+                              ent->create);
         if (rc < 0 && !(ent->optional && errno == ENOENT))
             return -1;
     }
@@ -139,12 +151,10 @@ applyEntries(const virCTRoot *root, const ctMountEntry *entries, size_t n)
 static int
 setupSys(const virCTRoot *root)
 {
-    if (virCTMountAt(root, "sysfs", "/sys", "sysfs",
-                     MS_RDONLY | NOSUID_NODEV_NOEXEC, NULL,
+    if (virCTMountAt(root, "sysfs", "/sys", "sysfs", MS_RDONLY | NOSUID_NODEV_NOEXEC, NULL,
                      CT_MOUNT_CREATE_DIR) < 0) {
         if (errno != EPERM ||
-            virCTMountAt(root, "/sys", "/sys", NULL, RO_BIND, NULL,
-                         CT_MOUNT_CREATE_DIR) < 0)
+            virCTMountAt(root, "/sys", "/sys", NULL, RO_BIND, NULL, CT_MOUNT_CREATE_DIR) < 0)
             return -1;
     }
     return virCTMountCgroups(root);
@@ -160,14 +170,12 @@ setupDev(const virCTRoot *root, const char *consolePath)
         return -1;
     /* gid 5 (tty) may not be mapped in a user namespace */
     if (virCTMountAt(root, "devpts", "/dev/pts", "devpts", ptsFlags,
-                     "newinstance,ptmxmode=0666,mode=0620,gid=5",
-                     CT_MOUNT_CREATE_DIR) < 0 &&
+                     "newinstance,ptmxmode=0666,mode=0620,gid=5", CT_MOUNT_CREATE_DIR) < 0 &&
         virCTMountAt(root, "devpts", "/dev/pts", "devpts", ptsFlags,
-                     "newinstance,ptmxmode=0666,mode=0620",
-                     CT_MOUNT_CREATE_DIR) < 0)
+                     "newinstance,ptmxmode=0666,mode=0620", CT_MOUNT_CREATE_DIR) < 0)
         return -1;
-    return virCTMountAt(root, consolePath, "/dev/console", NULL, MS_BIND,
-                        NULL, CT_MOUNT_CREATE_FILE);
+    return virCTMountAt(root, consolePath, "/dev/console", NULL, MS_BIND, NULL,
+                        CT_MOUNT_CREATE_FILE);
 }
 
 
@@ -185,8 +193,7 @@ openBindSources(const ctPlan *plan, int *fds)
             continue;
         fds[i] = open(plan->mounts[i].src, O_PATH | O_CLOEXEC);
         if (fds[i] < 0)
-            return virCTErrorReport(errno, "cannot bind-mount '%s'",
-                                    plan->mounts[i].src);
+            return virCTErrorReport(errno, "cannot bind-mount '%s'", plan->mounts[i].src);
     }
     return 0;
 }
@@ -201,9 +208,8 @@ bindMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd)
     if (fstat(srcFd, &sb) < 0)
         return virCTErrorReport(errno, "cannot stat '%s'", mnt->src);
     snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", srcFd);
-    return virCTMountAt(root, fdpath, mnt->dst, NULL, mnt->flags | MS_BIND,
-                        NULL, S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR
-                                                  : CT_MOUNT_CREATE_FILE);
+    return virCTMountAt(root, fdpath, mnt->dst, NULL, mnt->flags | MS_BIND, NULL,
+                        S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR : CT_MOUNT_CREATE_FILE);
 }
 
 
@@ -214,18 +220,15 @@ extraMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd)
     case CT_PLAN_MOUNT_BIND:
         return bindMount(root, mnt, srcFd);
     case CT_PLAN_MOUNT_FS:
-        return virCTMountAt(root, mnt->src ? mnt->src : mnt->fstype, mnt->dst,
-                            mnt->fstype, mnt->flags & ~MS_REC, mnt->data,
-                            CT_MOUNT_CREATE_DIR);
+        return virCTMountAt(root, mnt->src ? mnt->src : mnt->fstype, mnt->dst, mnt->fstype,
+                            mnt->flags & ~MS_REC, mnt->data, CT_MOUNT_CREATE_DIR);
     case CT_PLAN_MOUNT_OVERLAY:
-        return virCTMountAt(root, mnt->src ? mnt->src : "overlay", mnt->dst,
-                            "overlay", mnt->flags & ~MS_REC, mnt->data,
-                            CT_MOUNT_CREATE_DIR);
+        return virCTMountAt(root, mnt->src ? mnt->src : "overlay", mnt->dst, "overlay",
+                            mnt->flags & ~MS_REC, mnt->data, CT_MOUNT_CREATE_DIR);
     case CT_PLAN_MOUNT_LAST:
         break;
     }
-    return virCTErrorReport(EINVAL, "unknown mount kind %d for '%s'",
-                            mnt->kind, mnt->dst);
+    return virCTErrorReport(EINVAL, "unknown mount kind %d for '%s'", mnt->kind, mnt->dst);
 }
 
 
@@ -248,13 +251,11 @@ prepareRoot(const ctPlan *plan, virCTRoot *root)
 {
     if (plan->root) {
         if (mount(plan->root, plan->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-            return virCTErrorReport(errno, "cannot bind-mount root '%s'",
-                                    plan->root);
+            return virCTErrorReport(errno, "cannot bind-mount root '%s'", plan->root);
         return openRoot(root, plan->root);
     }
     if (mount("tmpfs", APP_ROOT_STAGING, "tmpfs", 0, "mode=700,size=16k") < 0)
-        return virCTErrorReport(errno, "cannot mount tmpfs on '%s'",
-                                APP_ROOT_STAGING);
+        return virCTErrorReport(errno, "cannot mount tmpfs on '%s'", APP_ROOT_STAGING);
     if (mkdir(APP_ROOT, 0755) < 0)
         return virCTErrorReport(errno, "cannot create '%s'", APP_ROOT);
     if (mount("/", APP_ROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -276,10 +277,8 @@ setupFilesystems(const ctPlan *plan, const char *consolePath, virCTRoot *root)
     /* nothing we mount may propagate back to the host */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return virCTErrorReport(errno, "cannot make '/' private");
-    if (openBindSources(plan, srcFds) < 0 ||
-        prepareRoot(plan, root) < 0 ||
-        applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0 ||
-        setupSys(root) < 0 ||
+    if (openBindSources(plan, srcFds) < 0 || prepareRoot(plan, root) < 0 ||
+        applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0 || setupSys(root) < 0 ||
         setupDev(root, consolePath) < 0)
         return -1;
     if (!plan->root && applyEntries(root, appEntries, N_ENTRIES(appEntries)) < 0)
@@ -288,8 +287,7 @@ setupFilesystems(const ctPlan *plan, const char *consolePath, virCTRoot *root)
         if (extraMount(root, &plan->mounts[i], srcFds[i]) < 0)
             return -1;
     }
-    if (plan->root && plan->rootReadonly &&
-        virCTMountSetReadonly(root, "/", false) < 0)
+    if (plan->root && plan->rootReadonly && virCTMountSetReadonly(root, "/", false) < 0)
         return -1;
     return virCTMountPivot(root);
 }
@@ -309,8 +307,7 @@ setupConsole(void)
         close(fd);
         return -1;
     }
-    if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
-        dup2(fd, STDERR_FILENO) < 0) {
+    if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) {
         virCTErrorReport(errno, "cannot redirect stdio to '/dev/console'");
         close(fd);
         return -1;
@@ -330,15 +327,12 @@ switchIds(const ctPlan *plan)
 
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return virCTErrorReport(errno, "cannot set keep-capabilities");
-    if ((!userns || plan->ngroups > 0) &&
-        setgroups(plan->ngroups, plan->groups) < 0)
+    if ((!userns || plan->ngroups > 0) && setgroups(plan->ngroups, plan->groups) < 0)
         return virCTErrorReport(errno, "cannot set supplementary groups");
     if (setresgid(plan->gid, plan->gid, plan->gid) < 0)
-        return virCTErrorReport(errno, "cannot set group id %u",
-                                (unsigned int)plan->gid);
+        return virCTErrorReport(errno, "cannot set group id %u", (unsigned int)plan->gid);
     if (setresuid(plan->uid, plan->uid, plan->uid) < 0)
-        return virCTErrorReport(errno, "cannot set user id %u",
-                                (unsigned int)plan->uid);
+        return virCTErrorReport(errno, "cannot set user id %u", (unsigned int)plan->uid);
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
         return virCTErrorReport(errno, "cannot clear keep-capabilities");
     return 0;
@@ -350,9 +344,7 @@ setupProcess(const ctPlan *plan, const virCTContainerArgs *args)
 {
     const char *cwd = plan->cwd ? plan->cwd : "/";
 
-    if (setupConsole() < 0 ||
-        virCTCapsDropBounding(plan->capsKeep) < 0 ||
-        switchIds(plan) < 0 ||
+    if (setupConsole() < 0 || virCTCapsDropBounding(plan->capsKeep) < 0 || switchIds(plan) < 0 ||
         virCTCapsSet(plan->capsKeep, plan->uid != 0) < 0)
         return -1;
     if (chdir(cwd) < 0)
@@ -412,8 +404,7 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
         _exit(1);
     /* our host ids are unmapped in a new user namespace: become its root,
      * or files we create (mount points, /dev nodes) cannot be owned */
-    if ((plan->nsFlags & CLONE_NEWUSER) &&
-        (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+    if ((plan->nsFlags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
         virCTErrorReport(errno, "cannot become root in the user namespace");
         goto error;
     }
@@ -426,12 +417,11 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
         virCTErrorReport(errno, "cannot set host name '%s'", plan->hostname);
         goto error;
     }
-    if (setupFilesystems(plan, args->consolePath, &root) < 0 ||
-        setupProcess(plan, args) < 0)
+    if (setupFilesystems(plan, args->consolePath, &root) < 0 || setupProcess(plan, args) < 0)
         goto error;
     execInit(plan);
 
- error:
+error:
     virCTSyncSendError(args->syncSock, virCTErrorLast());
     _exit(1);
 }

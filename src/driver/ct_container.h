@@ -12,9 +12,9 @@
 
 typedef struct _virCTContainerArgs virCTContainerArgs;
 struct _virCTContainerArgs {
-    int syncSock;            /* child end of the SOCK_SEQPACKET error channel */
+    int syncSock; /* child end of the SOCK_SEQPACKET error channel */
     const char *consolePath; /* host path of the PTY slave */
-    sigset_t sigmask;        /* signal mask to restore before exec */
+    sigset_t sigmask; /* signal mask to restore before exec */
 };
 
 /* Runs in the freshly cloned child: waits for the supervisor's release

@@ -157,8 +157,8 @@ writeIdMap(pid_t pid, const char *name, const ctPlanIdMap *maps, size_t n)
     if (n == 0)
         return virCTErrorReport(EINVAL, "user namespace without a %s", name);
     for (i = 0; i < n && len < sizeof(text); i++)
-        len += snprintf(text + len, sizeof(text) - len, "%u %u %u\n",
-                        maps[i].start, maps[i].target, maps[i].count);
+        len += snprintf(text + len, sizeof(text) - len, "%u %u %u\n", maps[i].start, maps[i].target,
+                        maps[i].count);
     if (len >= sizeof(text))
         return virCTErrorReport(E2BIG, "%s has too many entries", name);
     return writeProcFile(pid, name, text);
@@ -232,8 +232,7 @@ joinCgroups(virCTSupervisor *sup)
             int err = errno;
             if (fd >= 0)
                 close(fd);
-            return virCTErrorReport(err, "cannot move pid %d into '%s'",
-                                    (int)sup->pid, path);
+            return virCTErrorReport(err, "cannot move pid %d into '%s'", (int)sup->pid, path);
         }
         close(fd);
     }
@@ -301,8 +300,7 @@ answerDaemon(virCTSupervisor *sup, bool ok)
     char *msg;
 
     if (ok)
-        virCTLog("container '%s' started, init is pid %d",
-                 sup->plan->name, (int)sup->pid);
+        virCTLog("container '%s' started, init is pid %d", sup->plan->name, (int)sup->pid);
     else
         virCTLog("start failed: %s", err->msg);
     if (sup->syncFd < 0)
@@ -327,13 +325,11 @@ startContainer(virCTSupervisor *sup)
     int go;
 
     if (createMonitor(sup) < 0 ||
-        virCTConsoleOpen(&sup->console,
-                         hostRootId(plan->uidMap, plan->nuidMap),
+        virCTConsoleOpen(&sup->console, hostRootId(plan->uidMap, plan->nuidMap),
                          hostRootId(plan->gidMap, plan->ngidMap)) < 0 ||
         cloneChild(sup, &childSock) < 0)
         goto cleanup;
-    if (setupUserns(sup) < 0 || joinCgroups(sup) < 0 ||
-        (go = waitForGo(sup)) < 0)
+    if (setupUserns(sup) < 0 || joinCgroups(sup) < 0 || (go = waitForGo(sup)) < 0)
         goto cleanup;
     if (go == 0) {
         killChild(sup);
@@ -342,7 +338,7 @@ startContainer(virCTSupervisor *sup)
     }
     rc = releaseChild(childSock);
 
- cleanup:
+cleanup:
     if (childSock >= 0)
         close(childSock);
     if (rc < 0)
@@ -448,8 +444,7 @@ main(int argc, char **argv)
     int rc;
 
     if (parseArgs(argc, argv, &planPath, &syncFd) < 0) {
-        fprintf(stderr, "usage: %s --plan FILE [--sync-fd N] [--foreground]\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s --plan FILE [--sync-fd N] [--foreground]\n", argv[0]);
         return 2;
     }
     initSupervisor(&sup, syncFd);

@@ -20,18 +20,18 @@
 
 typedef struct _virCTMonitorClient virCTMonitorClient;
 struct _virCTMonitorClient {
-    int fd;               /* -1: free slot */
-    char buf[256];        /* partial request line */
+    int fd; /* -1: free slot */
+    char buf[256]; /* partial request line */
     size_t len;
 };
 
 typedef struct _virCTSupervisor virCTSupervisor;
 struct _virCTSupervisor {
     ctPlan *plan;
-    int syncFd;           /* to the daemon; -1 once the start is answered */
-    int listenFd;         /* monitor socket, -1 before it exists */
-    int sigFd;            /* signalfd for SIGCHLD, SIGTERM, SIGINT */
-    pid_t pid;            /* host PID of the container's init */
+    int syncFd; /* to the daemon; -1 once the start is answered */
+    int listenFd; /* monitor socket, -1 before it exists */
+    int sigFd; /* signalfd for SIGCHLD, SIGTERM, SIGINT */
+    pid_t pid; /* host PID of the container's init */
     int pidfd;
     virCTConsole console;
     virCTMonitorClient clients[CT_SUPERVISOR_MAX_CLIENTS];

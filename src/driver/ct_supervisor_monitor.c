@@ -142,8 +142,7 @@ readClient(virCTSupervisor *sup, virCTMonitorClient *client)
     char *nl;
     ssize_t n;
 
-    n = read(client->fd, client->buf + client->len,
-             sizeof(client->buf) - 1 - client->len);
+    n = read(client->fd, client->buf + client->len, sizeof(client->buf) - 1 - client->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
@@ -170,8 +169,7 @@ acceptClients(virCTSupervisor *sup)
 {
     int fd;
 
-    while ((fd = accept4(sup->listenFd, NULL, NULL,
-                         SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+    while ((fd = accept4(sup->listenFd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
         size_t i;
 
         for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++) {
@@ -202,8 +200,7 @@ writeExitFile(const char *path, const char *how, int code)
         virCTLog("cannot create '%s': %s", tmp, strerror(errno));
         return -1;
     }
-    if (write(fd, line, len) != len || fsync(fd) < 0 || close(fd) < 0 ||
-        rename(tmp, path) < 0) {
+    if (write(fd, line, len) != len || fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
         virCTLog("cannot write exit file '%s': %s", path, strerror(errno));
         unlink(tmp);
         return -1;

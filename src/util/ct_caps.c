@@ -39,9 +39,7 @@ virCTCapsDropBounding(uint64_t keep)
         if (keep & (1ULL << cap))
             continue;
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-            return virCTErrorReport(errno,
-                                    "cannot drop capability %d from the bounding set",
-                                    cap);
+            return virCTErrorReport(errno, "cannot drop capability %d from the bounding set", cap);
     }
     return 0;
 }
@@ -51,7 +49,8 @@ int
 virCTCapsSet(uint64_t keep, int ambient)
 {
     struct __user_cap_header_struct hdr = {
-        .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
+        .version = _LINUX_CAPABILITY_VERSION_3,
+        .pid = 0,
     };
     struct __user_cap_data_struct data[2] = { { 0 } };
     int last = lastCap();
@@ -73,8 +72,7 @@ virCTCapsSet(uint64_t keep, int ambient)
         if (!(keep & (1ULL << cap)))
             continue;
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-            return virCTErrorReport(errno, "cannot raise ambient capability %d",
-                                    cap);
+            return virCTErrorReport(errno, "cannot raise ambient capability %d", cap);
     }
     return 0;
 }

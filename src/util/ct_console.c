@@ -30,8 +30,7 @@ virCTConsoleOpen(virCTConsole *con, uid_t owner, gid_t group)
     con->master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (con->master < 0)
         return virCTErrorReport(errno, "cannot open '/dev/ptmx'");
-    if (ioctl(con->master, TIOCSPTLCK, &unlock) < 0 ||
-        ioctl(con->master, TIOCGPTN, &ptyno) < 0) {
+    if (ioctl(con->master, TIOCSPTLCK, &unlock) < 0 || ioctl(con->master, TIOCGPTN, &ptyno) < 0) {
         virCTErrorReport(errno, "cannot unlock the PTY from '/dev/ptmx'");
         goto error;
     }
@@ -41,15 +40,14 @@ virCTConsoleOpen(virCTConsole *con, uid_t owner, gid_t group)
         virCTErrorReport(errno, "cannot open '%s'", con->slavePath);
         goto error;
     }
-    if ((owner != (uid_t)-1 || group != (gid_t)-1) &&
-        fchown(con->slave, owner, group) < 0) {
+    if ((owner != (uid_t)-1 || group != (gid_t)-1) && fchown(con->slave, owner, group) < 0) {
         virCTErrorReport(errno, "cannot change owner of '%s'", con->slavePath);
         goto error;
     }
     ioctl(con->master, TIOCSWINSZ, &ws);
     return 0;
 
- error:
+error:
     virCTConsoleClose(con);
     return -1;
 }
@@ -112,8 +110,8 @@ drainMaster(virCTConsole *con)
     while ((n = read(con->master, buf, sizeof(buf))) > 0) {
         if (con->peer < 0)
             continue;
-        if (send(con->peer, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
-            errno != EAGAIN && errno != EWOULDBLOCK)
+        if (send(con->peer, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
+            errno != EWOULDBLOCK)
             detach(con);
     }
 }

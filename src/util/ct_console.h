@@ -19,11 +19,11 @@
 
 typedef struct _virCTConsole virCTConsole;
 struct _virCTConsole {
-    int master;           /* non-blocking PTY master */
-    int slave;            /* held open so reading the master never gets EIO */
-    char slavePath[64];   /* host path of the slave, /dev/pts/N */
-    int peer;             /* our end of the attached client's socketpair */
-    char pending[4096];   /* client input not yet accepted by the master */
+    int master; /* non-blocking PTY master */
+    int slave; /* held open so reading the master never gets EIO */
+    char slavePath[64]; /* host path of the slave, /dev/pts/N */
+    int peer; /* our end of the attached client's socketpair */
+    char pending[4096]; /* client input not yet accepted by the master */
     size_t npending;
 };
 

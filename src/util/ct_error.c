@@ -28,8 +28,7 @@ virCTErrorReport(int err, const char *fmt, ...)
     va_end(ap);
     len = strlen(lastError.msg);
     if (err != 0 && len < sizeof(lastError.msg))
-        snprintf(lastError.msg + len, sizeof(lastError.msg) - len,
-                 ": %s", strerror(err));
+        snprintf(lastError.msg + len, sizeof(lastError.msg) - len, ": %s", strerror(err));
     lastError.err = err ? err : EINVAL;
     return -1;
 }
@@ -54,8 +53,8 @@ virCTLog(const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     len = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
-    len += snprintf(line + len, sizeof(line) - len, ".%03ld+0000: %d: ",
-                    ts.tv_nsec / 1000000, (int)getpid());
+    len += snprintf(line + len, sizeof(line) - len, ".%03ld+0000: %d: ", ts.tv_nsec / 1000000,
+                    (int)getpid());
     va_start(ap, fmt);
     if (len < sizeof(line))
         vsnprintf(line + len, sizeof(line) - len, fmt, ap);

@@ -14,15 +14,14 @@
 
 typedef struct _virCTError virCTError;
 struct _virCTError {
-    int err;                      /* errno value, never 0 once set */
-    char msg[CT_ERROR_MSG_LEN];   /* "cannot mount proc on '/x/proc': ..." */
+    int err; /* errno value, never 0 once set */
+    char msg[CT_ERROR_MSG_LEN]; /* "cannot mount proc on '/x/proc': ..." */
 };
 
 /* Records @err and the formatted message followed by ": strerror(err)"
  * (when @err is not 0) as the current error.  Always returns -1 so a
  * caller can write "return virCTErrorReport(errno, ...)". */
-int virCTErrorReport(int err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int virCTErrorReport(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The current error (err == 0 when none was reported). */
 virCTError *virCTErrorLast(void);

@@ -53,8 +53,7 @@ createInRoot(const virCTRoot *root, const char *path, virCTMountCreate create)
     if (!slash)
         return virCTErrorReport(EINVAL, "path '%s' is not absolute", path);
     *slash = '\0';
-    if ((pfd = virCTMountOpen(root, slash == parent ? "/" : parent,
-                              CT_MOUNT_CREATE_DIR)) < 0)
+    if ((pfd = virCTMountOpen(root, slash == parent ? "/" : parent, CT_MOUNT_CREATE_DIR)) < 0)
         return -1;
     if (create == CT_MOUNT_CREATE_DIR) {
         rc = mkdirat(pfd, slash + 1, 0755);
@@ -96,17 +95,15 @@ static unsigned long long
 mountAttrs(unsigned long flags)
 {
     return (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
-        (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
-        (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
-        (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+           (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) | (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+           (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
 }
 
 
 /* Sets attributes on the mount whose root is @dst (reopened, since the
  * descriptor used for mounting still points below the new mount). */
 static int
-setAttrs(const virCTRoot *root, const char *dst, unsigned long long attrs,
-         bool recursive)
+setAttrs(const virCTRoot *root, const char *dst, unsigned long long attrs, bool recursive)
 {
     struct mount_attr attr = { .attr_set = attrs };
     int fd;
@@ -114,11 +111,9 @@ setAttrs(const virCTRoot *root, const char *dst, unsigned long long attrs,
 
     if ((fd = virCTMountOpen(root, dst, CT_MOUNT_CREATE_NONE)) < 0)
         return -1;
-    rc = mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
-                       &attr, sizeof(attr));
+    rc = mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr));
     if (rc < 0)
-        virCTErrorReport(errno, "cannot change attributes of mount '%s' in '%s'",
-                         dst, root->path);
+        virCTErrorReport(errno, "cannot change attributes of mount '%s' in '%s'", dst, root->path);
     close(fd);
     return rc;
 }
@@ -132,9 +127,8 @@ virCTMountSetReadonly(const virCTRoot *root, const char *dst, bool recursive)
 
 
 int
-virCTMountAt(const virCTRoot *root, const char *src, const char *dst,
-             const char *fstype, unsigned long flags, const char *data,
-             virCTMountCreate create)
+virCTMountAt(const virCTRoot *root, const char *src, const char *dst, const char *fstype,
+             unsigned long flags, const char *data, virCTMountCreate create)
 {
     char fdpath[64];
     int fd;
@@ -151,8 +145,7 @@ virCTMountAt(const virCTRoot *root, const char *src, const char *dst,
         int err = errno;
         close(fd);
         virCTErrorReport(err, "cannot mount %s '%s' on '%s' in '%s'",
-                         flags & MS_BIND ? "bind of" : fstype,
-                         src ? src : dst, dst, root->path);
+                         flags & MS_BIND ? "bind of" : fstype, src ? src : dst, dst, root->path);
         errno = err;
         return -1;
     }
@@ -172,15 +165,13 @@ virCTMountSymlink(const virCTRoot *root, const char *target, const char *dst)
     int rc;
 
     snprintf(parent, sizeof(parent), "%.*s", (int)(base - dst), dst);
-    if ((pfd = virCTMountOpen(root, *parent ? parent : "/",
-                              CT_MOUNT_CREATE_DIR)) < 0)
+    if ((pfd = virCTMountOpen(root, *parent ? parent : "/", CT_MOUNT_CREATE_DIR)) < 0)
         return -1;
     rc = symlinkat(target, pfd, base + 1);
     if (rc < 0 && errno == EEXIST)
         rc = 0;
     else if (rc < 0)
-        virCTErrorReport(errno, "cannot create symlink '%s' in '%s'",
-                         dst, root->path);
+        virCTErrorReport(errno, "cannot create symlink '%s' in '%s'", dst, root->path);
     close(pfd);
     return rc;
 }
@@ -205,8 +196,8 @@ virCTMountPivot(const virCTRoot *root)
 
 
 typedef struct {
-    char name[64];      /* relative to /sys/fs/cgroup, "" for itself */
-    char opts[256];     /* super options to mount with */
+    char name[64]; /* relative to /sys/fs/cgroup, "" for itself */
+    char opts[256]; /* super options to mount with */
     bool v2;
 } ctCgroupMount;
 
@@ -325,11 +316,9 @@ mountCgroup(const virCTRoot *root, const ctCgroupMount *mnt)
     unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     char dst[PATH_MAX];
 
-    snprintf(dst, sizeof(dst), CGROUP_DIR "%s%s", *mnt->name ? "/" : "",
-             mnt->name);
-    return virCTMountAt(root, mnt->v2 ? "cgroup2" : "cgroup", dst,
-                        mnt->v2 ? "cgroup2" : "cgroup", flags,
-                        *mnt->opts ? mnt->opts : NULL, CT_MOUNT_CREATE_DIR);
+    snprintf(dst, sizeof(dst), CGROUP_DIR "%s%s", *mnt->name ? "/" : "", mnt->name);
+    return virCTMountAt(root, mnt->v2 ? "cgroup2" : "cgroup", dst, mnt->v2 ? "cgroup2" : "cgroup",
+                        flags, *mnt->opts ? mnt->opts : NULL, CT_MOUNT_CREATE_DIR);
 }
 
 
@@ -348,9 +337,8 @@ virCTMountCgroups(const virCTRoot *root)
             return mountCgroup(root, &mnts[i]);
     }
     /* v1 or hybrid: a tmpfs holding one directory per hierarchy */
-    if (virCTMountAt(root, "tmpfs", CGROUP_DIR, "tmpfs",
-                     MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k",
-                     CT_MOUNT_CREATE_DIR) < 0)
+    if (virCTMountAt(root, "tmpfs", CGROUP_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     "mode=755,size=64k", CT_MOUNT_CREATE_DIR) < 0)
         return -1;
     for (i = 0; i < n; i++) {
         if (mountCgroup(root, &mnts[i]) < 0)

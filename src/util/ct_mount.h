@@ -16,36 +16,32 @@
 
 typedef enum {
     CT_MOUNT_CREATE_NONE = 0,
-    CT_MOUNT_CREATE_DIR,      /* mkdir missing components and the target */
-    CT_MOUNT_CREATE_FILE,     /* ... and create the target as an empty file */
+    CT_MOUNT_CREATE_DIR, /* mkdir missing components and the target */
+    CT_MOUNT_CREATE_FILE, /* ... and create the target as an empty file */
 } virCTMountCreate;
 
 typedef struct _virCTRoot virCTRoot;
 struct _virCTRoot {
-    const char *path;   /* host path of the new root (for messages, pivot) */
-    int fd;             /* O_PATH descriptor of it */
+    const char *path; /* host path of the new root (for messages, pivot) */
+    int fd; /* O_PATH descriptor of it */
 };
 
 /* Opens @path inside @root as an O_PATH descriptor, creating what is
  * missing as @create says.  Returns the descriptor, or -1 with the error
  * reported (errno kept, so callers may tolerate ENOENT). */
-int virCTMountOpen(const virCTRoot *root, const char *path,
-                   virCTMountCreate create);
+int virCTMountOpen(const virCTRoot *root, const char *path, virCTMountCreate create);
 
 /* mount(2) onto @dst inside @root.  With MS_BIND, @src is a host path
  * (NULL: @dst itself) and MS_RDONLY/NOSUID/NODEV/NOEXEC are applied to
  * the new bind afterwards, recursively with MS_REC.  Returns 0 or -1. */
-int virCTMountAt(const virCTRoot *root, const char *src, const char *dst,
-                 const char *fstype, unsigned long flags, const char *data,
-                 virCTMountCreate create);
+int virCTMountAt(const virCTRoot *root, const char *src, const char *dst, const char *fstype,
+                 unsigned long flags, const char *data, virCTMountCreate create);
 
 /* Makes the mount whose root is @dst inside @root read-only. */
-int virCTMountSetReadonly(const virCTRoot *root, const char *dst,
-                          bool recursive);
+int virCTMountSetReadonly(const virCTRoot *root, const char *dst, bool recursive);
 
 /* Creates the symlink @dst inside @root pointing to @target. */
-int virCTMountSymlink(const virCTRoot *root, const char *target,
-                      const char *dst);
+int virCTMountSymlink(const virCTRoot *root, const char *target, const char *dst);
 
 /* Gives the root a read-only /sys/fs/cgroup that mirrors the host's
  * cgroup v1, v2 or hybrid layout (from the host's mountinfo), seen

@@ -28,27 +28,21 @@ typedef struct {
 
 /* Order matters: the formatter writes names in table order. */
 static const ctPlanFlagName nsNames[] = {
-    { "mnt", CLONE_NEWNS },
-    { "pid", CLONE_NEWPID },
-    { "uts", CLONE_NEWUTS },
-    { "ipc", CLONE_NEWIPC },
-    { "net", CLONE_NEWNET },
-    { "cgroup", CLONE_NEWCGROUP },
-    { "user", CLONE_NEWUSER },
-    { NULL, 0 },
+    { "mnt", CLONE_NEWNS },    { "pid", CLONE_NEWPID },
+    { "uts", CLONE_NEWUTS },   { "ipc", CLONE_NEWIPC },
+    { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP },
+    { "user", CLONE_NEWUSER }, { NULL, 0 },
 };
 
 static const ctPlanFlagName mountFlagNames[] = {
-    { "ro", MS_RDONLY },
-    { "nosuid", MS_NOSUID },
-    { "nodev", MS_NODEV },
-    { "noexec", MS_NOEXEC },
-    { "rec", MS_REC },
-    { NULL, 0 },
+    { "ro", MS_RDONLY },     { "nosuid", MS_NOSUID }, { "nodev", MS_NODEV },
+    { "noexec", MS_NOEXEC }, { "rec", MS_REC },       { NULL, 0 },
 };
 
 static const char *mountKindNames[CT_PLAN_MOUNT_LAST] = {
-    "bind", "fs", "overlay",
+    "bind",
+    "fs",
+    "overlay",
 };
 
 
@@ -172,8 +166,8 @@ fmtLine(FILE *fp, const char *key, const char *value)
 
 
 static int
-fmtFlags(FILE *fp, const ctPlanFlagName *names, unsigned long flags,
-         const char *sep, const char *none)
+fmtFlags(FILE *fp, const ctPlanFlagName *names, unsigned long flags, const char *sep,
+         const char *none)
 {
     unsigned long known = 0;
     bool first = true;
@@ -202,8 +196,7 @@ fmtIdMaps(FILE *fp, const char *key, const ctPlanIdMap *maps, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        fprintf(fp, "%s %u %u %u\n", key,
-                maps[i].start, maps[i].target, maps[i].count);
+        fprintf(fp, "%s %u %u %u\n", key, maps[i].start, maps[i].target, maps[i].count);
 }
 
 
@@ -296,17 +289,16 @@ ctPlanFormat(const ctPlan *plan, FILE *fp)
 /* ----------------------------------------------------------------- parsing */
 
 typedef struct _ctPlanDirective ctPlanDirective;
-typedef int (*ctPlanDirectiveFunc)(ctPlan *plan, const ctPlanDirective *dir,
-                                   char **fields, size_t nfields,
-                                   char *err, size_t errlen);
+typedef int (*ctPlanDirectiveFunc)(ctPlan *plan, const ctPlanDirective *dir, char **fields,
+                                   size_t nfields, char *err, size_t errlen);
 
 struct _ctPlanDirective {
     const char *key;
-    size_t minFields;         /* fields after the key */
-    size_t maxFields;         /* SIZE_MAX: unbounded */
-    bool repeat;              /* may occur more than once */
+    size_t minFields; /* fields after the key */
+    size_t maxFields; /* SIZE_MAX: unbounded */
+    bool repeat; /* may occur more than once */
     ctPlanDirectiveFunc func;
-    size_t offset;            /* of the char * member, for string keys */
+    size_t offset; /* of the char * member, for string keys */
 };
 
 
@@ -366,14 +358,14 @@ appendString(char ***array, size_t *count, char **str)
 
 
 static int
-dirVersion(ctPlan *plan, const ctPlanDirective *dir,
-           char **f, size_t nf, char *err, size_t errlen)
+dirVersion(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
-    (void)plan; (void)dir; (void)nf;
+    (void)plan;
+    (void)dir;
+    (void)nf;
     if (strcmp(f[0], "1") != 0)
-        return setErr(err, errlen,
-                      "unsupported plan version '%s' (expected %d)",
-                      f[0], CT_PLAN_VERSION);
+        return setErr(err, errlen, "unsupported plan version '%s' (expected %d)", f[0],
+                      CT_PLAN_VERSION);
     return 0;
 }
 
@@ -383,21 +375,18 @@ dirVersion(ctPlan *plan, const ctPlanDirective *dir,
 static bool
 pathKey(const char *key)
 {
-    return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 &&
-        strcmp(key, "hostname") != 0;
+    return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 && strcmp(key, "hostname") != 0;
 }
 
 
 static int
-dirString(ctPlan *plan, const ctPlanDirective *dir,
-          char **f, size_t nf, char *err, size_t errlen)
+dirString(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
     char **dst = (char **)((char *)plan + dir->offset);
 
     (void)nf;
     if (pathKey(dir->key) && f[0][0] != '/')
-        return setErr(err, errlen, "'%s' needs an absolute path, got '%s'",
-                      dir->key, f[0]);
+        return setErr(err, errlen, "'%s' needs an absolute path, got '%s'", dir->key, f[0]);
     if (strcmp(dir->key, "name") == 0 && !f[0][0])
         return setErr(err, errlen, "'name' must not be empty");
     *dst = f[0];
@@ -407,10 +396,14 @@ dirString(ctPlan *plan, const ctPlanDirective *dir,
 
 
 static int
-dirRootReadonly(ctPlan *plan, const ctPlanDirective *dir,
-                char **f, size_t nf, char *err, size_t errlen)
+dirRootReadonly(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
+                size_t errlen)
 {
-    (void)dir; (void)f; (void)nf; (void)err; (void)errlen;
+    (void)dir;
+    (void)f;
+    (void)nf;
+    (void)err;
+    (void)errlen;
     plan->rootReadonly = true;
     return 0;
 }
@@ -432,8 +425,8 @@ lookupFlag(const ctPlanFlagName *names, const char *name, unsigned long *val)
 
 
 static int
-dirNamespaces(ctPlan *plan, const ctPlanDirective *dir,
-              char **f, size_t nf, char *err, size_t errlen)
+dirNamespaces(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
+              size_t errlen)
 {
     size_t i;
 
@@ -447,8 +440,7 @@ dirNamespaces(ctPlan *plan, const ctPlanDirective *dir,
 
 
 static int
-dirIdMap(ctPlan *plan, const ctPlanDirective *dir,
-         char **f, size_t nf, char *err, size_t errlen)
+dirIdMap(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
     bool uid = strcmp(dir->key, "uidmap") == 0;
     ctPlanIdMap map;
@@ -524,14 +516,14 @@ checkMount(const ctPlanMount *mnt, char *err, size_t errlen)
 
 
 static int
-dirMount(ctPlan *plan, const ctPlanDirective *dir,
-         char **f, size_t nf, char *err, size_t errlen)
+dirMount(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
     ctPlanMount mnt = { 0 };
     ctPlanMount *slot;
     int kind;
 
-    (void)dir; (void)nf;
+    (void)dir;
+    (void)nf;
     for (kind = 0; kind < CT_PLAN_MOUNT_LAST; kind++) {
         if (strcmp(f[0], mountKindNames[kind]) == 0)
             break;
@@ -559,8 +551,8 @@ dirMount(ctPlan *plan, const ctPlanDirective *dir,
 
 
 static int
-dirStringList(ctPlan *plan, const ctPlanDirective *dir,
-              char **f, size_t nf, char *err, size_t errlen)
+dirStringList(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
+              size_t errlen)
 {
     (void)nf;
     if (strcmp(dir->key, "env") == 0) {
@@ -573,8 +565,7 @@ dirStringList(ctPlan *plan, const ctPlanDirective *dir,
             return setErr(err, errlen, "out of memory");
     } else {
         if (f[0][0] != '/')
-            return setErr(err, errlen, "'%s' needs an absolute path, got '%s'",
-                          dir->key, f[0]);
+            return setErr(err, errlen, "'%s' needs an absolute path, got '%s'", dir->key, f[0]);
         if (appendString(&plan->cgroupProcs, &plan->ncgroupProcs, &f[0]) < 0)
             return setErr(err, errlen, "out of memory");
     }
@@ -583,8 +574,7 @@ dirStringList(ctPlan *plan, const ctPlanDirective *dir,
 
 
 static int
-dirId(ctPlan *plan, const ctPlanDirective *dir,
-      char **f, size_t nf, char *err, size_t errlen)
+dirId(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
     unsigned int val;
     size_t i;
@@ -597,8 +587,7 @@ dirId(ctPlan *plan, const ctPlanDirective *dir,
         } else if (strcmp(dir->key, "group") == 0) {
             plan->gid = val;
         } else {
-            gid_t *slot = growArray((void **)&plan->groups, &plan->ngroups,
-                                    sizeof(gid_t));
+            gid_t *slot = growArray((void **)&plan->groups, &plan->ngroups, sizeof(gid_t));
             if (!slot)
                 return setErr(err, errlen, "out of memory");
             *slot = val;
@@ -609,13 +598,13 @@ dirId(ctPlan *plan, const ctPlanDirective *dir,
 
 
 static int
-dirCaps(ctPlan *plan, const ctPlanDirective *dir,
-        char **f, size_t nf, char *err, size_t errlen)
+dirCaps(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
     const char *p = f[0];
     char *end;
 
-    (void)dir; (void)nf;
+    (void)dir;
+    (void)nf;
     if (strncmp(p, "0x", 2) == 0)
         p += 2;
     errno = 0;
@@ -628,8 +617,10 @@ dirCaps(ctPlan *plan, const ctPlanDirective *dir,
 }
 
 
-#define STR(key, member) \
-    { key, 1, 1, false, dirString, offsetof(ctPlan, member) }
+#define STR(key, member)                                      \
+    {                                                         \
+        key, 1, 1, false, dirString, offsetof(ctPlan, member) \
+    }
 
 static const ctPlanDirective directives[] = {
     { "version", 1, 1, false, dirVersion, 0 },
@@ -714,8 +705,7 @@ parseLine(ctPlan *plan, char *line, uint32_t *seen, char *err, size_t errlen)
         goto cleanup;
     }
     if (!(*seen & 1) && dir != &directives[0]) {
-        setErr(err, errlen, "expected 'version %d' before '%s'",
-               CT_PLAN_VERSION, dir->key);
+        setErr(err, errlen, "expected 'version %d' before '%s'", CT_PLAN_VERSION, dir->key);
         goto cleanup;
     }
     if (!dir->repeat && (*seen & (1u << (dir - directives)))) {
@@ -723,14 +713,13 @@ parseLine(ctPlan *plan, char *line, uint32_t *seen, char *err, size_t errlen)
         goto cleanup;
     }
     if ((size_t)nf - 1 < dir->minFields || (size_t)nf - 1 > dir->maxFields) {
-        setErr(err, errlen, "'%s' takes %zu field(s), got %zd",
-               dir->key, dir->minFields, nf - 1);
+        setErr(err, errlen, "'%s' takes %zu field(s), got %zd", dir->key, dir->minFields, nf - 1);
         goto cleanup;
     }
     *seen |= 1u << (dir - directives);
     ret = dir->func(plan, dir, fields + 1, nf - 1, err, errlen);
 
- cleanup:
+cleanup:
     for (i = 1; i < CT_PLAN_MAX_FIELDS; i++)
         free(fields[i]);
     return ret;
@@ -790,7 +779,7 @@ ctPlanParse(FILE *fp, ctPlan **planp, char *errbuf, size_t errbuf_len)
     *planp = plan;
     return 0;
 
- error:
+error:
     setErr(errbuf, errbuf_len, "line %zu: %s", lineno, err);
     free(line);
     ctPlanFree(plan);

@@ -27,9 +27,9 @@
 #define CT_PLAN_VERSION 1
 
 typedef enum {
-    CT_PLAN_MOUNT_BIND = 0,   /* bind mount of a host path (src) */
-    CT_PLAN_MOUNT_FS,         /* a fresh file system: fstype, src is its name */
-    CT_PLAN_MOUNT_OVERLAY,    /* overlay; data holds lowerdir/upperdir/workdir */
+    CT_PLAN_MOUNT_BIND = 0, /* bind mount of a host path (src) */
+    CT_PLAN_MOUNT_FS, /* a fresh file system: fstype, src is its name */
+    CT_PLAN_MOUNT_OVERLAY, /* overlay; data holds lowerdir/upperdir/workdir */
     CT_PLAN_MOUNT_LAST
 } ctPlanMountKind;
 
@@ -37,58 +37,61 @@ typedef enum {
 typedef struct _ctPlanMount ctPlanMount;
 struct _ctPlanMount {
     ctPlanMountKind kind;
-    char *src;        /* host path (bind), source name (fs) */
-    char *dst;        /* path inside the container root, absolute */
-    char *fstype;     /* for CT_PLAN_MOUNT_FS */
-    char *data;       /* mount data (e.g. "size=65536k,mode=1777") or NULL */
+    char *src; /* host path (bind), source name (fs) */
+    char *dst; /* path inside the container root, absolute */
+    char *fstype; /* for CT_PLAN_MOUNT_FS */
+    char *data; /* mount data (e.g. "size=65536k,mode=1777") or NULL */
     unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC */
 };
 
 typedef struct _ctPlanIdMap ctPlanIdMap;
 struct _ctPlanIdMap {
-    unsigned int start;   /* first id inside */
-    unsigned int target;  /* first id on the host */
+    unsigned int start; /* first id inside */
+    unsigned int target; /* first id on the host */
     unsigned int count;
 };
 
 typedef struct _ctPlan ctPlan;
 struct _ctPlan {
-    char *name;            /* domain name */
-    char *uuid;            /* domain UUID as a string */
-    char *hostname;        /* UTS name inside */
+    char *name; /* domain name */
+    char *uuid; /* domain UUID as a string */
+    char *hostname; /* UTS name inside */
 
     /* Root file system.  When root is NULL the container is an
      * application container: the host root, read-only, with private
      * /proc, /sys, /dev, /tmp and /run. */
-    char *root;            /* host directory that becomes "/" */
+    char *root; /* host directory that becomes "/" */
     bool rootReadonly;
 
     unsigned long nsFlags; /* CLONE_NEW* flags: NS, PID, UTS, IPC, NET, CGROUP, USER */
-    ctPlanIdMap *uidMap; size_t nuidMap;
-    ctPlanIdMap *gidMap; size_t ngidMap;
+    ctPlanIdMap *uidMap;
+    size_t nuidMap;
+    ctPlanIdMap *gidMap;
+    size_t ngidMap;
 
-    ctPlanMount *mounts;   /* extra mounts, in order, after the root */
+    ctPlanMount *mounts; /* extra mounts, in order, after the root */
     size_t nmounts;
 
-    char **argv;           /* init and its arguments; argv[0] is the path */
+    char **argv; /* init and its arguments; argv[0] is the path */
     size_t nargv;
-    char **env;            /* "KEY=VALUE" */
+    char **env; /* "KEY=VALUE" */
     size_t nenv;
-    char *cwd;             /* initdir, default "/" */
-    uid_t uid;             /* inituser resolved to a number inside */
+    char *cwd; /* initdir, default "/" */
+    uid_t uid; /* inituser resolved to a number inside */
     gid_t gid;
-    gid_t *groups; size_t ngroups;
+    gid_t *groups;
+    size_t ngroups;
 
-    uint64_t capsKeep;     /* bit n set: keep capability n in the bounding set */
+    uint64_t capsKeep; /* bit n set: keep capability n in the bounding set */
 
     /* cgroup.procs (or tasks) files the supervisor writes the init's host
      * PID into, one per hierarchy, before the container continues. */
     char **cgroupProcs;
     size_t ncgroupProcs;
 
-    char *monitorPath;     /* UNIX socket the supervisor listens on */
-    char *exitPath;        /* file the supervisor writes the exit record to */
-    char *logPath;         /* supervisor's own log, or NULL */
+    char *monitorPath; /* UNIX socket the supervisor listens on */
+    char *exitPath; /* file the supervisor writes the exit record to */
+    char *logPath; /* supervisor's own log, or NULL */
 };
 
 /* Both functions report errors as a message in errbuf (errbuf_len bytes),

@@ -91,8 +91,10 @@ virCTSyncSendFd(int sock, const char *line, int fd)
     char control[CMSG_SPACE(sizeof(int))] = { 0 };
     struct iovec iov = { .iov_base = (void *)line, .iov_len = strlen(line) };
     struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = control, .msg_controllen = sizeof(control),
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control,
+        .msg_controllen = sizeof(control),
     };
     struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
     ssize_t n;

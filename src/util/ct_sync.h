@@ -16,8 +16,7 @@
 
 /* Writes the formatted line in full (retrying on EINTR and short writes).
  * Returns 0, or -1 with errno set. */
-int virCTSyncWriteLine(int fd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int virCTSyncWriteLine(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Reads one line up to and excluding '\n' into @buf (NUL-terminated),
  * a byte at a time so nothing after the line is consumed.  Returns the
