@@ -176,6 +176,10 @@ def console(path, send, expect):
         if r:
             data += con.recv(4096)
     print("found" if expect.encode() in data else "timeout: %r" % data[-200:])
+    # once the client hangs up, the console is free again
+    con.close()
+    time.sleep(0.3)
+    print("again", mon_once(path, "console"))
 
 def mon_once(path, cmd):
     s = connect(path)
@@ -341,6 +345,7 @@ else
     check "console: ok with a descriptor" grep -qx 'ok 1' <<< "$out"
     check "console: second client is refused" grep -qx 'error 16 console busy' <<< "$out"
     check "console: output of the container readable" grep -qx found <<< "$out"
+    check "console: free again after the client hangs up" grep -qx 'again ok' <<< "$out"
 
     kill -9 "$HELPER_PID" 2>/dev/null
     wait "$HELPER_PID" 2>/dev/null
