@@ -188,28 +188,30 @@ virCTDomainPlanIds(ctPlan *plan, const virDomainDef *def)
     return 0;
 }
 
+static ctPlanIdMap *
+virCTDomainPlanCopyIdMap(const virDomainIdMapEntry *map, size_t n)
+{
+    ctPlanIdMap *copy = g_new0(ctPlanIdMap, n);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        copy[i].start = map[i].start;
+        copy[i].target = map[i].target;
+        copy[i].count = map[i].count;
+    }
+    return copy;
+}
+
 static void
 virCTDomainPlanIdMaps(ctPlan *plan, const virDomainDef *def)
 {
-    size_t i;
-
     if (def->idmap.nuidmap == 0)
         return;
     plan->nsFlags |= CLONE_NEWUSER;
-    plan->uidMap = g_new0(ctPlanIdMap, def->idmap.nuidmap);
+    plan->uidMap = virCTDomainPlanCopyIdMap(def->idmap.uidmap, def->idmap.nuidmap);
     plan->nuidMap = def->idmap.nuidmap;
-    for (i = 0; i < def->idmap.nuidmap; i++) {
-        plan->uidMap[i].start = def->idmap.uidmap[i].start;
-        plan->uidMap[i].target = def->idmap.uidmap[i].target;
-        plan->uidMap[i].count = def->idmap.uidmap[i].count;
-    }
-    plan->gidMap = g_new0(ctPlanIdMap, def->idmap.ngidmap);
+    plan->gidMap = virCTDomainPlanCopyIdMap(def->idmap.gidmap, def->idmap.ngidmap);
     plan->ngidMap = def->idmap.ngidmap;
-    for (i = 0; i < def->idmap.ngidmap; i++) {
-        plan->gidMap[i].start = def->idmap.gidmap[i].start;
-        plan->gidMap[i].target = def->idmap.gidmap[i].target;
-        plan->gidMap[i].count = def->idmap.gidmap[i].count;
-    }
 }
 
 static void

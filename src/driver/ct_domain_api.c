@@ -50,57 +50,56 @@ ctDomObjFromDomain(virDomainPtr domain)
     return vm;
 }
 
+/* The three lookups differ only in how they find the object and in the
+ * ACL check; this finishes each once it has found it (or not). */
+static virDomainPtr
+ctDomainLookupFinish(virConnectPtr conn, virDomainObj *vm,
+                     int (*acl)(virConnectPtr, virDomainDef *))
+{
+    virDomainPtr dom = NULL;
+
+    if (!vm)
+        return NULL;
+    if (acl(conn, vm->def) == 0)
+        dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
+    virDomainObjEndAPI(&vm);
+    return dom;
+}
+
 virDomainPtr
 ctDomainLookupByID(virConnectPtr conn, int id)
 {
     virCTDriver *driver = conn->privateData;
-    virDomainObj *vm;
-    virDomainPtr dom = NULL;
+    virDomainObj *vm = virDomainObjListFindByID(driver->domains, id);
 
-    if (!(vm = virDomainObjListFindByID(driver->domains, id))) {
+    if (!vm)
         virReportError(VIR_ERR_NO_DOMAIN, _("no domain with matching id %1$d"), id);
-        return NULL;
-    }
-    if (virDomainLookupByIDEnsureACL(conn, vm->def) == 0)
-        dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
-    virDomainObjEndAPI(&vm);
-    return dom;
+    return ctDomainLookupFinish(conn, vm, virDomainLookupByIDEnsureACL);
 }
 
 virDomainPtr
 ctDomainLookupByName(virConnectPtr conn, const char *name)
 {
     virCTDriver *driver = conn->privateData;
-    virDomainObj *vm;
-    virDomainPtr dom = NULL;
+    virDomainObj *vm = virDomainObjListFindByName(driver->domains, name);
 
-    if (!(vm = virDomainObjListFindByName(driver->domains, name))) {
+    if (!vm)
         virReportError(VIR_ERR_NO_DOMAIN, _("no domain with matching name '%1$s'"), name);
-        return NULL;
-    }
-    if (virDomainLookupByNameEnsureACL(conn, vm->def) == 0)
-        dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
-    virDomainObjEndAPI(&vm);
-    return dom;
+    return ctDomainLookupFinish(conn, vm, virDomainLookupByNameEnsureACL);
 }
 
 virDomainPtr
 ctDomainLookupByUUID(virConnectPtr conn, const unsigned char *uuid)
 {
     virCTDriver *driver = conn->privateData;
-    virDomainObj *vm;
-    virDomainPtr dom = NULL;
+    virDomainObj *vm = virDomainObjListFindByUUID(driver->domains, uuid);
     char uuidstr[VIR_UUID_STRING_BUFLEN];
 
-    if (!(vm = virDomainObjListFindByUUID(driver->domains, uuid))) {
+    if (!vm) {
         virUUIDFormat(uuid, uuidstr);
         virReportError(VIR_ERR_NO_DOMAIN, _("no domain with matching uuid '%1$s'"), uuidstr);
-        return NULL;
     }
-    if (virDomainLookupByUUIDEnsureACL(conn, vm->def) == 0)
-        dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
-    virDomainObjEndAPI(&vm);
-    return dom;
+    return ctDomainLookupFinish(conn, vm, virDomainLookupByUUIDEnsureACL);
 }
 
 virDomainPtr
