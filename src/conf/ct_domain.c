@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include "ct_domain.h"
+#include "virclosecallbacks.h"
 
 #include "configmake.h"
 
@@ -174,6 +175,7 @@ virCTDomainObjPrivateAlloc(void *opaque)
     virCTDomainObjPrivate *priv = g_new0(virCTDomainObjPrivate, 1);
 
     priv->driver = opaque;
+    priv->stopTimer = -1;
     return priv;
 }
 
@@ -279,10 +281,15 @@ static virDomainDefParserConfig virCTDriverDomainDefParserConfig = {
 virDomainXMLOption *
 virCTDomainXMLConfInit(virCTDriver *driver)
 {
+    virDomainXMLOption *xmlopt;
+
     virCTDriverDomainDefParserConfig.priv = driver;
-    return virDomainXMLOptionNew(&virCTDriverDomainDefParserConfig,
-                                 &virCTDriverPrivateDataCallbacks, &virCTDriverDomainXMLNamespace,
-                                 NULL, NULL, NULL);
+    xmlopt =
+        virDomainXMLOptionNew(&virCTDriverDomainDefParserConfig, &virCTDriverPrivateDataCallbacks,
+                              &virCTDriverDomainXMLNamespace, NULL, NULL, NULL);
+    if (xmlopt)
+        virDomainXMLOptionSetCloseCallbackAlloc(xmlopt, virCloseCallbacksDomainAlloc);
+    return xmlopt;
 }
 
 /* Moves every element of the ct: namespace out of @root into a new

@@ -30,7 +30,8 @@ struct _virCTDomainObjPrivate {
     virCTMonitor *monitor; /* connection to the supervisor */
     virCgroup *cgroup;
     bool autodestroy; /* stop when the creating client goes away */
-    int stopReason; /* virDomainShutoffReason to report on exit */
+    bool wantReboot; /* start again when init ends (reboot requested) */
+    int stopTimer; /* event timeout that kills after a shutdown request, or -1 */
 };
 
 #define CT_DOMAIN_PRIVATE(vm) ((virCTDomainObjPrivate *)(vm)->privateData)

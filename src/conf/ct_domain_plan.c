@@ -298,8 +298,14 @@ virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
     virCTDomainPlanEnv(plan, def);
     plan->cwd = g_strdup(def->os.initdir ? def->os.initdir : "/");
     plan->capsKeep = virCTDomainPlanCaps(def);
-    plan->monitorPath = g_strdup_printf("%s/%s.monitor", cfg->stateDir, def->name);
-    plan->exitPath = g_strdup_printf("%s/%s.exit", cfg->stateDir, def->name);
+    plan->monitorPath = virCTDomainStatePath(cfg, def->name, ".monitor");
+    plan->exitPath = virCTDomainStatePath(cfg, def->name, ".exit");
     plan->logPath = g_strdup_printf("%s/%s.log", cfg->logDir, def->name);
     return g_steal_pointer(&plan);
+}
+
+char *
+virCTDomainStatePath(virCTDriverConfig *cfg, const char *name, const char *suffix)
+{
+    return g_strdup_printf("%s/%s%s", cfg->stateDir, name, suffix);
 }

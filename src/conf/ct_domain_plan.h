@@ -12,3 +12,7 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ctPlan, ctPlanFree);
 
 ctPlan *virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def);
+
+/* Path of a per-container file in the state directory: NAME@suffix
+ * (".xml" status, ".plan", ".monitor", ".exit").  Caller frees. */
+char *virCTDomainStatePath(virCTDriverConfig *cfg, const char *name, const char *suffix);

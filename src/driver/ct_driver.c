@@ -14,6 +14,8 @@
 #include "ct_driver.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_lifecycle.h"
+#include "ct_process.h"
 
 #include "datatypes.h"
 #include "domain_capabilities.h"
@@ -23,8 +25,10 @@
 #include "virfile.h"
 #include "virhostcpu.h"
 #include "virhostmem.h"
+#include "virclosecallbacks.h"
 #include "virlog.h"
 #include "virpidfile.h"
+#include "virstring.h"
 #include "virsysinfo.h"
 #include "virutil.h"
 
@@ -87,6 +91,8 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
 
     if (ctStateLoadDomains(ct_driver) < 0)
         goto error;
+    virCTProcessReconnectAll(ct_driver);
+    virCTProcessAutostartAll(ct_driver);
 
     return VIR_DRV_STATE_INIT_COMPLETE;
 
@@ -175,6 +181,9 @@ ctConnectOpen(virConnectPtr conn, virConnectAuthPtr auth G_GNUC_UNUSED, virConf 
 static int
 ctConnectClose(virConnectPtr conn)
 {
+    virCTDriver *driver = conn->privateData;
+
+    virCloseCallbacksDomainRunForConn(driver->domains, conn);
     conn->privateData = NULL;
     return 0;
 }
@@ -401,14 +410,17 @@ ctNodeGetFreeMemory(virConnectPtr conn)
     return freeMem;
 }
 
-/* No security driver (SELinux, AppArmor) confines containers yet: an
- * empty model, which is what virsh and the TCK expect then. */
+/* No security driver (SELinux, AppArmor) confines containers yet: the
+ * model is "none", as libvirt-lxc reports without one, which is what
+ * virsh lxc-enter-namespace knows how to enter. */
 static int
 ctNodeGetSecurityModel(virConnectPtr conn, virSecurityModelPtr secmodel)
 {
     if (virNodeGetSecurityModelEnsureACL(conn) < 0)
         return -1;
     memset(secmodel, 0, sizeof(*secmodel));
+    if (virStrcpyStatic(secmodel->model, "none") < 0 || virStrcpyStatic(secmodel->doi, "0") < 0)
+        return -1;
     return 0;
 }
 
@@ -514,6 +526,21 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainListAllSnapshots = ctDomainListAllSnapshots,
     .domainGetVcpusFlags = ctDomainGetVcpusFlags,
     .domainGetMaxVcpus = ctDomainGetMaxVcpus,
+    .domainCreate = ctDomainCreate,
+    .domainCreateWithFlags = ctDomainCreateWithFlags,
+    .domainCreateXML = ctDomainCreateXML,
+    .domainDestroy = ctDomainDestroy,
+    .domainDestroyFlags = ctDomainDestroyFlags,
+    .domainShutdown = ctDomainShutdown,
+    .domainShutdownFlags = ctDomainShutdownFlags,
+    .domainReboot = ctDomainReboot,
+    .domainSuspend = ctDomainSuspend,
+    .domainResume = ctDomainResume,
+    .domainOpenConsole = ctDomainOpenConsole,
+    .domainLxcOpenNamespace = ctDomainLxcOpenNamespace,
+    .domainSendProcessSignal = ctDomainSendProcessSignal,
+    .domainGetHostname = ctDomainGetHostname,
+    .domainGetSecurityLabel = ctDomainGetSecurityLabel,
 };
 
 static virConnectDriver ctConnectDriver = {

@@ -9,6 +9,7 @@
  *   kill            -> ok                    (SIGKILL to init)
  *   console         -> ok + SCM_RIGHTS fd of a relay socket
  *                      | error 16 console busy
+ *   console force   -> the same, disconnecting an attached client first
  * and, unasked, to every client when init ends:
  *   exited exit <status> | exited signal <signo>
  */
@@ -99,11 +100,11 @@ cmdSignal(virCTSupervisor *sup, virCTMonitorClient *client, const char *arg)
 
 
 static void
-cmdConsole(virCTSupervisor *sup, virCTMonitorClient *client)
+cmdConsole(virCTSupervisor *sup, virCTMonitorClient *client, bool force)
 {
     int clientEnd;
 
-    if (virCTConsoleAttach(&sup->console, &clientEnd) < 0) {
+    if (virCTConsoleAttach(&sup->console, force, &clientEnd) < 0) {
         if (errno == EBUSY)
             reply(client, "error %d console busy", EBUSY);
         else
@@ -129,7 +130,9 @@ handleRequest(virCTSupervisor *sup, virCTMonitorClient *client, char *line)
         else
             reply(client, "ok");
     } else if (strcmp(line, "console") == 0) {
-        cmdConsole(sup, client);
+        cmdConsole(sup, client, false);
+    } else if (strcmp(line, "console force") == 0) {
+        cmdConsole(sup, client, true);
     } else {
         reply(client, "error %d unknown request '%.64s'", EINVAL, line);
     }

@@ -53,11 +53,23 @@ error:
 }
 
 
+static void
+detach(virCTConsole *con)
+{
+    if (con->peer >= 0)
+        close(con->peer);
+    con->peer = -1;
+    con->npending = 0;
+}
+
+
 int
-virCTConsoleAttach(virCTConsole *con, int *clientEnd)
+virCTConsoleAttach(virCTConsole *con, bool force, int *clientEnd)
 {
     int sv[2];
 
+    if (con->peer >= 0 && force)
+        detach(con);
     if (con->peer >= 0) {
         errno = EBUSY;
         return -1;
@@ -73,16 +85,6 @@ virCTConsoleAttach(virCTConsole *con, int *clientEnd)
     con->npending = 0;
     *clientEnd = sv[1];
     return 0;
-}
-
-
-static void
-detach(virCTConsole *con)
-{
-    if (con->peer >= 0)
-        close(con->peer);
-    con->peer = -1;
-    con->npending = 0;
 }
 
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,8 +34,9 @@ int virCTConsoleOpen(virCTConsole *con, uid_t owner, gid_t group);
 
 /* Starts relaying to a new socketpair and stores the client's end in
  * @clientEnd (the caller passes it on and closes it).  Returns 0, or -1
- * with errno EBUSY when a client is already attached. */
-int virCTConsoleAttach(virCTConsole *con, int *clientEnd);
+ * with errno EBUSY when a client is already attached and @force is
+ * false; with @force the attached client is disconnected first. */
+int virCTConsoleAttach(virCTConsole *con, bool force, int *clientEnd);
 
 /* Fills @fds (CT_CONSOLE_POLLFDS entries) for poll(). */
 void virCTConsolePollFds(virCTConsole *con, struct pollfd *fds);

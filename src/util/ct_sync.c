@@ -114,6 +114,47 @@ virCTSyncSendFd(int sock, const char *line, int fd)
 }
 
 
+ssize_t
+virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd)
+{
+    char control[CMSG_SPACE(sizeof(int))] = { 0 };
+    char c;
+    struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+    struct msghdr msg = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control,
+        .msg_controllen = sizeof(control),
+    };
+    struct cmsghdr *cmsg;
+    ssize_t n;
+
+    *fd = -1;
+    do {
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return n;
+    for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+            cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+            memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+    }
+    if (buflen < 2) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (c == '\n') {
+        buf[0] = '\0';
+        return 0;
+    }
+    buf[0] = c;
+    if ((n = virCTSyncReadLine(sock, buf + 1, buflen - 1)) < 0)
+        return -1;
+    return n + 1;
+}
+
+
 int
 virCTSyncSendError(int sock, const virCTError *error)
 {

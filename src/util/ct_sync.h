@@ -27,6 +27,10 @@ ssize_t virCTSyncReadLine(int fd, char *buf, size_t buflen);
 /* Sends @line with @fd attached as SCM_RIGHTS.  Returns 0 or -1. */
 int virCTSyncSendFd(int sock, const char *line, int fd);
 
+/* Reads one line like virCTSyncReadLine(); a descriptor that came with
+ * its first byte is stored in @fd (close-on-exec), else @fd is -1. */
+ssize_t virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd);
+
 /* Child -> supervisor error channel on a SOCK_SEQPACKET pair: the child
  * sends the current error record; the supervisor gets 1 and the record,
  * or 0 when the channel closed without one (the exec succeeded). */

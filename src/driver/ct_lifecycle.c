@@ -1,0 +1,611 @@
+/*
+ * ct_lifecycle.c: entry points that start, stop and control containers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Each entry point looks the domain up, checks the ACL, begins a job,
+ * makes one call into ct_process.c and queues the event.
+ */
+
+#include <config.h>
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include "ct_lifecycle.h"
+#include "ct_domain.h"
+#include "ct_domain_api.h"
+#include "ct_domain_plan.h"
+#include "ct_process.h"
+
+#include "datatypes.h"
+#include "viraccessapicheck.h"
+#include "viraccessapichecklxc.h"
+#include "virdomainjob.h"
+#include "virerror.h"
+#include "virfdstream.h"
+#include "virfile.h"
+#include "virinitctl.h"
+#include "virlog.h"
+#include "virprocess.h"
+#include "virstring.h"
+#include "virthread.h"
+#include "virtime.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.ct_lifecycle");
+
+/* How long init has to end after a shutdown or reboot request before it
+ * is killed. */
+#define CT_SHUTDOWN_TIMEOUT_SEC 30
+/* How long virDomainDestroyFlags(GRACEFUL) waits for init to end. */
+#define CT_GRACEFUL_TIMEOUT_MS 10000
+
+static int
+ctDomainStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags)
+{
+    unsigned int startFlags = 0;
+    virObjectEvent *event;
+
+    if (flags & VIR_DOMAIN_START_PAUSED)
+        startFlags |= VIR_CT_PROCESS_START_PAUSED;
+    if (flags & VIR_DOMAIN_START_AUTODESTROY)
+        startFlags |= VIR_CT_PROCESS_START_AUTODESTROY;
+    if (virCTProcessStart(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_BOOTED) < 0)
+        return -1;
+    event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                              VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    virObjectEventStateQueue(driver->domainEventState, event);
+    if (flags & VIR_DOMAIN_START_PAUSED) {
+        event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
+                                                  VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+        virObjectEventStateQueue(driver->domainEventState, event);
+    }
+    return 0;
+}
+
+int
+ctDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    int ret = -1;
+
+    /* FORCE_BOOT: there is never a managed save image to ignore */
+    virCheckFlags(
+        VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_FORCE_BOOT, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainCreateWithFlagsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+    if (virDomainObjIsActive(vm)) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("domain is already running"));
+    } else if (ctDomainStart(driver, vm, dom->conn, flags) == 0) {
+        dom->id = vm->def->id;
+        ret = 0;
+    }
+    virDomainObjEndJob(vm);
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainCreate(virDomainPtr dom)
+{
+    return ctDomainCreateWithFlags(dom, 0);
+}
+
+virDomainPtr
+ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
+{
+    virCTDriver *driver = conn->privateData;
+    g_autoptr(virDomainDef) def = NULL;
+    virDomainObj *vm = NULL;
+    virDomainPtr dom = NULL;
+
+    virCheckFlags(
+        VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_VALIDATE, NULL);
+
+    if ((flags & VIR_DOMAIN_START_VALIDATE) && virCTDomainValidateSchema(driver->config, xml) < 0)
+        return NULL;
+    if (!(def = virDomainDefParseString(xml, driver->xmlopt, NULL, VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        return NULL;
+    if (virXMLCheckIllegalChars("name", def->name, "\n/") < 0)
+        return NULL;
+    if (virDomainCreateXMLEnsureACL(conn, def) < 0)
+        return NULL;
+    if (!(vm = virDomainObjListAdd(
+              driver->domains, &def, driver->xmlopt,
+              VIR_DOMAIN_OBJ_LIST_ADD_LIVE | VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE, NULL)))
+        return NULL;
+
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
+        if (!vm->persistent)
+            virDomainObjListRemove(driver->domains, vm);
+        goto cleanup;
+    }
+    if (ctDomainStart(driver, vm, conn, flags & ~VIR_DOMAIN_START_VALIDATE) == 0)
+        dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
+    virDomainObjEndJob(vm);
+    if (!dom && !vm->persistent)
+        virDomainObjListRemove(driver->domains, vm);
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return dom;
+}
+
+/* Waits (with @vm unlocked) until the supervisor has recorded the end of
+ * init.  Returns true when it has. */
+static bool
+ctDomainWaitInitEnd(virCTDriver *driver, virDomainObj *vm, unsigned long long timeoutMs)
+{
+    g_autofree char *exitPath = virCTDomainStatePath(driver->config, vm->def->name, ".exit");
+    unsigned long long start;
+    unsigned long long now = 0;
+
+    if (virTimeMillisNow(&start) < 0)
+        return false;
+    while (virTimeMillisNow(&now) == 0 && now - start < timeoutMs) {
+        if (virFileExists(exitPath))
+            return true;
+        virObjectUnlock(vm);
+        g_usleep(20 * 1000);
+        virObjectLock(vm);
+    }
+    return virFileExists(exitPath);
+}
+
+/* GRACEFUL: SIGTERM to init only; fail when it does not end. */
+static int
+ctDomainDestroyGraceful(virCTDriver *driver, virDomainObj *vm)
+{
+    g_autofree char *reply = NULL;
+
+    if (!(reply = virCTProcessMonitorRequest(driver, vm, "signal 15")))
+        return -1;
+    if (!ctDomainWaitInitEnd(driver, vm, CT_GRACEFUL_TIMEOUT_MS)) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("container '%1$s' did not stop on SIGTERM; destroy it without the "
+                         "graceful flag to kill it"),
+                       vm->def->name);
+        return -1;
+    }
+    return 0;
+}
+
+int
+ctDomainDestroyFlags(virDomainPtr dom, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    virObjectEvent *event = NULL;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_DESTROY_GRACEFUL, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainDestroyFlagsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_DESTROY) < 0)
+        goto cleanup;
+    if (virDomainObjCheckActive(vm) < 0)
+        goto endjob;
+    if ((flags & VIR_DOMAIN_DESTROY_GRACEFUL) && ctDomainDestroyGraceful(driver, vm) < 0)
+        goto endjob;
+
+    ret = virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                              VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
+    dom->id = -1;
+
+endjob:
+    virDomainObjEndJob(vm);
+    if (!vm->persistent && !virDomainObjIsActive(vm))
+        virDomainObjListRemove(driver->domains, vm);
+cleanup:
+    virDomainObjEndAPI(&vm);
+    virObjectEventStateQueue(driver->domainEventState, event);
+    return ret;
+}
+
+int
+ctDomainDestroy(virDomainPtr dom)
+{
+    return ctDomainDestroyFlags(dom, 0);
+}
+
+/* The signal an init understands as "power off" or "reboot", known from
+ * the program it runs; SIGTERM / SIGHUP for others, as libvirt-lxc. */
+static int
+ctDomainInitSignal(virDomainObj *vm, bool reboot)
+{
+    g_autofree char *exeLink = g_strdup_printf("/proc/%d/exe", vm->def->id);
+    g_autofree char *exe = NULL;
+    g_autofree char *base = NULL;
+
+    if (virFileResolveLink(exeLink, &exe) == 0)
+        base = g_path_get_basename(exe);
+    if (base && STREQ(base, "systemd"))
+        return reboot ? SIGRTMIN + 5 : SIGRTMIN + 4;
+    if (base && STREQ(base, "busybox"))
+        return reboot ? SIGTERM : SIGUSR2;
+    return reboot ? SIGHUP : SIGTERM;
+}
+
+/* The host can only name an init whose program it recognises. */
+static bool
+ctDomainInitKnown(virDomainObj *vm)
+{
+    g_autofree char *exeLink = g_strdup_printf("/proc/%d/exe", vm->def->id);
+    g_autofree char *exe = NULL;
+    g_autofree char *base = NULL;
+
+    if (virFileResolveLink(exeLink, &exe) < 0)
+        return false;
+    base = g_path_get_basename(exe);
+    return STREQ(base, "systemd") || STREQ(base, "busybox");
+}
+
+/* Writes the runlevel to the container's initctl FIFO, resolved inside
+ * its root so a symlink there cannot lead to the host's.  Returns 1 when
+ * sent, 0 when the container has no initctl, -1 on error. */
+static int
+ctDomainInitctl(virDomainObj *vm, virInitctlRunLevel level)
+{
+    g_autofree char *rootPath = g_strdup_printf("/proc/%d/root", vm->def->id);
+    VIR_AUTOCLOSE root = open(rootPath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    size_t i;
+
+    if (root < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s'"), rootPath);
+        return -1;
+    }
+    for (i = 0; virInitctlFifos[i]; i++) {
+        struct open_how how = {
+            .flags = O_PATH | O_CLOEXEC,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        VIR_AUTOCLOSE fifo = syscall(SYS_openat2, root, virInitctlFifos[i], &how, sizeof(how));
+        g_autofree char *path = NULL;
+        int rc;
+
+        if (fifo < 0)
+            continue;
+        path = g_strdup_printf("/proc/self/fd/%d", fifo);
+        if ((rc = virInitctlSetRunLevel(path, level)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+ctDomainSignalInit(virCTDriver *driver, virDomainObj *vm, int signum)
+{
+    g_autofree char *request = g_strdup_printf("signal %d", signum);
+    g_autofree char *reply = virCTProcessMonitorRequest(driver, vm, request);
+
+    return reply ? 0 : -1;
+}
+
+/* Asks init to power off or reboot, by initctl or by signal as @flags
+ * say (both allowed when 0), then arms the kill deadline. */
+static int
+ctDomainRequestStop(virCTDriver *driver, virDomainObj *vm, unsigned int flags, bool reboot)
+{
+    bool initctl = flags == 0 || (flags & VIR_DOMAIN_SHUTDOWN_INITCTL);
+    bool signal = flags == 0 || (flags & VIR_DOMAIN_SHUTDOWN_SIGNAL);
+    int rc = 0;
+
+    /* an init we know takes a signal; others may speak initctl */
+    if (initctl && !(signal && ctDomainInitKnown(vm)) &&
+        (rc = ctDomainInitctl(vm, reboot ? VIR_INITCTL_RUNLEVEL_REBOOT
+                                         : VIR_INITCTL_RUNLEVEL_POWEROFF)) < 0)
+        return -1;
+    if (rc == 0 && !signal) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+                       _("the container has no initctl FIFO; use the signal mode"));
+        return -1;
+    }
+    if (rc == 0 && ctDomainSignalInit(driver, vm, ctDomainInitSignal(vm, reboot)) < 0)
+        return -1;
+    CT_DOMAIN_PRIVATE(vm)->wantReboot = reboot;
+    virCTProcessArmStopTimer(vm, CT_SHUTDOWN_TIMEOUT_SEC);
+    return 0;
+}
+
+static int
+ctDomainShutdownOrReboot(virDomainPtr dom, unsigned int flags, bool reboot)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    int ret = -1;
+    int acl;
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    acl = reboot ? virDomainRebootEnsureACL(dom->conn, vm->def, flags)
+                 : virDomainShutdownFlagsEnsureACL(dom->conn, vm->def, flags);
+    if (acl < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+    if (virDomainObjCheckActive(vm) == 0)
+        ret = ctDomainRequestStop(driver, vm, flags, reboot);
+    virDomainObjEndJob(vm);
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainShutdownFlags(virDomainPtr dom, unsigned int flags)
+{
+    virCheckFlags(VIR_DOMAIN_SHUTDOWN_INITCTL | VIR_DOMAIN_SHUTDOWN_SIGNAL, -1);
+    return ctDomainShutdownOrReboot(dom, flags, false);
+}
+
+int
+ctDomainShutdown(virDomainPtr dom)
+{
+    return ctDomainShutdownFlags(dom, 0);
+}
+
+int
+ctDomainReboot(virDomainPtr dom, unsigned int flags)
+{
+    /* the REBOOT_* and SHUTDOWN_* mode flags have the same values */
+    virCheckFlags(VIR_DOMAIN_REBOOT_INITCTL | VIR_DOMAIN_REBOOT_SIGNAL, -1);
+    return ctDomainShutdownOrReboot(dom, flags, true);
+}
+
+static int
+ctDomainSetPaused(virDomainPtr dom, bool pause)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    virObjectEvent *event = NULL;
+    int ret = -1;
+    int acl;
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    acl = pause ? virDomainSuspendEnsureACL(dom->conn, vm->def)
+                : virDomainResumeEnsureACL(dom->conn, vm->def);
+    if (acl < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_SUSPEND) < 0)
+        goto cleanup;
+    if (virDomainObjCheckActive(vm) < 0)
+        goto endjob;
+
+    if (pause && virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PAUSED) {
+        if (virCTProcessSetFrozen(vm, true) < 0)
+            goto endjob;
+        virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
+        event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
+                                                  VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    } else if (!pause && virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED) {
+        if (virCTProcessSetFrozen(vm, false) < 0)
+            goto endjob;
+        virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
+        event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_RESUMED,
+                                                  VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+    } else if (!pause) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("domain is not paused"));
+        goto endjob;
+    }
+    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        goto endjob;
+    ret = 0;
+
+endjob:
+    virDomainObjEndJob(vm);
+cleanup:
+    virDomainObjEndAPI(&vm);
+    virObjectEventStateQueue(driver->domainEventState, event);
+    return ret;
+}
+
+int
+ctDomainSuspend(virDomainPtr dom)
+{
+    return ctDomainSetPaused(dom, true);
+}
+
+int
+ctDomainResume(virDomainPtr dom)
+{
+    return ctDomainSetPaused(dom, false);
+}
+
+/* The container has one console: NULL, its alias or "console0". */
+static int
+ctDomainCheckConsoleName(virDomainObj *vm, const char *devname)
+{
+    virDomainChrDef *chr = vm->def->nconsoles ? vm->def->consoles[0] : NULL;
+
+    if (!devname || STREQ(devname, "console0") ||
+        (chr && chr->info.alias && STREQ(devname, chr->info.alias)))
+        return 0;
+    virReportError(VIR_ERR_INVALID_ARG, _("cannot find console device '%1$s'"), devname);
+    return -1;
+}
+
+int
+ctDomainOpenConsole(virDomainPtr dom, const char *devname, virStreamPtr st, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    int fd = -1;
+    int ret = -1;
+
+    /* SAFE: the supervisor never lets two clients share the console */
+    virCheckFlags(VIR_DOMAIN_CONSOLE_FORCE | VIR_DOMAIN_CONSOLE_SAFE, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainOpenConsoleEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjCheckActive(vm) < 0 || ctDomainCheckConsoleName(vm, devname) < 0)
+        goto cleanup;
+    if ((fd = virCTProcessOpenConsole(driver, vm, flags & VIR_DOMAIN_CONSOLE_FORCE)) < 0)
+        goto cleanup;
+    if (virFDStreamOpen(st, fd) < 0) {
+        VIR_FORCE_CLOSE(fd);
+        goto cleanup;
+    }
+    ret = 0;
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
+{
+    virDomainObj *vm;
+    size_t nfds = 0;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainLxcOpenNamespaceEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjCheckActive(vm) < 0)
+        goto cleanup;
+    if (virProcessGetNamespaces(vm->def->id, &nfds, fdlist) < 0)
+        goto cleanup;
+    ret = nfds;
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainSendProcessSignal(virDomainPtr dom, long long pid, unsigned int signum, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+
+    /* libvirt's signal numbers are Linux's */
+    if (signum >= VIR_DOMAIN_PROCESS_SIGNAL_LAST) {
+        virReportError(VIR_ERR_INVALID_ARG, _("signal number %1$u is out of range"), signum);
+        return -1;
+    }
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainSendProcessSignalEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjCheckActive(vm) < 0)
+        goto cleanup;
+    if (pid != 1) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
+                       _("only the container's init (pid 1) can be signalled"));
+        goto cleanup;
+    }
+    ret = ctDomainSignalInit(driver, vm, signum);
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+typedef struct {
+    int nsfd;
+    char name[256];
+    int err;
+} ctHostnameQuery;
+
+/* Runs in a thread of its own: joining a UTS namespace changes only the
+ * calling thread, which ends right after. */
+static void
+ctHostnameThread(void *opaque)
+{
+    ctHostnameQuery *query = opaque;
+
+    if (setns(query->nsfd, CLONE_NEWUTS) < 0 ||
+        gethostname(query->name, sizeof(query->name) - 1) < 0)
+        query->err = errno;
+}
+
+static char *
+ctDomainReadHostname(virDomainObj *vm)
+{
+    g_autofree char *nsPath = g_strdup_printf("/proc/%d/ns/uts", vm->def->id);
+    ctHostnameQuery query = { .nsfd = open(nsPath, O_RDONLY | O_CLOEXEC) };
+    virThread thread;
+
+    if (query.nsfd < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s'"), nsPath);
+        return NULL;
+    }
+    if (virThreadCreateFull(&thread, true, ctHostnameThread, "ct-hostname", false, &query) < 0) {
+        virReportSystemError(errno, "%s", _("cannot create a thread"));
+        VIR_FORCE_CLOSE(query.nsfd);
+        return NULL;
+    }
+    virThreadJoin(&thread);
+    VIR_FORCE_CLOSE(query.nsfd);
+    if (query.err) {
+        virReportSystemError(query.err, _("cannot read the hostname of '%1$s'"), vm->def->name);
+        return NULL;
+    }
+    return g_strdup(query.name);
+}
+
+char *
+ctDomainGetHostname(virDomainPtr dom, unsigned int flags)
+{
+    virDomainObj *vm;
+    char *ret = NULL;
+
+    virCheckFlags(0, NULL);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return NULL;
+    if (virDomainGetHostnameEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjCheckActive(vm) == 0)
+        ret = ctDomainReadHostname(vm);
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+/* No security driver confines containers yet (the node model is "none"),
+ * which is what virsh lxc-enter-namespace needs to know. */
+int
+ctDomainGetSecurityLabel(virDomainPtr dom, virSecurityLabelPtr seclabel)
+{
+    virDomainObj *vm;
+    int ret = -1;
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainGetSecurityLabelEnsureACL(dom->conn, vm->def) == 0) {
+        memset(seclabel, 0, sizeof(*seclabel));
+        ret = 0;
+    }
+    virDomainObjEndAPI(&vm);
+    return ret;
+}

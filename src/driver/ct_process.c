@@ -1,0 +1,775 @@
+/*
+ * ct_process.c: start, stop and reconnection of containers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The daemon never forks a container itself: it writes the start plan,
+ * runs one ct-supervisor per container through virCommand and drives
+ * the start over a sync socket (see ct_supervisor.c for the numbered
+ * sync points):
+ *
+ *   D writes NAME.plan, spawns S          S clones init, stops it
+ *   S -> D "PID <init>"                   D creates the cgroup, moves init
+ *                                           in, writes the status file
+ *   D -> S "GO"                           S releases init: mounts, exec
+ *   S -> D "OK <init>" | "ERR <errno> <message>"
+ *
+ * The status file is written before GO: whatever happens to the daemon
+ * after that, the next one finds the container (or its remains) again.
+ */
+
+#include <config.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "ct_process.h"
+#include "ct_domain.h"
+#include "ct_domain_plan.h"
+#include "ct_monitor.h"
+#include "ct_sync.h"
+
+#include "domain_driver.h"
+#include "virclosecallbacks.h"
+#include "vircommand.h"
+#include "virdomainjob.h"
+#include "virerror.h"
+#include "virevent.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "virprocess.h"
+#include "virstring.h"
+#include "virthread.h"
+#include "virtime.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.ct_process");
+
+#define CT_PROCESS_SYNC_TIMEOUT_SEC 30 /* supervisor start-up steps */
+#define CT_PROCESS_EXIT_TIMEOUT_MS 10000 /* supervisor gone after a kill */
+#define CT_PROCESS_DEFAULT_PARTITION "/machine"
+
+/* Files a running container keeps in the state directory, next to its
+ * status file NAME.xml. */
+static const char *const virCTProcessStateFiles[] = { ".plan", ".exit", ".monitor" };
+
+static char *
+virCTProcessStatePath(virCTDriver *driver, virDomainObj *vm, const char *suffix)
+{
+    return virCTDomainStatePath(driver->config, vm->def->name, suffix);
+}
+
+static void
+virCTProcessRemoveStateFiles(virCTDriver *driver, virDomainObj *vm)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(virCTProcessStateFiles); i++) {
+        g_autofree char *path = virCTProcessStatePath(driver, vm, virCTProcessStateFiles[i]);
+
+        if (unlink(path) < 0 && errno != ENOENT)
+            VIR_WARN("cannot remove '%s': %s", path, g_strerror(errno));
+    }
+}
+
+/* The plan in its text form, private to root. */
+static int
+virCTProcessWritePlan(const ctPlan *plan, const char *path)
+{
+    g_autofree char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+
+    if (!fp) {
+        virReportSystemError(errno, "%s", _("cannot format the start plan"));
+        return -1;
+    }
+    if (ctPlanFormat(plan, fp) < 0) {
+        fclose(fp);
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s", _("cannot format the start plan"));
+        return -1;
+    }
+    fclose(fp);
+    return virFileRewriteStr(path, 0600, text);
+}
+
+/* Reads one sync line, waiting at most CT_PROCESS_SYNC_TIMEOUT_SEC. */
+static int
+virCTProcessSyncRead(virDomainObj *vm, int fd, char *line, size_t len)
+{
+    ssize_t n = virCTSyncReadLine(fd, line, len);
+
+    if (n > 0)
+        return 0;
+    if (n == 0)
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("supervisor of '%1$s' exited during start, see its log"), vm->def->name);
+    else
+        virReportSystemError(errno, _("no answer from the supervisor of '%1$s'"), vm->def->name);
+    return -1;
+}
+
+/* Turns "ERR <errno> <escaped message>" into a libvirt error. */
+static void
+virCTProcessReportStartError(virDomainObj *vm, const char *line)
+{
+    g_autofree char *msg = NULL;
+    const char *rest = STRSKIP(line, "ERR ");
+    char *end = NULL;
+    int err = 0;
+
+    if (rest && virStrToLong_i(rest, &end, 10, &err) == 0 && *end == ' ')
+        msg = ctPlanUnescape(end + 1);
+    if (!msg) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("unexpected answer from the supervisor of '%1$s': '%2$s'"), vm->def->name,
+                       line);
+        return;
+    }
+    virReportError(VIR_ERR_OPERATION_FAILED, _("cannot start container '%1$s': %2$s"),
+                   vm->def->name, msg);
+}
+
+/* Reads "<keyword> <pid>", or reports the supervisor's error. */
+static int
+virCTProcessSyncReadPid(virDomainObj *vm, int fd, const char *keyword, pid_t *pid)
+{
+    char line[1024];
+    const char *rest;
+    int val;
+
+    if (virCTProcessSyncRead(vm, fd, line, sizeof(line)) < 0)
+        return -1;
+    if (!(rest = STRSKIP(line, keyword)) || *rest != ' ' ||
+        virStrToLong_i(rest + 1, NULL, 10, &val) < 0 || val <= 0) {
+        virCTProcessReportStartError(vm, line);
+        return -1;
+    }
+    *pid = val;
+    return 0;
+}
+
+static int
+virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, int *syncFD)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    struct timeval tv = { .tv_sec = CT_PROCESS_SYNC_TIMEOUT_SEC };
+    g_autoptr(virCommand) cmd = NULL;
+    int sv[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        virReportSystemError(errno, "%s", _("cannot create the supervisor sync socket"));
+        return -1;
+    }
+    *syncFD = sv[0];
+    if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+        virReportSystemError(errno, "%s", _("cannot set a socket timeout"));
+        VIR_FORCE_CLOSE(sv[1]);
+        return -1;
+    }
+
+    cmd = virCommandNewArgList(driver->config->supervisor, "--plan", planPath, "--sync-fd", NULL);
+    virCommandAddArgFormat(cmd, "%d", sv[1]);
+    virCommandPassFD(cmd, sv[1], VIR_COMMAND_PASS_FD_CLOSE_PARENT);
+    /* We reap it ourselves when it ends (virCTProcessReap); a successor
+     * daemon leaves that to init. */
+    if (virCommandRunAsync(cmd, &pid) < 0)
+        return -1;
+    priv->supervisorPid = pid;
+    return 0;
+}
+
+/* Devices a container may use; everything else is denied. */
+static const struct {
+    char type;
+    int major;
+    int minor; /* -1: any */
+} virCTProcessDevices[] = {
+    { 'c', 1, 3 }, /* null */
+    { 'c', 1, 5 }, /* zero */
+    { 'c', 1, 7 }, /* full */
+    { 'c', 1, 8 }, /* random */
+    { 'c', 1, 9 }, /* urandom */
+    { 'c', 5, 0 }, /* tty */
+    { 'c', 5, 1 }, /* console */
+    { 'c', 5, 2 }, /* ptmx */
+    { 'c', 136, -1 }, /* pts (our console is one of the host's) */
+};
+
+static int
+virCTProcessSetupDevices(virCgroup *cgroup)
+{
+    size_t i;
+
+    if (!virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_DEVICES))
+        return 0;
+    if (virCgroupDenyAllDevices(cgroup) < 0)
+        return -1;
+    for (i = 0; i < G_N_ELEMENTS(virCTProcessDevices); i++) {
+        if (virCgroupAllowDevice(cgroup, virCTProcessDevices[i].type, virCTProcessDevices[i].major,
+                                 virCTProcessDevices[i].minor, VIR_CGROUP_DEVICE_RWM) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* "ct-<init pid>-<name>", as libvirt names machines (qemu-1-name):
+ * with systemd it is the machine's name, else the cgroup's. */
+static char *
+virCTProcessMachineName(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
+{
+    return virDomainDriverGenerateMachineName("ct", driver->embeddedRoot, initPid, vm->def->name,
+                                              true);
+}
+
+/* Creates the container's cgroup with init inside. */
+static int
+virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, pid_t initPid)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    const char *partition = CT_PROCESS_DEFAULT_PARTITION;
+    g_autofree char *machineName = virCTProcessMachineName(driver, vm, initPid);
+
+    if (vm->def->resource && vm->def->resource->partition)
+        partition = vm->def->resource->partition;
+    if (!machineName ||
+        virCgroupNewMachine(machineName, "ct", vm->def->uuid, plan->root ? plan->root : "/",
+                            initPid, true, 0, NULL, partition, -1, 0, &priv->cgroup) < 0)
+        return -1;
+    if (!vm->def->resource) {
+        vm->def->resource = g_new0(virDomainResourceDef, 1);
+        vm->def->resource->partition = g_strdup(partition);
+    }
+    return virCTProcessSetupDevices(priv->cgroup);
+}
+
+static void virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code,
+                                   void *opaque);
+
+/* Sync point 6: init runs; the watch reports when it ends. */
+static int
+virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autofree char *monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
+    pid_t pid;
+
+    if (virCTSyncWriteLine(syncFD, "GO\n") < 0) {
+        virReportSystemError(errno, _("cannot release the supervisor of '%1$s'"), vm->def->name);
+        return -1;
+    }
+    if (virCTProcessSyncReadPid(vm, syncFD, "OK", &pid) < 0)
+        return -1;
+    if (!(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm)))
+        return -1;
+    return 0;
+}
+
+static void
+virCTProcessRegisterAutoDestroy(virDomainObj *vm, virConnectPtr conn)
+{
+    CT_DOMAIN_PRIVATE(vm)->autodestroy = true;
+    virCloseCallbacksDomainAdd(vm, conn, virCTProcessAutoDestroy);
+}
+
+/* Everything after the plan is written; on failure the caller undoes it. */
+static int
+virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, const char *planPath,
+                   virDomainRunningReason reason)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    VIR_AUTOCLOSE syncFD = -1;
+    pid_t initPid;
+
+    if (virCTProcessSpawn(driver, vm, planPath, &syncFD) < 0 ||
+        virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid) < 0 ||
+        virCTProcessSetupCgroup(driver, vm, plan, initPid) < 0)
+        return -1;
+
+    vm->def->id = initPid;
+    virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
+    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        return -1;
+    if (virCTProcessRelease(driver, vm, syncFD) < 0)
+        return -1;
+    VIR_DEBUG("container '%s' runs: init %d, supervisor %d", vm->def->name, initPid,
+              priv->supervisorPid);
+    return 0;
+}
+
+int
+virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
+                  virDomainRunningReason reason)
+{
+    g_autoptr(ctPlan) plan = NULL;
+    g_autofree char *planPath = virCTProcessStatePath(driver, vm, ".plan");
+
+    if (virDomainObjIsActive(vm)) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("domain is already running"));
+        return -1;
+    }
+    if (!(plan = virCTDomainBuildPlan(driver->config, vm->def)))
+        return -1;
+    /* the running definition is a copy: live changes leave the config alone */
+    if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
+        return -1;
+
+    virCTProcessRemoveStateFiles(driver, vm);
+    if (virCTProcessWritePlan(plan, planPath) < 0 ||
+        virCTProcessLaunch(driver, vm, plan, planPath, reason) < 0)
+        goto error;
+    if ((flags & VIR_CT_PROCESS_START_PAUSED)) {
+        if (virCTProcessSetFrozen(vm, true) < 0)
+            goto error;
+        virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
+    }
+    if ((flags & VIR_CT_PROCESS_START_AUTODESTROY))
+        virCTProcessRegisterAutoDestroy(vm, conn);
+    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        goto error;
+    return 0;
+
+error:
+    virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_FAILED);
+    return -1;
+}
+
+/* Whether @pid is a live (not zombie) ct-supervisor of @vm. */
+static bool
+virCTProcessIsSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
+{
+    g_autofree char *cmdlinePath = g_strdup_printf("/proc/%d/cmdline", pid);
+    g_autofree char *planPath = virCTProcessStatePath(driver, vm, ".plan");
+    g_autofree char *cmdline = NULL;
+    int len;
+    char *arg;
+
+    if (pid <= 0 || (len = virFileReadAllQuiet(cmdlinePath, 4096, &cmdline)) <= 0)
+        return false;
+    /* argv: supervisor --plan PATH ...; a zombie has none */
+    for (arg = cmdline; arg < cmdline + len; arg += strlen(arg) + 1) {
+        if (STREQ(arg, "--plan"))
+            return arg + strlen(arg) + 1 < cmdline + len && STREQ(arg + strlen(arg) + 1, planPath);
+    }
+    return false;
+}
+
+/* Reaps the supervisor if it is our child; waits until it is gone. */
+static void
+virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
+{
+    unsigned long long start;
+    unsigned long long now = 0;
+
+    if (pid <= 0 || virTimeMillisNow(&start) < 0)
+        return;
+    while (virTimeMillisNow(&now) == 0 && now - start < CT_PROCESS_EXIT_TIMEOUT_MS) {
+        pid_t rc = waitpid(pid, NULL, WNOHANG);
+
+        if (rc == pid || (rc < 0 && !virCTProcessIsSupervisor(driver, vm, pid)))
+            return;
+        g_usleep(10 * 1000);
+    }
+    VIR_WARN("supervisor %d of '%s' did not exit, killing it", pid, vm->def->name);
+    if (virCTProcessIsSupervisor(driver, vm, pid))
+        kill(pid, SIGKILL);
+    waitpid(pid, NULL, WNOHANG);
+}
+
+/* Kills init and waits until nothing of the container runs.  With
+ * @viaMonitor the supervisor (serving its monitor) is asked first, so it
+ * records the end; the cgroup kill catches whatever is left. */
+static void
+virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autofree char *monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
+    g_autofree char *reply = NULL;
+
+    /* a frozen task cannot die */
+    if (priv->cgroup && virCgroupHasController(priv->cgroup, VIR_CGROUP_CONTROLLER_FREEZER))
+        virCgroupSetFreezerState(priv->cgroup, "THAWED");
+    if (viaMonitor && virCTProcessIsSupervisor(driver, vm, priv->supervisorPid))
+        reply = virCTMonitorRequest(monitorPath, "kill");
+    if (priv->cgroup)
+        virCgroupKillPainfully(priv->cgroup);
+    virCTProcessWaitSupervisor(driver, vm, priv->supervisorPid);
+}
+
+/* Undoes everything a start did; @vm becomes inactive with @reason. */
+int
+virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autofree char *statusPath = virCTProcessStatePath(driver, vm, ".xml");
+    virErrorPtr orig;
+    bool viaMonitor;
+    int ret = 0;
+
+    VIR_DEBUG("stopping '%s' (init %d, reason %s)", vm->def->name, vm->def->id,
+              virDomainShutoffReasonTypeToString(reason));
+    virErrorPreserveLast(&orig);
+
+    viaMonitor = priv->monitor != NULL;
+    g_clear_pointer(&priv->monitor, virCTMonitorClose);
+    if (priv->stopTimer >= 0) {
+        virEventRemoveTimeout(priv->stopTimer);
+        priv->stopTimer = -1;
+    }
+    virCTProcessKill(driver, vm, viaMonitor);
+    if (priv->cgroup && virCgroupRemove(priv->cgroup) < 0)
+        ret = -1;
+    g_clear_pointer(&priv->cgroup, virCgroupFree);
+
+    if (priv->autodestroy)
+        virCloseCallbacksDomainRemove(vm, NULL, virCTProcessAutoDestroy);
+    virCTProcessRemoveStateFiles(driver, vm);
+    if (unlink(statusPath) < 0 && errno != ENOENT)
+        VIR_WARN("cannot remove '%s': %s", statusPath, g_strerror(errno));
+
+    priv->supervisorPid = 0;
+    priv->autodestroy = false;
+    priv->wantReboot = false;
+    vm->def->id = -1;
+    virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, reason);
+    virDomainObjRemoveTransientDef(vm);
+
+    virErrorRestore(&orig);
+    return ret;
+}
+
+int
+virCTProcessSetFrozen(virDomainObj *vm, bool frozen)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    const char *want = frozen ? "FROZEN" : "THAWED";
+    size_t i;
+
+    if (!priv->cgroup || !virCgroupHasController(priv->cgroup, VIR_CGROUP_CONTROLLER_FREEZER)) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+                       _("the host has no freezer cgroup controller"));
+        return -1;
+    }
+    if (virCgroupSetFreezerState(priv->cgroup, want) < 0)
+        return -1;
+    /* FREEZING becomes FROZEN once every task has stopped */
+    for (i = 0; i < 1000; i++) {
+        g_autofree char *state = NULL;
+
+        if (virCgroupGetFreezerState(priv->cgroup, &state) < 0)
+            return -1;
+        if (STREQ(state, want))
+            return 0;
+        g_usleep(1000);
+    }
+    virReportError(VIR_ERR_OPERATION_TIMEOUT, _("the container did not become %1$s"), want);
+    if (frozen)
+        virCgroupSetFreezerState(priv->cgroup, "THAWED");
+    return -1;
+}
+
+char *
+virCTProcessMonitorRequest(virCTDriver *driver, virDomainObj *vm, const char *request)
+{
+    g_autofree char *monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
+
+    return virCTMonitorRequest(monitorPath, request);
+}
+
+int
+virCTProcessOpenConsole(virCTDriver *driver, virDomainObj *vm, bool force)
+{
+    g_autofree char *monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
+
+    return virCTMonitorOpenConsole(monitorPath, force);
+}
+
+
+/* ---- how a container ends ---------------------------------------- */
+
+typedef enum {
+    VIR_CT_PROCESS_END_EXIT, /* init ended: see kind and code */
+    VIR_CT_PROCESS_END_TIMER, /* a shutdown request timed out */
+} virCTProcessEndCause;
+
+typedef struct {
+    virDomainObj *vm;
+    virCTMonitor *mon; /* the watch that reported it (EXIT) */
+    virCTProcessEndCause cause;
+    int timer; /* the timeout that fired (TIMER) */
+    virCTMonitorExitKind kind;
+    int code;
+} virCTProcessEnd;
+
+/* What an exit of init means: the shutoff reason and event detail, or
+ * a reboot (returns true). */
+static bool
+virCTProcessClassifyExit(virDomainObj *vm, virCTMonitorExitKind kind, int code,
+                         virDomainShutoffReason *reason, int *detail)
+{
+    bool reboot = CT_DOMAIN_PRIVATE(vm)->wantReboot;
+
+    *reason = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
+    *detail = VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN;
+    if (kind == VIR_CT_MONITOR_EXIT_LOST) {
+        *reason = VIR_DOMAIN_SHUTOFF_CRASHED;
+        *detail = VIR_DOMAIN_EVENT_STOPPED_FAILED;
+        return false;
+    }
+    if (kind != VIR_CT_MONITOR_EXIT_SIGNAL)
+        return reboot;
+    switch (code) {
+    case SIGHUP: /* reboot(2) in a PID namespace */
+        return vm->def->onReboot != VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
+    case SIGINT: /* halt or power off */
+    case SIGTERM:
+        return reboot;
+    case SIGKILL: /* by someone on the host */
+        *reason = VIR_DOMAIN_SHUTOFF_DESTROYED;
+        *detail = VIR_DOMAIN_EVENT_STOPPED_DESTROYED;
+        return reboot;
+    default: /* SIGSEGV, SIGABRT, ... */
+        *reason = VIR_DOMAIN_SHUTOFF_CRASHED;
+        *detail = VIR_DOMAIN_EVENT_STOPPED_CRASHED;
+        return false;
+    }
+}
+
+/* Stops @vm after init ended and starts it again on a reboot. */
+static void
+virCTProcessHandleExit(virCTDriver *driver, virDomainObj *vm, virCTMonitorExitKind kind, int code)
+{
+    virObjectEvent *event = NULL;
+    virDomainShutoffReason reason;
+    int detail;
+    bool reboot = virCTProcessClassifyExit(vm, kind, code, &reason, &detail);
+    virDomainDef *savedDef = NULL;
+
+    VIR_INFO("container '%s' ended (%d %d)%s", vm->def->name, kind, code,
+             reboot ? ", restarting it" : "");
+    /* A reboot keeps the running definition, as a guest reboot does:
+     * without newDef, the stop leaves vm->def alone. */
+    if (reboot)
+        savedDef = g_steal_pointer(&vm->newDef);
+    virCTProcessStop(driver, vm, reason);
+    if (reboot)
+        vm->newDef = savedDef;
+    if (reboot && virCTProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED) == 0) {
+        event = virDomainEventRebootNewFromObj(vm);
+    } else {
+        event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED, detail);
+    }
+    virObjectEventStateQueue(driver->domainEventState, event);
+}
+
+static void
+virCTProcessEndWorker(void *opaque)
+{
+    virCTProcessEnd *end = opaque;
+    virDomainObj *vm = end->vm;
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    virCTDriver *driver = priv->driver;
+
+    virObjectLock(vm);
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+    /* an exit already handled, or a container started anew since */
+    if (!virDomainObjIsActive(vm) ||
+        (end->cause == VIR_CT_PROCESS_END_EXIT && priv->monitor != end->mon) ||
+        (end->cause == VIR_CT_PROCESS_END_TIMER && priv->stopTimer != end->timer))
+        goto endjob;
+
+    if (end->cause == VIR_CT_PROCESS_END_TIMER) {
+        VIR_INFO("container '%s' did not stop in time, killing it", vm->def->name);
+        priv->stopTimer = -1;
+        /* the exit this kill causes is handled as usual */
+        virCTProcessKill(driver, vm, true);
+        end->kind = VIR_CT_MONITOR_EXIT_SIGNAL;
+        end->code = SIGINT;
+    }
+    virCTProcessHandleExit(driver, vm, end->kind, end->code);
+
+endjob:
+    virDomainObjEndJob(vm);
+cleanup:
+    if (!vm->persistent && !virDomainObjIsActive(vm))
+        virDomainObjListRemove(driver->domains, vm);
+    virDomainObjEndAPI(&vm);
+    virObjectUnref(end->mon);
+    g_free(end);
+}
+
+/* Event loop callbacks must not block: the work runs in its own thread. */
+static void
+virCTProcessQueueEnd(virCTProcessEnd *end)
+{
+    virThread thread;
+    g_autofree char *name = g_strdup_printf("ct-end-%s", end->vm->def->name);
+
+    if (virThreadCreateFull(&thread, false, virCTProcessEndWorker, name, false, end) < 0) {
+        VIR_ERROR(_("cannot handle the end of container '%1$s'"), end->vm->def->name);
+        virObjectUnref(end->vm);
+        virObjectUnref(end->mon);
+        g_free(end);
+    }
+}
+
+static void
+virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code, void *opaque)
+{
+    virCTProcessEnd *end = g_new0(virCTProcessEnd, 1);
+
+    end->vm = virObjectRef(opaque);
+    end->mon = virObjectRef(mon);
+    end->cause = VIR_CT_PROCESS_END_EXIT;
+    end->kind = kind;
+    end->code = code;
+    virCTProcessQueueEnd(end);
+}
+
+static void
+virCTProcessStopTimerFired(int timer, void *opaque)
+{
+    virCTProcessEnd *end = g_new0(virCTProcessEnd, 1);
+
+    virEventRemoveTimeout(timer);
+    end->vm = virObjectRef(opaque);
+    end->cause = VIR_CT_PROCESS_END_TIMER;
+    end->timer = timer;
+    virCTProcessQueueEnd(end);
+}
+
+void
+virCTProcessArmStopTimer(virDomainObj *vm, unsigned int seconds)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+
+    if (priv->stopTimer >= 0)
+        virEventRemoveTimeout(priv->stopTimer);
+    priv->stopTimer = virEventAddTimeout(seconds * 1000, virCTProcessStopTimerFired,
+                                         virObjectRef(vm), virObjectUnref);
+    if (priv->stopTimer < 0) {
+        virObjectUnref(vm);
+        VIR_WARN("cannot arm the stop timer of '%s'", vm->def->name);
+    }
+}
+
+void
+virCTProcessAutoDestroy(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    virCTDriver *driver = priv->driver;
+    virObjectEvent *event;
+
+    VIR_DEBUG("client of '%s' went away, destroying it", vm->def->name);
+    if (virDomainObjBeginJob(vm, VIR_JOB_DESTROY) < 0)
+        return;
+    virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                              VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
+    virDomainObjEndJob(vm);
+    virObjectEventStateQueue(driver->domainEventState, event);
+    if (!vm->persistent)
+        virDomainObjListRemove(driver->domains, vm);
+}
+
+
+/* ---- daemon start: reconnect and autostart ------------------------ */
+
+/* The container ended while no daemon watched: clean up and tell. */
+static void
+virCTProcessEndedMeanwhile(virCTDriver *driver, virDomainObj *vm)
+{
+    g_autofree char *exitPath = virCTProcessStatePath(driver, vm, ".exit");
+    virCTMonitorExitKind kind = VIR_CT_MONITOR_EXIT_LOST;
+    int code = 0;
+
+    if (virCTMonitorReadExitFile(exitPath, &kind, &code) <= 0)
+        kind = VIR_CT_MONITOR_EXIT_LOST;
+    CT_DOMAIN_PRIVATE(vm)->wantReboot = false;
+    virCTProcessHandleExit(driver, vm, kind, code);
+}
+
+static void
+virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autofree char *monitorPath = NULL;
+    g_autofree char *machineName = NULL;
+
+    virObjectLock(vm);
+    virObjectRef(vm);
+    if (!virDomainObjIsActive(vm))
+        goto cleanup;
+    monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
+    VIR_DEBUG("reconnecting to '%s' (supervisor %d, init %d)", vm->def->name, priv->supervisorPid,
+              vm->def->id);
+
+    /* the cgroup is found from init, wherever it was placed */
+    if (!(machineName = virCTProcessMachineName(driver, vm, vm->def->id)) ||
+        virCgroupNewDetectMachine(machineName, "ct", vm->def->id, -1, machineName, &priv->cgroup) <
+            0)
+        virResetLastError();
+    if (!virCTProcessIsSupervisor(driver, vm, priv->supervisorPid) ||
+        !(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm))) {
+        virResetLastError();
+        virCTProcessEndedMeanwhile(driver, vm);
+    } else if (priv->autodestroy) {
+        /* the client that asked for it is gone with the old daemon */
+        virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
+        virObjectEventStateQueue(driver->domainEventState, virDomainEventLifecycleNewFromObj(
+                                                               vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                               VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
+    } else if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
+        VIR_WARN("cannot update the status of '%s'", vm->def->name);
+    }
+
+cleanup:
+    if (!vm->persistent && !virDomainObjIsActive(vm))
+        virDomainObjListRemove(driver->domains, vm);
+    virDomainObjEndAPI(&vm);
+}
+
+void
+virCTProcessReconnectAll(virCTDriver *driver)
+{
+    virDomainObj **vms = NULL;
+    size_t nvms = 0;
+    size_t i;
+
+    virDomainObjListCollectAll(driver->domains, &vms, &nvms);
+    for (i = 0; i < nvms; i++)
+        virCTProcessReconnectOne(vms[i], driver);
+    virObjectListFreeCount(vms, nvms);
+}
+
+static int
+virCTProcessAutostartOne(virDomainObj *vm, void *opaque)
+{
+    virCTDriver *driver = opaque;
+    virObjectEvent *event = NULL;
+
+    virObjectLock(vm);
+    if (vm->autostart && !virDomainObjIsActive(vm) &&
+        virDomainObjBeginJob(vm, VIR_JOB_MODIFY) == 0) {
+        if (virCTProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED) < 0)
+            VIR_ERROR(_("cannot autostart '%1$s': %2$s"), vm->def->name, virGetLastErrorMessage());
+        else
+            event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                                      VIR_DOMAIN_EVENT_STARTED_BOOTED);
+        virDomainObjEndJob(vm);
+    }
+    virObjectUnlock(vm);
+    virObjectEventStateQueue(driver->domainEventState, event);
+    return 0;
+}
+
+void
+virCTProcessAutostartAll(virCTDriver *driver)
+{
+    virDomainObjListForEach(driver->domains, false, virCTProcessAutostartOne, driver);
+}

@@ -1,0 +1,52 @@
+/*
+ * ct_process.h: start, stop and reconnection of containers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * All functions taking a domain object expect it locked, with a job
+ * (virDomainObjBeginJob) held by the caller.
+ */
+
+#pragma once
+
+#include "ct_conf.h"
+
+typedef enum {
+    VIR_CT_PROCESS_START_PAUSED = 1 << 0, /* freeze it once init runs */
+    VIR_CT_PROCESS_START_AUTODESTROY = 1 << 1, /* stop it when @conn closes */
+} virCTProcessStartFlags;
+
+/* Starts the container of @vm: plan, supervisor, cgroup, init.  On
+ * failure everything done so far is undone and the first error is
+ * reported.  Returns 0 or -1. */
+int virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
+                      virDomainRunningReason reason);
+
+/* Kills the container and cleans up after it (cgroup, state files);
+ * @vm becomes inactive with @reason.  Returns 0, or -1 when something
+ * could not be removed (reported; the domain is inactive all the same). */
+int virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason);
+
+/* Freezes (@frozen true) or thaws every task of the container. */
+int virCTProcessSetFrozen(virDomainObj *vm, bool frozen);
+
+/* Sends @request to the supervisor of the running @vm (see
+ * ct_monitor.h); returns the reply (caller frees) or NULL. */
+char *virCTProcessMonitorRequest(virCTDriver *driver, virDomainObj *vm, const char *request);
+
+/* Console relay descriptor of the running @vm, or -1. */
+int virCTProcessOpenConsole(virCTDriver *driver, virDomainObj *vm, bool force);
+
+/* After a shutdown or reboot request: kill the container if it is still
+ * running after @seconds.  Replaces an earlier deadline. */
+void virCTProcessArmStopTimer(virDomainObj *vm, unsigned int seconds);
+
+/* At daemon start: find every container from its status file and
+ * supervisor again, or clean up after the ones that ended meanwhile. */
+void virCTProcessReconnectAll(virCTDriver *driver);
+
+/* At daemon start: start the domains marked autostart. */
+void virCTProcessAutostartAll(virCTDriver *driver);
+
+/* The close callback for autodestroy containers. */
+void virCTProcessAutoDestroy(virDomainObj *vm, virConnectPtr conn);
