@@ -10,6 +10,7 @@
 #include "capabilities.h"
 #include "domain_conf.h"
 #include "domain_event.h"
+#include "driver.h"
 #include "virdomainobjlist.h"
 #include "virthread.h"
 
@@ -44,6 +45,11 @@ struct _virCTDriver {
     virDomainXMLOption *xmlopt;
     virCTDriverConfig *config;
     int lockFD; /* pid file lock of the state directory */
+    virStateInhibitCallback inhibitCallback; /* keeps a --timeout daemon up */
+    void *inhibitOpaque;
+
+    /* Atomic: running containers (the daemon must not time out then) */
+    int nactive;
 
     /* Self-locking objects */
     virDomainObjList *domains;

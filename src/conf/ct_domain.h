@@ -30,6 +30,7 @@ struct _virCTDomainObjPrivate {
     virCTMonitor *monitor; /* connection to the supervisor */
     virCgroup *cgroup;
     bool autodestroy; /* stop when the creating client goes away */
+    bool counted; /* included in driver->nactive */
     bool wantReboot; /* start again when init ends (reboot requested) */
     int stopTimer; /* event timeout that kills after a shutdown request, or -1 */
 };

@@ -58,7 +58,7 @@ ctStateLoadDomains(virCTDriver *driver)
 
 static virDrvStateInitResult
 ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUSED,
-                  virStateInhibitCallback callback G_GNUC_UNUSED, void *opaque G_GNUC_UNUSED)
+                  virStateInhibitCallback callback, void *opaque)
 {
     if (!privileged && !root) {
         VIR_INFO("Not running privileged, disabling the CT driver");
@@ -72,6 +72,8 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
         return VIR_DRV_STATE_INIT_ERROR;
     }
     ct_driver->privileged = privileged;
+    ct_driver->inhibitCallback = callback;
+    ct_driver->inhibitOpaque = opaque;
     ct_driver->embeddedRoot = g_strdup(root);
 
     if (!(ct_driver->config = virCTDriverConfigNew(privileged, root)) ||

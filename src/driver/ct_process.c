@@ -269,6 +269,24 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
     return 0;
 }
 
+/* A daemon started with --timeout must not exit while containers run:
+ * nothing would watch them. */
+static void
+virCTProcessCountActive(virCTDriver *driver, virDomainObj *vm, bool active)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+
+    if (priv->counted == active)
+        return;
+    priv->counted = active;
+    if (active) {
+        if (g_atomic_int_add(&driver->nactive, 1) == 0 && driver->inhibitCallback)
+            driver->inhibitCallback(true, driver->inhibitOpaque);
+    } else if (g_atomic_int_dec_and_test(&driver->nactive) && driver->inhibitCallback) {
+        driver->inhibitCallback(false, driver->inhibitOpaque);
+    }
+}
+
 static void
 virCTProcessRegisterAutoDestroy(virDomainObj *vm, virConnectPtr conn)
 {
@@ -292,6 +310,7 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
 
     vm->def->id = initPid;
     virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
+    virCTProcessCountActive(driver, vm, true);
     if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         return -1;
     if (virCTProcessRelease(driver, vm, syncFD) < 0)
@@ -431,6 +450,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     if (unlink(statusPath) < 0 && errno != ENOENT)
         VIR_WARN("cannot remove '%s': %s", statusPath, g_strerror(errno));
 
+    virCTProcessCountActive(driver, vm, false);
     priv->supervisorPid = 0;
     priv->autodestroy = false;
     priv->wantReboot = false;
@@ -724,8 +744,10 @@ virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
         virObjectEventStateQueue(driver->domainEventState, virDomainEventLifecycleNewFromObj(
                                                                vm, VIR_DOMAIN_EVENT_STOPPED,
                                                                VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
-    } else if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
-        VIR_WARN("cannot update the status of '%s'", vm->def->name);
+    } else {
+        virCTProcessCountActive(driver, vm, true);
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+            VIR_WARN("cannot update the status of '%s'", vm->def->name);
     }
 
 cleanup:

@@ -1,0 +1,222 @@
+#!/bin/bash
+# test_lifecycle.sh: real containers on a static busybox root, driven by
+# the stock virsh and python3-libvirt through virtctd from the build tree:
+# start, console, enter, suspend/resume, reboot, shutdown, destroy,
+# transient and autodestroy containers, events, isolation, failure
+# handling, and 20 containers surviving a kill -9 of the daemon.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+. "$(dirname "$0")/lib.sh"
+skip_unless_root
+if [ ! -x /bin/busybox ] || ! command -v script >/dev/null; then
+    echo "skipped: needs /bin/busybox (busybox-static) and script (bsdutils)"
+    exit 77
+fi
+daemon_setup
+daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
+
+# --- a busybox root, shared read-only by all containers here ------------------
+ROOT=$CT_TEST_ROOT/rootfs
+mkdir -p "$ROOT"/{bin,sbin,etc,proc,sys,dev,tmp,root,run}
+BUSYBOX=$(readlink -f /bin/busybox)
+mkdir -p "$ROOT$(dirname "$BUSYBOX")"
+cp "$BUSYBOX" "$ROOT$BUSYBOX"
+/bin/busybox --install -s "$ROOT/bin"
+ln -s "$BUSYBOX" "$ROOT/sbin/init"
+# busybox init without an inittab would also try tty2..tty4
+printf '::askfirst:-/bin/sh\n' >"$ROOT/etc/inittab"
+
+# a host mount that must stay invisible inside
+mkdir -p "$CT_TEST_ROOT/hostmark"
+mount -t tmpfs ctlt-hostmark "$CT_TEST_ROOT/hostmark"
+trap 'umount "$CT_TEST_ROOT/hostmark" 2>/dev/null; daemon_teardown' EXIT
+
+# ct_xml NAME [INIT]: a container on the busybox root
+ct_xml() {
+    cat <<XML
+<domain type='lxc'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type>exe</type><init>${2:-/sbin/init}</init></os>
+  <devices>
+    <filesystem type='mount'><source dir='$ROOT'/><target dir='/'/><readonly/></filesystem>
+    <filesystem type='ram'><source usage='16' units='MiB'/><target dir='/tmp'/></filesystem>
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+}
+
+define() {
+    ct_xml "$@" >"$CT_TEST_ROOT/$1.xml" && vsh define "$CT_TEST_ROOT/$1.xml" >/dev/null
+}
+
+# wait_state NAME "STATE (REASON)" [SECONDS]
+wait_state() {
+    local i
+    for i in $(seq $((${3:-10} * 20))); do
+        [ "$(vsh domstate --reason "$1" 2>/dev/null)" = "$2" ] && return 0
+        sleep 0.05
+    done
+    echo "# state of $1: $(vsh domstate --reason "$1" 2>&1), wanted $2"
+    return 1
+}
+
+enter() {
+    local name=$1
+    shift
+    virsh -q -c "$CT_URI" lxc-enter-namespace "$name" "$@"
+}
+
+# leftovers NAME: anything of the container still on the host
+leftovers() {
+    ls -d /sys/fs/cgroup/*/machine/ct-*-"$1".libvirt-ct 2>/dev/null
+    ls "$CT_TEST_ROOT/run/ct/$1".* 2>/dev/null
+    pgrep -af -- "--plan $CT_TEST_ROOT/run/ct/$1.plan"
+    grep " $ROOT" /proc/self/mountinfo
+}
+
+nothing_left() {
+    local out
+    out=$(leftovers "$1")
+    [ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+# --- start, enter, isolation ---------------------------------------------------
+define ctlt1
+check "start" vsh start ctlt1
+check "running (booted)" wait_state ctlt1 "running (booted)"
+id=$(vsh domid ctlt1)
+check "domain id is the host pid of init" bash -c "[ \"\$(cat /proc/$id/comm)\" = init ]"
+check "lookup by id" bash -c "virsh -c '$CT_URI' domname $id | grep -qx ctlt1"
+check "lxc-enter-namespace: hostname is the domain name" bash -c \
+    "[ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/hostname)\" = ctlt1 ]"
+check "domhostname" bash -c "virsh -q -c '$CT_URI' domhostname ctlt1 | grep -qx ctlt1"
+check "own PID namespace: init is pid 1, no host processes" bash -c \
+    "out=\$(virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/ps -o pid,comm) &&
+     echo \"\$out\" | grep -Eq '^ +1 +init' && [ \$(echo \"\$out\" | wc -l) -lt 8 ]"
+check "enter joins the container's cgroup" bash -c \
+    "virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/cat /proc/self/cgroup | grep -Eq '^0::/(machine/ct-[0-9]+-ctlt1.libvirt-ct)?\$'"
+check "no host mounts visible" bash -c \
+    "! virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/cat /proc/self/mountinfo | grep -q ctlt-hostmark"
+check "root is read-only (<readonly/>)" bash -c \
+    "! virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/touch /ctlt-probe 2>/dev/null && [ ! -e '$ROOT/ctlt-probe' ]"
+check "ram filesystem on /tmp is writable" enter ctlt1 /bin/touch /tmp/probe
+check "/proc/sys is read-only" bash -c \
+    "! virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/sh -c 'echo 5 > /proc/sys/kernel/printk_ratelimit' 2>/dev/null"
+# init's bounding set: no sys_module (16), sys_rawio (17), sys_time (25)
+check "no module loading, raw IO or clock setting for init" bash -c \
+    "bnd=\$(virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/sh -c 'grep CapBnd /proc/1/status' | awk '{print \$2}') &&
+     [ \$(( 0x\$bnd & ((1<<16)|(1<<17)|(1<<25)) )) = 0 ]"
+check "devices cgroup refuses a disk" bash -c \
+    "! virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/mknod /tmp/sda b 8 0 2>/dev/null"
+check "/dev has the minimal set" bash -c \
+    "virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/ls /dev | tr '\n' ' ' | grep -q 'console.*full.*null.*ptmx.*pts.*random.*shm.*tty.*urandom.*zero'"
+
+# --- console -------------------------------------------------------------------
+console_out=$CT_TEST_ROOT/console.out
+(sleep 1; printf '\r'; sleep 0.5; printf 'echo marker-$((6*7))\r'; sleep 1; printf '\035') |
+    script -qc "virsh -c '$CT_URI' console ctlt1" /dev/null >"$console_out" 2>&1
+check "virsh console runs a shell inside" grep -q marker-42 "$console_out"
+check "console is free again after the client left" bash -c \
+    "(sleep 1; printf '\035') | script -qc \"virsh -c '$CT_URI' console ctlt1\" /dev/null | grep -q 'Connected to domain'"
+
+# --- suspend / resume ----------------------------------------------------------
+check "suspend" vsh suspend ctlt1
+check "paused (user)" wait_state ctlt1 "paused (user)"
+check "tasks are frozen" bash -c "grep -q FROZEN /sys/fs/cgroup/freezer/machine/ct-$id-ctlt1.libvirt-ct/freezer.state"
+check "resume" vsh resume ctlt1
+check "running (unpaused)" wait_state ctlt1 "running (unpaused)"
+check_fails "resume of a running container" "not paused" vsh resume ctlt1
+
+# --- reboot, shutdown ------------------------------------------------------------
+check "reboot" vsh reboot ctlt1
+check "reboot restarts init (new id)" bash -c \
+    "for i in \$(seq 200); do n=\$(virsh -q -c '$CT_URI' domid ctlt1); [ -n \"\$n\" ] && [ \"\$n\" != $id ] && [ \"\$n\" != - ] && exit 0; sleep 0.05; done; exit 1"
+check "running after reboot" wait_state ctlt1 "running (booted)"
+check "shutdown" vsh shutdown ctlt1
+check "shut off (shutdown)" wait_state ctlt1 "shut off (shutdown)"
+check "nothing left after shutdown" nothing_left ctlt1
+
+# --- destroy ------------------------------------------------------------------------
+check "start again" vsh start ctlt1
+check "destroy" vsh destroy ctlt1
+check "shut off (destroyed)" wait_state ctlt1 "shut off (destroyed)" 1
+check "nothing left after destroy (mounts, cgroups, processes, files)" nothing_left ctlt1
+check_fails "destroy of a stopped container" "not running" vsh destroy ctlt1
+
+# --- start paused, send-process-signal, host kill of init -----------------------
+check "start --paused" vsh start --paused ctlt1
+check "paused after start --paused" wait_state ctlt1 "paused (user)"
+check "resume" vsh resume ctlt1
+check "send-process-signal SIGUSR2 to init powers busybox off" vsh send-process-signal ctlt1 1 SIGUSR2
+check "shut off (shutdown) after the signal" wait_state ctlt1 "shut off (shutdown)"
+check_fails "send-process-signal to a pid other than 1" "only the container's init" \
+    bash -c "virsh -c '$CT_URI' start ctlt1 >/dev/null && virsh -c '$CT_URI' send-process-signal ctlt1 5 SIGTERM"
+kill -9 "$(vsh domid ctlt1)"
+check "kill -9 of init on the host is a stop (destroyed)" wait_state ctlt1 "shut off (destroyed)"
+check "nothing left after the host kill" nothing_left ctlt1
+
+# --- supervisor killed -----------------------------------------------------------
+vsh start ctlt1 >/dev/null
+sup=$(pgrep -f -- "--plan $CT_TEST_ROOT/run/ct/ctlt1.plan")
+kill -9 "$sup"
+check "killed supervisor: shut off (crashed)" wait_state ctlt1 "shut off (crashed)"
+check "killed supervisor: init and cgroup gone" nothing_left ctlt1
+
+# --- a bad init ---------------------------------------------------------------------
+ct_xml ctltbad /sbin/no-such-init >"$CT_TEST_ROOT/ctltbad.xml"
+check_fails "bad init path: clear error" "cannot execute '/sbin/no-such-init'" \
+    vsh create "$CT_TEST_ROOT/ctltbad.xml"
+check "bad init: no domain" bash -c "! virsh -c '$CT_URI' dominfo ctltbad >/dev/null 2>&1"
+check "bad init: nothing left behind" nothing_left ctltbad
+
+# --- transient, autodestroy, events (python3-libvirt) --------------------------------
+ct_xml ctlttr >"$CT_TEST_ROOT/ctlttr.xml"
+check "transient create" vsh create "$CT_TEST_ROOT/ctlttr.xml"
+check "transient is listed, not persistent" bash -c \
+    "virsh -c '$CT_URI' dominfo ctlttr | grep -E '^Persistent: +no'"
+check "transient destroy removes it" bash -c \
+    "virsh -c '$CT_URI' destroy ctlttr >/dev/null && ! virsh -c '$CT_URI' dominfo ctlttr >/dev/null 2>&1"
+check "nothing left of the transient" nothing_left ctlttr
+ct_xml ctltpy >"$CT_TEST_ROOT/ctltpy.xml"
+check "events, autodestroy and transient domains seen by python3-libvirt" \
+    /usr/bin/python3 "$(dirname "$0")/lifecycle.py" "$CT_URI" "$CT_TEST_ROOT/ctltpy.xml"
+check "autodestroy container left nothing" nothing_left ctltpy
+
+# --- 20 containers survive kill -9 of the daemon -----------------------------------
+names=$(seq -f 'ctltm%02g' 1 20)
+for n in $names; do define "$n"; vsh start "$n" >/dev/null; done
+check "20 containers running" bash -c "[ \$(virsh -q -c '$CT_URI' list --name | grep -c ctltm) = 20 ]"
+ids_before=$(for n in $names; do vsh domid "$n"; done)
+daemon_kill9
+check "containers outlive kill -9 of virtctd" bash -c \
+    "for i in $(echo $ids_before); do kill -0 \$i || exit 1; done"
+daemon_start
+check "restarted daemon finds all 20 running, same ids" bash -c \
+    "[ \"\$(for n in $(echo $names); do virsh -q -c '$CT_URI' domid \$n; done)\" = '$(echo "$ids_before")' ]"
+check "all 20 manageable: enter each" bash -c \
+    "for n in $(echo $names); do [ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace \$n /bin/hostname)\" = \$n ] || exit 1; done"
+check "suspend/resume after reconnect" bash -c \
+    "virsh -c '$CT_URI' suspend ctltm01 && virsh -c '$CT_URI' resume ctltm01"
+check "shutdown after reconnect is seen (watch reconnected)" bash -c \
+    "virsh -c '$CT_URI' shutdown ctltm02 >/dev/null"
+check "shut off (shutdown) after reconnect" wait_state ctltm02 "shut off (shutdown)"
+for n in $names; do vsh destroy "$n" >/dev/null 2>&1; done
+check "all 20 destroyed, nothing left" bash -c \
+    "for n in $(echo $names); do [ -z \"\$(ls -d /sys/fs/cgroup/*/machine/ct-*-\$n.libvirt-ct $CT_TEST_ROOT/run/ct/\$n.* 2>/dev/null)\" ] || exit 1; done"
+
+# --- autostart, and a container that ends while no daemon runs ------------------------
+vsh autostart ctltm03 >/dev/null
+vsh start ctltm04 >/dev/null
+daemon_stop
+kill -9 "$(pgrep -f -- "--plan $CT_TEST_ROOT/run/ct/ctltm04.plan")" 2>/dev/null
+daemon_start
+check "autostart on daemon start" wait_state ctltm03 "running (booted)" 5
+check "ended while the daemon was down: crashed, cleaned up" bash -c \
+    "[ \"\$(virsh -q -c '$CT_URI' domstate --reason ctltm04)\" = 'shut off (crashed)' ]"
+check "nothing left of it" nothing_left ctltm04
+vsh destroy ctltm03 >/dev/null
+
+summary
