@@ -1,6 +1,7 @@
 #!/bin/bash
 # setup.sh: on a fresh Debian 12 machine, as root: install the build
-# dependencies, build, install, and start virtctd (no systemd needed).
+# dependencies, build, install, start virtctd (no systemd needed) next to
+# Debian's libvirtd (networks, storage), and start a demo container.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -30,5 +31,31 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 virsh -c ct:///system version
-echo
-echo "virtctd is running; try: virsh -c ct:///system capabilities"
+
+# network:///system and friends, which ct:///system forwards to
+build-aux/start-libvirtd.sh
+
+# The demo container: busybox on a read-only root, a tmpfs /tmp.
+demo_root=/var/lib/libvirt/ct/roots/demo
+if ! virsh -q -c ct:///system dominfo demo >/dev/null 2>&1; then
+    [ -x "$demo_root/sbin/init" ] || build-aux/busybox-root.sh "$demo_root"
+    cat >/run/libvirt-ct-demo.xml <<XML
+<domain type='lxc'>
+  <name>demo</name>
+  <memory unit='MiB'>128</memory>
+  <os><type>exe</type><init>/sbin/init</init></os>
+  <devices>
+    <filesystem type='mount'><source dir='$demo_root'/><target dir='/'/><readonly/></filesystem>
+    <filesystem type='ram'><source usage='64' units='MiB'/><target dir='/tmp'/></filesystem>
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+    virsh -c ct:///system define /run/libvirt-ct-demo.xml
+    rm -f /run/libvirt-ct-demo.xml
+fi
+[ "$(virsh -q -c ct:///system domstate demo)" = running ] || virsh -c ct:///system start demo
+virsh -c ct:///system list
+echo "The demo container runs; try:"
+echo "  virsh -c ct:///system console demo                      (Ctrl-] leaves)"
+echo "  virsh -c ct:///system lxc-enter-namespace demo /bin/ps"

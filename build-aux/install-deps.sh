@@ -14,7 +14,7 @@ build_pkgs="libvirt0 libvirt-dev meson ninja-build pkg-config gcc patch dpkg-dev
   python3-docutils"
 # run and test: the stock clients, a static busybox for container roots,
 # and the checkers of the quality bar
-run_pkgs="libvirt-clients python3-libvirt busybox-static iproute2 procps
+run_pkgs="libvirt-clients python3-libvirt busybox-static iproute2 procps bsdutils
   valgrind clang-format"
 
 missing=()

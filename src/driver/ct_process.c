@@ -410,8 +410,8 @@ virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
     g_autofree char *reply = NULL;
 
     /* a frozen task cannot die */
-    if (priv->cgroup && virCgroupHasController(priv->cgroup, VIR_CGROUP_CONTROLLER_FREEZER))
-        virCgroupSetFreezerState(priv->cgroup, "THAWED");
+    if (virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED && virCTProcessSetFrozen(vm, false) < 0)
+        virResetLastError();
     if (viaMonitor && virCTProcessIsSupervisor(driver, vm, priv->supervisorPid))
         reply = virCTMonitorRequest(monitorPath, "kill");
     if (priv->cgroup)
@@ -462,34 +462,87 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     return ret;
 }
 
-int
-virCTProcessSetFrozen(virDomainObj *vm, bool frozen)
+/* The container's cgroup v2 file @name (e.g. "cgroup.freeze"), found
+ * through whichever controller libvirt placed on the unified hierarchy;
+ * NULL when there is none. */
+static char *
+virCTProcessUnifiedFile(virCgroup *cgroup, const char *name)
 {
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    size_t i;
+
+    for (i = 0; i < VIR_CGROUP_CONTROLLER_LAST; i++) {
+        g_autofree char *path = NULL;
+
+        if (!virCgroupHasController(cgroup, i))
+            continue;
+        if (virCgroupPathOfController(cgroup, i, name, &path) < 0) {
+            virResetLastError();
+            continue;
+        }
+        if (virFileExists(path))
+            return g_steal_pointer(&path);
+    }
+    return NULL;
+}
+
+/* Polls until the freezer reached the wanted state: cgroup.events at
+ * @eventsPath (v2) or the v1 freezer.state. */
+static int
+virCTProcessWaitFrozen(virCgroup *cgroup, const char *eventsPath, bool frozen)
+{
     const char *want = frozen ? "FROZEN" : "THAWED";
     size_t i;
 
-    if (!priv->cgroup || !virCgroupHasController(priv->cgroup, VIR_CGROUP_CONTROLLER_FREEZER)) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
-                       _("the host has no freezer cgroup controller"));
-        return -1;
-    }
-    if (virCgroupSetFreezerState(priv->cgroup, want) < 0)
-        return -1;
     /* FREEZING becomes FROZEN once every task has stopped */
     for (i = 0; i < 1000; i++) {
         g_autofree char *state = NULL;
 
-        if (virCgroupGetFreezerState(priv->cgroup, &state) < 0)
-            return -1;
-        if (STREQ(state, want))
-            return 0;
+        if (eventsPath) {
+            if (virFileReadAll(eventsPath, 1024, &state) < 0)
+                return -1;
+            if (strstr(state, frozen ? "frozen 1" : "frozen 0"))
+                return 0;
+        } else {
+            if (virCgroupGetFreezerState(cgroup, &state) < 0)
+                return -1;
+            if (STREQ(state, want))
+                return 0;
+        }
         g_usleep(1000);
     }
     virReportError(VIR_ERR_OPERATION_TIMEOUT, _("the container did not become %1$s"), want);
-    if (frozen)
-        virCgroupSetFreezerState(priv->cgroup, "THAWED");
     return -1;
+}
+
+/* cgroup v2 freezes with cgroup.freeze (libvirt 9.0 has no v2 freezer);
+ * v1 with the freezer controller. */
+int
+virCTProcessSetFrozen(virDomainObj *vm, bool frozen)
+{
+    virCgroup *cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup;
+    g_autofree char *freezePath = NULL;
+    g_autofree char *eventsPath = NULL;
+    int rc;
+
+    if (cgroup && (freezePath = virCTProcessUnifiedFile(cgroup, "cgroup.freeze"))) {
+        eventsPath = virCTProcessUnifiedFile(cgroup, "cgroup.events");
+        if (virFileWriteStr(freezePath, frozen ? "1" : "0", 0) < 0) {
+            virReportSystemError(errno, _("cannot write '%1$s'"), freezePath);
+            return -1;
+        }
+        rc = eventsPath ? virCTProcessWaitFrozen(cgroup, eventsPath, frozen) : 0;
+    } else if (cgroup && virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_FREEZER)) {
+        if (virCgroupSetFreezerState(cgroup, frozen ? "FROZEN" : "THAWED") < 0)
+            return -1;
+        rc = virCTProcessWaitFrozen(cgroup, NULL, frozen);
+    } else {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+                       _("the host has neither cgroup.freeze nor a freezer controller"));
+        return -1;
+    }
+    if (rc < 0 && frozen)
+        virCTProcessSetFrozen(vm, false);
+    return rc;
 }
 
 char *

@@ -18,14 +18,7 @@ daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
 
 # --- a busybox root, shared read-only by all containers here ------------------
 ROOT=$CT_TEST_ROOT/rootfs
-mkdir -p "$ROOT"/{bin,sbin,etc,proc,sys,dev,tmp,root,run}
-BUSYBOX=$(readlink -f /bin/busybox)
-mkdir -p "$ROOT$(dirname "$BUSYBOX")"
-cp "$BUSYBOX" "$ROOT$BUSYBOX"
-/bin/busybox --install -s "$ROOT/bin"
-ln -s "$BUSYBOX" "$ROOT/sbin/init"
-# busybox init without an inittab would also try tty2..tty4
-printf '::askfirst:-/bin/sh\n' >"$ROOT/etc/inittab"
+"$CT_SRC/build-aux/busybox-root.sh" "$ROOT" || { not_ok "busybox root"; summary; exit 1; }
 
 # a host mount that must stay invisible inside
 mkdir -p "$CT_TEST_ROOT/hostmark"
@@ -125,7 +118,12 @@ check "console is free again after the client left" bash -c \
 # --- suspend / resume ----------------------------------------------------------
 check "suspend" vsh suspend ctlt1
 check "paused (user)" wait_state ctlt1 "paused (user)"
-check "tasks are frozen" bash -c "grep -q FROZEN /sys/fs/cgroup/freezer/machine/ct-$id-ctlt1.libvirt-ct/freezer.state"
+# cgroup v2's cgroup.freeze where the container has a v2 cgroup, else v1's freezer
+check "tasks are frozen" bash -c \
+    "grep -qx 'frozen 1' /sys/fs/cgroup/unified/machine/ct-$id-ctlt1.libvirt-ct/cgroup.events 2>/dev/null ||
+     grep -q FROZEN /sys/fs/cgroup/freezer/machine/ct-$id-ctlt1.libvirt-ct/freezer.state"
+check "a frozen container does not run" bash -c \
+    "! timeout 2 virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/true"
 check "resume" vsh resume ctlt1
 check "running (unpaused)" wait_state ctlt1 "running (unpaused)"
 check_fails "resume of a running container" "not paused" vsh resume ctlt1
