@@ -204,7 +204,8 @@ ctDomainDestroyFlags(virDomainPtr dom, unsigned int flags)
     if ((flags & VIR_DOMAIN_DESTROY_GRACEFUL) && ctDomainDestroyGraceful(driver, vm) < 0)
         goto endjob;
 
-    ret = virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    ret = 0;
     event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
                                               VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
     dom->id = -1;

@@ -420,14 +420,13 @@ virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
 }
 
 /* Undoes everything a start did; @vm becomes inactive with @reason. */
-int
+void
 virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autofree char *statusPath = virCTProcessStatePath(driver, vm, ".xml");
     virErrorPtr orig;
     bool viaMonitor;
-    int ret = 0;
 
     VIR_DEBUG("stopping '%s' (init %d, reason %s)", vm->def->name, vm->def->id,
               virDomainShutoffReasonTypeToString(reason));
@@ -441,7 +440,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     }
     virCTProcessKill(driver, vm, viaMonitor);
     if (priv->cgroup && virCgroupRemove(priv->cgroup) < 0)
-        ret = -1;
+        VIR_WARN("cannot remove the cgroup of '%s': %s", vm->def->name, virGetLastErrorMessage());
     g_clear_pointer(&priv->cgroup, virCgroupFree);
 
     if (priv->autodestroy)
@@ -459,7 +458,6 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     virDomainObjRemoveTransientDef(vm);
 
     virErrorRestore(&orig);
-    return ret;
 }
 
 /* The container's cgroup v2 file @name (e.g. "cgroup.freeze"), found
@@ -634,7 +632,9 @@ virCTProcessHandleExit(virCTDriver *driver, virDomainObj *vm, virCTMonitorExitKi
     if (reboot && virCTProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED) == 0) {
         event = virDomainEventRebootNewFromObj(vm);
     } else {
-        event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED, detail);
+        /* a restart that failed leaves it shut off (failed) */
+        event = virDomainEventLifecycleNewFromObj(
+            vm, VIR_DOMAIN_EVENT_STOPPED, reboot ? VIR_DOMAIN_EVENT_STOPPED_FAILED : detail);
     }
     virObjectEventStateQueue(driver->domainEventState, event);
 }

@@ -23,9 +23,9 @@ int virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
                       virDomainRunningReason reason);
 
 /* Kills the container and cleans up after it (cgroup, state files);
- * @vm becomes inactive with @reason.  Returns 0, or -1 when something
- * could not be removed (reported; the domain is inactive all the same). */
-int virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason);
+ * @vm becomes inactive with @reason.  What cannot be removed is logged:
+ * the domain is inactive all the same. */
+void virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason);
 
 /* Freezes (@frozen true) or thaws every task of the container. */
 int virCTProcessSetFrozen(virDomainObj *vm, bool frozen);
