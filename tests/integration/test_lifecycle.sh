@@ -156,6 +156,39 @@ kill -9 "$(vsh domid ctlt1)"
 check "kill -9 of init on the host is a stop (destroyed)" wait_state ctlt1 "shut off (destroyed)"
 check "nothing left after the host kill" nothing_left ctlt1
 
+# --- shutdown through initctl ------------------------------------------------------
+# an init that serves /run/initctl and writes what it got where the host sees it
+mkdir -p "$CT_TEST_ROOT/out"
+cat >"$CT_TEST_ROOT/out/initctl-init" <<'SH'
+#!/bin/sh
+mkfifo /run/initctl
+od -An -tx1 -N12 /run/initctl | tr -d ' \n' >/out/initctl
+SH
+chmod 755 "$CT_TEST_ROOT/out/initctl-init"
+ct_xml ctltic /out/initctl-init | sed "s|<console|\
+    <filesystem type='mount'><source dir='$CT_TEST_ROOT/out'/><target dir='/out'/></filesystem>\
+    <filesystem type='ram'><source usage='1' units='MiB'/><target dir='/run'/></filesystem>\
+    <console|" >"$CT_TEST_ROOT/ctltic.xml"
+vsh create "$CT_TEST_ROOT/ctltic.xml" >/dev/null
+for _ in $(seq 50); do enter ctltic /bin/test -p /run/initctl 2>/dev/null && break; sleep 0.1; done
+check "shutdown --mode initctl" vsh shutdown --mode initctl ctltic
+# struct initreq: magic 0x03091969, cmd 1 (runlevel), runlevel '0'
+initctl_got() {
+    local i
+    for i in $(seq 50); do
+        [ "$(cat "$CT_TEST_ROOT/out/initctl" 2>/dev/null)" = 691909030100000030000000 ] && return 0
+        sleep 0.1
+    done
+    echo "# got: $(cat "$CT_TEST_ROOT/out/initctl" 2>&1)"
+    return 1
+}
+check "init got the initctl power-off request" initctl_got
+check "transient gone after its init ended" bash -c \
+    "for i in \$(seq 50); do virsh -c '$CT_URI' dominfo ctltic >/dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1"
+vsh start ctlt1 >/dev/null
+check_fails "initctl mode without an initctl FIFO" "no initctl" vsh shutdown --mode initctl ctlt1
+vsh destroy ctlt1 >/dev/null
+
 # --- supervisor killed -----------------------------------------------------------
 vsh start ctlt1 >/dev/null
 sup=$(pgrep -f -- "--plan $CT_TEST_ROOT/run/ct/ctlt1.plan")
