@@ -18,6 +18,7 @@
 #include "testutils.h"
 
 #include "virerror.h"
+#include "virstring.h"
 
 #define VIR_FROM_THIS VIR_FROM_NONE
 
@@ -43,7 +44,9 @@ testOne(const char *dir, const char *name)
     g_autofree char *in = g_strdup_printf("%s/%s.xml", dir, name);
     g_autofree char *out = g_strdup_printf("%s/%s.plan", dir, name);
     g_autofree char *errpath = g_strdup_printf("%s/%s.err", dir, name);
-    g_autofree char *xml = ctTestReadFile(in);
+    g_autofree char *raw = ctTestReadFile(in);
+    /* @DATADIR@ stands for this directory, in the XML and in the plan */
+    g_autofree char *xml = raw ? virStringReplace(raw, "@DATADIR@", dir) : NULL;
     g_autofree char *expect = NULL;
     g_autofree char *actual = NULL;
     g_autofree char *experr = ctTestReadFile(errpath);
@@ -65,7 +68,12 @@ testOne(const char *dir, const char *name)
         ctTestReport(false, "xml2plan %s: %s", name, ctTestLastError());
         return;
     }
-    actual = formatPlan(plan);
+    if ((actual = formatPlan(plan))) {
+        char *generic = virStringReplace(actual, dir, "@DATADIR@");
+
+        g_free(actual);
+        actual = generic;
+    }
     if (getenv("VIR_TEST_REGENERATE_OUTPUT") && actual)
         ctTestWriteFile(out, actual);
     expect = ctTestReadFile(out);

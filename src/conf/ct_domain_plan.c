@@ -11,15 +11,19 @@
 
 #include <config.h>
 
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 
 #include "ct_domain_plan.h"
 #include "ct_domain.h"
 
 #include "viralloc.h"
 #include "virerror.h"
+#include "virfile.h"
 #include "virlog.h"
 #include "virstring.h"
 #include "viruuid.h"
@@ -164,25 +168,93 @@ virCTDomainPlanFilesystem(ctPlan *plan, const virDomainFSDef *fs)
     }
 }
 
+/* Without openat2() (old kernels, valgrind): walk @path component by
+ * component from @dirfd and refuse every symlink. */
+static int
+virCTDomainPlanOpenNoSymlinks(int dirfd, const char *path)
+{
+    g_auto(GStrv) parts = g_strsplit(path, "/", 0);
+    int fd = dup(dirfd);
+    size_t i;
+
+    for (i = 0; fd >= 0 && parts[i]; i++) {
+        int next;
+
+        if (!*parts[i])
+            continue;
+        next = openat(fd, parts[i],
+                      (parts[i + 1] ? O_PATH | O_DIRECTORY : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+        VIR_FORCE_CLOSE(fd);
+        fd = next;
+    }
+    return fd;
+}
+
+/* Opens @path of the container's root @root (the host's root when NULL)
+ * for reading; symlinks resolve inside that root, never to the host. */
+static int
+virCTDomainPlanOpenInRoot(const char *root, const char *path)
+{
+    struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+    VIR_AUTOCLOSE dirfd = -1;
+    int fd;
+
+    if (!root)
+        return open(path, O_RDONLY | O_CLOEXEC);
+    if ((dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return -1;
+    if ((fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how))) < 0 && errno == ENOSYS)
+        fd = virCTDomainPlanOpenNoSymlinks(dirfd, path);
+    return fd;
+}
+
+/* The id of @name in the container's @db ("/etc/passwd" or "/etc/group":
+ * "name:password:id:..." lines).  @what names the element in errors. */
+static int
+virCTDomainPlanLookupId(const ctPlan *plan, const char *db, const char *what, const char *name,
+                        unsigned int *id)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    VIR_AUTOCLOSE fd = -1;
+    size_t i;
+
+    if (virStrToLong_ui(name, NULL, 10, id) == 0)
+        return 0;
+    if ((fd = virCTDomainPlanOpenInRoot(plan->root, db)) < 0 ||
+        virFileReadLimFD(fd, 4 * 1024 * 1024, &text) < 0) {
+        virReportSystemError(errno, _("cannot resolve <%1$s> '%2$s': cannot read %3$s of '%4$s'"),
+                             what, name, db, NULLSTR_EMPTY(plan->root));
+        return -1;
+    }
+    lines = g_strsplit(text, "\n", 0);
+    for (i = 0; lines[i]; i++) {
+        g_auto(GStrv) fields = g_strsplit(lines[i], ":", 4);
+
+        if (g_strv_length(fields) >= 3 && STREQ(fields[0], name) &&
+            virStrToLong_ui(fields[2], NULL, 10, id) == 0)
+            return 0;
+    }
+    virReportError(VIR_ERR_CONFIG_UNSUPPORTED, _("<%1$s> '%2$s' is not in %3$s of the container"),
+                   what, name, db);
+    return -1;
+}
+
+/* <inituser> and <initgroup>: numbers, or names from the container's own
+ * /etc/passwd and /etc/group (as libvirt-lxc resolves them inside). */
 static int
 virCTDomainPlanIds(ctPlan *plan, const virDomainDef *def)
 {
     unsigned int id;
 
     if (def->os.inituser) {
-        if (virStrToLong_ui(def->os.inituser, NULL, 10, &id) < 0) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("<inituser> '%1$s' must be a numeric user id"), def->os.inituser);
+        if (virCTDomainPlanLookupId(plan, "/etc/passwd", "inituser", def->os.inituser, &id) < 0)
             return -1;
-        }
         plan->uid = id;
     }
     if (def->os.initgroup) {
-        if (virStrToLong_ui(def->os.initgroup, NULL, 10, &id) < 0) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("<initgroup> '%1$s' must be a numeric group id"), def->os.initgroup);
+        if (virCTDomainPlanLookupId(plan, "/etc/group", "initgroup", def->os.initgroup, &id) < 0)
             return -1;
-        }
         plan->gid = id;
     }
     return 0;
