@@ -226,36 +226,39 @@ ctDomainDestroy(virDomainPtr dom)
     return ctDomainDestroyFlags(dom, 0);
 }
 
-/* The signal an init understands as "power off" or "reboot", known from
- * the program it runs; SIGTERM / SIGHUP for others, as libvirt-lxc. */
-static int
-ctDomainInitSignal(virDomainObj *vm, bool reboot)
+/* The signals an init understands as "power off" and "reboot". */
+typedef struct {
+    const char *exe; /* basename of the program init runs */
+    bool realtime; /* the numbers are offsets from SIGRTMIN */
+    int poweroff;
+    int reboot;
+} ctDomainInitSignals;
+
+static const ctDomainInitSignals ctDomainKnownInits[] = {
+    { "systemd", true, 4, 5 },
+    { "busybox", false, SIGUSR2, SIGTERM },
+};
+
+/* Any other init: what libvirt-lxc sends. */
+static const ctDomainInitSignals ctDomainOtherInit = { NULL, false, SIGTERM, SIGHUP };
+
+/* The entry of ctDomainKnownInits for the program init runs, or NULL. */
+static const ctDomainInitSignals *
+ctDomainFindInit(virDomainObj *vm)
 {
     g_autofree char *exeLink = g_strdup_printf("/proc/%d/exe", vm->def->id);
     g_autofree char *exe = NULL;
     g_autofree char *base = NULL;
-
-    if (virFileResolveLink(exeLink, &exe) == 0)
-        base = g_path_get_basename(exe);
-    if (base && STREQ(base, "systemd"))
-        return reboot ? SIGRTMIN + 5 : SIGRTMIN + 4;
-    if (base && STREQ(base, "busybox"))
-        return reboot ? SIGTERM : SIGUSR2;
-    return reboot ? SIGHUP : SIGTERM;
-}
-
-/* The host can only name an init whose program it recognises. */
-static bool
-ctDomainInitKnown(virDomainObj *vm)
-{
-    g_autofree char *exeLink = g_strdup_printf("/proc/%d/exe", vm->def->id);
-    g_autofree char *exe = NULL;
-    g_autofree char *base = NULL;
+    size_t i;
 
     if (virFileResolveLink(exeLink, &exe) < 0)
-        return false;
+        return NULL;
     base = g_path_get_basename(exe);
-    return STREQ(base, "systemd") || STREQ(base, "busybox");
+    for (i = 0; i < G_N_ELEMENTS(ctDomainKnownInits); i++) {
+        if (STREQ(base, ctDomainKnownInits[i].exe))
+            return &ctDomainKnownInits[i];
+    }
+    return NULL;
 }
 
 /* Writes the runlevel to the container's initctl FIFO, resolved inside
@@ -306,10 +309,15 @@ ctDomainRequestStop(virCTDriver *driver, virDomainObj *vm, unsigned int flags, b
 {
     bool initctl = flags == 0 || (flags & VIR_DOMAIN_SHUTDOWN_INITCTL);
     bool signal = flags == 0 || (flags & VIR_DOMAIN_SHUTDOWN_SIGNAL);
+    const ctDomainInitSignals *known = ctDomainFindInit(vm);
+    const ctDomainInitSignals *init = known ? known : &ctDomainOtherInit;
+    int signum = reboot ? init->reboot : init->poweroff;
     int rc = 0;
 
+    if (init->realtime)
+        signum += SIGRTMIN;
     /* an init we know takes a signal; others may speak initctl */
-    if (initctl && !(signal && ctDomainInitKnown(vm)) &&
+    if (initctl && !(signal && known) &&
         (rc = ctDomainInitctl(vm, reboot ? VIR_INITCTL_RUNLEVEL_REBOOT
                                          : VIR_INITCTL_RUNLEVEL_POWEROFF)) < 0)
         return -1;
@@ -318,7 +326,7 @@ ctDomainRequestStop(virCTDriver *driver, virDomainObj *vm, unsigned int flags, b
                        _("the container has no initctl FIFO; use the signal mode"));
         return -1;
     }
-    if (rc == 0 && ctDomainSignalInit(driver, vm, ctDomainInitSignal(vm, reboot)) < 0)
+    if (rc == 0 && ctDomainSignalInit(driver, vm, signum) < 0)
         return -1;
     CT_DOMAIN_PRIVATE(vm)->wantReboot = reboot;
     virCTProcessArmStopTimer(vm, CT_SHUTDOWN_TIMEOUT_SEC);

@@ -52,9 +52,9 @@ VIR_LOG_INIT("ct.ct_process");
 #define CT_PROCESS_EXIT_TIMEOUT_MS 10000 /* supervisor gone after a kill */
 #define CT_PROCESS_DEFAULT_PARTITION "/machine"
 
-/* Files a running container keeps in the state directory, next to its
- * status file NAME.xml. */
-static const char *const virCTProcessStateFiles[] = { ".plan", ".exit", ".monitor" };
+/* Files a running container keeps in the state directory: its status
+ * file, plan, exit record and monitor socket. */
+static const char *const virCTProcessStateFiles[] = { ".xml", ".plan", ".exit", ".monitor" };
 
 static char *
 virCTProcessStatePath(virCTDriver *driver, virDomainObj *vm, const char *suffix)
@@ -348,7 +348,8 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
     }
     if ((flags & VIR_CT_PROCESS_START_AUTODESTROY))
         virCTProcessRegisterAutoDestroy(vm, conn);
-    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+    /* the status written before GO is still right without these flags */
+    if (flags && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         goto error;
     return 0;
 
@@ -424,7 +425,6 @@ void
 virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    g_autofree char *statusPath = virCTProcessStatePath(driver, vm, ".xml");
     virErrorPtr orig;
     bool viaMonitor;
 
@@ -446,8 +446,6 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     if (priv->autodestroy)
         virCloseCallbacksDomainRemove(vm, NULL, virCTProcessAutoDestroy);
     virCTProcessRemoveStateFiles(driver, vm);
-    if (unlink(statusPath) < 0 && errno != ENOENT)
-        VIR_WARN("cannot remove '%s': %s", statusPath, g_strerror(errno));
 
     virCTProcessCountActive(driver, vm, false);
     priv->supervisorPid = 0;
@@ -460,11 +458,11 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     virErrorRestore(&orig);
 }
 
-/* The container's cgroup v2 file @name (e.g. "cgroup.freeze"), found
- * through whichever controller libvirt placed on the unified hierarchy;
- * NULL when there is none. */
+/* The container's cgroup v2 directory, found through whichever
+ * controller libvirt placed on the unified hierarchy (the one with a
+ * cgroup.freeze file); NULL when there is none. */
 static char *
-virCTProcessUnifiedFile(virCgroup *cgroup, const char *name)
+virCTProcessUnifiedDir(virCgroup *cgroup)
 {
     size_t i;
 
@@ -473,12 +471,12 @@ virCTProcessUnifiedFile(virCgroup *cgroup, const char *name)
 
         if (!virCgroupHasController(cgroup, i))
             continue;
-        if (virCgroupPathOfController(cgroup, i, name, &path) < 0) {
+        if (virCgroupPathOfController(cgroup, i, "cgroup.freeze", &path) < 0) {
             virResetLastError();
             continue;
         }
         if (virFileExists(path))
-            return g_steal_pointer(&path);
+            return g_path_get_dirname(path);
     }
     return NULL;
 }
@@ -518,17 +516,18 @@ int
 virCTProcessSetFrozen(virDomainObj *vm, bool frozen)
 {
     virCgroup *cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup;
-    g_autofree char *freezePath = NULL;
-    g_autofree char *eventsPath = NULL;
+    g_autofree char *dir = cgroup ? virCTProcessUnifiedDir(cgroup) : NULL;
     int rc;
 
-    if (cgroup && (freezePath = virCTProcessUnifiedFile(cgroup, "cgroup.freeze"))) {
-        eventsPath = virCTProcessUnifiedFile(cgroup, "cgroup.events");
+    if (dir) {
+        g_autofree char *freezePath = g_build_filename(dir, "cgroup.freeze", NULL);
+        g_autofree char *eventsPath = g_build_filename(dir, "cgroup.events", NULL);
+
         if (virFileWriteStr(freezePath, frozen ? "1" : "0", 0) < 0) {
             virReportSystemError(errno, _("cannot write '%1$s'"), freezePath);
             return -1;
         }
-        rc = eventsPath ? virCTProcessWaitFrozen(cgroup, eventsPath, frozen) : 0;
+        rc = virCTProcessWaitFrozen(cgroup, eventsPath, frozen);
     } else if (cgroup && virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_FREEZER)) {
         if (virCgroupSetFreezerState(cgroup, frozen ? "FROZEN" : "THAWED") < 0)
             return -1;
@@ -758,12 +757,11 @@ static void
 virCTProcessEndedMeanwhile(virCTDriver *driver, virDomainObj *vm)
 {
     g_autofree char *exitPath = virCTProcessStatePath(driver, vm, ".exit");
-    virCTMonitorExitKind kind = VIR_CT_MONITOR_EXIT_LOST;
+    virCTMonitorExitKind kind;
     int code = 0;
 
     if (virCTMonitorReadExitFile(exitPath, &kind, &code) <= 0)
         kind = VIR_CT_MONITOR_EXIT_LOST;
-    CT_DOMAIN_PRIVATE(vm)->wantReboot = false;
     virCTProcessHandleExit(driver, vm, kind, code);
 }
 
