@@ -14,6 +14,8 @@
 #include "virdomainobjlist.h"
 #include "virthread.h"
 
+#include "ct_template.h"
+
 #define CT_DRIVER_NAME "CT"
 #define CT_URI_SCHEME "ct"
 #define CT_SUPERVISOR_NAME "ct-supervisor"
@@ -44,6 +46,7 @@ struct _virCTDriver {
     char *embeddedRoot;
     virDomainXMLOption *xmlopt;
     virCTDriverConfig *config;
+    virCTStore *store; /* templates and layers under config->dataDir */
     int lockFD; /* pid file lock of the state directory */
     virStateInhibitCallback inhibitCallback; /* keeps a --timeout daemon up */
     void *inhibitOpaque;

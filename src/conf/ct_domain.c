@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include "ct_domain.h"
+#include "ct_template.h"
 #include "virclosecallbacks.h"
 
 #include "configmake.h"
@@ -268,9 +269,91 @@ virCTDomainDeviceDefPostParse(virDomainDeviceDef *dev, const virDomainDef *def G
     return 0;
 }
 
+#define CT_DOMAIN_MIN_SPACE (16ULL * 1024 * 1024)
+
+/* Disk limits exist only where the container's layer is a file system of
+ * its own: on a template root.  OpenVZ's rules: no soft limit without a
+ * hard one, and never above it. */
+static int
+virCTDomainValidateSpace(const virDomainFSDef *fs)
+{
+    bool templateRoot = fs->type == VIR_DOMAIN_FS_TYPE_TEMPLATE && STREQ(fs->dst, "/");
+
+    if (fs->type == VIR_DOMAIN_FS_TYPE_TEMPLATE && !templateRoot) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<filesystem type='template'> must have <target dir='/'/>, not '%1$s'"),
+                       fs->dst);
+        return -1;
+    }
+    if ((fs->space_hard_limit || fs->space_soft_limit) && !templateRoot) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<space_hard_limit>/<space_soft_limit> on filesystem '%1$s' cannot be "
+                         "enforced: only a template root (type='template', target '/') has "
+                         "disk limits"),
+                       fs->dst);
+        return -1;
+    }
+    if (fs->space_soft_limit && !fs->space_hard_limit) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("<space_soft_limit> needs a <space_hard_limit>"));
+        return -1;
+    }
+    if (fs->space_soft_limit > fs->space_hard_limit) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<space_soft_limit> (%1$llu bytes) is above <space_hard_limit> (%2$llu "
+                         "bytes)"),
+                       fs->space_soft_limit, fs->space_hard_limit);
+        return -1;
+    }
+    if (fs->space_hard_limit && fs->space_hard_limit < CT_DOMAIN_MIN_SPACE) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<space_hard_limit> of %1$llu bytes is too small: the least is 16 MiB"),
+                       fs->space_hard_limit);
+        return -1;
+    }
+    return 0;
+}
+
+/* What a definition must satisfy whoever gives it; checks that depend on
+ * the host (does the template exist?) are made when it is defined. */
+static int
+virCTDomainDefValidate(const virDomainDef *def, void *opaque G_GNUC_UNUSED,
+                       void *parseOpaque G_GNUC_UNUSED)
+{
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+    const virDomainFSDef *root = NULL;
+    size_t i;
+
+    for (i = 0; i < def->nfss; i++) {
+        if (virCTDomainValidateSpace(def->fss[i]) < 0)
+            return -1;
+        if (STREQ(def->fss[i]->dst, "/"))
+            root = def->fss[i];
+    }
+    if (ns && ns->inodes && !(root && root->space_hard_limit)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("<ct:inodes> needs a template root with a <space_hard_limit>: the limit "
+                         "is the inode count of the container's disk image"));
+        return -1;
+    }
+    if (root && root->type == VIR_DOMAIN_FS_TYPE_TEMPLATE) {
+        if (def->idmap.nuidmap > 0) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                           _("<idmap> with a template root is not supported yet: template "
+                             "files belong to the host's root"));
+            return -1;
+        }
+        if (virCTTemplateCheckName("container", def->name) < 0 ||
+            virCTTemplateCheckName("template", root->src->path) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static virDomainDefParserConfig virCTDriverDomainDefParserConfig = {
     .domainPostParseCallback = virCTDomainDefPostParse,
     .devicesPostParseCallback = virCTDomainDeviceDefPostParse,
+    .domainValidateCallback = virCTDomainDefValidate,
 };
 
 /**

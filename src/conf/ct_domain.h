@@ -32,6 +32,7 @@ struct _virCTDomainObjPrivate {
     bool autodestroy; /* stop when the creating client goes away */
     bool counted; /* included in driver->nactive */
     bool wantReboot; /* start again when init ends (reboot requested) */
+    bool restarting; /* stopped to be started again at once */
     int stopTimer; /* event timeout that kills after a shutdown request, or -1 */
 };
 

@@ -20,6 +20,7 @@
 
 #include "ct_domain_plan.h"
 #include "ct_domain.h"
+#include "ct_template.h"
 
 #include "viralloc.h"
 #include "virerror.h"
@@ -131,25 +132,55 @@ virCTDomainPlanUnsupportedFS(const virDomainFSDef *fs, const char *why)
     return -1;
 }
 
+/* A template root: the template read-only below, the container's own
+ * layer (a directory, or its disk image when it has a space limit) above. */
 static int
-virCTDomainPlanRoot(ctPlan *plan, const virDomainFSDef *fs)
+virCTDomainPlanTemplateRoot(ctPlan *plan, virCTDriverConfig *cfg, const virDomainDef *def,
+                            const virDomainFSDef *fs)
 {
-    if (fs->type != VIR_DOMAIN_FS_TYPE_MOUNT)
-        return virCTDomainPlanUnsupportedFS(
-            fs, _("the root must be a host directory (type='mount') for now"));
-    plan->root = g_strdup(fs->src->path);
+    g_autoptr(virCTStore) store = virCTStoreNew(cfg->dataDir);
+    g_autofree char *lower = NULL;
+    g_autofree char *base = NULL;
+
+    if (virCTTemplateCheckName("template", fs->src->path) < 0 ||
+        virCTTemplateCheckName("container", def->name) < 0)
+        return -1;
+    lower = virCTTemplateRootPath(store, fs->src->path);
+    base = virCTLayerPath(store, def->name, fs->space_hard_limit ? "disk" : NULL);
+    plan->root = virCTLayerPath(store, def->name, "root");
+    plan->rootOverlay =
+        g_strdup_printf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, base, base);
     plan->rootReadonly = fs->readonly;
     return 0;
 }
 
 static int
-virCTDomainPlanFilesystem(ctPlan *plan, const virDomainFSDef *fs)
+virCTDomainPlanRoot(ctPlan *plan, virCTDriverConfig *cfg, const virDomainDef *def,
+                    const virDomainFSDef *fs)
+{
+    switch (fs->type) {
+    case VIR_DOMAIN_FS_TYPE_TEMPLATE:
+        return virCTDomainPlanTemplateRoot(plan, cfg, def, fs);
+    case VIR_DOMAIN_FS_TYPE_MOUNT:
+        plan->root = g_strdup(fs->src->path);
+        plan->rootReadonly = fs->readonly;
+        return 0;
+    default:
+        return virCTDomainPlanUnsupportedFS(
+            fs, _("the root must be a template (type='template') or a host directory "
+                  "(type='mount')"));
+    }
+}
+
+static int
+virCTDomainPlanFilesystem(ctPlan *plan, virCTDriverConfig *cfg, const virDomainDef *def,
+                          const virDomainFSDef *fs)
 {
     unsigned long ro = fs->readonly ? MS_RDONLY : 0;
     g_autofree char *data = NULL;
 
     if (STREQ(fs->dst, "/"))
-        return virCTDomainPlanRoot(plan, fs);
+        return virCTDomainPlanRoot(plan, cfg, def, fs);
 
     switch (fs->type) {
     case VIR_DOMAIN_FS_TYPE_MOUNT:
@@ -193,7 +224,7 @@ virCTDomainPlanOpenNoSymlinks(int dirfd, const char *path)
 /* Opens @path of the container's root @root (the host's root when NULL)
  * for reading; symlinks resolve inside that root, never to the host. */
 static int
-virCTDomainPlanOpenInRoot(const char *root, const char *path)
+virCTDomainPlanOpenInOneRoot(const char *root, const char *path)
 {
     struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
     VIR_AUTOCLOSE dirfd = -1;
@@ -210,6 +241,26 @@ virCTDomainPlanOpenInRoot(const char *root, const char *path)
 
 /* The id of @name in the container's @db ("/etc/passwd" or "/etc/group":
  * "name:password:id:..." lines).  @what names the element in errors. */
+/* The same in the root the container will see: for a template root the
+ * container's own layer first, then the template below it. */
+static int
+virCTDomainPlanOpenInRoot(const ctPlan *plan, const char *path)
+{
+    g_autofree char *upper = NULL;
+    g_autofree char *lower = NULL;
+    const char *opt;
+    int fd;
+
+    if (!plan->rootOverlay)
+        return virCTDomainPlanOpenInOneRoot(plan->root, path);
+    opt = strstr(plan->rootOverlay, "upperdir=");
+    upper = g_strndup(opt + 9, strcspn(opt + 9, ","));
+    lower = g_strndup(plan->rootOverlay + 9, strcspn(plan->rootOverlay + 9, ","));
+    if ((fd = virCTDomainPlanOpenInOneRoot(upper, path)) >= 0)
+        return fd;
+    return virCTDomainPlanOpenInOneRoot(lower, path);
+}
+
 static int
 virCTDomainPlanLookupId(const ctPlan *plan, const char *db, const char *what, const char *name,
                         unsigned int *id)
@@ -221,7 +272,7 @@ virCTDomainPlanLookupId(const ctPlan *plan, const char *db, const char *what, co
 
     if (virStrToLong_ui(name, NULL, 10, id) == 0)
         return 0;
-    if ((fd = virCTDomainPlanOpenInRoot(plan->root, db)) < 0 ||
+    if ((fd = virCTDomainPlanOpenInRoot(plan, db)) < 0 ||
         virFileReadLimFD(fd, 4 * 1024 * 1024, &text) < 0) {
         virReportSystemError(errno, _("cannot resolve <%1$s> '%2$s': cannot read %3$s of '%4$s'"),
                              what, name, db, NULLSTR_EMPTY(plan->root));
@@ -360,7 +411,7 @@ virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
     virCTDomainPlanIdMaps(plan, def);
 
     for (i = 0; i < def->nfss; i++) {
-        if (virCTDomainPlanFilesystem(plan, def->fss[i]) < 0)
+        if (virCTDomainPlanFilesystem(plan, cfg, def, def->fss[i]) < 0)
             return NULL;
     }
     if (virCTDomainPlanIds(plan, def) < 0)

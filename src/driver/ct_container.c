@@ -243,12 +243,19 @@ openRoot(virCTRoot *root, const char *path)
 }
 
 
-/* The new root: the plan's directory bound onto itself (pivot_root needs
- * a mount point), or for an application container the host's "/" bound
- * read-only under a private tmpfs staging directory. */
+/* The new root: a template's overlay mounted on the plan's directory, the
+ * plan's directory bound onto itself (pivot_root needs a mount point), or for an application
+ * container the host's "/" bound read-only under a private tmpfs staging directory. */
 static int
 prepareRoot(const ctPlan *plan, virCTRoot *root)
 {
+    if (plan->root && plan->rootOverlay) {
+        /* in our mount namespace only: it goes away with the container */
+        if (mount("overlay", plan->root, "overlay", 0, plan->rootOverlay) < 0)
+            return virCTErrorReport(errno, "cannot mount the overlay root on '%s' (%s)", plan->root,
+                                    plan->rootOverlay);
+        return openRoot(root, plan->root);
+    }
     if (plan->root) {
         if (mount(plan->root, plan->root, NULL, MS_BIND | MS_REC, NULL) < 0)
             return virCTErrorReport(errno, "cannot bind-mount root '%s'", plan->root);

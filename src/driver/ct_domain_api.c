@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ct_domain_api.h"
+#include "ct_layer.h"
 #include "ct_domain.h"
 
 #include "datatypes.h"
@@ -112,6 +113,7 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
     virObjectEvent *event = NULL;
     virDomainPtr dom = NULL;
     unsigned int parseFlags = VIR_DOMAIN_DEF_PARSE_INACTIVE;
+    bool layerCreated = false;
 
     virCheckFlags(VIR_DOMAIN_DEFINE_VALIDATE, NULL);
 
@@ -124,6 +126,8 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
         return NULL;
     if (virDomainDefineXMLFlagsEnsureACL(conn, def) < 0)
         return NULL;
+    if (virCTLayerCheck(driver, def) < 0)
+        return NULL;
 
     /* virDomainObjListAdd refuses a name clash with another UUID and a
      * UUID clash with another name, before anything is written. */
@@ -131,8 +135,11 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
         return NULL;
     vm->persistent = 1;
 
-    if (virDomainDefSave(vm->newDef ? vm->newDef : vm->def, driver->xmlopt,
+    if (virCTLayerDefine(driver, vm->newDef ? vm->newDef : vm->def, true, &layerCreated) < 0 ||
+        virDomainDefSave(vm->newDef ? vm->newDef : vm->def, driver->xmlopt,
                          driver->config->configDir) < 0) {
+        if (layerCreated)
+            virCTLayerForget(driver, vm->newDef ? vm->newDef : vm->def);
         if (oldDef) {
             /* put the previous definition back: nothing changes on error */
             if (vm->newDef) {
@@ -194,6 +201,7 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
     }
     if (virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir, vm) < 0)
         goto endjob;
+    virCTLayerUndefine(driver, vm->newDef ? vm->newDef : vm->def, virDomainObjIsActive(vm));
 
     event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_UNDEFINED,
                                               VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);

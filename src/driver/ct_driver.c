@@ -14,6 +14,7 @@
 #include "ct_driver.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_layer.h"
 #include "ct_lifecycle.h"
 #include "ct_process.h"
 
@@ -79,6 +80,7 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
     if (!(ct_driver->config = virCTDriverConfigNew(privileged, root)) ||
         virCTDriverConfigMakeDirs(ct_driver->config) < 0)
         goto error;
+    ct_driver->store = virCTStoreNew(ct_driver->config->dataDir);
 
     /* One daemon (or embedding process) per state directory. */
     if ((ct_driver->lockFD =
@@ -94,6 +96,7 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
     if (ctStateLoadDomains(ct_driver) < 0)
         goto error;
     virCTProcessReconnectAll(ct_driver);
+    virCTLayerCleanupStale(ct_driver);
     virCTProcessAutostartAll(ct_driver);
 
     return VIR_DRV_STATE_INIT_COMPLETE;
@@ -126,6 +129,7 @@ ctStateCleanup(void)
     if (ct_driver->lockFD != -1)
         virPidFileRelease(ct_driver->config->stateDir, "driver", ct_driver->lockFD);
     virObjectUnref(ct_driver->config);
+    virCTStoreFree(ct_driver->store);
     g_free(ct_driver->embeddedRoot);
     virMutexDestroy(&ct_driver->lock);
     g_clear_pointer(&ct_driver, g_free);

@@ -28,6 +28,7 @@
 #include "ct_process.h"
 #include "ct_domain.h"
 #include "ct_domain_plan.h"
+#include "ct_layer.h"
 #include "ct_monitor.h"
 #include "ct_sync.h"
 
@@ -331,8 +332,12 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
         virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("domain is already running"));
         return -1;
     }
-    if (!(plan = virCTDomainBuildPlan(driver->config, vm->def)))
+    /* the layer first: named <inituser>s are looked up in it */
+    if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0 ||
+        !(plan = virCTDomainBuildPlan(driver->config, vm->def))) {
+        virCTLayerRelease(driver, vm->def, true);
         return -1;
+    }
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         return -1;
@@ -442,6 +447,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     if (priv->cgroup && virCgroupRemove(priv->cgroup) < 0)
         VIR_WARN("cannot remove the cgroup of '%s': %s", vm->def->name, virGetLastErrorMessage());
     g_clear_pointer(&priv->cgroup, virCgroupFree);
+    virCTLayerRelease(driver, vm->def, !priv->restarting);
 
     if (priv->autodestroy)
         virCloseCallbacksDomainRemove(vm, NULL, virCTProcessAutoDestroy);
@@ -625,7 +631,10 @@ virCTProcessHandleExit(virCTDriver *driver, virDomainObj *vm, virCTMonitorExitKi
      * without newDef, the stop leaves vm->def alone. */
     if (reboot)
         savedDef = g_steal_pointer(&vm->newDef);
+    /* a transient container keeps its layer over its own reboot */
+    CT_DOMAIN_PRIVATE(vm)->restarting = reboot;
     virCTProcessStop(driver, vm, reason);
+    CT_DOMAIN_PRIVATE(vm)->restarting = false;
     if (reboot)
         vm->newDef = savedDef;
     if (reboot && virCTProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED) == 0) {

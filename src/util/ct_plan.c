@@ -261,6 +261,8 @@ ctPlanFormat(const ctPlan *plan, FILE *fp)
         fmtLine(fp, "hostname", plan->hostname);
     if (plan->root)
         fmtLine(fp, "root", plan->root);
+    if (plan->rootOverlay)
+        fmtLine(fp, "root-overlay", plan->rootOverlay);
     if (plan->rootReadonly)
         fputs("root-readonly\n", fp);
     fputs("namespaces", fp);
@@ -375,7 +377,8 @@ dirVersion(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *
 static bool
 pathKey(const char *key)
 {
-    return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 && strcmp(key, "hostname") != 0;
+    return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 && strcmp(key, "hostname") != 0 &&
+           strcmp(key, "root-overlay") != 0;
 }
 
 
@@ -628,6 +631,7 @@ static const ctPlanDirective directives[] = {
     STR("uuid", uuid),
     STR("hostname", hostname),
     STR("root", root),
+    STR("root-overlay", rootOverlay),
     { "root-readonly", 0, 0, false, dirRootReadonly, 0 },
     { "namespaces", 0, SIZE_MAX, false, dirNamespaces, 0 },
     { "uidmap", 3, 3, true, dirIdMap, 0 },
@@ -809,6 +813,7 @@ ctPlanFree(ctPlan *plan)
     free(plan->uuid);
     free(plan->hostname);
     free(plan->root);
+    free(plan->rootOverlay);
     free(plan->uidMap);
     free(plan->gidMap);
     for (i = 0; i < plan->nmounts; i++) {

@@ -61,6 +61,8 @@ struct _ctPlan {
      * application container: the host root, read-only, with private
      * /proc, /sys, /dev, /tmp and /run. */
     char *root; /* host directory that becomes "/" */
+    char *rootOverlay; /* when set, overlay options of a template root
+                        * mounted on root (lowerdir=,upperdir=,workdir=) */
     bool rootReadonly;
 
     unsigned long nsFlags; /* CLONE_NEW* flags: NS, PID, UTS, IPC, NET, CGROUP, USER */

@@ -1,0 +1,440 @@
+/*
+ * ct_layer.c: a container's writable layer over its template
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "ct_domain.h"
+#include "ct_layer.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "virstring.h"
+#include "viruuid.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.layer");
+
+/* ext4 sizes whole blocks, so "the same limit" is within a MiB */
+#define CT_LAYER_SLACK (1024ULL * 1024ULL)
+
+virDomainFSDef *
+virCTLayerTemplateRoot(const virDomainDef *def)
+{
+    size_t i;
+
+    for (i = 0; i < def->nfss; i++) {
+        if (def->fss[i]->type == VIR_DOMAIN_FS_TYPE_TEMPLATE && STREQ(def->fss[i]->dst, "/"))
+            return def->fss[i];
+    }
+    return NULL;
+}
+
+static unsigned long long
+virCTLayerInodes(const virDomainDef *def)
+{
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+
+    return ns ? ns->inodes : 0;
+}
+
+/* Whether the existing @layer can serve @def without losing anything. */
+static int
+virCTLayerCheckFits(virCTDriver *driver, const virCTLayer *layer, const virDomainDef *def,
+                    const virDomainFSDef *fs)
+{
+    g_autofree char *image = virCTLayerPath(driver->store, def->name, "disk.img");
+    bool hasImage = virFileExists(image);
+    bool hasData = virCTLayerHasData(driver->store, layer);
+
+    if (STRNEQ(layer->template, fs->src->path) && hasData) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("the layer of '%1$s' holds changes to template '%2$s': it cannot be put "
+                         "on template '%3$s'"),
+                       def->name, layer->template, fs->src->path);
+        return -1;
+    }
+    if (hasImage && !fs->space_hard_limit) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("the layer of '%1$s' is a disk image with a space limit: removing "
+                         "<space_hard_limit> is not supported"),
+                       def->name);
+        return -1;
+    }
+    if (!hasImage && fs->space_hard_limit && hasData) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("the layer of '%1$s' holds data without a disk image: adding "
+                         "<space_hard_limit> to it is not supported"),
+                       def->name);
+        return -1;
+    }
+    if (hasImage && virCTLayerInodes(def) != layer->inodes) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("the inode count of the disk of '%1$s' was fixed when it was made "
+                         "(<ct:inodes> %2$llu): it cannot change to %3$llu"),
+                       def->name, layer->inodes, virCTLayerInodes(def));
+        return -1;
+    }
+    return 0;
+}
+
+/* The layer of @def's name, if any, which must be @def's own. */
+static int
+virCTLayerLoadOwn(virCTDriver *driver, const virDomainDef *def, virCTLayer **layer)
+{
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *dir = NULL;
+    int rc;
+
+    if ((rc = virCTLayerLoad(driver->store, def->name, layer)) <= 0)
+        return rc;
+    virUUIDFormat(def->uuid, uuidstr);
+    if (STRNEQ((*layer)->uuid, uuidstr)) {
+        dir = virCTLayerPath(driver->store, def->name, NULL);
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("'%1$s' holds the %2$s layer of another container named '%3$s' (UUID "
+                         "%4$s): remove it with 'virt-ct-template layer-remove %5$s' first"),
+                       dir, virCTLayerOwnerTypeToString((*layer)->owner), def->name, (*layer)->uuid,
+                       def->name);
+        g_clear_pointer(layer, virCTLayerFree);
+        return -1;
+    }
+    return 1;
+}
+
+int
+virCTLayerCheck(virCTDriver *driver, const virDomainDef *def)
+{
+    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
+    g_autoptr(virCTTemplate) tmpl = NULL;
+    g_autoptr(virCTLayer) layer = NULL;
+    int rc;
+
+    if (!fs)
+        return 0;
+    if (virCTTemplateLoad(driver->store, fs->src->path, &tmpl) < 0)
+        return -1;
+    if ((rc = virCTLayerLoadOwn(driver, def, &layer)) <= 0)
+        return rc;
+    return virCTLayerCheckFits(driver, layer, def, fs);
+}
+
+int
+virCTLayerDefine(virCTDriver *driver, const virDomainDef *def, bool persistent, bool *created)
+{
+    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
+    g_autoptr(virCTLayer) layer = NULL;
+    g_autofree char *image = NULL;
+    VIR_AUTOCLOSE lock = -1;
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    int rc;
+
+    *created = false;
+    if (!fs)
+        return 0;
+    if ((lock = virCTStoreLock(driver->store)) < 0 ||
+        (rc = virCTLayerLoadOwn(driver, def, &layer)) < 0)
+        return -1;
+    if (rc == 0) {
+        virUUIDFormat(def->uuid, uuidstr);
+        layer = g_new0(virCTLayer, 1);
+        layer->name = g_strdup(def->name);
+        layer->uuid = g_strdup(uuidstr);
+        layer->owner = persistent ? VIR_CT_LAYER_DEFINED : VIR_CT_LAYER_TRANSIENT;
+        layer->created = time(NULL);
+    } else if (virCTLayerCheckFits(driver, layer, def, fs) < 0) {
+        return -1;
+    } else if (persistent) {
+        /* a defined container adopts its own orphaned or transient layer */
+        layer->owner = VIR_CT_LAYER_DEFINED;
+    }
+    g_free(layer->template);
+    layer->template = g_strdup(fs->src->path);
+    image = virCTLayerPath(driver->store, def->name, "disk.img");
+    if (!virFileExists(image))
+        layer->inodes = virCTLayerInodes(def);
+    if (virCTLayerSave(driver->store, layer) < 0) {
+        if (rc == 0)
+            virCTLayerRemove(driver->store, def->name);
+        return -1;
+    }
+    *created = rc == 0;
+    return 0;
+}
+
+void
+virCTLayerForget(virCTDriver *driver, const virDomainDef *def)
+{
+    VIR_AUTOCLOSE lock = virCTStoreLock(driver->store);
+
+    if (lock < 0 || virCTLayerRemove(driver->store, def->name) < 0)
+        VIR_WARN("cannot remove the layer of '%s': %s", def->name, virGetLastErrorMessage());
+}
+
+void
+virCTLayerUndefine(virCTDriver *driver, const virDomainDef *def, bool active)
+{
+    g_autoptr(virCTLayer) layer = NULL;
+    g_autofree char *dir = virCTLayerPath(driver->store, def->name, NULL);
+    VIR_AUTOCLOSE lock = -1;
+
+    if ((lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0) {
+        virResetLastError();
+        return;
+    }
+    if (!active && !virCTLayerHasData(driver->store, layer)) {
+        if (virCTLayerRemove(driver->store, def->name) < 0)
+            VIR_WARN("cannot remove the empty layer of '%s': %s", def->name,
+                     virGetLastErrorMessage());
+        return;
+    }
+    /* undefine never deletes a container's data, as it never deletes a
+     * VM's disks: the layer stays until the user removes it */
+    layer->owner = VIR_CT_LAYER_ORPHANED;
+    if (virCTLayerSave(driver->store, layer) < 0)
+        VIR_WARN("cannot mark the layer of '%s' orphaned: %s", def->name, virGetLastErrorMessage());
+    VIR_WARN("the layer of undefined container '%s' is kept in '%s'; "
+             "'virt-ct-template layer-remove %s' removes it",
+             def->name, dir, def->name);
+}
+
+/* The new upper directory gets the template root's owner and mode, which
+ * is what "/" shows inside. */
+static int
+virCTLayerMakeUpper(const char *upper, const char *work, const char *lower)
+{
+    struct stat sb;
+
+    if (stat(lower, &sb) < 0) {
+        virReportSystemError(errno, _("cannot stat template root '%1$s'"), lower);
+        return -1;
+    }
+    if ((mkdir(upper, sb.st_mode & 07777) < 0 && errno != EEXIST) ||
+        (mkdir(work, 0700) < 0 && errno != EEXIST)) {
+        virReportSystemError(errno, _("cannot create the layer in '%1$s'"), upper);
+        return -1;
+    }
+    return 0;
+}
+
+/* The disk image of @def: made on first start, shrunk (stopped) or
+ * grown (mounted) to the limit, mounted on containers/NAME/disk. */
+static int
+virCTLayerPrepareDisk(virCTDriver *driver, virCTLayer *layer, const virDomainDef *def,
+                      unsigned long long limit)
+{
+    g_autofree char *image = virCTLayerPath(driver->store, def->name, "disk.img");
+    g_autofree char *mnt = virCTLayerPath(driver->store, def->name, "disk");
+    bool made = false;
+
+    if (!virFileExists(image)) {
+        if (virCTDiskCreate(image, limit, layer->inodes) < 0)
+            return -1;
+        made = true;
+    } else if (layer->spaceLimit > limit + CT_LAYER_SLACK) {
+        if (virCTDiskUnmount(mnt) < 0 || virCTDiskShrink(image, limit) < 0)
+            return -1;
+    }
+    if (virCTDiskMount(image, mnt) < 0)
+        goto error;
+    if (virCTDiskGrow(image, mnt, limit) < 0)
+        goto error;
+    layer->spaceLimit = limit;
+    if (virCTLayerSave(driver->store, layer) < 0)
+        goto error;
+    return 0;
+
+error:
+    virCTDiskUnmount(mnt);
+    if (made)
+        unlink(image);
+    return -1;
+}
+
+int
+virCTLayerPrepare(virCTDriver *driver, const virDomainDef *def, bool persistent)
+{
+    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
+    g_autoptr(virCTTemplate) tmpl = NULL;
+    g_autoptr(virCTLayer) layer = NULL;
+    g_autofree char *root = NULL;
+    g_autofree char *lower = NULL;
+    g_autofree char *upper = NULL;
+    g_autofree char *work = NULL;
+    VIR_AUTOCLOSE lock = -1;
+    bool created;
+
+    if (!fs)
+        return 0;
+    /* records the layer of a container defined before it had one */
+    if (virCTLayerDefine(driver, def, persistent, &created) < 0 ||
+        virCTTemplateLoad(driver->store, fs->src->path, &tmpl) < 0 ||
+        (lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0)
+        return -1;
+
+    root = virCTLayerPath(driver->store, def->name, "root");
+    if (g_mkdir_with_parents(root, 0755) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), root);
+        return -1;
+    }
+    lower = virCTTemplateRootPath(driver->store, fs->src->path);
+    if (fs->space_hard_limit) {
+        if (virCTLayerPrepareDisk(driver, layer, def, fs->space_hard_limit) < 0)
+            return -1;
+        upper = virCTLayerPath(driver->store, def->name, "disk/upper");
+        work = virCTLayerPath(driver->store, def->name, "disk/work");
+    } else {
+        upper = virCTLayerPath(driver->store, def->name, "upper");
+        work = virCTLayerPath(driver->store, def->name, "work");
+    }
+    if (virCTLayerMakeUpper(upper, work, lower) < 0) {
+        g_autofree char *mnt = virCTLayerPath(driver->store, def->name, "disk");
+
+        virCTDiskUnmount(mnt);
+        return -1;
+    }
+    return 0;
+}
+
+void
+virCTLayerRelease(virCTDriver *driver, const virDomainDef *def, bool final)
+{
+    g_autoptr(virCTLayer) layer = NULL;
+    g_autofree char *mnt = NULL;
+    VIR_AUTOCLOSE lock = -1;
+
+    if (!virCTLayerTemplateRoot(def))
+        return;
+    mnt = virCTLayerPath(driver->store, def->name, "disk");
+    if ((lock = virCTStoreLock(driver->store)) < 0 || virCTDiskUnmount(mnt) < 0 ||
+        virCTLayerLoadOwn(driver, def, &layer) < 0) {
+        VIR_WARN("cannot release the layer of '%s': %s", def->name, virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    if (final && layer && layer->owner == VIR_CT_LAYER_TRANSIENT &&
+        virCTLayerRemove(driver->store, def->name) < 0) {
+        VIR_WARN("cannot remove the layer of transient '%s': %s", def->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+    }
+}
+
+static void
+virCTLayerCleanupOne(virCTDriver *driver, virCTLayer *layer)
+{
+    g_autofree char *mnt = virCTLayerPath(driver->store, layer->name, "disk");
+    virDomainObj *vm = virDomainObjListFindByName(driver->domains, layer->name);
+    bool active = vm && virDomainObjIsActive(vm);
+    bool persistent = vm && vm->persistent;
+
+    virDomainObjEndAPI(&vm);
+    if (active)
+        return;
+    if (virCTDiskUnmount(mnt) < 0) {
+        VIR_WARN("%s", virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    if (layer->owner == VIR_CT_LAYER_TRANSIENT) {
+        VIR_INFO("removing the layer of transient container '%s', which is gone", layer->name);
+        if (virCTLayerRemove(driver->store, layer->name) < 0)
+            virResetLastError();
+    } else if (layer->owner == VIR_CT_LAYER_DEFINED && !persistent) {
+        layer->owner = VIR_CT_LAYER_ORPHANED;
+        if (virCTLayerSave(driver->store, layer) < 0)
+            virResetLastError();
+    }
+}
+
+void
+virCTLayerCleanupStale(virCTDriver *driver)
+{
+    virCTLayer **layers = NULL;
+    VIR_AUTOCLOSE lock = -1;
+    int n;
+    int i;
+
+    virCTTemplateSweep(driver->store);
+    if ((lock = virCTStoreLock(driver->store)) < 0 ||
+        (n = virCTLayerList(driver->store, &layers)) < 0) {
+        VIR_WARN("cannot look for stale layers: %s", virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    for (i = 0; i < n; i++)
+        virCTLayerCleanupOne(driver, layers[i]);
+    virCTLayerListFree(layers, n);
+}
+
+int
+virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long long limit)
+{
+    g_autofree char *image = virCTLayerPath(driver->store, def->name, "disk.img");
+    g_autofree char *mnt = virCTLayerPath(driver->store, def->name, "disk");
+    g_autoptr(virCTLayer) layer = NULL;
+    VIR_AUTOCLOSE lock = -1;
+
+    if (virCTDiskIsMounted(mnt) <= 0) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("'%1$s' runs without a disk image: a space limit can only be added "
+                         "while it is stopped"),
+                       def->name);
+        return -1;
+    }
+    if ((lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0 ||
+        virCTDiskGrow(image, mnt, limit) < 0)
+        return -1;
+    layer->spaceLimit = limit;
+    return virCTLayerSave(driver->store, layer);
+}
+
+/* A layer without a disk: the host file system's size, what the upper
+ * directory holds. */
+static int
+virCTLayerGetDirUsage(virCTDriver *driver, const virDomainDef *def, virCTDiskUsage *usage)
+{
+    g_autofree char *upper = virCTLayerPath(driver->store, def->name, "upper");
+    g_autofree char *dir = virCTLayerPath(driver->store, def->name, NULL);
+    struct statfs sf;
+
+    if (statfs(dir, &sf) < 0) {
+        virReportSystemError(errno, _("cannot query the file system of '%1$s'"), dir);
+        return -1;
+    }
+    virCTStoreUsage(upper, &usage->used, &usage->inodesUsed);
+    usage->capacity = (unsigned long long)sf.f_blocks * sf.f_bsize;
+    usage->inodes = sf.f_files;
+    usage->physical = usage->used;
+    return 1;
+}
+
+int
+virCTLayerGetUsage(virCTDriver *driver, const virDomainDef *def, virCTDiskUsage *usage)
+{
+    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
+    g_autofree char *image = NULL;
+    g_autofree char *mnt = NULL;
+    struct stat sb;
+
+    memset(usage, 0, sizeof(*usage));
+    if (!fs)
+        return 0;
+    if (!fs->space_hard_limit)
+        return virCTLayerGetDirUsage(driver, def, usage);
+    image = virCTLayerPath(driver->store, def->name, "disk.img");
+    mnt = virCTLayerPath(driver->store, def->name, "disk");
+    if (virCTDiskIsMounted(mnt) > 0)
+        return virCTDiskGetUsage(image, mnt, usage) < 0 ? -1 : 1;
+    /* stopped: what the image takes is all that is known without it */
+    usage->capacity = fs->space_hard_limit;
+    if (stat(image, &sb) == 0)
+        usage->physical = usage->used = (unsigned long long)sb.st_blocks * 512;
+    return 1;
+}

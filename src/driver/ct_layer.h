@@ -1,0 +1,54 @@
+/*
+ * ct_layer.h: a container's writable layer over its template
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A domain whose root is <filesystem type='template'> has a layer under
+ * containers/NAME/ (see ct_template.h).  The layer is recorded when the
+ * domain is defined (or created transient), filled when it first starts,
+ * kept over stops, and on undefine removed when it holds nothing, or
+ * else kept as "orphaned" for the user to remove with virt-ct-template.
+ */
+
+#pragma once
+
+#include "ct_conf.h"
+#include "ct_disk.h"
+
+/* The root filesystem of @def when it is a template, else NULL. */
+virDomainFSDef *virCTLayerTemplateRoot(const virDomainDef *def);
+
+/* Checks what defining (or creating) @def needs from the host: the
+ * template exists and the existing layer of that name, if any, belongs
+ * to this domain and fits the definition.  Changes nothing. */
+int virCTLayerCheck(virCTDriver *driver, const virDomainDef *def);
+
+/* Records the layer of @def (nothing for other roots); @persistent says
+ * whether it outlives the container's run.  Sets *created when this made
+ * a new layer, so the caller can undo it with virCTLayerForget(). */
+int virCTLayerDefine(virCTDriver *driver, const virDomainDef *def, bool persistent, bool *created);
+void virCTLayerForget(virCTDriver *driver, const virDomainDef *def);
+
+/* The domain @def was undefined (@active: it still runs): the layer goes
+ * when it holds nothing, else it stays, orphaned. */
+void virCTLayerUndefine(virCTDriver *driver, const virDomainDef *def, bool active);
+
+/* Before a start (@persistent: of a defined container): the layer's
+ * directories, its disk image made, mounted
+ * and sized to the limit.  Undoes its own steps on error. */
+int virCTLayerPrepare(virCTDriver *driver, const virDomainDef *def, bool persistent);
+
+/* After a stop: the disk unmounted; with @final (not a restart) the
+ * layer of a transient container removed. */
+void virCTLayerRelease(virCTDriver *driver, const virDomainDef *def, bool final);
+
+/* At daemon start: disks of containers that no longer run unmounted,
+ * transient layers of containers that are gone removed. */
+void virCTLayerCleanupStale(virCTDriver *driver);
+
+/* Raises the space limit of the running @def to @limit bytes. */
+int virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long long limit);
+
+/* Capacity and use of the root of the running @def.  Returns 1 with
+ * @usage filled, 0 when @def has no layer, -1 on error. */
+int virCTLayerGetUsage(virCTDriver *driver, const virDomainDef *def, virCTDiskUsage *usage);

@@ -1,0 +1,49 @@
+/*
+ * ct_disk.h: a container's disk: an ext4 image on a loop device
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * This kernel has no project quotas, so a container's space and inode
+ * limits are the size and the inode count of a file system of its own: a
+ * sparse file, formatted ext4, loop-mounted while the container runs.
+ * The image is made a little larger than the limit so that the space a
+ * container can use (what "df" shows as its size) is the limit itself.
+ */
+
+#pragma once
+
+#include "internal.h"
+
+typedef struct _virCTDiskUsage virCTDiskUsage;
+struct _virCTDiskUsage {
+    unsigned long long capacity; /* bytes the container can use in all */
+    unsigned long long used; /* bytes in use */
+    unsigned long long inodes; /* inodes in all */
+    unsigned long long inodesUsed;
+    unsigned long long physical; /* bytes the image takes on the host */
+};
+
+/* Makes the sparse image @path for @limit usable bytes and at least
+ * @inodes inodes (0: one per 16 KiB).  Returns 0 or -1 (no file left). */
+int virCTDiskCreate(const char *path, unsigned long long limit, unsigned long long inodes);
+
+/* Loop-mounts the image @path on @mountpoint (the loop device goes away
+ * with the mount) and makes sure "upper" and "work" exist on it. */
+int virCTDiskMount(const char *path, const char *mountpoint);
+
+/* Unmounts @mountpoint if something is mounted there. */
+int virCTDiskUnmount(const char *mountpoint);
+
+/* Whether a file system is mounted on @mountpoint: 1, 0, or -1. */
+int virCTDiskIsMounted(const char *mountpoint);
+
+/* Grows the mounted image @path on @mountpoint until the container can
+ * use @limit bytes.  Returns 0 or -1; never shrinks. */
+int virCTDiskGrow(const char *path, const char *mountpoint, unsigned long long limit);
+
+/* Shrinks the unmounted image @path so that @limit bytes are usable;
+ * fails when what is stored does not fit. */
+int virCTDiskShrink(const char *path, unsigned long long limit);
+
+/* What the mounted disk on @mountpoint holds; @path is its image. */
+int virCTDiskGetUsage(const char *path, const char *mountpoint, virCTDiskUsage *usage);

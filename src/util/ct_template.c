@@ -1,0 +1,740 @@
+/*
+ * ct_template.c: the template store and the containers' layers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <config.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "ct_template.h"
+#include "virenum.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "virstring.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.template");
+
+VIR_ENUM_IMPL(virCTLayerOwner, VIR_CT_LAYER_LAST, "defined", "transient", "orphaned");
+
+#define CT_TEMPLATE_GROUP "template"
+#define CT_LAYER_GROUP "layer"
+#define CT_CREATING_PREFIX ".creating."
+#define CT_REMOVING_PREFIX ".removing."
+
+virCTStore *
+virCTStoreNew(const char *dataDir)
+{
+    virCTStore *store = g_new0(virCTStore, 1);
+
+    store->dataDir = g_strdup(dataDir);
+    store->templateDir = g_strdup_printf("%s/templates", dataDir);
+    store->containerDir = g_strdup_printf("%s/containers", dataDir);
+    return store;
+}
+
+void
+virCTStoreFree(virCTStore *store)
+{
+    if (!store)
+        return;
+    g_free(store->dataDir);
+    g_free(store->templateDir);
+    g_free(store->containerDir);
+    g_free(store);
+}
+
+int
+virCTStoreLock(virCTStore *store)
+{
+    g_autofree char *path = g_strdup_printf("%s/.lock", store->dataDir);
+    VIR_AUTOCLOSE fd = -1;
+    int ret;
+
+    if (g_mkdir_with_parents(store->templateDir, 0755) < 0 ||
+        g_mkdir_with_parents(store->containerDir, 0755) < 0) {
+        virReportSystemError(errno, _("cannot create the store under '%1$s'"), store->dataDir);
+        return -1;
+    }
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s'"), path);
+        return -1;
+    }
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            virReportSystemError(errno, _("cannot lock '%1$s'"), path);
+            return -1;
+        }
+    }
+    ret = fd;
+    fd = -1;
+    return ret;
+}
+
+int
+virCTTemplateCheckName(const char *what, const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+    size_t i;
+
+    if (len == 0 || len > CT_TEMPLATE_NAME_MAX) {
+        virReportError(VIR_ERR_INVALID_ARG, _("%1$s name '%2$s' must have 1 to %3$d characters"),
+                       what, NULLSTR_EMPTY(name), CT_TEMPLATE_NAME_MAX);
+        return -1;
+    }
+    for (i = 0; i < len; i++) {
+        if (!g_ascii_isalnum(name[i]) && !strchr("._-", name[i]))
+            break;
+    }
+    if (i < len || name[0] == '.' || name[0] == '-') {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("%1$s name '%2$s' is not valid: use letters, digits, '.', '_' and '-', "
+                         "not first '.' or '-'"),
+                       what, name);
+        return -1;
+    }
+    return 0;
+}
+
+void
+virCTTemplateFree(virCTTemplate *tmpl)
+{
+    if (!tmpl)
+        return;
+    g_free(tmpl->name);
+    g_free(tmpl->source);
+    g_free(tmpl->checksum);
+    g_free(tmpl);
+}
+
+char *
+virCTTemplatePath(virCTStore *store, const char *name)
+{
+    return g_strdup_printf("%s/%s", store->templateDir, name);
+}
+
+char *
+virCTTemplateRootPath(virCTStore *store, const char *name)
+{
+    return g_strdup_printf("%s/%s/root", store->templateDir, name);
+}
+
+/* Writes @kf to @path through a temporary file and rename(), so a reader
+ * sees the old or the new file, never half of one. */
+static int
+virCTStoreSaveKeyFile(GKeyFile *kf, const char *path)
+{
+    g_autofree char *data = g_key_file_to_data(kf, NULL, NULL);
+    g_autofree char *tmp = g_strdup_printf("%s.new", path);
+
+    if (virFileRewriteStr(tmp, 0644, data) < 0)
+        return -1;
+    if (rename(tmp, path) < 0) {
+        virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), tmp, path);
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static GKeyFile *
+virCTStoreLoadKeyFile(const char *path)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) gerr = NULL;
+
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("cannot read '%1$s': %2$s"), path, gerr->message);
+        return NULL;
+    }
+    return g_steal_pointer(&kf);
+}
+
+int
+virCTTemplateSave(const char *dir, const virCTTemplate *tmpl)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *path = g_strdup_printf("%s/template.conf", dir);
+
+    g_key_file_set_string(kf, CT_TEMPLATE_GROUP, "source", NULLSTR_EMPTY(tmpl->source));
+    g_key_file_set_int64(kf, CT_TEMPLATE_GROUP, "created", tmpl->created);
+    g_key_file_set_uint64(kf, CT_TEMPLATE_GROUP, "size", tmpl->size);
+    g_key_file_set_uint64(kf, CT_TEMPLATE_GROUP, "files", tmpl->files);
+    g_key_file_set_string(kf, CT_TEMPLATE_GROUP, "checksum", NULLSTR_EMPTY(tmpl->checksum));
+    return virCTStoreSaveKeyFile(kf, path);
+}
+
+int
+virCTTemplateLoad(virCTStore *store, const char *name, virCTTemplate **tmpl)
+{
+    g_autoptr(virCTTemplate) t = NULL;
+    g_autoptr(GKeyFile) kf = NULL;
+    g_autofree char *path = NULL;
+
+    if (virCTTemplateCheckName("template", name) < 0)
+        return -1;
+    path = g_strdup_printf("%s/%s/template.conf", store->templateDir, name);
+    if (!virFileExists(path)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("template '%1$s' does not exist (see 'virt-ct-template list')"), name);
+        return -1;
+    }
+    if (!(kf = virCTStoreLoadKeyFile(path)))
+        return -1;
+    t = g_new0(virCTTemplate, 1);
+    t->name = g_strdup(name);
+    t->source = g_key_file_get_string(kf, CT_TEMPLATE_GROUP, "source", NULL);
+    t->created = g_key_file_get_int64(kf, CT_TEMPLATE_GROUP, "created", NULL);
+    t->size = g_key_file_get_uint64(kf, CT_TEMPLATE_GROUP, "size", NULL);
+    t->files = g_key_file_get_uint64(kf, CT_TEMPLATE_GROUP, "files", NULL);
+    t->checksum = g_key_file_get_string(kf, CT_TEMPLATE_GROUP, "checksum", NULL);
+    *tmpl = g_steal_pointer(&t);
+    return 0;
+}
+
+static int virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev);
+
+static int
+virCTStoreDeleteChildren(int fd, const char *path, dev_t dev)
+{
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+    int dupfd = dup(fd);
+
+    if (dupfd < 0 || !(dh = fdopendir(dupfd))) {
+        virReportSystemError(errno, _("cannot read directory '%1$s'"), path);
+        if (dupfd >= 0)
+            close(dupfd);
+        return -1;
+    }
+    while ((errno = 0, ent = readdir(dh))) {
+        g_autofree char *child = NULL;
+
+        if (STREQ(ent->d_name, ".") || STREQ(ent->d_name, ".."))
+            continue;
+        child = g_strdup_printf("%s/%s", path, ent->d_name);
+        if (virCTStoreDeleteAt(fd, ent->d_name, child, dev) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Deletes @name in @parentfd and all below it, refusing to descend into
+ * another file system (a container's disk still mounted, say). */
+static int
+virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev)
+{
+    VIR_AUTOCLOSE fd = -1;
+    struct stat sb;
+
+    if (fstatat(parentfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        virReportSystemError(errno, _("cannot stat '%1$s'"), path);
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        if (unlinkat(parentfd, name, 0) < 0 && errno != ENOENT) {
+            virReportSystemError(errno, _("cannot delete '%1$s'"), path);
+            return -1;
+        }
+        return 0;
+    }
+    if (sb.st_dev != dev) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("cannot delete '%1$s': a file system is mounted there"), path);
+        return -1;
+    }
+    if ((fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s'"), path);
+        return -1;
+    }
+    if (virCTStoreDeleteChildren(fd, path, dev) < 0)
+        return -1;
+    if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+        virReportSystemError(errno, _("cannot delete '%1$s'"), path);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+virCTStoreUsageAt(int dirfd, unsigned long long *bytes, unsigned long long *files)
+{
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+    int fd = dup(dirfd);
+
+    if (fd < 0 || !(dh = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((ent = readdir(dh))) {
+        struct stat sb;
+
+        if (STREQ(ent->d_name, ".") || STREQ(ent->d_name, "..") ||
+            fstatat(dirfd, ent->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        *bytes += (unsigned long long)sb.st_blocks * 512;
+        (*files)++;
+        if (S_ISDIR(sb.st_mode)) {
+            VIR_AUTOCLOSE sub =
+                openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+            if (sub >= 0)
+                virCTStoreUsageAt(sub, bytes, files);
+        }
+    }
+}
+
+void
+virCTStoreUsage(const char *path, unsigned long long *bytes, unsigned long long *files)
+{
+    VIR_AUTOCLOSE fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    *bytes = 0;
+    *files = 0;
+    if (fd >= 0)
+        virCTStoreUsageAt(fd, bytes, files);
+}
+
+int
+virCTStoreDeleteTree(const char *path)
+{
+    struct stat sb;
+
+    if (lstat(path, &sb) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        virReportSystemError(errno, _("cannot stat '%1$s'"), path);
+        return -1;
+    }
+    return virCTStoreDeleteAt(AT_FDCWD, path, path, sb.st_dev);
+}
+
+static int
+virCTStoreCompareNames(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of @dir that do not start with '.', sorted; NULL-terminated.
+ * A missing directory has none. */
+static int
+virCTStoreListDir(const char *dir, char ***names)
+{
+    g_autoptr(DIR) dh = NULL;
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+    struct dirent *ent;
+    int rc;
+
+    if ((rc = virDirOpenIfExists(&dh, dir)) < 0)
+        return -1;
+    while (rc > 0 && (rc = virDirRead(dh, &ent, dir)) > 0) {
+        if (ent->d_name[0] != '.')
+            g_ptr_array_add(list, g_strdup(ent->d_name));
+    }
+    if (rc < 0)
+        return -1;
+    g_ptr_array_sort(list, virCTStoreCompareNames);
+    rc = list->len;
+    g_ptr_array_add(list, NULL);
+    *names = (char **)g_ptr_array_free(g_steal_pointer(&list), false);
+    return rc;
+}
+
+int
+virCTTemplateList(virCTStore *store, char ***names)
+{
+    g_auto(GStrv) all = NULL;
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+    int n;
+    size_t i;
+
+    if ((n = virCTStoreListDir(store->templateDir, &all)) < 0)
+        return -1;
+    for (i = 0; all[i]; i++) {
+        g_autofree char *conf = g_strdup_printf("%s/%s/template.conf", store->templateDir, all[i]);
+
+        if (virFileExists(conf))
+            g_ptr_array_add(list, g_strdup(all[i]));
+    }
+    n = list->len;
+    g_ptr_array_add(list, NULL);
+    *names = (char **)g_ptr_array_free(g_steal_pointer(&list), false);
+    return n;
+}
+
+/* The tree walk behind the checksum: entries in byte order of their
+ * names, each hashed as one line of type, path, mode, owner, extended
+ * attributes and content (regular files), target (symlinks) or device
+ * number, so two trees match only when everything a container sees does. */
+typedef struct {
+    GChecksum *sum;
+    GHashTable *seen; /* "dev:ino" of hard-linked files counted once */
+    unsigned long long files;
+    unsigned long long size; /* bytes allocated */
+    unsigned long long bytes; /* bytes read */
+    virCTTreeProgress progress;
+    void *opaque;
+    gint64 lastProgress;
+} virCTTreeWalk;
+
+static int
+virCTTreeHashXattrs(virCTTreeWalk *walk, const char *path)
+{
+    g_autofree char *names = NULL;
+    g_auto(GStrv) sorted = NULL;
+    ssize_t len = llistxattr(path, NULL, 0);
+    g_autoptr(GPtrArray) list = g_ptr_array_new();
+    ssize_t off;
+    size_t i;
+
+    if (len <= 0)
+        return 0;
+    names = g_new0(char, len + 1);
+    if ((len = llistxattr(path, names, len)) < 0) {
+        virReportSystemError(errno, _("cannot list extended attributes of '%1$s'"), path);
+        return -1;
+    }
+    for (off = 0; off < len; off += strlen(names + off) + 1)
+        g_ptr_array_add(list, names + off);
+    g_ptr_array_sort(list, virCTStoreCompareNames);
+    for (i = 0; i < list->len; i++) {
+        const char *name = g_ptr_array_index(list, i);
+        char value[4096];
+        ssize_t vlen = lgetxattr(path, name, value, sizeof(value));
+
+        if (vlen < 0)
+            vlen = 0;
+        g_checksum_update(walk->sum, (const guchar *)name, strlen(name) + 1);
+        g_checksum_update(walk->sum, (const guchar *)value, vlen);
+    }
+    return 0;
+}
+
+static int
+virCTTreeHashContent(virCTTreeWalk *walk, int dirfd, const char *name, const char *path)
+{
+    VIR_AUTOCLOSE fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    g_autoptr(GChecksum) content = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autofree guchar *buf = g_new(guchar, 256 * 1024);
+    ssize_t n;
+
+    if (fd < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s'"), path);
+        return -1;
+    }
+    while ((n = read(fd, buf, 256 * 1024)) > 0) {
+        g_checksum_update(content, buf, n);
+        walk->bytes += n;
+    }
+    if (n < 0) {
+        virReportSystemError(errno, _("cannot read '%1$s'"), path);
+        return -1;
+    }
+    g_checksum_update(walk->sum, (const guchar *)g_checksum_get_string(content), 64);
+    return 0;
+}
+
+static void
+virCTTreeProgressMaybe(virCTTreeWalk *walk)
+{
+    gint64 now;
+
+    if (!walk->progress)
+        return;
+    now = g_get_monotonic_time();
+    if (now - walk->lastProgress < G_USEC_PER_SEC / 5)
+        return;
+    walk->lastProgress = now;
+    walk->progress(walk->files, walk->bytes, walk->opaque);
+}
+
+static int virCTTreeWalkDir(virCTTreeWalk *walk, int dirfd, const char *path, const char *rel);
+
+static int
+virCTTreeWalkEntry(virCTTreeWalk *walk, int dirfd, const char *name, const char *dirpath,
+                   const char *dirrel)
+{
+    g_autofree char *path = g_strdup_printf("%s/%s", dirpath, name);
+    g_autofree char *rel = g_strdup_printf("%s/%s", dirrel, name);
+    g_autofree char *line = NULL;
+    g_autofree char *key = NULL;
+    struct stat sb;
+
+    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+        virReportSystemError(errno, _("cannot stat '%1$s'"), path);
+        return -1;
+    }
+    walk->files++;
+    key =
+        g_strdup_printf("%llu:%llu", (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+    if (S_ISDIR(sb.st_mode) || g_hash_table_add(walk->seen, g_steal_pointer(&key)))
+        walk->size += (unsigned long long)sb.st_blocks * 512;
+    line = g_strdup_printf("%o %s %o %u %u %llu", (unsigned)(sb.st_mode & S_IFMT), rel,
+                           (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid, (unsigned)sb.st_gid,
+                           S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)
+                               ? (unsigned long long)sb.st_rdev
+                               : (unsigned long long)sb.st_size);
+    g_checksum_update(walk->sum, (const guchar *)line, strlen(line) + 1);
+    if (virCTTreeHashXattrs(walk, path) < 0)
+        return -1;
+    virCTTreeProgressMaybe(walk);
+
+    if (S_ISREG(sb.st_mode))
+        return virCTTreeHashContent(walk, dirfd, name, path);
+    if (S_ISLNK(sb.st_mode)) {
+        g_autofree char *target = NULL;
+
+        if (!(target = g_file_read_link(path, NULL))) {
+            virReportSystemError(errno, _("cannot read link '%1$s'"), path);
+            return -1;
+        }
+        g_checksum_update(walk->sum, (const guchar *)target, strlen(target) + 1);
+        return 0;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        VIR_AUTOCLOSE fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0) {
+            virReportSystemError(errno, _("cannot open '%1$s'"), path);
+            return -1;
+        }
+        return virCTTreeWalkDir(walk, fd, path, rel);
+    }
+    return 0;
+}
+
+static int
+virCTTreeWalkDir(virCTTreeWalk *walk, int dirfd, const char *path, const char *rel)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    struct dirent *ent;
+    DIR *dh;
+    size_t i;
+    int fd = dup(dirfd);
+
+    if (fd < 0 || !(dh = fdopendir(fd))) {
+        virReportSystemError(errno, _("cannot read directory '%1$s'"), path);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while ((errno = 0, ent = readdir(dh))) {
+        if (STRNEQ(ent->d_name, ".") && STRNEQ(ent->d_name, ".."))
+            g_ptr_array_add(names, g_strdup(ent->d_name));
+    }
+    closedir(dh);
+    g_ptr_array_sort(names, virCTStoreCompareNames);
+    for (i = 0; i < names->len; i++) {
+        if (virCTTreeWalkEntry(walk, dirfd, g_ptr_array_index(names, i), path, rel) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progress, void *opaque)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    virCTTreeWalk walk = { sum, seen, 0, 0, 0, progress, opaque, 0 };
+    VIR_AUTOCLOSE fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat sb;
+
+    if (fd < 0 || fstat(fd, &sb) < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s'"), root);
+        return -1;
+    }
+    /* the root itself: its mode and owner are what "/" gets */
+    g_checksum_update(sum, (const guchar *)root, 0);
+    walk.size = (unsigned long long)sb.st_blocks * 512;
+    {
+        g_autofree char *line = g_strdup_printf("/ %o %u %u", (unsigned)(sb.st_mode & 07777),
+                                                (unsigned)sb.st_uid, (unsigned)sb.st_gid);
+
+        g_checksum_update(sum, (const guchar *)line, strlen(line) + 1);
+    }
+    if (virCTTreeWalkDir(&walk, fd, root, "") < 0)
+        return -1;
+    if (progress)
+        progress(walk.files, walk.bytes, opaque);
+    tmpl->size = walk.size;
+    tmpl->files = walk.files;
+    g_free(tmpl->checksum);
+    tmpl->checksum = g_strdup_printf("sha256:%s", g_checksum_get_string(sum));
+    return 0;
+}
+
+/* Whether the process that made ".creating.NAME.PID" is gone. */
+static bool
+virCTTemplateCreatorGone(const char *entry)
+{
+    const char *dot = strrchr(entry, '.');
+    int pid;
+
+    if (!dot || virStrToLong_i(dot + 1, NULL, 10, &pid) < 0 || pid <= 0)
+        return true;
+    return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+void
+virCTTemplateSweep(virCTStore *store)
+{
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+
+    if (virDirOpenQuiet(&dh, store->templateDir) < 0)
+        return;
+    while (virDirRead(dh, &ent, NULL) > 0) {
+        g_autofree char *path = NULL;
+
+        if (!STRPREFIX(ent->d_name, CT_REMOVING_PREFIX) &&
+            !(STRPREFIX(ent->d_name, CT_CREATING_PREFIX) && virCTTemplateCreatorGone(ent->d_name)))
+            continue;
+        path = g_strdup_printf("%s/%s", store->templateDir, ent->d_name);
+        VIR_INFO("removing '%s' left by an interrupted template tool", path);
+        if (virCTStoreDeleteTree(path) < 0)
+            virResetLastError();
+    }
+}
+
+void
+virCTLayerFree(virCTLayer *layer)
+{
+    if (!layer)
+        return;
+    g_free(layer->name);
+    g_free(layer->uuid);
+    g_free(layer->template);
+    g_free(layer);
+}
+
+char *
+virCTLayerPath(virCTStore *store, const char *name, const char *file)
+{
+    if (!file)
+        return g_strdup_printf("%s/%s", store->containerDir, name);
+    return g_strdup_printf("%s/%s/%s", store->containerDir, name, file);
+}
+
+int
+virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer)
+{
+    g_autofree char *path = virCTLayerPath(store, name, "layer.conf");
+    g_autoptr(GKeyFile) kf = NULL;
+    g_autoptr(virCTLayer) l = NULL;
+    g_autofree char *owner = NULL;
+
+    if (!virFileExists(path))
+        return 0;
+    if (!(kf = virCTStoreLoadKeyFile(path)))
+        return -1;
+    l = g_new0(virCTLayer, 1);
+    l->name = g_strdup(name);
+    l->uuid = g_key_file_get_string(kf, CT_LAYER_GROUP, "uuid", NULL);
+    l->template = g_key_file_get_string(kf, CT_LAYER_GROUP, "template", NULL);
+    owner = g_key_file_get_string(kf, CT_LAYER_GROUP, "owner", NULL);
+    l->created = g_key_file_get_int64(kf, CT_LAYER_GROUP, "created", NULL);
+    l->spaceLimit = g_key_file_get_uint64(kf, CT_LAYER_GROUP, "space-limit", NULL);
+    l->inodes = g_key_file_get_uint64(kf, CT_LAYER_GROUP, "inodes", NULL);
+    if (!l->uuid || !l->template || !owner ||
+        (int)(l->owner = virCTLayerOwnerTypeFromString(owner)) < 0) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("'%1$s' is incomplete or damaged"), path);
+        return -1;
+    }
+    *layer = g_steal_pointer(&l);
+    return 1;
+}
+
+int
+virCTLayerSave(virCTStore *store, const virCTLayer *layer)
+{
+    g_autofree char *dir = virCTLayerPath(store, layer->name, NULL);
+    g_autofree char *path = virCTLayerPath(store, layer->name, "layer.conf");
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+
+    if (g_mkdir_with_parents(dir, 0700) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), dir);
+        return -1;
+    }
+    g_key_file_set_string(kf, CT_LAYER_GROUP, "uuid", layer->uuid);
+    g_key_file_set_string(kf, CT_LAYER_GROUP, "template", layer->template);
+    g_key_file_set_string(kf, CT_LAYER_GROUP, "owner", virCTLayerOwnerTypeToString(layer->owner));
+    g_key_file_set_int64(kf, CT_LAYER_GROUP, "created", layer->created);
+    g_key_file_set_uint64(kf, CT_LAYER_GROUP, "space-limit", layer->spaceLimit);
+    g_key_file_set_uint64(kf, CT_LAYER_GROUP, "inodes", layer->inodes);
+    return virCTStoreSaveKeyFile(kf, path);
+}
+
+void
+virCTLayerListFree(virCTLayer **layers, int n)
+{
+    int i;
+
+    for (i = 0; layers && i < n; i++)
+        virCTLayerFree(layers[i]);
+    g_free(layers);
+}
+
+int
+virCTLayerList(virCTStore *store, virCTLayer ***layers)
+{
+    g_auto(GStrv) names = NULL;
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)virCTLayerFree);
+    size_t i;
+    int n;
+
+    if (virCTStoreListDir(store->containerDir, &names) < 0)
+        return -1;
+    for (i = 0; names[i]; i++) {
+        virCTLayer *layer = NULL;
+
+        if (virCTLayerLoad(store, names[i], &layer) < 0)
+            return -1;
+        if (layer)
+            g_ptr_array_add(list, layer);
+    }
+    n = list->len;
+    g_ptr_array_set_free_func(list, NULL);
+    *layers = (virCTLayer **)g_ptr_array_free(g_steal_pointer(&list), false);
+    return n;
+}
+
+int
+virCTLayerRemove(virCTStore *store, const char *name)
+{
+    g_autofree char *dir = virCTLayerPath(store, name, NULL);
+
+    if (virCTTemplateCheckName("container", name) < 0)
+        return -1;
+    return virCTStoreDeleteTree(dir);
+}
+
+bool
+virCTLayerHasData(virCTStore *store, const virCTLayer *layer)
+{
+    g_autofree char *upper = virCTLayerPath(store, layer->name, "upper");
+    g_autofree char *image = virCTLayerPath(store, layer->name, "disk.img");
+
+    if (virFileExists(image))
+        return true;
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+
+    if (virDirOpenQuiet(&dh, upper) < 0)
+        return false;
+    return virDirRead(dh, &ent, NULL) > 0;
+}
