@@ -152,16 +152,54 @@ runDataDir(const char *datadir, const char *sub, void (*fn)(const char *, const 
     free(ents);
 }
 
+/* A template "busybox" in the embedded root's store (an empty root is
+ * enough: defining checks only that the template exists). */
+static int
+makeTemplate(void)
+{
+    char path[512];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "mkdir -p '%s/var/lib/ct/templates/busybox/root'", ctTestRoot());
+    if (system(path) != 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/var/lib/ct/templates/busybox/template.conf", ctTestRoot());
+    if (!(fp = fopen(path, "w")))
+        return -1;
+    fputs("[template]\nsource=test\ncreated=0\nsize=0\nfiles=0\nchecksum=sha256:0\n", fp);
+    return fclose(fp);
+}
+
+/* A container's layer is recorded at define time and removed at
+ * undefine when it holds nothing: none may be left. */
+static void
+checkNoLayers(void)
+{
+    char path[512];
+    DIR *dir;
+    struct dirent *ent;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "%s/var/lib/ct/containers", ctTestRoot());
+    if ((dir = opendir(path))) {
+        while ((ent = readdir(dir)))
+            n += ent->d_name[0] != '.';
+        closedir(dir);
+    }
+    ctTestReport(n == 0, "no layer left after undefine (%d)", n);
+}
+
 int
 main(int argc, char **argv)
 {
     const char *datadir = argc > 1 ? argv[1] : "tests/data";
 
-    if (!(conn = ctTestOpenEmbedded()))
+    if (!(conn = ctTestOpenEmbedded()) || makeTemplate() < 0)
         return 1;
 
     runDataDir(datadir, "xml2xml", testXML2XML);
     runDataDir(datadir, "xml-invalid", testInvalid);
+    checkNoLayers();
 
     ctTestCloseEmbedded(conn);
     return ctTestSummary();
