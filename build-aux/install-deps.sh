@@ -11,11 +11,12 @@ set -euo pipefail
 build_pkgs="libvirt0 libvirt-dev meson ninja-build pkg-config gcc patch dpkg-dev
   libglib2.0-dev libxml2-dev libxml2-utils xsltproc rpcsvc-proto libtirpc-dev
   libgnutls28-dev libnl-3-dev libnl-route-3-dev libselinux1-dev libcap-ng-dev
-  python3-docutils"
+  python3-docutils perl"
 # run and test: the stock clients, a static busybox for container roots,
-# and the checkers of the quality bar
+# what templates and disk images are made with, and the checkers of the
+# quality bar
 run_pkgs="libvirt-clients python3-libvirt busybox-static iproute2 procps bsdutils
-  valgrind clang-format"
+  xfsprogs debootstrap tar gzip xz-utils util-linux valgrind clang-format"
 
 missing=()
 for p in $build_pkgs $run_pkgs; do

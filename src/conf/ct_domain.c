@@ -274,7 +274,7 @@ virCTDomainDeviceDefPostParse(virDomainDeviceDef *dev, const virDomainDef *def G
 /* Disk limits exist only where the container's layer is a file system of
  * its own: on a template root.  OpenVZ's rules: no soft limit without a
  * hard one, and never above it. */
-static int
+int
 virCTDomainValidateSpace(const virDomainFSDef *fs)
 {
     bool templateRoot = fs->type == VIR_DOMAIN_FS_TYPE_TEMPLATE && STREQ(fs->dst, "/");

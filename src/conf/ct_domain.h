@@ -44,4 +44,7 @@ virDomainXMLOption *virCTDomainXMLConfInit(virCTDriver *driver);
 
 const virCTDomainNamespaceDef *virCTDomainGetNamespaceDef(const virDomainDef *def);
 
+/* Checks the disk limits of @fs (also when they are changed live). */
+int virCTDomainValidateSpace(const virDomainFSDef *fs);
+
 int virCTDomainValidateSchema(virCTDriverConfig *cfg, const char *xml);

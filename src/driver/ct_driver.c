@@ -12,6 +12,7 @@
 
 #include "ct_config.h"
 #include "ct_driver.h"
+#include "ct_device.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
 #include "ct_layer.h"
@@ -547,6 +548,9 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainSendProcessSignal = ctDomainSendProcessSignal,
     .domainGetHostname = ctDomainGetHostname,
     .domainGetSecurityLabel = ctDomainGetSecurityLabel,
+    .domainUpdateDeviceFlags = ctDomainUpdateDeviceFlags,
+    .domainGetBlockInfo = ctDomainGetBlockInfo,
+    .connectGetAllDomainStats = ctConnectGetAllDomainStats,
 };
 
 static virConnectDriver ctConnectDriver = {

@@ -21,7 +21,7 @@
 
 VIR_LOG_INIT("ct.layer");
 
-/* ext4 sizes whole blocks, so "the same limit" is within a MiB */
+/* disks grow by whole blocks, so "the same limit" is within a MiB */
 #define CT_LAYER_SLACK (1024ULL * 1024ULL)
 
 virDomainFSDef *
@@ -72,6 +72,13 @@ virCTLayerCheckFits(virCTDriver *driver, const virCTLayer *layer, const virDomai
                        _("the layer of '%1$s' holds data without a disk image: adding "
                          "<space_hard_limit> to it is not supported"),
                        def->name);
+        return -1;
+    }
+    if (hasImage && fs->space_hard_limit + CT_LAYER_SLACK < layer->spaceLimit) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("<space_hard_limit> of '%1$s' cannot go below the %2$llu bytes its disk "
+                         "was grown to: its file system (XFS) cannot shrink"),
+                       def->name, layer->spaceLimit);
         return -1;
     }
     if (hasImage && virCTLayerInodes(def) != layer->inodes) {
@@ -237,13 +244,10 @@ virCTLayerPrepareDisk(virCTDriver *driver, virCTLayer *layer, const virDomainDef
         if (virCTDiskCreate(image, limit, layer->inodes) < 0)
             return -1;
         made = true;
-    } else if (layer->spaceLimit > limit + CT_LAYER_SLACK) {
-        if (virCTDiskUnmount(mnt) < 0 || virCTDiskShrink(image, limit) < 0)
-            return -1;
     }
     if (virCTDiskMount(image, mnt) < 0)
         goto error;
-    if (virCTDiskGrow(image, mnt, limit) < 0)
+    if (virCTDiskGrow(image, mnt, limit, layer->inodes) < 0)
         goto error;
     layer->spaceLimit = limit;
     if (virCTLayerSave(driver->store, layer) < 0)
@@ -389,7 +393,7 @@ virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long l
         return -1;
     }
     if ((lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0 ||
-        virCTDiskGrow(image, mnt, limit) < 0)
+        virCTDiskGrow(image, mnt, limit, layer->inodes) < 0)
         return -1;
     layer->spaceLimit = limit;
     return virCTLayerSave(driver->store, layer);

@@ -1,5 +1,5 @@
 /*
- * ct_disk.c: a container's disk: an ext4 image on a loop device
+ * ct_disk.c: a container's disk: an XFS image on a loop device
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -25,33 +25,29 @@
 
 VIR_LOG_INIT("ct.disk");
 
-/* not in the uapi headers of this distribution */
-#ifndef EXT4_IOC_RESIZE_FS
-#define EXT4_IOC_RESIZE_FS _IOW('f', 16, __u64)
-#endif
+/* XFS's growfs ioctl (xfs/xfs_fs.h, not installed by default) */
+struct virCTDiskXfsGrowData {
+    uint64_t newblocks; /* new data subvolume size, in blocks */
+    uint32_t imaxpct; /* new inode space percentage limit */
+};
+#define CT_XFS_IOC_FSGROWFSDATA _IOW('X', 110, struct virCTDiskXfsGrowData)
 
 #define CT_DISK_BLOCK 4096ULL
-#define CT_DISK_INODE_SIZE 256ULL
-#define CT_DISK_BYTES_PER_INODE 16384ULL
+#define CT_DISK_INODE_SIZE 512ULL
 #define CT_DISK_MIB (1024ULL * 1024ULL)
+/* mkfs.xfs's own default share of space for inodes below 1 TiB */
+#define CT_DISK_DEFAULT_IMAXPCT 25
+/* mkfs.xfs refuses smaller file systems as a support policy ... */
+#define CT_DISK_XFS_POLICY_MIN (300ULL * CT_DISK_MIB)
 
-/* The journal: 1/64 of the disk, between 4 and 128 MiB. */
+/* What XFS keeps for itself (its log, allocation group headers), so the
+ * image can be made that much larger than the limit.  A low estimate:
+ * virCTDiskGrow() adds what is missing from what the mounted file system
+ * reports. */
 static unsigned long long
-virCTDiskJournalBytes(unsigned long long limit)
+virCTDiskOverhead(unsigned long long limit)
 {
-    return MIN(MAX(limit / 64, 4 * CT_DISK_MIB), 128 * CT_DISK_MIB);
-}
-
-/* What ext4 keeps for itself (journal, inode tables, bitmaps and group
- * descriptors with room to grow), so that the image can be made that
- * much larger than the limit.  A low estimate: virCTDiskGrow() adds what
- * is missing from what the mounted file system reports. */
-static unsigned long long
-virCTDiskOverhead(unsigned long long limit, unsigned long long inodes)
-{
-    if (!inodes)
-        inodes = limit / CT_DISK_BYTES_PER_INODE;
-    return virCTDiskJournalBytes(limit) + inodes * CT_DISK_INODE_SIZE + limit / 256;
+    return 4 * CT_DISK_MIB + limit / 64;
 }
 
 static unsigned long long
@@ -60,12 +56,24 @@ virCTDiskRoundUp(unsigned long long bytes)
     return VIR_ROUND_UP(bytes, CT_DISK_MIB);
 }
 
+/* XFS caps inodes as a share of the space (imaxpct), not as a count: the
+ * least whole percent of @size that holds @inodes. */
+static unsigned int
+virCTDiskInodePercent(unsigned long long size, unsigned long long inodes)
+{
+    unsigned long long pct;
+
+    if (!inodes)
+        return CT_DISK_DEFAULT_IMAXPCT;
+    pct = (inodes * CT_DISK_INODE_SIZE * 100 + size - 1) / size;
+    return MAX(1, MIN(pct, 100));
+}
+
 int
 virCTDiskCreate(const char *path, unsigned long long limit, unsigned long long inodes)
 {
-    unsigned long long size = virCTDiskRoundUp(limit + virCTDiskOverhead(limit, inodes));
+    unsigned long long size = virCTDiskRoundUp(limit + virCTDiskOverhead(limit));
     g_autoptr(virCommand) cmd = NULL;
-    g_autofree char *journal = NULL;
     VIR_AUTOCLOSE fd = -1;
 
     if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
@@ -78,15 +86,19 @@ virCTDiskCreate(const char *path, unsigned long long limit, unsigned long long i
     }
     VIR_FORCE_CLOSE(fd);
 
-    journal = g_strdup_printf("size=%llu", virCTDiskJournalBytes(limit) / CT_DISK_MIB);
-    cmd = virCommandNewArgList("mkfs.ext4", "-q", "-F", "-b", "4096", "-I", "256", "-m", "0", "-J",
-                               journal, "-E", "nodiscard,lazy_itable_init=1,lazy_journal_init=1",
-                               NULL);
-    if (inodes)
-        virCommandAddArgFormat(cmd, "-N%llu", inodes);
-    else
-        virCommandAddArgFormat(cmd, "-i%llu", CT_DISK_BYTES_PER_INODE);
+    /* -K: a sparse image has nothing to discard */
+    cmd = virCommandNewArgList("mkfs.xfs", "-q", "-f", "-K", "-b", "size=4096", "-i", NULL);
+    virCommandAddArgFormat(cmd, "size=%llu,maxpct=%u", CT_DISK_INODE_SIZE,
+                           virCTDiskInodePercent(size, inodes));
     virCommandAddArg(cmd, path);
+    /* ... that its own test suite lifts with these variables: the kernel
+     * handles small XFS file systems well, and a container's disk is
+     * often smaller than 300 MiB */
+    if (size < CT_DISK_XFS_POLICY_MIN) {
+        virCommandAddEnvPair(cmd, "TEST_DIR", "/nonexistent");
+        virCommandAddEnvPair(cmd, "TEST_DEV", "/nonexistent");
+        virCommandAddEnvPair(cmd, "QA_CHECK_FS", "1");
+    }
     if (virCommandRun(cmd, NULL) < 0)
         goto error;
     return 0;
@@ -141,7 +153,8 @@ virCTDiskMount(const char *path, const char *mountpoint)
         return virCTDiskMakeDirs(mountpoint);
     if ((lofd = virFileLoopDeviceAssociate(path, &dev)) < 0)
         return -1;
-    if (mount(dev, mountpoint, "ext4", MS_NOSUID | MS_NODEV | MS_NOATIME, NULL) < 0) {
+    /* nouuid: a copied image must not keep its copy from mounting */
+    if (mount(dev, mountpoint, "xfs", MS_NOSUID | MS_NODEV | MS_NOATIME, "nouuid") < 0) {
         virReportSystemError(errno, _("cannot mount disk image '%1$s' on '%2$s'"), path,
                              mountpoint);
         return -1;
@@ -195,11 +208,14 @@ virCTDiskOpenLoop(const char *mountpoint)
 }
 
 /* One step of a grow: the image to @size bytes, the loop device told,
- * the file system resized online. */
+ * the file system grown online (XFS needs only CAP_SYS_ADMIN for that,
+ * where ext4 would need CAP_SYS_RESOURCE, which hosts may withhold). */
 static int
-virCTDiskGrowTo(const char *path, const char *mountpoint, unsigned long long size)
+virCTDiskGrowTo(const char *path, const char *mountpoint, unsigned long long size,
+                unsigned long long inodes)
 {
-    __u64 blocks = size / CT_DISK_BLOCK;
+    struct virCTDiskXfsGrowData grow = { size / CT_DISK_BLOCK,
+                                         virCTDiskInodePercent(size, inodes) };
     VIR_AUTOCLOSE lofd = -1;
     VIR_AUTOCLOSE dirfd = -1;
 
@@ -217,7 +233,7 @@ virCTDiskGrowTo(const char *path, const char *mountpoint, unsigned long long siz
         virReportSystemError(errno, _("cannot open '%1$s'"), mountpoint);
         return -1;
     }
-    if (ioctl(dirfd, EXT4_IOC_RESIZE_FS, &blocks) < 0) {
+    if (ioctl(dirfd, CT_XFS_IOC_FSGROWFSDATA, &grow) < 0) {
         virReportSystemError(errno, _("cannot grow the file system of '%1$s' to %2$llu bytes"),
                              path, size);
         return -1;
@@ -226,7 +242,8 @@ virCTDiskGrowTo(const char *path, const char *mountpoint, unsigned long long siz
 }
 
 int
-virCTDiskGrow(const char *path, const char *mountpoint, unsigned long long limit)
+virCTDiskGrow(const char *path, const char *mountpoint, unsigned long long limit,
+              unsigned long long inodes)
 {
     size_t attempt;
 
@@ -241,59 +258,14 @@ virCTDiskGrow(const char *path, const char *mountpoint, unsigned long long limit
             return -1;
         }
         usable = (unsigned long long)sf.f_blocks * sf.f_bsize;
-        /* within 1 MiB: ext4 grows by whole blocks */
+        /* within 1 MiB: good enough, and a grow is by whole blocks */
         if (usable + CT_DISK_MIB >= limit)
             return 0;
-        if (virCTDiskGrowTo(path, mountpoint, virCTDiskRoundUp(sb.st_size + (limit - usable))) < 0)
+        if (virCTDiskGrowTo(path, mountpoint, virCTDiskRoundUp(sb.st_size + (limit - usable)),
+                            inodes) < 0)
             return -1;
     }
     VIR_WARN("disk image '%s' still short of %llu bytes after growing", path, limit);
-    return 0;
-}
-
-int
-virCTDiskShrink(const char *path, unsigned long long limit)
-{
-    g_autoptr(virCommand) fsck = virCommandNewArgList("e2fsck", "-f", "-p", path, NULL);
-    g_autoptr(virCommand) resize = NULL;
-    g_autofree char *output = NULL;
-    unsigned long long size;
-    unsigned long long blocks;
-    struct stat sb;
-    int status;
-
-    if (stat(path, &sb) < 0) {
-        virReportSystemError(errno, _("cannot stat '%1$s'"), path);
-        return -1;
-    }
-    /* at least this much; virCTDiskGrow() adds what is missing once mounted */
-    size = virCTDiskRoundUp(limit + virCTDiskJournalBytes(limit));
-    if (size >= (unsigned long long)sb.st_size)
-        return 0;
-    blocks = size / CT_DISK_BLOCK;
-    /* e2fsck exits 1 when it fixed something: still fine to resize */
-    if (virCommandRun(fsck, &status) < 0)
-        return -1;
-    if (status > 1) {
-        virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("file system check of '%1$s' failed (e2fsck exit %2$d)"), path, status);
-        return -1;
-    }
-    resize = virCommandNewArgList("resize2fs", path, NULL);
-    virCommandAddArgFormat(resize, "%llu", blocks);
-    virCommandSetErrorBuffer(resize, &output);
-    if (virCommandRun(resize, &status) < 0)
-        return -1;
-    if (status != 0) {
-        virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("cannot shrink disk image '%1$s' to %2$llu bytes: %3$s"), path, size,
-                       NULLSTR_EMPTY(output));
-        return -1;
-    }
-    if (truncate(path, size) < 0) {
-        virReportSystemError(errno, _("cannot truncate '%1$s'"), path);
-        return -1;
-    }
     return 0;
 }
 

@@ -1,13 +1,16 @@
 /*
- * ct_disk.h: a container's disk: an ext4 image on a loop device
+ * ct_disk.h: a container's disk: an XFS image on a loop device
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * This kernel has no project quotas, so a container's space and inode
  * limits are the size and the inode count of a file system of its own: a
- * sparse file, formatted ext4, loop-mounted while the container runs.
+ * sparse file, formatted XFS, loop-mounted while the container runs.
  * The image is made a little larger than the limit so that the space a
  * container can use (what "df" shows as its size) is the limit itself.
+ * XFS because it grows online with CAP_SYS_ADMIN alone; it caps inodes as
+ * a share of the space, so an inode limit is rounded up to a whole percent
+ * of it, and it cannot shrink.
  */
 
 #pragma once
@@ -24,7 +27,8 @@ struct _virCTDiskUsage {
 };
 
 /* Makes the sparse image @path for @limit usable bytes and at least
- * @inodes inodes (0: one per 16 KiB).  Returns 0 or -1 (no file left). */
+ * @inodes inodes (0: XFS's default, a quarter of the space).  Returns 0 or
+ * -1 (no file left). */
 int virCTDiskCreate(const char *path, unsigned long long limit, unsigned long long inodes);
 
 /* Loop-mounts the image @path on @mountpoint (the loop device goes away
@@ -38,12 +42,10 @@ int virCTDiskUnmount(const char *mountpoint);
 int virCTDiskIsMounted(const char *mountpoint);
 
 /* Grows the mounted image @path on @mountpoint until the container can
- * use @limit bytes.  Returns 0 or -1; never shrinks. */
-int virCTDiskGrow(const char *path, const char *mountpoint, unsigned long long limit);
-
-/* Shrinks the unmounted image @path so that @limit bytes are usable;
- * fails when what is stored does not fit. */
-int virCTDiskShrink(const char *path, unsigned long long limit);
+ * use @limit bytes, keeping room for @inodes inodes.  Returns 0 or -1;
+ * never shrinks. */
+int virCTDiskGrow(const char *path, const char *mountpoint, unsigned long long limit,
+                  unsigned long long inodes);
 
 /* What the mounted disk on @mountpoint holds; @path is its image. */
 int virCTDiskGetUsage(const char *path, const char *mountpoint, virCTDiskUsage *usage);

@@ -10,7 +10,7 @@
  *   templates/.creating.NAME.PID/  a template being made (invisible)
  *   containers/NAME/layer.conf     which template, owner UUID, quota
  *   containers/NAME/upper, work    the writable layer without a quota
- *   containers/NAME/disk.img       ... or an ext4 image holding them,
+ *   containers/NAME/disk.img       ... or an XFS image holding them,
  *   containers/NAME/disk/          ... mounted here while it runs
  *   containers/NAME/root/          where the overlay is mounted (inside
  *                                  the container's mount namespace only)

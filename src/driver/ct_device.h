@@ -1,0 +1,16 @@
+/*
+ * ct_device.h: entry points on a container's devices (its root's limits)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "ct_conf.h"
+
+int ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);
+int ctDomainGetBlockInfo(virDomainPtr dom, const char *path, virDomainBlockInfoPtr info,
+                         unsigned int flags);
+int ctConnectGetAllDomainStats(virConnectPtr conn, virDomainPtr *doms, unsigned int ndoms,
+                               unsigned int stats, virDomainStatsRecordPtr **retStats,
+                               unsigned int flags);
