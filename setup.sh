@@ -35,17 +35,26 @@ virsh -c ct:///system version
 # network:///system and friends, which ct:///system forwards to
 build-aux/start-libvirtd.sh
 
-# The demo container: busybox on a read-only root, a tmpfs /tmp.
-demo_root=/var/lib/libvirt/ct/roots/demo
+# The default template, and the demo container on it: its own writable
+# layer over the template, a 256 MiB disk, a tmpfs /tmp.
+virt-ct-template list | grep -q '^busybox ' || virt-ct-template create busybox --busybox
+if virsh -q -c ct:///system dumpxml demo 2>/dev/null | grep -q "<filesystem type='mount'"; then
+    # the demo of an earlier version, on a plain directory
+    virsh -q -c ct:///system destroy demo >/dev/null 2>&1 || true
+    virsh -q -c ct:///system undefine demo >/dev/null
+fi
 if ! virsh -q -c ct:///system dominfo demo >/dev/null 2>&1; then
-    [ -x "$demo_root/sbin/init" ] || build-aux/busybox-root.sh "$demo_root"
     cat >/run/libvirt-ct-demo.xml <<XML
 <domain type='lxc'>
   <name>demo</name>
   <memory unit='MiB'>128</memory>
   <os><type>exe</type><init>/sbin/init</init></os>
   <devices>
-    <filesystem type='mount'><source dir='$demo_root'/><target dir='/'/><readonly/></filesystem>
+    <filesystem type='template'>
+      <source name='busybox'/>
+      <target dir='/'/>
+      <space_hard_limit unit='MiB'>256</space_hard_limit>
+    </filesystem>
     <filesystem type='ram'><source usage='64' units='MiB'/><target dir='/tmp'/></filesystem>
     <console type='pty'/>
   </devices>
@@ -56,6 +65,7 @@ XML
 fi
 [ "$(virsh -q -c ct:///system domstate demo)" = running ] || virsh -c ct:///system start demo
 virsh -c ct:///system list
+virt-ct-template list
 echo "The demo container runs; try:"
 echo "  virsh -c ct:///system console demo                      (Ctrl-] leaves)"
-echo "  virsh -c ct:///system lxc-enter-namespace demo /bin/ps"
+echo "  virsh -c ct:///system lxc-enter-namespace demo /bin/df -h /"
