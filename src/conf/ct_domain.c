@@ -186,6 +186,7 @@ virCTDomainObjPrivateFree(void *data)
     virCTDomainObjPrivate *priv = data;
 
     virCgroupFree(priv->cgroup);
+    g_free(priv->extraCgroupPath);
     g_free(priv);
 }
 
@@ -197,6 +198,8 @@ virCTDomainObjPrivateXMLFormat(virBuffer *buf, virDomainObj *vm)
     virBufferAsprintf(buf, "<supervisor pid='%lld'/>\n", (long long)priv->supervisorPid);
     if (priv->autodestroy)
         virBufferAddLit(buf, "<autodestroy/>\n");
+    if (priv->extraCgroupPath)
+        virBufferEscapeString(buf, "<cgroup path='%s'/>\n", priv->extraCgroupPath);
     return 0;
 }
 
@@ -213,6 +216,7 @@ virCTDomainObjPrivateXMLParse(xmlXPathContextPtr ctxt, virDomainObj *vm,
     }
     priv->supervisorPid = pid;
     priv->autodestroy = virXPathBoolean("boolean(./autodestroy)", ctxt) == 1;
+    priv->extraCgroupPath = virXPathString("string(./cgroup[1]/@path)", ctxt);
     return 0;
 }
 

@@ -33,6 +33,7 @@ struct _virCTDomainObjPrivate {
     bool counted; /* included in driver->nactive */
     bool wantReboot; /* start again when init ends (reboot requested) */
     bool restarting; /* stopped to be started again at once */
+    char *extraCgroupPath; /* its cgroup in hierarchies libvirt leaves alone */
     int stopTimer; /* event timeout that kills after a shutdown request, or -1 */
 };
 

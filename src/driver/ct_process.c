@@ -227,6 +227,97 @@ virCTProcessMachineName(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
                                               true);
 }
 
+/* v1 hierarchies libvirt 9.0 does not place a container in (it knows no
+ * pids controller and leaves name=systemd to systemd-machined): the
+ * container gets a cgroup of the same path there too, so that its cgroup
+ * namespace is its own everywhere (systemd inside needs name=systemd). */
+static const char *const virCTProcessExtraHierarchies[] = { "pids", "cpuacct", "name=systemd" };
+
+/* The directory of hierarchy @controllers ("pids", "name=systemd") */
+static char *
+virCTProcessHierarchyDir(const char *controllers)
+{
+    if (STRPREFIX(controllers, "name="))
+        controllers += strlen("name=");
+    return g_strdup_printf("/sys/fs/cgroup/%s", controllers);
+}
+
+/* The container's cgroup path, as libvirt placed init in "memory". */
+static char *
+virCTProcessCgroupPath(pid_t initPid)
+{
+    g_autofree char *procPath = g_strdup_printf("/proc/%d/cgroup", initPid);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    size_t i;
+
+    if (virFileReadAllQuiet(procPath, 64 * 1024, &text) < 0)
+        return NULL;
+    lines = g_strsplit(text, "\n", 0);
+    for (i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], ":", 3);
+
+        if (g_strv_length(f) == 3 && STREQ(f[1], "memory") && STRNEQ(f[2], "/"))
+            return g_strdup(f[2]);
+    }
+    return NULL;
+}
+
+static int
+virCTProcessPlaceExtra(virDomainObj *vm, pid_t initPid)
+{
+    g_autofree char *path = virCTProcessCgroupPath(initPid);
+    g_autofree char *pidstr = g_strdup_printf("%d", initPid);
+    size_t i;
+
+    if (!path)
+        return 0; /* no v1 memory hierarchy: a v2 host, nothing to add */
+    for (i = 0; i < G_N_ELEMENTS(virCTProcessExtraHierarchies); i++) {
+        g_autofree char *top = virCTProcessHierarchyDir(virCTProcessExtraHierarchies[i]);
+        g_autofree char *dir = g_strdup_printf("%s%s", top, path);
+        g_autofree char *procs = g_strdup_printf("%s/cgroup.procs", dir);
+
+        if (!virFileIsDir(top))
+            continue;
+        if (g_mkdir_with_parents(dir, 0755) < 0 || virFileWriteStr(procs, pidstr, 0) < 0) {
+            virReportSystemError(errno, _("cannot place '%1$s' in cgroup '%2$s'"), vm->def->name,
+                                 dir);
+            return -1;
+        }
+    }
+    g_free(CT_DOMAIN_PRIVATE(vm)->extraCgroupPath);
+    CT_DOMAIN_PRIVATE(vm)->extraCgroupPath = g_steal_pointer(&path);
+    return 0;
+}
+
+/* After everything in it is gone: the cgroups virCTProcessPlaceExtra()
+ * made (the machine cgroup itself, and its children made inside). */
+static void
+virCTProcessRemoveExtra(virDomainObj *vm)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    size_t i;
+
+    if (!priv->extraCgroupPath)
+        return;
+    for (i = 0; i < G_N_ELEMENTS(virCTProcessExtraHierarchies); i++) {
+        g_autofree char *top = virCTProcessHierarchyDir(virCTProcessExtraHierarchies[i]);
+        g_autofree char *dir = g_strdup_printf("%s%s", top, priv->extraCgroupPath);
+        g_autoptr(virCommand) cmd = NULL;
+
+        if (!virFileIsDir(dir))
+            continue;
+        /* children first (systemd inside makes a tree of them) */
+        cmd = virCommandNewArgList("find", dir, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";",
+                                   NULL);
+        if (virCommandRun(cmd, NULL) < 0) {
+            VIR_WARN("cannot remove cgroup '%s': %s", dir, virGetLastErrorMessage());
+            virResetLastError();
+        }
+    }
+    g_clear_pointer(&priv->extraCgroupPath, g_free);
+}
+
 /* Creates the container's cgroup with init inside. */
 static int
 virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, pid_t initPid)
@@ -245,6 +336,8 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
         vm->def->resource = g_new0(virDomainResourceDef, 1);
         vm->def->resource->partition = g_strdup(partition);
     }
+    if (virCTProcessPlaceExtra(vm, initPid) < 0)
+        return -1;
     return virCTProcessSetupDevices(priv->cgroup);
 }
 
@@ -444,6 +537,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
         priv->stopTimer = -1;
     }
     virCTProcessKill(driver, vm, viaMonitor);
+    virCTProcessRemoveExtra(vm);
     if (priv->cgroup && virCgroupRemove(priv->cgroup) < 0)
         VIR_WARN("cannot remove the cgroup of '%s': %s", vm->def->name, virGetLastErrorMessage());
     g_clear_pointer(&priv->cgroup, virCgroupFree);

@@ -316,6 +316,12 @@ mountCgroup(const virCTRoot *root, const ctCgroupMount *mnt)
     unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     char dst[PATH_MAX];
 
+    /* the v1 controllers stay read-only (a container must not lift its own
+     * limits); systemd inside keeps its tree in name=systemd and, on a
+     * hybrid host, in the unified hierarchy: neither has a controller
+     * there, and with the cgroup namespace both are the container's own */
+    if (strcmp(mnt->name, "systemd") == 0 || (mnt->v2 && *mnt->name))
+        flags &= ~MS_RDONLY;
     snprintf(dst, sizeof(dst), CGROUP_DIR "%s%s", *mnt->name ? "/" : "", mnt->name);
     return virCTMountAt(root, mnt->v2 ? "cgroup2" : "cgroup", dst, mnt->v2 ? "cgroup2" : "cgroup",
                         flags, *mnt->opts ? mnt->opts : NULL, CT_MOUNT_CREATE_DIR);

@@ -1,0 +1,86 @@
+#!/bin/bash
+# test_debootstrap.sh: a Debian template made by debootstrap from the
+# archive boots systemd to its default target in a container with a disk
+# limit, and shuts down cleanly.  Slow (about a minute: debootstrap
+# downloads some 40 MB); skipped when the Debian archive cannot be reached.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+. "$(dirname "$0")/lib.sh"
+skip_unless_root
+if ! command -v debootstrap >/dev/null || ! command -v mkfs.xfs >/dev/null; then
+    echo "skipped: needs debootstrap and xfsprogs"
+    exit 77
+fi
+daemon_setup
+export CT_ROOT=$CT_TEST_ROOT
+STORE=$CT_TEST_ROOT/var/lib/ct
+TPL=$CT_BUILD/tools/virt-ct-template
+cleanup() {
+    for d in "$STORE"/containers/*/disk; do umount -l "$d" 2>/dev/null; done
+    daemon_teardown
+}
+trap cleanup EXIT
+daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
+
+if ! "$TPL" -q create deb --debootstrap bookworm --variant minbase --include systemd-sysv \
+    >"$CT_TEST_ROOT/debootstrap.log" 2>&1; then
+    if grep -qiE "failed getting release file|couldn't download|temporary failure|could not resolve" \
+        "$CT_TEST_ROOT/debootstrap.log"; then
+        echo "skipped: the Debian archive cannot be reached:"
+        tail -n 3 "$CT_TEST_ROOT/debootstrap.log"
+        exit 77
+    fi
+    not_ok "debootstrap template"
+    tail -n 20 "$CT_TEST_ROOT/debootstrap.log" | sed 's/^/#   /'
+    summary
+    exit 1
+fi
+ok "debootstrap template"
+check "no downloaded packages kept" bash -c \
+    "[ -z \"\$(find '$STORE/templates/deb/root/var/cache/apt/archives' '$STORE/templates/deb/root/var/lib/apt/lists' -maxdepth 1 -type f)\" ]"
+check "template verifies" "$TPL" verify deb
+check "info names debootstrap as its source" bash -c "'$TPL' info deb | grep -q 'Source: *debootstrap: bookworm'"
+
+cat >"$CT_TEST_ROOT/sd.xml" <<XML
+<domain type='lxc'>
+  <name>sd</name>
+  <memory unit='MiB'>512</memory>
+  <os><type>exe</type><init>/sbin/init</init></os>
+  <devices>
+    <filesystem type='template'>
+      <source name='deb'/>
+      <target dir='/'/>
+      <space_hard_limit unit='MiB'>512</space_hard_limit>
+    </filesystem>
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+check "define and start a systemd container" bash -c \
+    "virsh -q -c '$CT_URI' define '$CT_TEST_ROOT/sd.xml' >/dev/null && virsh -q -c '$CT_URI' start sd >/dev/null"
+
+state=
+for _ in $(seq 120); do
+    state=$(virsh -q -c "$CT_URI" lxc-enter-namespace sd /bin/systemctl is-system-running 2>/dev/null)
+    case "$state" in running | degraded) break ;; esac
+    sleep 0.5
+done
+check "systemd is up ($state)" bash -c "[ '$state' = running ] || [ '$state' = degraded ]"
+check "default target reached" \
+    virsh -q -c "$CT_URI" lxc-enter-namespace sd /bin/systemctl is-active default.target
+check "systemd sees a container" bash -c \
+    "virsh -q -c '$CT_URI' lxc-enter-namespace sd /usr/bin/systemd-detect-virt | grep -q container-other"
+size=$(virsh -q -c "$CT_URI" lxc-enter-namespace sd /bin/df -m / | awk "NR == 2 { print \$2 }")
+check "df inside shows the 512 MiB limit ($size)" test "${size:-0}" -ge 500 -a "${size:-0}" -le 530
+check "shutdown" vsh shutdown sd
+for _ in $(seq 60); do
+    [ "$(vsh domstate sd)" = "shut off" ] && break
+    sleep 0.5
+done
+check "systemd shut the container down" bash -c "[ \"\$(virsh -q -c '$CT_URI' domstate --reason sd)\" = 'shut off (shutdown)' ]"
+check "nothing left in the cgroups" bash -c "! ls -d /sys/fs/cgroup/*/machine/ct-*-sd.libvirt-ct 2>/dev/null | grep -q ."
+check "undefine, remove its layer and the template" bash -c \
+    "virsh -q -c '$CT_URI' undefine sd >/dev/null && '$TPL' -q layer-remove sd && '$TPL' -q remove deb"
+
+summary
