@@ -269,7 +269,7 @@ virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev)
 }
 
 static void
-virCTStoreUsageAt(int dirfd, unsigned long long *bytes, unsigned long long *files)
+virCTStoreUsageAt(int dirfd, dev_t dev, unsigned long long *bytes, unsigned long long *files)
 {
     g_autoptr(DIR) dh = NULL;
     struct dirent *ent;
@@ -288,12 +288,13 @@ virCTStoreUsageAt(int dirfd, unsigned long long *bytes, unsigned long long *file
             continue;
         *bytes += (unsigned long long)sb.st_blocks * 512;
         (*files)++;
-        if (S_ISDIR(sb.st_mode)) {
+        /* a mounted disk is counted by its image file, not walked */
+        if (S_ISDIR(sb.st_mode) && sb.st_dev == dev) {
             VIR_AUTOCLOSE sub =
                 openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
             if (sub >= 0)
-                virCTStoreUsageAt(sub, bytes, files);
+                virCTStoreUsageAt(sub, dev, bytes, files);
         }
     }
 }
@@ -302,11 +303,12 @@ void
 virCTStoreUsage(const char *path, unsigned long long *bytes, unsigned long long *files)
 {
     VIR_AUTOCLOSE fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat sb;
 
     *bytes = 0;
     *files = 0;
-    if (fd >= 0)
-        virCTStoreUsageAt(fd, bytes, files);
+    if (fd >= 0 && fstat(fd, &sb) == 0)
+        virCTStoreUsageAt(fd, sb.st_dev, bytes, files);
 }
 
 int
