@@ -288,6 +288,7 @@ populateBusybox(const char *root, char **source)
     static const mode_t modes[] = { 0755, 0755, 0755,  0755, 0755, 0555,
                                     0555, 0755, 01777, 0700, 0755, 0755 };
     g_autofree char *bin = g_strdup_printf("%s/bin/busybox", root);
+    g_autofree char *mtab = g_strdup_printf("%s/etc/mtab", root);
     g_autofree char *version = NULL;
 
     if (!isStaticElf("/bin/busybox")) {
@@ -308,13 +309,9 @@ populateBusybox(const char *root, char **source)
         writeFile(root, "etc/group", "root:x:0:\n", 0644) < 0 ||
         writeFile(root, "etc/hostname", "localhost\n", 0644) < 0)
         return -1;
-    {
-        g_autofree char *mtab = g_strdup_printf("%s/etc/mtab", root);
-
-        if (symlink("/proc/mounts", mtab) < 0) {
-            virReportSystemError(errno, _("cannot create '%1$s'"), mtab);
-            return -1;
-        }
+    if (symlink("/proc/mounts", mtab) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), mtab);
+        return -1;
     }
     version = packageVersion("busybox-static");
     *source = g_strdup_printf("busybox: /bin/busybox of busybox-static %s", version);
@@ -547,7 +544,11 @@ templateUsers(virCTStore *store, const char *name)
                                                    virCTLayerOwnerTypeToString(layers[i]->owner)));
     }
     virCTLayerListFree(layers, n);
-    return n < 0 ? (g_ptr_array_free(users, true), NULL) : users;
+    if (n < 0) {
+        g_ptr_array_free(users, true);
+        return NULL;
+    }
+    return users;
 }
 
 static void

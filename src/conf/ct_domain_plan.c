@@ -132,6 +132,19 @@ virCTDomainPlanUnsupportedFS(const virDomainFSDef *fs, const char *why)
     return -1;
 }
 
+/* The host directories of a template root: the template's own root and
+ * the container's upper directory (on its disk when it has a limit),
+ * beside which "work" is. */
+static void
+virCTDomainPlanLayerDirs(virCTDriverConfig *cfg, const virDomainDef *def, const virDomainFSDef *fs,
+                         char **lower, char **upper)
+{
+    g_autoptr(virCTStore) store = virCTStoreNew(cfg->dataDir);
+
+    *lower = virCTTemplateRootPath(store, fs->src->path);
+    *upper = virCTLayerPath(store, def->name, fs->space_hard_limit ? "disk/upper" : "upper");
+}
+
 /* A template root: the template read-only below, the container's own
  * layer (a directory, or its disk image when it has a space limit) above. */
 static int
@@ -140,16 +153,17 @@ virCTDomainPlanTemplateRoot(ctPlan *plan, virCTDriverConfig *cfg, const virDomai
 {
     g_autoptr(virCTStore) store = virCTStoreNew(cfg->dataDir);
     g_autofree char *lower = NULL;
+    g_autofree char *upper = NULL;
     g_autofree char *base = NULL;
 
     if (virCTTemplateCheckName("template", fs->src->path) < 0 ||
         virCTTemplateCheckName("container", def->name) < 0)
         return -1;
-    lower = virCTTemplateRootPath(store, fs->src->path);
-    base = virCTLayerPath(store, def->name, fs->space_hard_limit ? "disk" : NULL);
+    virCTDomainPlanLayerDirs(cfg, def, fs, &lower, &upper);
+    base = g_path_get_dirname(upper);
     plan->root = virCTLayerPath(store, def->name, "root");
     plan->rootOverlay =
-        g_strdup_printf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, base, base);
+        g_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s/work", lower, upper, base);
     plan->rootReadonly = fs->readonly;
     return 0;
 }
@@ -241,29 +255,22 @@ virCTDomainPlanOpenInOneRoot(const char *root, const char *path)
 
 /* The id of @name in the container's @db ("/etc/passwd" or "/etc/group":
  * "name:password:id:..." lines).  @what names the element in errors. */
-/* The same in the root the container will see: for a template root the
- * container's own layer first, then the template below it. */
+/* The same in the root the container will see: its own @upper layer
+ * first when it has one, then @lower (the template, or the root
+ * directory; the host's root when NULL). */
 static int
-virCTDomainPlanOpenInRoot(const ctPlan *plan, const char *path)
+virCTDomainPlanOpenInRoot(const char *upper, const char *lower, const char *path)
 {
-    g_autofree char *upper = NULL;
-    g_autofree char *lower = NULL;
-    const char *opt;
     int fd;
 
-    if (!plan->rootOverlay)
-        return virCTDomainPlanOpenInOneRoot(plan->root, path);
-    opt = strstr(plan->rootOverlay, "upperdir=");
-    upper = g_strndup(opt + 9, strcspn(opt + 9, ","));
-    lower = g_strndup(plan->rootOverlay + 9, strcspn(plan->rootOverlay + 9, ","));
-    if ((fd = virCTDomainPlanOpenInOneRoot(upper, path)) >= 0)
+    if (upper && (fd = virCTDomainPlanOpenInOneRoot(upper, path)) >= 0)
         return fd;
     return virCTDomainPlanOpenInOneRoot(lower, path);
 }
 
 static int
-virCTDomainPlanLookupId(const ctPlan *plan, const char *db, const char *what, const char *name,
-                        unsigned int *id)
+virCTDomainPlanLookupId(const char *upper, const char *lower, const char *db, const char *what,
+                        const char *name, unsigned int *id)
 {
     g_autofree char *text = NULL;
     g_auto(GStrv) lines = NULL;
@@ -272,10 +279,10 @@ virCTDomainPlanLookupId(const ctPlan *plan, const char *db, const char *what, co
 
     if (virStrToLong_ui(name, NULL, 10, id) == 0)
         return 0;
-    if ((fd = virCTDomainPlanOpenInRoot(plan, db)) < 0 ||
+    if ((fd = virCTDomainPlanOpenInRoot(upper, lower, db)) < 0 ||
         virFileReadLimFD(fd, 4 * 1024 * 1024, &text) < 0) {
         virReportSystemError(errno, _("cannot resolve <%1$s> '%2$s': cannot read %3$s of '%4$s'"),
-                             what, name, db, NULLSTR_EMPTY(plan->root));
+                             what, name, db, NULLSTR_EMPTY(lower));
         return -1;
     }
     lines = g_strsplit(text, "\n", 0);
@@ -294,17 +301,31 @@ virCTDomainPlanLookupId(const ctPlan *plan, const char *db, const char *what, co
 /* <inituser> and <initgroup>: numbers, or names from the container's own
  * /etc/passwd and /etc/group (as libvirt-lxc resolves them inside). */
 static int
-virCTDomainPlanIds(ctPlan *plan, const virDomainDef *def)
+virCTDomainPlanIds(ctPlan *plan, virCTDriverConfig *cfg, const virDomainDef *def)
 {
+    const virDomainFSDef *fs = NULL;
+    g_autofree char *upper = NULL;
+    g_autofree char *lower = NULL;
     unsigned int id;
+    size_t i;
 
+    for (i = 0; i < def->nfss; i++) {
+        if (def->fss[i]->type == VIR_DOMAIN_FS_TYPE_TEMPLATE && STREQ(def->fss[i]->dst, "/"))
+            fs = def->fss[i];
+    }
+    if (fs)
+        virCTDomainPlanLayerDirs(cfg, def, fs, &lower, &upper);
+    else
+        lower = g_strdup(plan->root);
     if (def->os.inituser) {
-        if (virCTDomainPlanLookupId(plan, "/etc/passwd", "inituser", def->os.inituser, &id) < 0)
+        if (virCTDomainPlanLookupId(upper, lower, "/etc/passwd", "inituser", def->os.inituser,
+                                    &id) < 0)
             return -1;
         plan->uid = id;
     }
     if (def->os.initgroup) {
-        if (virCTDomainPlanLookupId(plan, "/etc/group", "initgroup", def->os.initgroup, &id) < 0)
+        if (virCTDomainPlanLookupId(upper, lower, "/etc/group", "initgroup", def->os.initgroup,
+                                    &id) < 0)
             return -1;
         plan->gid = id;
     }
@@ -414,7 +435,7 @@ virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
         if (virCTDomainPlanFilesystem(plan, cfg, def, def->fss[i]) < 0)
             return NULL;
     }
-    if (virCTDomainPlanIds(plan, def) < 0)
+    if (virCTDomainPlanIds(plan, cfg, def) < 0)
         return NULL;
 
     virCTDomainPlanArgv(plan, def);

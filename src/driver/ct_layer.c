@@ -132,46 +132,59 @@ virCTLayerCheck(virCTDriver *driver, const virDomainDef *def)
     return virCTLayerCheckFits(driver, layer, def, fs);
 }
 
+/* The layer record @def needs, with the store locked: its own existing
+ * one (checked to fit @def) or a new one (*created), not saved yet. */
+static int
+virCTLayerRecord(virCTDriver *driver, const virDomainDef *def, const virDomainFSDef *fs,
+                 bool persistent, virCTLayer **layer, bool *created)
+{
+    g_autofree char *image = virCTLayerPath(driver->store, def->name, "disk.img");
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    int rc;
+
+    if ((rc = virCTLayerLoadOwn(driver, def, layer)) < 0)
+        return -1;
+    *created = rc == 0;
+    if (rc == 0) {
+        virUUIDFormat(def->uuid, uuidstr);
+        *layer = g_new0(virCTLayer, 1);
+        (*layer)->name = g_strdup(def->name);
+        (*layer)->uuid = g_strdup(uuidstr);
+        (*layer)->owner = persistent ? VIR_CT_LAYER_DEFINED : VIR_CT_LAYER_TRANSIENT;
+        (*layer)->created = time(NULL);
+    } else if (virCTLayerCheckFits(driver, *layer, def, fs) < 0) {
+        g_clear_pointer(layer, virCTLayerFree);
+        return -1;
+    } else if (persistent) {
+        /* a defined container adopts its own orphaned or transient layer */
+        (*layer)->owner = VIR_CT_LAYER_DEFINED;
+    }
+    g_free((*layer)->template);
+    (*layer)->template = g_strdup(fs->src->path);
+    if (!virFileExists(image))
+        (*layer)->inodes = virCTLayerInodes(def);
+    return 0;
+}
+
 int
 virCTLayerDefine(virCTDriver *driver, const virDomainDef *def, bool persistent, bool *created)
 {
     virDomainFSDef *fs = virCTLayerTemplateRoot(def);
     g_autoptr(virCTLayer) layer = NULL;
-    g_autofree char *image = NULL;
     VIR_AUTOCLOSE lock = -1;
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-    int rc;
 
     *created = false;
     if (!fs)
         return 0;
     if ((lock = virCTStoreLock(driver->store)) < 0 ||
-        (rc = virCTLayerLoadOwn(driver, def, &layer)) < 0)
+        virCTLayerRecord(driver, def, fs, persistent, &layer, created) < 0)
         return -1;
-    if (rc == 0) {
-        virUUIDFormat(def->uuid, uuidstr);
-        layer = g_new0(virCTLayer, 1);
-        layer->name = g_strdup(def->name);
-        layer->uuid = g_strdup(uuidstr);
-        layer->owner = persistent ? VIR_CT_LAYER_DEFINED : VIR_CT_LAYER_TRANSIENT;
-        layer->created = time(NULL);
-    } else if (virCTLayerCheckFits(driver, layer, def, fs) < 0) {
-        return -1;
-    } else if (persistent) {
-        /* a defined container adopts its own orphaned or transient layer */
-        layer->owner = VIR_CT_LAYER_DEFINED;
-    }
-    g_free(layer->template);
-    layer->template = g_strdup(fs->src->path);
-    image = virCTLayerPath(driver->store, def->name, "disk.img");
-    if (!virFileExists(image))
-        layer->inodes = virCTLayerInodes(def);
     if (virCTLayerSave(driver->store, layer) < 0) {
-        if (rc == 0)
+        if (*created)
             virCTLayerRemove(driver->store, def->name);
+        *created = false;
         return -1;
     }
-    *created = rc == 0;
     return 0;
 }
 
@@ -250,8 +263,6 @@ virCTLayerPrepareDisk(virCTDriver *driver, virCTLayer *layer, const virDomainDef
     if (virCTDiskGrow(image, mnt, limit, layer->inodes) < 0)
         goto error;
     layer->spaceLimit = limit;
-    if (virCTLayerSave(driver->store, layer) < 0)
-        goto error;
     return 0;
 
 error:
@@ -261,46 +272,55 @@ error:
     return -1;
 }
 
+/* The layer of @def on disk: "root" to mount on, the upper and work
+ * directories (on its disk when it has a limit), the record saved. */
+static int
+virCTLayerFill(virCTDriver *driver, virCTLayer *layer, const virDomainDef *def,
+               const virDomainFSDef *fs)
+{
+    g_autofree char *root = virCTLayerPath(driver->store, def->name, "root");
+    g_autofree char *lower = virCTTemplateRootPath(driver->store, fs->src->path);
+    const char *base = fs->space_hard_limit ? "disk/" : "";
+    g_autofree char *upper =
+        g_strdup_printf("%s/%s/%supper", driver->store->containerDir, def->name, base);
+    g_autofree char *work =
+        g_strdup_printf("%s/%s/%swork", driver->store->containerDir, def->name, base);
+
+    if (g_mkdir_with_parents(root, 0755) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), root);
+        return -1;
+    }
+    if (fs->space_hard_limit && virCTLayerPrepareDisk(driver, layer, def, fs->space_hard_limit) < 0)
+        return -1;
+    return virCTLayerMakeUpper(upper, work, lower) < 0 ? -1 : virCTLayerSave(driver->store, layer);
+}
+
 int
 virCTLayerPrepare(virCTDriver *driver, const virDomainDef *def, bool persistent)
 {
     virDomainFSDef *fs = virCTLayerTemplateRoot(def);
     g_autoptr(virCTTemplate) tmpl = NULL;
     g_autoptr(virCTLayer) layer = NULL;
-    g_autofree char *root = NULL;
-    g_autofree char *lower = NULL;
-    g_autofree char *upper = NULL;
-    g_autofree char *work = NULL;
     VIR_AUTOCLOSE lock = -1;
     bool created;
 
     if (!fs)
         return 0;
-    /* records the layer of a container defined before it had one */
-    if (virCTLayerDefine(driver, def, persistent, &created) < 0 ||
-        virCTTemplateLoad(driver->store, fs->src->path, &tmpl) < 0 ||
-        (lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0)
+    /* also records the layer of a container defined before it had one */
+    if (virCTTemplateLoad(driver->store, fs->src->path, &tmpl) < 0 ||
+        (lock = virCTStoreLock(driver->store)) < 0 ||
+        virCTLayerRecord(driver, def, fs, persistent, &layer, &created) < 0)
         return -1;
-
-    root = virCTLayerPath(driver->store, def->name, "root");
-    if (g_mkdir_with_parents(root, 0755) < 0) {
-        virReportSystemError(errno, _("cannot create '%1$s'"), root);
-        return -1;
-    }
-    lower = virCTTemplateRootPath(driver->store, fs->src->path);
-    if (fs->space_hard_limit) {
-        if (virCTLayerPrepareDisk(driver, layer, def, fs->space_hard_limit) < 0)
-            return -1;
-        upper = virCTLayerPath(driver->store, def->name, "disk/upper");
-        work = virCTLayerPath(driver->store, def->name, "disk/work");
-    } else {
-        upper = virCTLayerPath(driver->store, def->name, "upper");
-        work = virCTLayerPath(driver->store, def->name, "work");
-    }
-    if (virCTLayerMakeUpper(upper, work, lower) < 0) {
+    if (virCTLayerFill(driver, layer, def, fs) < 0) {
         g_autofree char *mnt = virCTLayerPath(driver->store, def->name, "disk");
+        virErrorPtr orig;
 
+        /* undo what this start made; the first error is the one to see */
+        virErrorPreserveLast(&orig);
         virCTDiskUnmount(mnt);
+        if (created)
+            virCTLayerRemove(driver->store, def->name);
+        virErrorRestore(&orig);
         return -1;
     }
     return 0;

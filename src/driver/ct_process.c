@@ -290,8 +290,30 @@ virCTProcessPlaceExtra(virDomainObj *vm, pid_t initPid)
     return 0;
 }
 
+/* Removes the cgroup @dir and the ones below it (systemd inside makes a
+ * tree of them); cgroups are removed with rmdir, their files go along. */
+static void
+virCTProcessRemoveCgroupTree(const char *dir)
+{
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+
+    if (virDirOpenQuiet(&dh, dir) < 0)
+        return;
+    while (virDirRead(dh, &ent, NULL) > 0) {
+        g_autofree char *child = NULL;
+
+        if (ent->d_type != DT_DIR)
+            continue;
+        child = g_strdup_printf("%s/%s", dir, ent->d_name);
+        virCTProcessRemoveCgroupTree(child);
+    }
+    if (rmdir(dir) < 0 && errno != ENOENT)
+        VIR_WARN("cannot remove cgroup '%s': %s", dir, g_strerror(errno));
+}
+
 /* After everything in it is gone: the cgroups virCTProcessPlaceExtra()
- * made (the machine cgroup itself, and its children made inside). */
+ * made. */
 static void
 virCTProcessRemoveExtra(virDomainObj *vm)
 {
@@ -303,17 +325,8 @@ virCTProcessRemoveExtra(virDomainObj *vm)
     for (i = 0; i < G_N_ELEMENTS(virCTProcessExtraHierarchies); i++) {
         g_autofree char *top = virCTProcessHierarchyDir(virCTProcessExtraHierarchies[i]);
         g_autofree char *dir = g_strdup_printf("%s%s", top, priv->extraCgroupPath);
-        g_autoptr(virCommand) cmd = NULL;
 
-        if (!virFileIsDir(dir))
-            continue;
-        /* children first (systemd inside makes a tree of them) */
-        cmd = virCommandNewArgList("find", dir, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";",
-                                   NULL);
-        if (virCommandRun(cmd, NULL) < 0) {
-            VIR_WARN("cannot remove cgroup '%s': %s", dir, virGetLastErrorMessage());
-            virResetLastError();
-        }
+        virCTProcessRemoveCgroupTree(dir);
     }
     g_clear_pointer(&priv->extraCgroupPath, g_free);
 }

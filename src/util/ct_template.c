@@ -202,21 +202,33 @@ virCTTemplateLoad(virCTStore *store, const char *name, virCTTemplate **tmpl)
     return 0;
 }
 
+/* A directory stream on @fd (which stays open for the caller's *at()
+ * calls); NULL with an error naming @path, when @path is given. */
+static DIR *
+virCTStoreOpenDirAt(int fd, const char *path)
+{
+    int dupfd = dup(fd);
+    DIR *dh;
+
+    if (dupfd >= 0 && (dh = fdopendir(dupfd)))
+        return dh;
+    if (path)
+        virReportSystemError(errno, _("cannot read directory '%1$s'"), path);
+    if (dupfd >= 0)
+        close(dupfd);
+    return NULL;
+}
+
 static int virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev);
 
 static int
 virCTStoreDeleteChildren(int fd, const char *path, dev_t dev)
 {
-    g_autoptr(DIR) dh = NULL;
+    g_autoptr(DIR) dh = virCTStoreOpenDirAt(fd, path);
     struct dirent *ent;
-    int dupfd = dup(fd);
 
-    if (dupfd < 0 || !(dh = fdopendir(dupfd))) {
-        virReportSystemError(errno, _("cannot read directory '%1$s'"), path);
-        if (dupfd >= 0)
-            close(dupfd);
+    if (!dh)
         return -1;
-    }
     while ((errno = 0, ent = readdir(dh))) {
         g_autofree char *child = NULL;
 
@@ -271,15 +283,11 @@ virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev)
 static void
 virCTStoreUsageAt(int dirfd, dev_t dev, unsigned long long *bytes, unsigned long long *files)
 {
-    g_autoptr(DIR) dh = NULL;
+    g_autoptr(DIR) dh = virCTStoreOpenDirAt(dirfd, NULL);
     struct dirent *ent;
-    int fd = dup(dirfd);
 
-    if (fd < 0 || !(dh = fdopendir(fd))) {
-        if (fd >= 0)
-            close(fd);
+    if (!dh)
         return;
-    }
     while ((ent = readdir(dh))) {
         struct stat sb;
 
@@ -524,16 +532,11 @@ virCTTreeWalkDir(virCTTreeWalk *walk, int dirfd, const char *path, const char *r
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     struct dirent *ent;
-    DIR *dh;
+    DIR *dh = virCTStoreOpenDirAt(dirfd, path);
     size_t i;
-    int fd = dup(dirfd);
 
-    if (fd < 0 || !(dh = fdopendir(fd))) {
-        virReportSystemError(errno, _("cannot read directory '%1$s'"), path);
-        if (fd >= 0)
-            close(fd);
+    if (!dh)
         return -1;
-    }
     while ((errno = 0, ent = readdir(dh))) {
         if (STRNEQ(ent->d_name, ".") && STRNEQ(ent->d_name, ".."))
             g_ptr_array_add(names, g_strdup(ent->d_name));
@@ -554,6 +557,7 @@ virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progr
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     virCTTreeWalk walk = { sum, seen, 0, 0, 0, progress, opaque, 0 };
     VIR_AUTOCLOSE fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_autofree char *line = NULL;
     struct stat sb;
 
     if (fd < 0 || fstat(fd, &sb) < 0) {
@@ -561,14 +565,10 @@ virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progr
         return -1;
     }
     /* the root itself: its mode and owner are what "/" gets */
-    g_checksum_update(sum, (const guchar *)root, 0);
     walk.size = (unsigned long long)sb.st_blocks * 512;
-    {
-        g_autofree char *line = g_strdup_printf("/ %o %u %u", (unsigned)(sb.st_mode & 07777),
-                                                (unsigned)sb.st_uid, (unsigned)sb.st_gid);
-
-        g_checksum_update(sum, (const guchar *)line, strlen(line) + 1);
-    }
+    line = g_strdup_printf("/ %o %u %u", (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid,
+                           (unsigned)sb.st_gid);
+    g_checksum_update(sum, (const guchar *)line, strlen(line) + 1);
     if (virCTTreeWalkDir(&walk, fd, root, "") < 0)
         return -1;
     if (progress)
