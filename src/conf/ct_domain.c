@@ -170,6 +170,22 @@ virCTDomainGetNamespaceDef(const virDomainDef *def)
     return NULL;
 }
 
+/**
+ * virCTDomainEnsureNamespaceDef:
+ *
+ * Returns the ct: namespace data of @def, added empty when it has none
+ * (a live change of a value the XML did not set).
+ */
+virCTDomainNamespaceDef *
+virCTDomainEnsureNamespaceDef(virDomainDef *def)
+{
+    if (!def->namespaceData) {
+        def->namespaceData = g_new0(virCTDomainNamespaceDef, 1);
+        def->ns = virCTDriverDomainXMLNamespace;
+    }
+    return def->namespaceData;
+}
+
 static void *
 virCTDomainObjPrivateAlloc(void *opaque)
 {
@@ -320,6 +336,31 @@ virCTDomainValidateSpace(const virDomainFSDef *fs)
 
 /* What a definition must satisfy whoever gives it; checks that depend on
  * the host (does the template exist?) are made when it is defined. */
+/* Only what a cgroup enforces: memory nodes through cpuset.mems (strict),
+ * CPUs named in the XML (no automatic placement: no numad here). */
+static int
+virCTDomainValidateResources(const virDomainDef *def)
+{
+    virDomainNumatuneMemMode mode;
+
+    if (virDomainNumatuneGetMode(def->numa, -1, &mode) == 0 &&
+        mode != VIR_DOMAIN_NUMATUNE_MEM_STRICT) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("numatune mode '%1$s' is not supported for containers: only 'strict' "
+                         "(cpuset.mems) can be enforced"),
+                       virDomainNumatuneMemModeTypeToString(mode));
+        return -1;
+    }
+    if (virDomainNumatuneHasPlacementAuto(def->numa) ||
+        def->placement_mode == VIR_DOMAIN_CPU_PLACEMENT_MODE_AUTO) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("placement='auto' is not supported for containers: name the CPUs "
+                         "(<vcpu cpuset>) and memory nodes (<numatune>)"));
+        return -1;
+    }
+    return 0;
+}
+
 static int
 virCTDomainDefValidate(const virDomainDef *def, void *opaque G_GNUC_UNUSED,
                        void *parseOpaque G_GNUC_UNUSED)
@@ -328,6 +369,8 @@ virCTDomainDefValidate(const virDomainDef *def, void *opaque G_GNUC_UNUSED,
     const virDomainFSDef *root = NULL;
     size_t i;
 
+    if (virCTDomainValidateResources(def) < 0)
+        return -1;
     for (i = 0; i < def->nfss; i++) {
         if (virCTDomainValidateSpace(def->fss[i]) < 0)
             return -1;

@@ -44,6 +44,7 @@ extern virXMLNamespace virCTDriverDomainXMLNamespace;
 virDomainXMLOption *virCTDomainXMLConfInit(virCTDriver *driver);
 
 const virCTDomainNamespaceDef *virCTDomainGetNamespaceDef(const virDomainDef *def);
+virCTDomainNamespaceDef *virCTDomainEnsureNamespaceDef(virDomainDef *def);
 
 /* Checks the disk limits of @fs (also when they are changed live). */
 int virCTDomainValidateSpace(const virDomainFSDef *fs);

@@ -11,6 +11,3 @@
 int ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);
 int ctDomainGetBlockInfo(virDomainPtr dom, const char *path, virDomainBlockInfoPtr info,
                          unsigned int flags);
-int ctConnectGetAllDomainStats(virConnectPtr conn, virDomainPtr *doms, unsigned int ndoms,
-                               unsigned int stats, virDomainStatsRecordPtr **retStats,
-                               unsigned int flags);

@@ -14,6 +14,7 @@
 #include "ct_domain_api.h"
 #include "ct_layer.h"
 #include "ct_domain.h"
+#include "ct_stats.h"
 
 #include "datatypes.h"
 #include "viraccessapicheck.h"
@@ -260,9 +261,11 @@ ctDomainGetInfo(virDomainPtr dom, virDomainInfoPtr info)
     memset(info, 0, sizeof(*info));
     info->state = virDomainObjGetState(vm, NULL);
     info->maxMem = virDomainDefGetMemoryTotal(vm->def);
-    info->memory = vm->def->mem.cur_balloon;
     info->nrVirtCpu = virDomainDefGetVcpus(vm->def);
-    info->cpuTime = 0;
+    /* stopped: as libvirt reports it, the memory it would start with */
+    info->memory = vm->def->mem.cur_balloon;
+    if (virDomainObjIsActive(vm) && virCTStatsGetUsage(vm, &info->cpuTime, &info->memory) < 0)
+        goto cleanup;
     ret = 0;
 
 cleanup:

@@ -18,6 +18,8 @@
 #include "ct_layer.h"
 #include "ct_lifecycle.h"
 #include "ct_process.h"
+#include "ct_stats.h"
+#include "ct_tune.h"
 
 #include "datatypes.h"
 #include "domain_capabilities.h"
@@ -551,6 +553,28 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainUpdateDeviceFlags = ctDomainUpdateDeviceFlags,
     .domainGetBlockInfo = ctDomainGetBlockInfo,
     .connectGetAllDomainStats = ctConnectGetAllDomainStats,
+    .domainSetMemoryParameters = ctDomainSetMemoryParameters,
+    .domainGetMemoryParameters = ctDomainGetMemoryParameters,
+    .domainSetMemoryFlags = ctDomainSetMemoryFlags,
+    .domainSetMemory = ctDomainSetMemory,
+    .domainSetMaxMemory = ctDomainSetMaxMemory,
+    .domainGetSchedulerType = ctDomainGetSchedulerType,
+    .domainGetSchedulerParameters = ctDomainGetSchedulerParameters,
+    .domainGetSchedulerParametersFlags = ctDomainGetSchedulerParametersFlags,
+    .domainSetSchedulerParameters = ctDomainSetSchedulerParameters,
+    .domainSetSchedulerParametersFlags = ctDomainSetSchedulerParametersFlags,
+    .domainSetBlkioParameters = ctDomainSetBlkioParameters,
+    .domainGetBlkioParameters = ctDomainGetBlkioParameters,
+    .domainSetNumaParameters = ctDomainSetNumaParameters,
+    .domainGetNumaParameters = ctDomainGetNumaParameters,
+    .domainSetVcpus = ctDomainSetVcpus,
+    .domainSetVcpusFlags = ctDomainSetVcpusFlags,
+    .domainGetVcpus = ctDomainGetVcpus,
+    /* statistics (ct_stats.c) */
+    .domainMemoryStats = ctDomainMemoryStats,
+    .domainGetCPUStats = ctDomainGetCPUStats,
+    .domainBlockStats = ctDomainBlockStats,
+    .domainBlockStatsFlags = ctDomainBlockStatsFlags,
 };
 
 static virConnectDriver ctConnectDriver = {

@@ -26,10 +26,12 @@
 #include <sys/wait.h>
 
 #include "ct_process.h"
+#include "ct_cgroup.h"
 #include "ct_domain.h"
 #include "ct_domain_plan.h"
 #include "ct_layer.h"
 #include "ct_monitor.h"
+#include "ct_resource.h"
 #include "ct_sync.h"
 
 #include "domain_driver.h"
@@ -227,89 +229,20 @@ virCTProcessMachineName(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
                                               true);
 }
 
-/* v1 hierarchies libvirt 9.0 does not place a container in (it knows no
- * pids controller and leaves name=systemd to systemd-machined): the
- * container gets a cgroup of the same path there too, so that its cgroup
- * namespace is its own everywhere (systemd inside needs name=systemd). */
-static const char *const virCTProcessExtraHierarchies[] = { "pids", "cpuacct", "name=systemd" };
-
-/* The directory of hierarchy @controllers ("pids", "name=systemd") */
-static char *
-virCTProcessHierarchyDir(const char *controllers)
-{
-    if (STRPREFIX(controllers, "name="))
-        controllers += strlen("name=");
-    return g_strdup_printf("/sys/fs/cgroup/%s", controllers);
-}
-
-/* The container's cgroup path, as libvirt placed init in "memory". */
-static char *
-virCTProcessCgroupPath(pid_t initPid)
-{
-    g_autofree char *procPath = g_strdup_printf("/proc/%d/cgroup", initPid);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
-    size_t i;
-
-    if (virFileReadAllQuiet(procPath, 64 * 1024, &text) < 0)
-        return NULL;
-    lines = g_strsplit(text, "\n", 0);
-    for (i = 0; lines[i]; i++) {
-        g_auto(GStrv) f = g_strsplit(lines[i], ":", 3);
-
-        if (g_strv_length(f) == 3 && STREQ(f[1], "memory") && STRNEQ(f[2], "/"))
-            return g_strdup(f[2]);
-    }
-    return NULL;
-}
-
+/* The hierarchies libvirt leaves alone (see ct_cgroup.h), on a v1 or
+ * hybrid host: the container's path there is the one libvirt chose. */
 static int
 virCTProcessPlaceExtra(virDomainObj *vm, pid_t initPid)
 {
-    g_autofree char *path = virCTProcessCgroupPath(initPid);
-    g_autofree char *pidstr = g_strdup_printf("%d", initPid);
-    size_t i;
+    g_autofree char *path = virCTCgroupPathOf(initPid);
 
     if (!path)
         return 0; /* no v1 memory hierarchy: a v2 host, nothing to add */
-    for (i = 0; i < G_N_ELEMENTS(virCTProcessExtraHierarchies); i++) {
-        g_autofree char *top = virCTProcessHierarchyDir(virCTProcessExtraHierarchies[i]);
-        g_autofree char *dir = g_strdup_printf("%s%s", top, path);
-        g_autofree char *procs = g_strdup_printf("%s/cgroup.procs", dir);
-
-        if (!virFileIsDir(top))
-            continue;
-        if (g_mkdir_with_parents(dir, 0755) < 0 || virFileWriteStr(procs, pidstr, 0) < 0) {
-            virReportSystemError(errno, _("cannot place '%1$s' in cgroup '%2$s'"), vm->def->name,
-                                 dir);
-            return -1;
-        }
-    }
+    if (virCTCgroupPlaceExtra(path, initPid) < 0)
+        return -1;
     g_free(CT_DOMAIN_PRIVATE(vm)->extraCgroupPath);
     CT_DOMAIN_PRIVATE(vm)->extraCgroupPath = g_steal_pointer(&path);
     return 0;
-}
-
-/* Removes the cgroup @dir and the ones below it (systemd inside makes a
- * tree of them); cgroups are removed with rmdir, their files go along. */
-static void
-virCTProcessRemoveCgroupTree(const char *dir)
-{
-    g_autoptr(DIR) dh = NULL;
-    struct dirent *ent;
-
-    if (virDirOpenQuiet(&dh, dir) < 0)
-        return;
-    while (virDirRead(dh, &ent, NULL) > 0) {
-        g_autofree char *child = NULL;
-
-        if (ent->d_type != DT_DIR)
-            continue;
-        child = g_strdup_printf("%s/%s", dir, ent->d_name);
-        virCTProcessRemoveCgroupTree(child);
-    }
-    if (rmdir(dir) < 0 && errno != ENOENT)
-        VIR_WARN("cannot remove cgroup '%s': %s", dir, g_strerror(errno));
 }
 
 /* After everything in it is gone: the cgroups virCTProcessPlaceExtra()
@@ -318,16 +251,10 @@ static void
 virCTProcessRemoveExtra(virDomainObj *vm)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    size_t i;
 
     if (!priv->extraCgroupPath)
         return;
-    for (i = 0; i < G_N_ELEMENTS(virCTProcessExtraHierarchies); i++) {
-        g_autofree char *top = virCTProcessHierarchyDir(virCTProcessExtraHierarchies[i]);
-        g_autofree char *dir = g_strdup_printf("%s%s", top, priv->extraCgroupPath);
-
-        virCTProcessRemoveCgroupTree(dir);
-    }
+    virCTCgroupRemoveExtra(priv->extraCgroupPath);
     g_clear_pointer(&priv->extraCgroupPath, g_free);
 }
 
@@ -349,9 +276,9 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
         vm->def->resource = g_new0(virDomainResourceDef, 1);
         vm->def->resource->partition = g_strdup(partition);
     }
-    if (virCTProcessPlaceExtra(vm, initPid) < 0)
+    if (virCTProcessPlaceExtra(vm, initPid) < 0 || virCTProcessSetupDevices(priv->cgroup) < 0)
         return -1;
-    return virCTProcessSetupDevices(priv->cgroup);
+    return virCTResourceApply(priv->cgroup, priv->extraCgroupPath, vm->def);
 }
 
 static void virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code,
