@@ -16,7 +16,7 @@ build_pkgs="libvirt0 libvirt-dev meson ninja-build pkg-config gcc patch dpkg-dev
 # what templates and disk images are made with, and the checkers of the
 # quality bar
 run_pkgs="libvirt-clients python3-libvirt busybox-static iproute2 procps bsdutils
-  xfsprogs debootstrap tar gzip xz-utils util-linux valgrind clang-format"
+  xfsprogs lxcfs debootstrap tar gzip xz-utils util-linux valgrind clang-format"
 
 missing=()
 for p in $build_pkgs $run_pkgs; do

@@ -18,6 +18,7 @@
 #include "virerror.h"
 #include "virlog.h"
 #include "virstring.h"
+#include "virutil.h"
 #include "virxml.h"
 
 #define VIR_FROM_THIS VIR_FROM_NONE
@@ -336,6 +337,18 @@ virCTDomainValidateSpace(const virDomainFSDef *fs)
 
 /* What a definition must satisfy whoever gives it; checks that depend on
  * the host (does the template exist?) are made when it is defined. */
+unsigned long long
+virCTDomainMemoryLimit(const virDomainDef *def)
+{
+    unsigned long long limit = def->mem.cur_balloon;
+
+    if (!limit)
+        limit = virDomainDefGetMemoryTotal(def);
+    if (virMemoryLimitIsSet(def->mem.hard_limit) && def->mem.hard_limit < limit)
+        limit = def->mem.hard_limit;
+    return limit;
+}
+
 /* Only what a cgroup enforces: memory nodes through cpuset.mems (strict),
  * CPUs named in the XML (no automatic placement: no numad here). */
 static int
@@ -349,6 +362,14 @@ virCTDomainValidateResources(const virDomainDef *def)
                        _("numatune mode '%1$s' is not supported for containers: only 'strict' "
                          "(cpuset.mems) can be enforced"),
                        virDomainNumatuneMemModeTypeToString(mode));
+        return -1;
+    }
+    if (virMemoryLimitIsSet(def->mem.swap_hard_limit) &&
+        def->mem.swap_hard_limit < virCTDomainMemoryLimit(def)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("swap_hard_limit (%1$llu KiB) must not be below the memory limit "
+                         "(%2$llu KiB): it bounds memory and swap together"),
+                       def->mem.swap_hard_limit, virCTDomainMemoryLimit(def));
         return -1;
     }
     if (virDomainNumatuneHasPlacementAuto(def->numa) ||

@@ -46,6 +46,10 @@ virDomainXMLOption *virCTDomainXMLConfInit(virCTDriver *driver);
 const virCTDomainNamespaceDef *virCTDomainGetNamespaceDef(const virDomainDef *def);
 virCTDomainNamespaceDef *virCTDomainEnsureNamespaceDef(virDomainDef *def);
 
+/* The memory limit in KiB a container runs under: its memory size (the
+ * current balloon), or <memtune><hard_limit> when lower. */
+unsigned long long virCTDomainMemoryLimit(const virDomainDef *def);
+
 /* Checks the disk limits of @fs (also when they are changed live). */
 int virCTDomainValidateSpace(const virDomainFSDef *fs);
 

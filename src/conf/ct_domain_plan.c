@@ -123,6 +123,20 @@ virCTDomainPlanAddMount(ctPlan *plan, ctPlanMountKind kind, const char *src, con
     mnt->flags = flags;
 }
 
+void
+virCTDomainPlanAddHostView(ctPlan *plan, const char *dir, const char *const *files)
+{
+    size_t i;
+
+    for (i = 0; files[i]; i++) {
+        g_autofree char *src = g_strdup_printf("%s/%s", dir, files[i]);
+        g_autofree char *dst = g_strdup_printf("/%s", files[i]);
+
+        virCTDomainPlanAddMount(plan, CT_PLAN_MOUNT_BIND, src, dst, NULL, NULL,
+                                MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    }
+}
+
 static int
 virCTDomainPlanUnsupportedFS(const virDomainFSDef *fs, const char *why)
 {

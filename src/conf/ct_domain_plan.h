@@ -13,6 +13,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ctPlan, ctPlanFree);
 
 ctPlan *virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def);
 
+/* Adds read-only binds of @dir/F over /F inside, for each of the
+ * NULL-ended relative paths @files, after /proc and /sys are mounted:
+ * a host service's view of them (LXCFS). */
+void virCTDomainPlanAddHostView(ctPlan *plan, const char *dir, const char *const *files);
+
 /* Path of a per-container file in the state directory: NAME@suffix
  * (".xml" status, ".plan", ".monitor", ".exit").  Caller frees. */
 char *virCTDomainStatePath(virCTDriverConfig *cfg, const char *name, const char *suffix);

@@ -627,3 +627,23 @@ ctConnectListDefinedDomains(virConnectPtr conn, char **const names, int nnames)
     return virDomainObjListGetInactiveNames(driver->domains, names, nnames,
                                             virConnectListDefinedDomainsCheckACL, conn);
 }
+
+/* virsh dominfo asks; a container has neither deprecated features nor
+ * taints to report. */
+int
+ctDomainGetMessages(virDomainPtr dom, char ***msgs, unsigned int flags)
+{
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_MESSAGE_DEPRECATION | VIR_DOMAIN_MESSAGE_TAINTING, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainGetMessagesEnsureACL(dom->conn, vm->def) == 0) {
+        *msgs = NULL;
+        ret = 0;
+    }
+    virDomainObjEndAPI(&vm);
+    return ret;
+}

@@ -40,3 +40,4 @@ int ctConnectNumOfDomains(virConnectPtr conn);
 int ctConnectListDomains(virConnectPtr conn, int *ids, int nids);
 int ctConnectNumOfDefinedDomains(virConnectPtr conn);
 int ctConnectListDefinedDomains(virConnectPtr conn, char **const names, int nnames);
+int ctDomainGetMessages(virDomainPtr dom, char ***msgs, unsigned int flags);

@@ -17,6 +17,7 @@
 #include "ct_domain_api.h"
 #include "ct_layer.h"
 #include "ct_lifecycle.h"
+#include "ct_lxcfs.h"
 #include "ct_process.h"
 #include "ct_stats.h"
 #include "ct_tune.h"
@@ -100,6 +101,9 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
         goto error;
     virCTProcessReconnectAll(ct_driver);
     virCTLayerCleanupStale(ct_driver);
+    /* before autostart: containers bind /proc files from it */
+    if (privileged)
+        ignore_value(virCTLxcfsEnsure());
     virCTProcessAutostartAll(ct_driver);
 
     return VIR_DRV_STATE_INIT_COMPLETE;
@@ -570,6 +574,7 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainSetVcpus = ctDomainSetVcpus,
     .domainSetVcpusFlags = ctDomainSetVcpusFlags,
     .domainGetVcpus = ctDomainGetVcpus,
+    .domainGetMessages = ctDomainGetMessages,
     /* statistics (ct_stats.c) */
     .domainMemoryStats = ctDomainMemoryStats,
     .domainGetCPUStats = ctDomainGetCPUStats,

@@ -30,6 +30,7 @@
 #include "ct_domain.h"
 #include "ct_domain_plan.h"
 #include "ct_layer.h"
+#include "ct_lxcfs.h"
 #include "ct_monitor.h"
 #include "ct_resource.h"
 #include "ct_sync.h"
@@ -354,6 +355,20 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     return 0;
 }
 
+/* The container's own figures in /proc (its limits, its uptime) when
+ * LXCFS serves; started again if it died.  Without it the container
+ * starts all the same. */
+static void
+virCTProcessAddLxcfs(ctPlan *plan, virDomainObj *vm)
+{
+    if (!virCTLxcfsServing() && virCTLxcfsEnsure() <= 0) {
+        VIR_WARN("LXCFS does not serve: '%s' sees the host's /proc/meminfo, cpuinfo, uptime",
+                 vm->def->name);
+        return;
+    }
+    virCTDomainPlanAddHostView(plan, CT_LXCFS_DIR, virCTLxcfsFiles);
+}
+
 int
 virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
                   virDomainRunningReason reason)
@@ -371,6 +386,8 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
         virCTLayerRelease(driver, vm->def, true);
         return -1;
     }
+    if (driver->privileged)
+        virCTProcessAddLxcfs(plan, vm);
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         return -1;

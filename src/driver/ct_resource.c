@@ -27,24 +27,12 @@ VIR_LOG_INIT("ct.resource");
 
 #define CT_RESOURCE_DEFAULT_PERIOD 100000ULL /* the kernel's CFS period, us */
 
-unsigned long long
-virCTResourceMemoryLimit(const virDomainDef *def)
-{
-    unsigned long long limit = def->mem.cur_balloon;
-
-    if (!limit)
-        limit = virDomainDefGetMemoryTotal(def);
-    if (virMemoryLimitIsSet(def->mem.hard_limit) && def->mem.hard_limit < limit)
-        limit = def->mem.hard_limit;
-    return limit;
-}
-
 /* In v1, memory.memsw.limit_in_bytes (memory + swap) may never be below
  * memory.limit_in_bytes: when the memory limit grows, swap goes first. */
 int
 virCTResourceApplyMemory(virCgroup *cgroup, const virDomainDef *def)
 {
-    unsigned long long limit = virCTResourceMemoryLimit(def);
+    unsigned long long limit = virCTDomainMemoryLimit(def);
     bool swap = virMemoryLimitIsSet(def->mem.swap_hard_limit);
     unsigned long long current = 0;
 

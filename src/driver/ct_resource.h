@@ -16,10 +16,6 @@
  * container's own directory.  Returns 0, or -1 with an error reported. */
 int virCTResourceApply(virCgroup *cgroup, const char *extraPath, const virDomainDef *def);
 
-/* The memory limit in KiB: the container's memory size (its current
- * balloon), or <memtune><hard_limit> when lower. */
-unsigned long long virCTResourceMemoryLimit(const virDomainDef *def);
-
 /* The CFS quota @def asks for, in microseconds per @period: <cputune>'s
  * quota, else as many whole CPUs as the container has vCPUs. */
 long long virCTResourceCpuQuota(const virDomainDef *def, unsigned long long *period);

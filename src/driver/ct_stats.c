@@ -162,7 +162,7 @@ static int
 ctStatsMemoryCollect(virDomainObj *vm, virCgroup *cgroup, virDomainMemoryStatStruct *stats)
 {
     virDomainMemoryStatStruct counters[G_N_ELEMENTS(ctStatsMemoryCounters)];
-    unsigned long long limit = virCTResourceMemoryLimit(vm->def);
+    unsigned long long limit = virCTDomainMemoryLimit(vm->def);
     unsigned long long cache = 0;
     unsigned long long unused;
     unsigned long usage;

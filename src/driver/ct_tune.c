@@ -159,6 +159,19 @@ ctTuneMemoryValue(unsigned long long kib)
     return MIN(kib, VIR_DOMAIN_MEMORY_PARAM_UNLIMITED);
 }
 
+/* The memory limit the change would give (see virCTDomainMemoryLimit) */
+static unsigned long long
+ctTuneMemoryNewLimit(const virDomainDef *def, const ctTuneMemory *m, unsigned long long hard)
+{
+    unsigned long long limit = m->balloon ? m->balloon : def->mem.cur_balloon;
+
+    if (m->total)
+        limit = MIN(limit, m->total);
+    if (virMemoryLimitIsSet(hard))
+        limit = MIN(limit, hard);
+    return limit;
+}
+
 static int
 ctTuneMemoryCheck(const virDomainDef *def, const void *opaque)
 {
@@ -172,6 +185,13 @@ ctTuneMemoryCheck(const virDomainDef *def, const void *opaque)
                        _("memory hard_limit (%1$llu KiB) must not be above swap_hard_limit "
                          "(%2$llu KiB)"),
                        hard, swap);
+        return -1;
+    }
+    if (virMemoryLimitIsSet(swap) && ctTuneMemoryNewLimit(def, m, hard) > swap) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("swap_hard_limit (%1$llu KiB) must not be below the memory limit "
+                         "(%2$llu KiB): it bounds memory and swap together"),
+                       swap, ctTuneMemoryNewLimit(def, m, hard));
         return -1;
     }
     if (m->balloon > total) {

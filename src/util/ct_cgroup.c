@@ -119,7 +119,10 @@ virCTCgroupPidsDir(const char *extraPath, const char *unifiedDir)
             return NULL;
         return g_strdup_printf("%s%s", top, extraPath);
     }
-    return g_strdup(unifiedDir);
+    if (!unifiedDir)
+        return NULL;
+    /* virCgroupPathOfController() ends a directory with "/" */
+    return g_strndup(unifiedDir, strlen(unifiedDir) - (g_str_has_suffix(unifiedDir, "/") ? 1 : 0));
 }
 
 /* cgroup v2: a controller is usable in @dir once every ancestor lists it

@@ -23,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
 
-if ! "$TPL" -q create deb --debootstrap bookworm --variant minbase --include systemd-sysv \
+if ! "$TPL" -q create deb --debootstrap bookworm --variant minbase --include systemd-sysv,procps \
     >"$CT_TEST_ROOT/debootstrap.log" 2>&1; then
     if grep -qiE "failed getting release file|couldn't download|temporary failure|could not resolve" \
         "$CT_TEST_ROOT/debootstrap.log"; then
@@ -73,6 +73,13 @@ check "systemd sees a container" bash -c \
     "virsh -q -c '$CT_URI' lxc-enter-namespace sd /usr/bin/systemd-detect-virt | grep -q container-other"
 size=$(virsh -q -c "$CT_URI" lxc-enter-namespace sd /bin/df -m / | awk "NR == 2 { print \$2 }")
 check "df inside shows the 512 MiB limit ($size)" test "${size:-0}" -ge 500 -a "${size:-0}" -le 530
+if command -v lxcfs >/dev/null; then
+    # procps reads /proc/meminfo and /proc/uptime, which LXCFS answers
+    free=$(virsh -q -c "$CT_URI" lxc-enter-namespace sd /usr/bin/free -m | awk '/^Mem:/ { print $2 }')
+    check "free -m inside shows the 512 MiB memory ($free)" test "${free:-0}" = 512
+    check "uptime inside is the container's" bash -c \
+        "virsh -q -c '$CT_URI' lxc-enter-namespace sd /usr/bin/uptime | grep -q 'up [0-9]* min'"
+fi
 check "shutdown" vsh shutdown sd
 for _ in $(seq 60); do
     [ "$(vsh domstate sd)" = "shut off" ] && break
