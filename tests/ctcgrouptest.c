@@ -551,14 +551,19 @@ mockActive(void)
     return active;
 }
 
+static void
+testLayouts(const char *dir, const char *name, void *opaque G_GNUC_UNUSED)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(layouts); i++)
+        testOne(dir, name, &layouts[i]);
+}
+
 int
 main(int argc, char **argv)
 {
     g_autofree char *dir = g_strdup_printf("%s/cgroup", argc > 1 ? argv[1] : "tests/data");
-    struct dirent **ents = NULL;
-    int n, i;
-    size_t j;
-
     if (!mockActive()) {
         fprintf(stderr, "skipped: ctcgroupmock.so is not preloaded (LD_PRELOAD)\n");
         return 77;
@@ -572,21 +577,8 @@ main(int argc, char **argv)
         fprintf(stderr, "cannot set up the driver: %s\n", ctTestLastError());
         return 1;
     }
-    if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
-        fprintf(stderr, "cannot read %s\n", dir);
+    if (ctTestForEachXML(dir, testLayouts, NULL) < 0)
         return 1;
-    }
-    for (i = 0; i < n; i++) {
-        size_t len = strlen(ents[i]->d_name);
-
-        if (len > 4 && STREQ(ents[i]->d_name + len - 4, ".xml")) {
-            ents[i]->d_name[len - 4] = '\0';
-            for (j = 0; j < G_N_ELEMENTS(layouts); j++)
-                testOne(dir, ents[i]->d_name, &layouts[j]);
-        }
-        free(ents[i]);
-    }
-    free(ents);
 
     virObjectUnref(driver.xmlopt);
     virObjectUnref(driver.caps);

@@ -39,7 +39,7 @@ formatPlan(const ctPlan *plan)
 }
 
 static void
-testOne(const char *dir, const char *name)
+testOne(const char *dir, const char *name, void *opaque G_GNUC_UNUSED)
 {
     g_autofree char *in = g_strdup_printf("%s/%s.xml", dir, name);
     g_autofree char *out = g_strdup_printf("%s/%s.plan", dir, name);
@@ -86,9 +86,6 @@ int
 main(int argc, char **argv)
 {
     g_autofree char *dir = g_strdup_printf("%s/xml2plan", argc > 1 ? argv[1] : "tests/data");
-    struct dirent **ents = NULL;
-    int n, i;
-
     if (virInitialize() < 0 || virMutexInit(&driver.lock) < 0 ||
         !(driver.config = virCTDriverConfigNew(false, "/ctroot")) ||
         !(driver.caps = virCTDriverCapsInit(driver.config)) ||
@@ -96,20 +93,8 @@ main(int argc, char **argv)
         fprintf(stderr, "cannot set up the driver: %s\n", ctTestLastError());
         return 1;
     }
-    if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
-        fprintf(stderr, "cannot read %s\n", dir);
+    if (ctTestForEachXML(dir, testOne, NULL) < 0)
         return 1;
-    }
-    for (i = 0; i < n; i++) {
-        size_t len = strlen(ents[i]->d_name);
-
-        if (len > 4 && STREQ(ents[i]->d_name + len - 4, ".xml")) {
-            ents[i]->d_name[len - 4] = '\0';
-            testOne(dir, ents[i]->d_name);
-        }
-        free(ents[i]);
-    }
-    free(ents);
 
     virObjectUnref(driver.xmlopt);
     virObjectUnref(driver.caps);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,4 +123,28 @@ ctTestCountDomains(virConnectPtr conn, unsigned int flags)
         virDomainFree(doms[i]);
     free(doms);
     return n;
+}
+
+int
+ctTestForEachXML(const char *dir, void (*fn)(const char *dir, const char *name, void *opaque),
+                 void *opaque)
+{
+    struct dirent **ents = NULL;
+    int n, i;
+
+    if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
+        fprintf(stderr, "cannot read %s\n", dir);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        size_t len = strlen(ents[i]->d_name);
+
+        if (len > 4 && strcmp(ents[i]->d_name + len - 4, ".xml") == 0) {
+            ents[i]->d_name[len - 4] = '\0';
+            fn(dir, ents[i]->d_name, opaque);
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    return 0;
 }

@@ -18,6 +18,11 @@ int ctTestSummary(void);
 
 /* Whole file as a string (free it), or NULL. */
 char *ctTestReadFile(const char *path);
+
+/* Calls @fn(@dir, NAME, @opaque) for each NAME.xml in @dir, in name
+ * order; -1 (with a message) when @dir cannot be read. */
+int ctTestForEachXML(const char *dir, void (*fn)(const char *dir, const char *name, void *opaque),
+                     void *opaque);
 int ctTestWriteFile(const char *path, const char *content);
 
 const char *ctTestLastError(void);
