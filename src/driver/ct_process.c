@@ -361,7 +361,7 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
 static void
 virCTProcessAddLxcfs(ctPlan *plan, virDomainObj *vm)
 {
-    if (!virCTLxcfsServing() && virCTLxcfsEnsure() <= 0) {
+    if (virCTLxcfsEnsure() <= 0) {
         VIR_WARN("LXCFS does not serve: '%s' sees the host's /proc/meminfo, cpuinfo, uptime",
                  vm->def->name);
         return;
@@ -513,6 +513,19 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     virDomainObjRemoveTransientDef(vm);
 
     virErrorRestore(&orig);
+}
+
+virCgroup *
+virCTProcessGetCgroup(virDomainObj *vm)
+{
+    virCgroup *cgroup;
+
+    if (virDomainObjCheckActive(vm) < 0)
+        return NULL;
+    if (!(cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup))
+        virReportError(VIR_ERR_OPERATION_FAILED, _("the cgroup of '%1$s' is not known"),
+                       vm->def->name);
+    return cgroup;
 }
 
 /* The container's cgroup v2 directory, found through whichever

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "ct_conf.h"
+#include "vircgroup.h"
 
 typedef enum {
     VIR_CT_PROCESS_START_PAUSED = 1 << 0, /* freeze it once init runs */
@@ -26,6 +27,10 @@ int virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
  * @vm becomes inactive with @reason.  What cannot be removed is logged:
  * the domain is inactive all the same. */
 void virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason);
+
+/* The cgroup of the running @vm; NULL with an error when it does not run
+ * or its cgroup was not found again after a daemon restart. */
+virCgroup *virCTProcessGetCgroup(virDomainObj *vm);
 
 /* Freezes (@frozen true) or thaws every task of the container. */
 int virCTProcessSetFrozen(virDomainObj *vm, bool frozen);

@@ -19,6 +19,7 @@
 #include "ct_domain.h"
 #include "ct_domain_api.h"
 #include "ct_layer.h"
+#include "ct_process.h"
 #include "ct_resource.h"
 
 #include "datatypes.h"
@@ -26,6 +27,7 @@
 #include "vircgroup.h"
 #include "virerror.h"
 #include "virfile.h"
+#include "virhostcpu.h"
 #include "virlog.h"
 #include "virstring.h"
 #include "virtypedparam.h"
@@ -35,27 +37,12 @@
 
 VIR_LOG_INIT("ct.stats");
 
-#define CT_STATS_CPUACCT_TOP "/sys/fs/cgroup/cpuacct"
 #define CT_STATS_FILE_MAX (1024 * 1024)
-
-/* The cgroup of the running @vm; NULL with an error otherwise. */
-static virCgroup *
-ctStatsCgroup(virDomainObj *vm)
-{
-    virCgroup *cgroup;
-
-    if (virDomainObjCheckActive(vm) < 0)
-        return NULL;
-    if (!(cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup))
-        virReportError(VIR_ERR_OPERATION_FAILED, _("the cgroup of '%1$s' is not known"),
-                       vm->def->name);
-    return cgroup;
-}
 
 int
 virCTStatsGetUsage(virDomainObj *vm, unsigned long long *cpuTime, unsigned long *memory)
 {
-    virCgroup *cgroup = ctStatsCgroup(vm);
+    virCgroup *cgroup = virCTProcessGetCgroup(vm);
 
     if (!cgroup || virCgroupGetCpuacctUsage(cgroup, cpuTime) < 0 ||
         virCgroupGetMemoryUsage(cgroup, memory) < 0)
@@ -194,7 +181,7 @@ static int
 ctStatsMemory(virDomainObj *vm, virDomainMemoryStatPtr stats, unsigned int nr)
 {
     virDomainMemoryStatStruct all[VIR_DOMAIN_MEMORY_STAT_NR];
-    virCgroup *cgroup = ctStatsCgroup(vm);
+    virCgroup *cgroup = virCTProcessGetCgroup(vm);
     int n;
 
     if (!cgroup || (n = ctStatsMemoryCollect(vm, cgroup, all)) < 0)
@@ -234,6 +221,7 @@ static int
 ctStatsReadPercpu(virDomainObj *vm, unsigned long long **times)
 {
     const char *extra = CT_DOMAIN_PRIVATE(vm)->extraCgroupPath;
+    g_autofree char *dir = extra ? virCTCgroupExtraDir("cpuacct", extra) : NULL;
     g_autofree char *path = NULL;
     g_autofree char *text = NULL;
     g_auto(GStrv) fields = NULL;
@@ -241,8 +229,8 @@ ctStatsReadPercpu(virDomainObj *vm, unsigned long long **times)
     size_t n;
     size_t i;
 
-    if (extra)
-        path = g_strdup_printf(CT_STATS_CPUACCT_TOP "%s/cpuacct.usage_percpu", extra);
+    if (dir)
+        path = g_strdup_printf("%s/cpuacct.usage_percpu", dir);
     if (!path || !virFileExists(path)) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
                        _("per-CPU statistics need the cgroup v1 cpuacct controller, which this "
@@ -307,7 +295,8 @@ ctDomainGetCPUStats(virDomainPtr dom, virTypedParameterPtr params, unsigned int 
 
     if (!(vm = ctDomObjFromDomain(dom)))
         return -1;
-    if (virDomainGetCPUStatsEnsureACL(dom->conn, vm->def) < 0 || !(cgroup = ctStatsCgroup(vm)))
+    if (virDomainGetCPUStatsEnsureACL(dom->conn, vm->def) < 0 ||
+        !(cgroup = virCTProcessGetCgroup(vm)))
         goto cleanup;
     if (start_cpu == -1)
         ret = virCgroupGetDomainTotalCpuStats(cgroup, params, nparams);
@@ -356,7 +345,7 @@ ctStatsBlock(virDomainObj *vm, const char *path, virDomainBlockStatsPtr stats)
     virCgroup *cgroup;
     ctStatsBlockIO io;
 
-    if (ctStatsCheckBlockPath(path) < 0 || !(cgroup = ctStatsCgroup(vm)) ||
+    if (ctStatsCheckBlockPath(path) < 0 || !(cgroup = virCTProcessGetCgroup(vm)) ||
         ctStatsReadBlockIO(cgroup, &io) < 0)
         return -1;
     stats->rd_req = io.rdReqs;
@@ -406,7 +395,7 @@ ctStatsBlockParams(virDomainObj *vm, const char *path, virTypedParameterPtr para
         *nparams = G_N_ELEMENTS(ctStatsBlockFields);
         return 0;
     }
-    if (!(cgroup = ctStatsCgroup(vm)) || ctStatsReadBlockIO(cgroup, &io) < 0)
+    if (!(cgroup = virCTProcessGetCgroup(vm)) || ctStatsReadBlockIO(cgroup, &io) < 0)
         return -1;
     if (*nparams > (int)G_N_ELEMENTS(ctStatsBlockFields))
         *nparams = G_N_ELEMENTS(ctStatsBlockFields);
@@ -432,6 +421,88 @@ ctDomainBlockStatsFlags(virDomainPtr dom, const char *path, virTypedParameterPtr
         return -1;
     if (virDomainBlockStatsFlagsEnsureACL(dom->conn, vm->def) == 0)
         ret = ctStatsBlockParams(vm, path, params, nparams);
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+/* ---- vCPUs ----------------------------------------------------------------- */
+
+/* A container has no virtual CPUs: <vcpu> is a limit of that many whole
+ * CPUs.  So that tools adding up the time of each vCPU see the
+ * container's CPU time, @total is split evenly among the @n vCPUs, the
+ * first ones taking the remainder: the times always add up to it. */
+static unsigned long long
+ctStatsVcpuTime(unsigned long long total, unsigned int n, unsigned int i)
+{
+    return total / n + (i < total % n ? 1 : 0);
+}
+
+/* The host CPUs the container may run on: its cpuset, else all. */
+static virBitmap *
+ctStatsAllowedCpus(virDomainObj *vm)
+{
+    virCgroup *cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup;
+    g_autofree char *cpus = NULL;
+    virBitmap *map = NULL;
+
+    if (cgroup && virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_CPUSET) &&
+        virCgroupGetCpusetCpus(cgroup, &cpus) == 0 && virBitmapParse(cpus, &map, 0) == 0)
+        return map;
+    virResetLastError();
+    return virHostCPUGetOnlineBitmap();
+}
+
+/* vcpuinfo: each vCPU with its share of the CPU time (ctStatsVcpuTime),
+ * allowed on every CPU the container may run on. */
+static int
+ctStatsFillVcpus(virDomainObj *vm, virVcpuInfoPtr info, int maxinfo, unsigned char *cpumaps,
+                 int maplen)
+{
+    unsigned int n = virDomainDefGetVcpus(vm->def);
+    g_autoptr(virBitmap) allowed = ctStatsAllowedCpus(vm);
+    unsigned long long total = 0;
+    virCgroup *cgroup;
+    size_t i;
+    ssize_t cpu;
+
+    if (!(cgroup = virCTProcessGetCgroup(vm)) || virCgroupGetCpuacctUsage(cgroup, &total) < 0 ||
+        !allowed)
+        return -1;
+    n = MIN(n, maxinfo);
+    for (i = 0; i < n; i++) {
+        info[i].number = i;
+        info[i].state = VIR_VCPU_RUNNING;
+        info[i].cpuTime = ctStatsVcpuTime(total, n, i);
+        info[i].cpu = -1;
+        for (cpu = -1; cpumaps && (cpu = virBitmapNextSetBit(allowed, cpu)) >= 0;) {
+            if (cpu / 8 < maplen)
+                VIR_USE_CPU(VIR_GET_CPUMAP(cpumaps, maplen, i), cpu);
+        }
+    }
+    return n;
+}
+
+int
+ctDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo, unsigned char *cpumaps,
+                 int maplen)
+{
+    virDomainObj *vm;
+    int ret = -1;
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainGetVcpusEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (!virDomainObjIsActive(vm)) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                       _("cannot list CPUs of an inactive container"));
+        goto cleanup;
+    }
+    if (cpumaps)
+        memset(cpumaps, 0, (size_t)maxinfo * maplen);
+    ret = ctStatsFillVcpus(vm, info, maxinfo, cpumaps, maplen);
+
+cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -561,10 +632,6 @@ ctStatsRecordBalloon(ctStatsRecordData *data, virTypedParamList *params)
                                       "balloon.maximum");
 }
 
-/* A container has no virtual CPUs: <vcpu> is a limit of that many whole
- * CPUs.  So that tools adding up vcpu.N.time see the container's CPU
- * time, it is split evenly among the vCPUs, the first ones taking the
- * remainder: the times always add up to cpu.time. */
 static int
 ctStatsRecordVcpu(ctStatsRecordData *data, virTypedParamList *params)
 {
@@ -582,8 +649,8 @@ ctStatsRecordVcpu(ctStatsRecordData *data, virTypedParamList *params)
     for (i = 0; i < n; i++) {
         if (virTypedParamListAddInt(params, VIR_VCPU_RUNNING, "vcpu.%u.state", i) < 0)
             return -1;
-        if (haveTime && virTypedParamListAddULLong(params, total / n + (i < total % n ? 1 : 0),
-                                                   "vcpu.%u.time", i) < 0)
+        if (haveTime &&
+            virTypedParamListAddULLong(params, ctStatsVcpuTime(total, n, i), "vcpu.%u.time", i) < 0)
             return -1;
     }
     return 0;

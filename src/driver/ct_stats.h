@@ -19,6 +19,8 @@ int ctDomainGetCPUStats(virDomainPtr dom, virTypedParameterPtr params, unsigned 
 int ctDomainBlockStats(virDomainPtr dom, const char *path, virDomainBlockStatsPtr stats);
 int ctDomainBlockStatsFlags(virDomainPtr dom, const char *path, virTypedParameterPtr params,
                             int *nparams, unsigned int flags);
+int ctDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo, unsigned char *cpumaps,
+                     int maplen);
 int ctConnectGetAllDomainStats(virConnectPtr conn, virDomainPtr *doms, unsigned int ndoms,
                                unsigned int stats, virDomainStatsRecordPtr **retStats,
                                unsigned int flags);

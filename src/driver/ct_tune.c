@@ -7,8 +7,8 @@
  * Every setter has the same shape: the typed parameters become one
  * change, checked against each definition it affects (live, persistent)
  * before anything is touched, then made on the running container's
- * cgroup and live definition (undone if the cgroup refuses) and on the
- * persistent definition, each saved at once.
+ * cgroup and live definition (put back if the cgroup refuses: see
+ * ctTuneUndo) and on the persistent definition, each saved at once.
  *
  * A container has no virtual CPUs: its vCPU count is a limit of that many
  * whole CPUs (see ct_resource.c), and current and maximum are one value.
@@ -19,6 +19,7 @@
 #include "ct_tune.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_process.h"
 #include "ct_resource.h"
 
 #include "datatypes.h"
@@ -48,21 +49,68 @@ typedef struct {
     /* checks the change against @def, the live or the persistent one */
     int (*check)(const virDomainDef *def, const void *change);
     /* makes it in @def; with @vm (running, @def its live definition) on
-     * the container too, leaving @def as it was if that fails */
+     * the container too */
     int (*apply)(virDomainObj *vm, virDomainDef *def, const void *change);
 } ctTuneOps;
 
 typedef int (*ctTuneACL)(virConnectPtr conn, virDomainDef *def, unsigned int flags);
 
-static virCgroup *
-ctTuneCgroup(virDomainObj *vm)
-{
-    virCgroup *cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup;
+/* What a live change may have touched when the cgroup refuses it: the
+ * memory, CPU and process limits (blkiotune and numatune are written
+ * by libvirt's helpers, or to the cgroup first). */
+typedef struct {
+    virDomainMemtune mem;
+    unsigned long long total;
+    virDomainCputune cputune;
+    unsigned int vcpus;
+    unsigned long long processes;
+} ctTuneSaved;
 
-    if (!cgroup)
-        virReportError(VIR_ERR_OPERATION_FAILED, _("the cgroup of '%1$s' is unknown"),
-                       vm->def->name);
-    return cgroup;
+static int
+ctTuneVcpusSet(virDomainDef *def, unsigned int nvcpus, virDomainXMLOption *xmlopt)
+{
+    if (virDomainDefSetVcpusMax(def, nvcpus, xmlopt) < 0 || virDomainDefSetVcpus(def, nvcpus) < 0)
+        return -1;
+    return 0;
+}
+
+static void
+ctTuneSave(const virDomainDef *def, ctTuneSaved *saved)
+{
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+
+    saved->mem = def->mem;
+    saved->total = virDomainDefGetMemoryTotal(def);
+    saved->cputune = def->cputune;
+    saved->vcpus = virDomainDefGetVcpus(def);
+    saved->processes = ns ? ns->processes : 0;
+}
+
+/* Puts the live definition and the container's limits back as saved,
+ * keeping the error that made the change fail. */
+static void
+ctTuneUndo(virCTDriver *driver, virDomainObj *vm, const ctTuneSaved *saved)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(vm->def);
+    bool processes = (ns ? ns->processes : 0) != saved->processes;
+    virErrorPtr err;
+
+    virErrorPreserveLast(&err);
+    vm->def->mem = saved->mem;
+    virDomainDefSetMemoryTotal(vm->def, saved->total);
+    vm->def->cputune = saved->cputune;
+    ignore_value(ctTuneVcpusSet(vm->def, saved->vcpus, driver->xmlopt));
+    if (processes)
+        virCTDomainEnsureNamespaceDef(vm->def)->processes = saved->processes;
+    if (priv->cgroup) {
+        ignore_value(virCTResourceApplyMemory(priv->cgroup, vm->def));
+        ignore_value(virCTResourceApplyCpu(priv->cgroup, vm->def));
+        if (processes)
+            ignore_value(
+                virCTResourceApplyProcesses(priv->cgroup, priv->extraCgroupPath, saved->processes));
+    }
+    virErrorRestore(&err);
 }
 
 /* Called with a modify job on @vm. */
@@ -78,9 +126,17 @@ ctTuneModify(virCTDriver *driver, virDomainObj *vm, unsigned int flags, const ct
     if ((live && ops->check(live, change) < 0) ||
         (persistent && ops->check(persistent, change) < 0))
         return -1;
-    if (live && (ops->apply(vm, live, change) < 0 ||
-                 virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0))
-        return -1;
+    if (live) {
+        ctTuneSaved saved;
+
+        ctTuneSave(live, &saved);
+        if (ops->apply(vm, live, change) < 0) {
+            ctTuneUndo(driver, vm, &saved);
+            return -1;
+        }
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+            return -1;
+    }
     if (persistent && (ops->apply(NULL, persistent, change) < 0 ||
                        virDomainDefSave(persistent, driver->xmlopt, driver->config->configDir) < 0))
         return -1;
@@ -237,24 +293,12 @@ ctTuneMemoryApplyLive(virCgroup *cgroup, const virDomainDef *def, const ctTuneMe
 static int
 ctTuneMemoryApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
 {
-    virDomainMemtune old = def->mem;
-    unsigned long long oldTotal = virDomainDefGetMemoryTotal(def);
     virCgroup *cgroup = NULL;
 
-    if (vm && !(cgroup = ctTuneCgroup(vm)))
+    if (vm && !(cgroup = virCTProcessGetCgroup(vm)))
         return -1;
     ctTuneMemorySet(def, opaque);
-    if (cgroup && ctTuneMemoryApplyLive(cgroup, def, opaque) < 0) {
-        virErrorPtr err;
-
-        virErrorPreserveLast(&err);
-        def->mem = old;
-        virDomainDefSetMemoryTotal(def, oldTotal);
-        ignore_value(virCTResourceApplyMemory(cgroup, def));
-        virErrorRestore(&err);
-        return -1;
-    }
-    return 0;
+    return cgroup ? ctTuneMemoryApplyLive(cgroup, def, opaque) : 0;
 }
 
 static const ctTuneOps ctTuneMemoryOps = { ctTuneMemoryCheck, ctTuneMemoryApply };
@@ -414,29 +458,12 @@ ctTuneSchedApplyLive(virDomainObj *vm, virCgroup *cgroup, const virDomainDef *de
 static int
 ctTuneSchedApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
 {
-    virDomainCputune old = def->cputune;
-    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
-    unsigned long long oldProcesses = ns ? ns->processes : 0;
     virCgroup *cgroup = NULL;
 
-    if (vm && !(cgroup = ctTuneCgroup(vm)))
+    if (vm && !(cgroup = virCTProcessGetCgroup(vm)))
         return -1;
     ctTuneSchedSet(def, opaque);
-    if (cgroup && ctTuneSchedApplyLive(vm, cgroup, def, opaque) < 0) {
-        virErrorPtr err;
-
-        virErrorPreserveLast(&err);
-        def->cputune = old;
-        if (((const ctTuneSched *)opaque)->hasProcesses) {
-            virCTDomainEnsureNamespaceDef(def)->processes = oldProcesses;
-            ignore_value(virCTResourceApplyProcesses(cgroup, CT_DOMAIN_PRIVATE(vm)->extraCgroupPath,
-                                                     oldProcesses));
-        }
-        ignore_value(virCTResourceApplyCpu(cgroup, def));
-        virErrorRestore(&err);
-        return -1;
-    }
-    return 0;
+    return cgroup ? ctTuneSchedApplyLive(vm, cgroup, def, opaque) : 0;
 }
 
 static const ctTuneOps ctTuneSchedOps = { ctTuneSchedCheck, ctTuneSchedApply };
@@ -503,7 +530,7 @@ ctTuneSchedValues(virDomainObj *vm, const virDomainDef *def, bool live, ctTuneSc
     c->shares = def->cputune.shares;
     c->quota = virCTResourceCpuQuota(def, &c->period);
     c->processes = ns ? ns->processes : 0;
-    if (live && !(cgroup = ctTuneCgroup(vm)))
+    if (live && !(cgroup = virCTProcessGetCgroup(vm)))
         return -1;
     if (cgroup && virCgroupGetCpuShares(cgroup, &c->shares) < 0)
         return -1;
@@ -595,7 +622,7 @@ ctTuneBlkioApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
 
     if (!vm)
         return virDomainDriverSetupPersistentDefBlkioParams(def, b->params, b->nparams);
-    if (!(cgroup = ctTuneCgroup(vm)))
+    if (!(cgroup = virCTProcessGetCgroup(vm)))
         return -1;
     return virDomainCgroupSetupDomainBlkioParameters(cgroup, def, b->params, b->nparams);
 }
@@ -710,7 +737,7 @@ ctTuneNumaApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
     g_autofree char *mems = NULL;
 
     if (vm && n->nodeset) {
-        if (!(cgroup = ctTuneCgroup(vm)) || !(mems = virBitmapFormat(n->nodeset)) ||
+        if (!(cgroup = virCTProcessGetCgroup(vm)) || !(mems = virBitmapFormat(n->nodeset)) ||
             virCgroupSetCpusetMems(cgroup, mems) < 0)
             return -1;
     }
@@ -799,34 +826,16 @@ ctTuneVcpusCheck(const virDomainDef *def G_GNUC_UNUSED, const void *opaque)
 }
 
 static int
-ctTuneVcpusSet(virDomainDef *def, unsigned int nvcpus, virDomainXMLOption *xmlopt)
-{
-    if (virDomainDefSetVcpusMax(def, nvcpus, xmlopt) < 0 || virDomainDefSetVcpus(def, nvcpus) < 0)
-        return -1;
-    return 0;
-}
-
-static int
 ctTuneVcpusApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
 {
     const ctTuneVcpus *v = opaque;
-    unsigned int old = virDomainDefGetVcpus(def);
     virCgroup *cgroup = NULL;
 
-    if (vm && !(cgroup = ctTuneCgroup(vm)))
+    if (vm && !(cgroup = virCTProcessGetCgroup(vm)))
         return -1;
     if (ctTuneVcpusSet(def, v->nvcpus, v->xmlopt) < 0)
         return -1;
-    if (cgroup && virCTResourceApplyCpu(cgroup, def) < 0) {
-        virErrorPtr err;
-
-        virErrorPreserveLast(&err);
-        ignore_value(ctTuneVcpusSet(def, old, v->xmlopt));
-        ignore_value(virCTResourceApplyCpu(cgroup, def));
-        virErrorRestore(&err);
-        return -1;
-    }
-    return 0;
+    return cgroup ? virCTResourceApplyCpu(cgroup, def) : 0;
 }
 
 static const ctTuneOps ctTuneVcpusOps = { ctTuneVcpusCheck, ctTuneVcpusApply };
@@ -847,73 +856,4 @@ int
 ctDomainSetVcpus(virDomainPtr dom, unsigned int nvcpus)
 {
     return ctDomainSetVcpusFlags(dom, nvcpus, VIR_DOMAIN_AFFECT_LIVE);
-}
-
-/* The host CPUs the container may run on: its cpuset, else all. */
-static virBitmap *
-ctTuneAllowedCpus(virDomainObj *vm)
-{
-    virCgroup *cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup;
-    g_autofree char *cpus = NULL;
-    virBitmap *map = NULL;
-
-    if (cgroup && virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_CPUSET) &&
-        virCgroupGetCpusetCpus(cgroup, &cpus) == 0 && virBitmapParse(cpus, &map, 0) == 0)
-        return map;
-    virResetLastError();
-    return virHostCPUGetOnlineBitmap();
-}
-
-/* A container has no vCPUs to report one by one: each gets an even share
- * of its CPU time (the sum stays right) and may run on any allowed CPU. */
-static int
-ctTuneFillVcpus(virDomainObj *vm, virVcpuInfoPtr info, int maxinfo, unsigned char *cpumaps,
-                int maplen)
-{
-    unsigned int n = virDomainDefGetVcpus(vm->def);
-    g_autoptr(virBitmap) allowed = ctTuneAllowedCpus(vm);
-    unsigned long long total = 0;
-    virCgroup *cgroup;
-    size_t i;
-    ssize_t cpu;
-
-    if (!(cgroup = ctTuneCgroup(vm)) || virCgroupGetCpuacctUsage(cgroup, &total) < 0 || !allowed)
-        return -1;
-    n = MIN(n, maxinfo);
-    for (i = 0; i < n; i++) {
-        info[i].number = i;
-        info[i].state = VIR_VCPU_RUNNING;
-        info[i].cpuTime = total / n;
-        info[i].cpu = -1;
-        for (cpu = -1; cpumaps && (cpu = virBitmapNextSetBit(allowed, cpu)) >= 0;) {
-            if (cpu / 8 < maplen)
-                VIR_USE_CPU(VIR_GET_CPUMAP(cpumaps, maplen, i), cpu);
-        }
-    }
-    return n;
-}
-
-int
-ctDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo, unsigned char *cpumaps,
-                 int maplen)
-{
-    virDomainObj *vm;
-    int ret = -1;
-
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainGetVcpusEnsureACL(dom->conn, vm->def) < 0)
-        goto cleanup;
-    if (!virDomainObjIsActive(vm)) {
-        virReportError(VIR_ERR_OPERATION_INVALID, "%s",
-                       _("cannot list CPUs of an inactive container"));
-        goto cleanup;
-    }
-    if (cpumaps)
-        memset(cpumaps, 0, (size_t)maxinfo * maplen);
-    ret = ctTuneFillVcpus(vm, info, maxinfo, cpumaps, maplen);
-
-cleanup:
-    virDomainObjEndAPI(&vm);
-    return ret;
 }

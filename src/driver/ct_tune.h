@@ -33,5 +33,3 @@ int ctDomainGetNumaParameters(virDomainPtr dom, virTypedParameterPtr params, int
                               unsigned int flags);
 int ctDomainSetVcpusFlags(virDomainPtr dom, unsigned int nvcpus, unsigned int flags);
 int ctDomainSetVcpus(virDomainPtr dom, unsigned int nvcpus);
-int ctDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo, unsigned char *cpumaps,
-                     int maplen);

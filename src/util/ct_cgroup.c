@@ -110,15 +110,20 @@ virCTCgroupRemoveExtra(const char *path)
 }
 
 char *
+virCTCgroupExtraDir(const char *hierarchy, const char *extraPath)
+{
+    g_autofree char *top = virCTCgroupHierarchyDir(hierarchy);
+
+    if (!virFileIsDir(top))
+        return NULL;
+    return g_strdup_printf("%s%s", top, extraPath);
+}
+
+char *
 virCTCgroupPidsDir(const char *extraPath, const char *unifiedDir)
 {
-    if (extraPath) {
-        g_autofree char *top = virCTCgroupHierarchyDir("pids");
-
-        if (!virFileIsDir(top))
-            return NULL;
-        return g_strdup_printf("%s%s", top, extraPath);
-    }
+    if (extraPath)
+        return virCTCgroupExtraDir("pids", extraPath);
     if (!unifiedDir)
         return NULL;
     /* virCgroupPathOfController() ends a directory with "/" */

@@ -28,6 +28,10 @@ int virCTCgroupPlaceExtra(const char *path, pid_t pid);
  * once nothing runs there; failures are only logged. */
 void virCTCgroupRemoveExtra(const char *path);
 
+/* The directory of cgroup @extraPath in the extra hierarchy @hierarchy
+ * ("pids", "cpuacct"), or NULL when the host does not mount it. */
+char *virCTCgroupExtraDir(const char *hierarchy, const char *extraPath);
+
 /* The directory holding the container's pids.max: the v1 pids
  * hierarchy's @extraPath, or with @extraPath NULL (cgroup v2) @unifiedDir,
  * the container's own directory.  NULL if there is none. */

@@ -13,8 +13,9 @@
 #include <config.h>
 
 #include <fcntl.h>
-#include <mntent.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "ct_config.h"
@@ -30,7 +31,6 @@
 
 VIR_LOG_INIT("ct.lxcfs");
 
-#define CT_LXCFS_FSTYPE "fuse.lxcfs"
 /* compiled into lxcfs; Debian's postinst signals this pid to reload */
 #define CT_LXCFS_PIDFILE "/run/lxcfs.pid"
 #define CT_LXCFS_PROBE CT_LXCFS_DIR "/proc/uptime"
@@ -55,24 +55,18 @@ const char *const virCTLxcfsFiles[] = {
     NULL,
 };
 
-/* Whether the topmost mount at CT_LXCFS_DIR is lxcfs.  A dead lxcfs
- * leaves its mount behind, so this alone does not say it serves. */
+/* Whether a FUSE file system is mounted at CT_LXCFS_DIR, answering or
+ * not: a dead lxcfs leaves its mount behind (ENOTCONN), so this alone
+ * does not say it serves.  statfs(), not a walk of the mount table, as
+ * it is asked at every container start. */
 static bool
 virCTLxcfsMounted(void)
 {
-    g_autoptr(FILE) fp = setmntent("/proc/self/mounts", "r");
-    struct mntent ent;
-    char buf[4096];
-    bool mounted = false;
+    struct statfs sb;
 
-    if (!fp)
-        return false;
-    /* later lines are mounts on top of the earlier ones */
-    while (getmntent_r(fp, &ent, buf, sizeof(buf))) {
-        if (STREQ(ent.mnt_dir, CT_LXCFS_DIR))
-            mounted = STREQ(ent.mnt_type, CT_LXCFS_FSTYPE);
-    }
-    return mounted;
+    if (statfs(CT_LXCFS_DIR, &sb) < 0)
+        return errno == ENOTCONN || errno == ECONNABORTED;
+    return sb.f_type == FUSE_SUPER_MAGIC;
 }
 
 /* Reads from lxcfs: 0 when it answers, else -errno; -ENOTCONN (or
@@ -91,7 +85,8 @@ virCTLxcfsProbe(void)
     return n > 0 ? 0 : -EIO;
 }
 
-bool
+/* Whether lxcfs answers at CT_LXCFS_DIR now. */
+static bool
 virCTLxcfsServing(void)
 {
     return virCTLxcfsProbe() == 0 && virCTLxcfsMounted();

@@ -18,14 +18,11 @@
 #define CT_LXCFS_DIR "/var/lib/lxcfs"
 
 /* Makes sure lxcfs serves at CT_LXCFS_DIR, starting it detached from the
- * daemon (so it outlives virtctd) when it is installed and not running.
+ * daemon (so it outlives virtctd) when it is installed and not running;
+ * when it serves, a statfs() and a read: cheap enough for every start.
  * Returns 1 when it serves, 0 with a warning logged when it cannot (not
  * installed, or failed to start); never -1. */
 int virCTLxcfsEnsure(void);
-
-/* Whether lxcfs answers at CT_LXCFS_DIR now: a mounted fuse.lxcfs whose
- * files can be read.  Cheap enough to call before each start. */
-bool virCTLxcfsServing(void);
 
 /* The files to bind from CT_LXCFS_DIR over the container's own, as paths
  * relative both to CT_LXCFS_DIR and to the container's root; NULL-ended. */

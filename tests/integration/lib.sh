@@ -118,6 +118,23 @@ daemon_teardown() {
     rm -rf "$CT_TEST_ROOT"
 }
 
+# Starts a daemon on a private tree holding its own template store:
+# $STORE, $TPL (virt-ct-template on it); container disks still mounted
+# are unmounted at exit.
+store_daemon_start() {
+    daemon_setup
+    export CT_ROOT=$CT_TEST_ROOT
+    STORE=$CT_TEST_ROOT/var/lib/ct
+    TPL=$CT_BUILD/tools/virt-ct-template
+    trap store_teardown EXIT
+    daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
+}
+
+store_teardown() {
+    for d in "$STORE"/containers/*/disk; do umount -l "$d" 2>/dev/null; done
+    daemon_teardown
+}
+
 vsh() {
     virsh -q -c "$CT_URI" "$@"
 }

@@ -12,16 +12,7 @@ if ! command -v debootstrap >/dev/null || ! command -v mkfs.xfs >/dev/null; then
     echo "skipped: needs debootstrap and xfsprogs"
     exit 77
 fi
-daemon_setup
-export CT_ROOT=$CT_TEST_ROOT
-STORE=$CT_TEST_ROOT/var/lib/ct
-TPL=$CT_BUILD/tools/virt-ct-template
-cleanup() {
-    for d in "$STORE"/containers/*/disk; do umount -l "$d" 2>/dev/null; done
-    daemon_teardown
-}
-trap cleanup EXIT
-daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
+store_daemon_start
 
 if ! "$TPL" -q create deb --debootstrap bookworm --variant minbase --include systemd-sysv,procps \
     >"$CT_TEST_ROOT/debootstrap.log" 2>&1; then

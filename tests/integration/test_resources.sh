@@ -13,10 +13,7 @@ if [ ! -x /bin/busybox ]; then
     echo "skipped: needs /bin/busybox (busybox-static)"
     exit 77
 fi
-daemon_setup
-export CT_ROOT=$CT_TEST_ROOT
-TPL=$CT_BUILD/tools/virt-ct-template
-daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
+store_daemon_start
 "$TPL" -q create busybox --busybox || { not_ok "busybox template"; summary; exit 1; }
 
 # ct_xml NAME EXTRA-XML [INIT-ARGS...]: a busybox container on the template

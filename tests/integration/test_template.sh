@@ -13,16 +13,7 @@ if [ ! -x /bin/busybox ] || ! command -v mkfs.xfs >/dev/null; then
     echo "skipped: needs /bin/busybox (busybox-static) and mkfs.xfs (xfsprogs)"
     exit 77
 fi
-daemon_setup
-export CT_ROOT=$CT_TEST_ROOT
-STORE=$CT_TEST_ROOT/var/lib/ct
-TPL=$CT_BUILD/tools/virt-ct-template
-cleanup() {
-    for d in "$STORE"/containers/*/disk; do umount -l "$d" 2>/dev/null; done
-    daemon_teardown
-}
-trap cleanup EXIT
-daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
+store_daemon_start
 
 # rc_is CODE DESCRIPTION COMMAND...: ok when the command exits with CODE
 rc_is() {
