@@ -29,6 +29,7 @@
 #include "ct_container.h"
 #include "ct_error.h"
 #include "ct_mount.h"
+#include "ct_seccomp.h"
 #include "ct_sync.h"
 
 #define APP_ROOT_STAGING "/tmp"
@@ -384,6 +385,24 @@ execInit(const ctPlan *plan)
 }
 
 
+/* Before anything else, while we have every capability of our user
+ * namespace: the filter covers init and all it starts.  The listener goes
+ * to the supervisor in one record; without one the record says why, and
+ * the container starts with the kernel's answers. */
+static void
+sendListener(int sock)
+{
+    int fd = virCTSeccompInstall();
+
+    if (fd >= 0) {
+        virCTSyncSendFd(sock, "listener\n", fd);
+        close(fd);
+    } else {
+        virCTSyncWriteLine(sock, "no-listener %d\n", errno);
+    }
+}
+
+
 static int
 waitRelease(int sock)
 {
@@ -407,6 +426,7 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
 
     /* until exec, die with the supervisor rather than linger half set up */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    sendListener(args->syncSock);
     if (waitRelease(args->syncSock) < 0)
         _exit(1);
     /* our host ids are unmapped in a new user namespace: become its root,

@@ -15,8 +15,10 @@
  *  1. S parses the plan, creates the monitor socket (mode 0600) and opens
  *     the console PTY from the host's /dev/ptmx.
  *  2. S clone()s C into new mnt/pid/uts/ipc/net[/user] namespaces (not
- *     cgroup yet); with a user namespace S writes setgroups "deny",
- *     uid_map and gid_map.  C blocks reading its sync socket.
+ *     cgroup yet).  C installs the seccomp filter for sysinfo(2) and
+ *     sends its listener (or why there is none) to S, then blocks
+ *     reading its sync socket.  With a user namespace S writes setgroups
+ *     "deny", uid_map and gid_map.
  *  3. S writes C's host PID into every cgroup-procs file of the plan.
  *  4. S -> D "PID <hostpid>"; D moves network devices into the netns and
  *     answers "GO" or "ABORT" (end of file counts as ABORT: S kills C and
@@ -211,7 +213,32 @@ cloneChild(virCTSupervisor *sup, int *childSock)
         return virCTErrorReport(errno, "cannot clone the container");
     }
     sup->pid = pid;
+    clock_gettime(CLOCK_BOOTTIME, &sup->started);
     *childSock = sv[0];
+    return 0;
+}
+
+
+/* Step 2, end: the child's seccomp listener.  A container without one
+ * still starts; its sysinfo(2) then tells the host's figures. */
+static int
+receiveListener(virCTSupervisor *sup, int childSock)
+{
+    char record[64];
+    ssize_t n = virCTSyncRecvRecord(childSock, record, sizeof(record), &sup->notifyFd);
+
+    if (n <= 0)
+        return virCTErrorReport(n < 0 ? errno : EPIPE, "cannot read the container's first record");
+    if (sup->notifyFd >= 0 && strcmp(record, "listener") == 0)
+        return 0;
+    if (sup->notifyFd >= 0) {
+        close(sup->notifyFd);
+        sup->notifyFd = -1;
+    }
+    if (strncmp(record, "no-listener ", 12) != 0)
+        return virCTErrorReport(EPROTO, "unexpected record '%s' from the container", record);
+    virCTLog("sysinfo(2) is not answered from the container's cgroups: %s",
+             strerror(atoi(record + 12)));
     return 0;
 }
 
@@ -327,7 +354,7 @@ startContainer(virCTSupervisor *sup)
     if (createMonitor(sup) < 0 ||
         virCTConsoleOpen(&sup->console, hostRootId(plan->uidMap, plan->nuidMap),
                          hostRootId(plan->gidMap, plan->ngidMap)) < 0 ||
-        cloneChild(sup, &childSock) < 0)
+        cloneChild(sup, &childSock) < 0 || receiveListener(sup, childSock) < 0)
         goto cleanup;
     if (setupUserns(sup) < 0 || joinCgroups(sup) < 0 || (go = waitForGo(sup)) < 0)
         goto cleanup;
@@ -425,7 +452,7 @@ initSupervisor(virCTSupervisor *sup, int syncFd)
 
     memset(sup, 0, sizeof(*sup));
     sup->syncFd = syncFd;
-    sup->listenFd = sup->sigFd = sup->pidfd = -1;
+    sup->listenFd = sup->sigFd = sup->pidfd = sup->notifyFd = -1;
     sup->console.master = sup->console.slave = sup->console.peer = -1;
     for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++)
         sup->clients[i].fd = -1;
@@ -467,5 +494,7 @@ main(int argc, char **argv)
     answerDaemon(&sup, true);
     rc = virCTSupervisorLoop(&sup);
     ctPlanFree(sup.plan);
+    free(sup.memoryDir);
+    free(sup.pidsDir);
     return rc;
 }

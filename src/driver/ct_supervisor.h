@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "ct_console.h"
 #include "ct_plan.h"
@@ -35,11 +36,21 @@ struct _virCTSupervisor {
     int pidfd;
     virCTConsole console;
     virCTMonitorClient clients[CT_SUPERVISOR_MAX_CLIENTS];
+    int notifyFd; /* seccomp listener for the container's sysinfo(2), or -1 */
+    struct timespec started; /* CLOCK_BOOTTIME when init was cloned */
+    char *memoryDir; /* the container's memory cgroup, or NULL */
+    bool memoryV2; /* memoryDir has cgroup v2 files */
+    char *pidsDir; /* the container's cgroup with pids.current, or NULL */
 };
 
 /* Serves the monitor and the console until init ends; then writes the
  * exit file, tells the clients and returns the supervisor's exit code. */
 int virCTSupervisorLoop(virCTSupervisor *sup);
+
+/* Answers one pending sysinfo(2) of the container from its cgroups:
+ * memory limit and use, swap, process count and the container's uptime;
+ * the rest (load averages) is the host's. */
+void virCTSupervisorSysinfoHandle(virCTSupervisor *sup);
 
 /* Records the end of init: exit file (atomically), "exited" event to
  * every monitor client, removal of the monitor socket.  @how is "exit"

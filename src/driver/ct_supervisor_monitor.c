@@ -37,6 +37,7 @@
 enum {
     SLOT_SIGNAL,
     SLOT_LISTEN,
+    SLOT_NOTIFY,
     SLOT_CONSOLE,
     SLOT_CLIENTS = SLOT_CONSOLE + CT_CONSOLE_POLLFDS,
     SLOT_LAST = SLOT_CLIENTS + CT_SUPERVISOR_MAX_CLIENTS,
@@ -279,6 +280,7 @@ fillPollFds(virCTSupervisor *sup, struct pollfd *fds)
 
     fds[SLOT_SIGNAL] = (struct pollfd){ .fd = sup->sigFd, .events = POLLIN };
     fds[SLOT_LISTEN] = (struct pollfd){ .fd = sup->listenFd, .events = POLLIN };
+    fds[SLOT_NOTIFY] = (struct pollfd){ .fd = sup->notifyFd, .events = POLLIN };
     virCTConsolePollFds(&sup->console, fds + SLOT_CONSOLE);
     for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++) {
         fds[SLOT_CLIENTS + i].fd = sup->clients[i].fd;
@@ -306,6 +308,13 @@ virCTSupervisorLoop(virCTSupervisor *sup)
             return 0;
         if (fds[SLOT_LISTEN].revents & POLLIN)
             acceptClients(sup);
+        if (fds[SLOT_NOTIFY].revents & POLLIN) {
+            virCTSupervisorSysinfoHandle(sup);
+        } else if (fds[SLOT_NOTIFY].revents) {
+            /* every process under the filter is gone */
+            close(sup->notifyFd);
+            sup->notifyFd = -1;
+        }
         virCTConsoleHandle(&sup->console, fds + SLOT_CONSOLE);
         for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++) {
             if (fds[SLOT_CLIENTS + i].revents && sup->clients[i].fd >= 0 &&

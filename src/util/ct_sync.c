@@ -155,6 +155,45 @@ virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd)
 }
 
 
+ssize_t
+virCTSyncRecvRecord(int sock, char *buf, size_t buflen, int *fd)
+{
+    char control[CMSG_SPACE(sizeof(int))] = { 0 };
+    struct iovec iov = { .iov_base = buf, .iov_len = buflen - 1 };
+    struct msghdr msg = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control,
+        .msg_controllen = sizeof(control),
+    };
+    struct cmsghdr *cmsg;
+    ssize_t n;
+
+    *fd = -1;
+    do {
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
+    for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
+            cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+            memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+    }
+    if (msg.msg_flags & MSG_TRUNC) {
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+        errno = EMSGSIZE;
+        return -1;
+    }
+    if (n > 0 && buf[n - 1] == '\n')
+        n--;
+    buf[n] = '\0';
+    return n;
+}
+
+
 int
 virCTSyncSendError(int sock, const virCTError *error)
 {

@@ -31,6 +31,12 @@ int virCTSyncSendFd(int sock, const char *line, int fd);
  * its first byte is stored in @fd (close-on-exec), else @fd is -1. */
 ssize_t virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd);
 
+/* Receives one whole record of a SOCK_SEQPACKET socket into @buf
+ * (NUL-terminated, a trailing newline removed), with a descriptor that
+ * came with it in @fd (close-on-exec) or -1.  Returns the length, 0 at
+ * end of file, -1 with errno (EMSGSIZE for a record longer than @buf). */
+ssize_t virCTSyncRecvRecord(int sock, char *buf, size_t buflen, int *fd);
+
 /* Child -> supervisor error channel on a SOCK_SEQPACKET pair: the child
  * sends the current error record; the supervisor gets 1 and the record,
  * or 0 when the channel closed without one (the exec succeeded). */

@@ -22,9 +22,10 @@ ct_xml() {
     shift 2
     [ $# = 0 ] || init=/bin/sh
     for a in "$@"; do
-        a=${a//&/&amp;}
-        a=${a//</&lt;}
-        args+="<initarg>${a//>/&gt;}</initarg>"
+        # quoted: an unquoted & in the replacement is the match (bash 5.2)
+        a=${a//&/"&amp;"}
+        a=${a//</"&lt;"}
+        args+="<initarg>${a//>/"&gt;"}</initarg>"
     done
     cat <<XML
 <domain type='lxc' xmlns:ct='http://libvirt.org/schemas/domain/ct/1.0'>
@@ -204,6 +205,27 @@ if [ -b "$dev" ]; then
 else
     not_ok "no block device under $CT_TEST_ROOT ($dev)"
 fi
+
+# --- sysinfo(2) -----------------------------------------------------------------
+# busybox free and uptime ask the kernel, not /proc: the supervisor answers
+# sysinfo(2) for init and everything it starts (not for processes entered
+# from outside with lxc-enter-namespace, which never pass through init)
+check "start i1 with 64 MiB whose init runs busybox free and uptime" start_ct i1 \
+    "<memtune><hard_limit unit='MiB'>64</hard_limit></memtune><ct:processes>50</ct:processes>" \
+    -c 'while :; do busybox free -m >/run/free.new && mv /run/free.new /run/free;
+        busybox uptime >/run/uptime; busybox sleep 1; done'
+sleep 1.5
+total=$(enter i1 /bin/cat /run/free | awk '/^Mem:/ { print $2 }')
+check "busybox free -m inside shows 64 ($total)" test "$total" = 64
+used=$(enter i1 /bin/cat /run/free | awk '/^Mem:/ { print $3 }')
+check "and a use below it ($used)" test -n "$used" -a "${used:-99}" -lt 64
+check "busybox uptime inside is the container's" bash -c \
+    "virsh -q -c '$CT_URI' lxc-enter-namespace i1 /bin/cat /run/uptime | grep -q 'up 0 min'"
+check "memtune --hard-limit 96M --live" vsh memtune i1 --hard-limit 96M --live
+sleep 1.5
+total=$(enter i1 /bin/cat /run/free | awk '/^Mem:/ { print $2 }')
+check "free follows the live change ($total)" test "$total" = 96
+vsh destroy i1 >/dev/null
 
 # --- statistics -----------------------------------------------------------------
 check "start s1" start_ct s1 "<memtune><hard_limit unit='MiB'>64</hard_limit></memtune>"

@@ -422,6 +422,8 @@ UPID=$(sed -n 's/^PID //p' "$TMP/uns.start")
 check "user namespace: started" grep -q '^OK ' "$TMP/uns.start"
 check "user namespace: root inside is uid 100000 outside" \
     grep -Eq '^ +0 +100000 +65536$' "/proc/$UPID/uid_map"
+check "user namespace: sysinfo(2) filtered to the supervisor" \
+    grep -Eq '^Seccomp_filters:[[:space:]]+1$' "/proc/$UPID/status"
 check "user namespace: cgroup hierarchies mounted inside" bash -c \
     "grep -q ' /sys/fs/cgroup/pids .* cgroup ' /proc/$UPID/mountinfo &&
      grep -q ' /sys/fs/cgroup/unified .* cgroup2 ' /proc/$UPID/mountinfo"
