@@ -418,7 +418,54 @@ virCTDomainDefValidate(const virDomainDef *def, void *opaque G_GNUC_UNUSED,
     return 0;
 }
 
+/* What a container's interface can be: a veth pair or a macvlan device,
+ * with what the kernel gives those (no nwfilter, no port profiles, no
+ * VLAN tags on our side of the bridge). */
+static int
+virCTDomainValidateNet(const virDomainNetDef *net)
+{
+    const char *what = NULL;
+
+    switch (net->type) {
+    case VIR_DOMAIN_NET_TYPE_BRIDGE:
+    case VIR_DOMAIN_NET_TYPE_NETWORK:
+    case VIR_DOMAIN_NET_TYPE_ETHERNET:
+    case VIR_DOMAIN_NET_TYPE_DIRECT:
+        break;
+    default:
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("interface type '%1$s' is not supported by containers: use 'bridge', "
+                         "'network', 'ethernet' or 'direct'"),
+                       virDomainNetTypeToString(net->type));
+        return -1;
+    }
+    if (net->filter)
+        what = "<filterref>";
+    else if (net->virtPortProfile)
+        what = "<virtualport>";
+    else if (net->vlan.nTags > 0)
+        what = "<vlan>";
+    else if (net->type == VIR_DOMAIN_NET_TYPE_DIRECT && net->bandwidth)
+        what = "<bandwidth> on a 'direct' interface (a macvlan has no host end to shape)";
+    if (what) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("%1$s is not supported on a container's interface"), what);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+virCTDomainDeviceDefValidate(const virDomainDeviceDef *dev, const virDomainDef *def G_GNUC_UNUSED,
+                             void *opaque G_GNUC_UNUSED, void *parseOpaque G_GNUC_UNUSED)
+{
+    if (dev->type == VIR_DOMAIN_DEVICE_NET)
+        return virCTDomainValidateNet(dev->data.net);
+    return 0;
+}
+
 static virDomainDefParserConfig virCTDriverDomainDefParserConfig = {
+    .deviceValidateCallback = virCTDomainDeviceDefValidate,
     .domainPostParseCallback = virCTDomainDefPostParse,
     .devicesPostParseCallback = virCTDomainDeviceDefPostParse,
     .domainValidateCallback = virCTDomainDefValidate,

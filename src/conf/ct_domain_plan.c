@@ -430,13 +430,6 @@ virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
         return NULL;
     }
 
-    if (def->nnets > 0) {
-        virReportError(
-            VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-            _("<interface> is not supported yet: containers have only a loopback device"));
-        return NULL;
-    }
-
     virUUIDFormat(def->uuid, uuidstr);
     plan->name = g_strdup(def->name);
     plan->uuid = g_strdup(uuidstr);

@@ -3,9 +3,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The one device that can change is the root filesystem's disk limit:
- * raised live (the image grows under the running container) and in the
- * definition; lowered only in the definition, for the next start.
+ * Devices that change: the root filesystem's disk limit, raised live
+ * (the image grows under the running container) and in the definition,
+ * lowered only in the definition, for the next start; and network
+ * interfaces, plugged and unplugged live and in the definition, their
+ * link state switched live.
  */
 
 #include <config.h>
@@ -14,6 +16,7 @@
 #include "ct_domain.h"
 #include "ct_domain_api.h"
 #include "ct_layer.h"
+#include "ct_net.h"
 #include "datatypes.h"
 #include "viraccessapicheck.h"
 #include "virdomainjob.h"
@@ -98,6 +101,235 @@ ctDeviceUpdateConfig(virCTDriver *driver, virDomainObj *vm, const virDomainFSDef
     return 0;
 }
 
+/* ---- interfaces ---------------------------------------------------- */
+
+/* The definition @def would have after the change, saved: a copy of the
+ * persistent definition given to @change, kept only when saved. */
+typedef int (*ctDeviceConfigChange)(virDomainDef *def, virDomainNetDef *net);
+
+static int
+ctDeviceChangeConfig(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net,
+                     ctDeviceConfigChange change)
+{
+    virDomainDef *persistent = vm->newDef ? vm->newDef : vm->def;
+    g_autoptr(virDomainDef) copy = virDomainDefCopy(persistent, driver->xmlopt, NULL, false);
+
+    if (!copy || change(copy, net) < 0 ||
+        virDomainDefSave(copy, driver->xmlopt, driver->config->configDir) < 0)
+        return -1;
+    if (vm->newDef) {
+        virDomainDefFree(vm->newDef);
+        vm->newDef = g_steal_pointer(&copy);
+    } else {
+        virDomainDefFree(vm->def);
+        vm->def = g_steal_pointer(&copy);
+    }
+    return 0;
+}
+
+/* Index of the interface of @def with @net's MAC, or -1 (reported). */
+static int
+ctDeviceFindNet(virDomainDef *def, const virDomainNetDef *net)
+{
+    char mac[VIR_MAC_STRING_BUFLEN];
+    size_t i;
+
+    for (i = 0; i < def->nnets; i++) {
+        if (virMacAddrCmp(&def->nets[i]->mac, &net->mac) == 0)
+            return i;
+    }
+    virReportError(VIR_ERR_DEVICE_MISSING, _("no interface with MAC address '%1$s'"),
+                   virMacAddrFormat(&net->mac, mac));
+    return -1;
+}
+
+static int
+ctDeviceCheckNewNet(virDomainDef *def, const virDomainNetDef *net)
+{
+    char mac[VIR_MAC_STRING_BUFLEN];
+    size_t i;
+
+    for (i = 0; i < def->nnets; i++) {
+        if (virMacAddrCmp(&def->nets[i]->mac, &net->mac) == 0) {
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("an interface with MAC address '%1$s' already exists"),
+                           virMacAddrFormat(&net->mac, mac));
+            return -1;
+        }
+        if (net->ifname_guest && STREQ_NULLABLE(def->nets[i]->ifname_guest, net->ifname_guest)) {
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("an interface named '%1$s' inside already exists"), net->ifname_guest);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Takes @net, also on failure. */
+static int
+ctDeviceInsertNet(virDomainDef *def, virDomainNetDef *net)
+{
+    if (ctDeviceCheckNewNet(def, net) < 0 || virDomainNetInsert(def, net) < 0) {
+        virDomainNetDefFree(net);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+ctDeviceRemoveNet(virDomainDef *def, virDomainNetDef *net)
+{
+    int idx = ctDeviceFindNet(def, net);
+
+    if (idx < 0)
+        return -1;
+    virDomainNetDefFree(virDomainNetRemove(def, idx));
+    return 0;
+}
+
+static virDomainNetDef *
+ctDeviceParseNet(virCTDriver *driver, virDomainDef *def, const char *xml)
+{
+    g_autoptr(virDomainDeviceDef) dev = NULL;
+    virDomainNetDef *net;
+
+    if (!(dev = virDomainDeviceDefParse(xml, def, driver->xmlopt, NULL,
+                                        VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        return NULL;
+    if (dev->type != VIR_DOMAIN_DEVICE_NET) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("attaching or detaching a <%1$s> is not supported: only an <interface>"),
+                       virDomainDeviceTypeToString(dev->type));
+        return NULL;
+    }
+    net = g_steal_pointer(&dev->data.net);
+    return net;
+}
+
+/* Takes *@net once it is plugged. */
+static int
+ctDeviceAttachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef **net)
+{
+    if (ctDeviceCheckNewNet(vm->def, *net) < 0 || virCTNetAttach(vm, *net) < 0)
+        return -1;
+    if (virDomainNetInsert(vm->def, *net) < 0) {
+        ignore_value(virCTNetDetach(vm, *net));
+        return -1;
+    }
+    *net = NULL;
+    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+}
+
+static int
+ctDeviceDetachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net)
+{
+    int idx = ctDeviceFindNet(vm->def, net);
+
+    if (idx < 0 || virCTNetDetach(vm, vm->def->nets[idx]) < 0)
+        return -1;
+    virDomainNetDefFree(virDomainNetRemove(vm->def, idx));
+    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+}
+
+static int
+ctDeviceUpdateNet(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net, unsigned int flags)
+{
+    virDomainDef *persistent = vm->newDef ? vm->newDef : vm->def;
+    virDomainNetDef *cur;
+    int idx;
+
+    if ((flags & VIR_DOMAIN_AFFECT_LIVE) && (idx = ctDeviceFindNet(vm->def, net)) >= 0) {
+        cur = vm->def->nets[idx];
+        if (cur->type != net->type) {
+            virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+                           _("only the link state of an interface can be updated"));
+            return -1;
+        }
+        if (cur->linkstate != net->linkstate && virCTNetSetLinkState(vm, cur, net->linkstate) < 0)
+            return -1;
+        cur->linkstate = net->linkstate;
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+            return -1;
+    } else if (flags & VIR_DOMAIN_AFFECT_LIVE) {
+        return -1;
+    }
+    if (flags & VIR_DOMAIN_AFFECT_CONFIG) {
+        if ((idx = ctDeviceFindNet(persistent, net)) < 0)
+            return -1;
+        persistent->nets[idx]->linkstate = net->linkstate;
+        return virDomainDefSave(persistent, driver->xmlopt, driver->config->configDir);
+    }
+    return 0;
+}
+
+/* Attach (@attach) or detach an <interface>: the definition's change is
+ * made on a copy first, then the live one, then the copy is saved. */
+static int
+ctDeviceAttachDetach(virDomainPtr dom, const char *xml, unsigned int flags, bool attach)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    g_autoptr(virDomainNetDef) liveNet = NULL;
+    g_autoptr(virDomainNetDef) configNet = NULL;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if ((attach ? virDomainAttachDeviceFlagsEnsureACL(dom->conn, vm->def, flags)
+                : virDomainDetachDeviceFlagsEnsureACL(dom->conn, vm->def, flags)) < 0 ||
+        virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+    if (virDomainObjUpdateModificationImpact(vm, &flags) < 0)
+        goto endjob;
+    if ((flags & VIR_DOMAIN_AFFECT_CONFIG) && !(configNet = ctDeviceParseNet(driver, vm->def, xml)))
+        goto endjob;
+    if ((flags & VIR_DOMAIN_AFFECT_LIVE) && !(liveNet = ctDeviceParseNet(driver, vm->def, xml)))
+        goto endjob;
+    /* one MAC for both when the XML left it to the parser */
+    if (configNet && liveNet)
+        virMacAddrSet(&configNet->mac, &liveNet->mac);
+
+    if (liveNet && (attach ? ctDeviceAttachLive(driver, vm, &liveNet)
+                           : ctDeviceDetachLive(driver, vm, liveNet)) < 0)
+        goto endjob;
+    if (configNet &&
+        (attach ? ctDeviceChangeConfig(driver, vm, g_steal_pointer(&configNet), ctDeviceInsertNet)
+                : ctDeviceChangeConfig(driver, vm, configNet, ctDeviceRemoveNet)) < 0)
+        goto endjob;
+    ret = 0;
+
+endjob:
+    virDomainObjEndJob(vm);
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainAttachDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags)
+{
+    return ctDeviceAttachDetach(dom, xml, flags, true);
+}
+
+int
+ctDomainAttachDevice(virDomainPtr dom, const char *xml)
+{
+    return ctDeviceAttachDetach(dom, xml, VIR_DOMAIN_AFFECT_LIVE, true);
+}
+
+int
+ctDomainDetachDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags)
+{
+    return ctDeviceAttachDetach(dom, xml, flags, false);
+}
+
+int
+ctDomainDetachDevice(virDomainPtr dom, const char *xml)
+{
+    return ctDeviceAttachDetach(dom, xml, VIR_DOMAIN_AFFECT_LIVE, false);
+}
+
 int
 ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags)
 {
@@ -117,9 +349,14 @@ ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags)
         !(dev = virDomainDeviceDefParse(xml, vm->def, driver->xmlopt, NULL,
                                         VIR_DOMAIN_DEF_PARSE_INACTIVE)))
         goto endjob;
+    if (dev->type == VIR_DOMAIN_DEVICE_NET) {
+        ret = ctDeviceUpdateNet(driver, vm, dev->data.net, flags);
+        goto endjob;
+    }
     if (dev->type != VIR_DOMAIN_DEVICE_FS) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("updating a <%1$s> is not supported: only the limits of a <filesystem>"),
+                       _("updating a <%1$s> is not supported: only the limits of a <filesystem> "
+                         "and the link state of an <interface>"),
                        virDomainDeviceTypeToString(dev->type));
         goto endjob;
     }

@@ -11,3 +11,7 @@
 int ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);
 int ctDomainGetBlockInfo(virDomainPtr dom, const char *path, virDomainBlockInfoPtr info,
                          unsigned int flags);
+int ctDomainAttachDevice(virDomainPtr dom, const char *xml);
+int ctDomainAttachDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);
+int ctDomainDetachDevice(virDomainPtr dom, const char *xml);
+int ctDomainDetachDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags);

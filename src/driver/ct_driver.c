@@ -579,6 +579,12 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainMemoryStats = ctDomainMemoryStats,
     .domainGetCPUStats = ctDomainGetCPUStats,
     .domainBlockStats = ctDomainBlockStats,
+    .domainInterfaceStats = ctDomainInterfaceStats,
+    .domainInterfaceAddresses = ctDomainInterfaceAddresses,
+    .domainAttachDevice = ctDomainAttachDevice,
+    .domainAttachDeviceFlags = ctDomainAttachDeviceFlags,
+    .domainDetachDevice = ctDomainDetachDevice,
+    .domainDetachDeviceFlags = ctDomainDetachDeviceFlags,
     .domainBlockStatsFlags = ctDomainBlockStatsFlags,
 };
 

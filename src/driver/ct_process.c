@@ -10,7 +10,8 @@
  *
  *   D writes NAME.plan, spawns S          S clones init, stops it
  *   S -> D "PID <init>"                   D creates the cgroup, moves init
- *                                           in, writes the status file
+ *                                           in, writes the status file,
+ *                                           plugs the interfaces (ct_net.c)
  *   D -> S "GO"                           S releases init: mounts, exec
  *   S -> D "OK <init>" | "ERR <errno> <message>"
  *
@@ -32,6 +33,7 @@
 #include "ct_layer.h"
 #include "ct_lxcfs.h"
 #include "ct_monitor.h"
+#include "ct_net.h"
 #include "ct_resource.h"
 #include "ct_sync.h"
 
@@ -348,6 +350,10 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     virCTProcessCountActive(driver, vm, true);
     if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         return -1;
+    /* saved again with the host ends' names before init runs */
+    if (virCTNetStart(vm, initPid) < 0 ||
+        virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        return -1;
     if (virCTProcessRelease(driver, vm, syncFD) < 0)
         return -1;
     VIR_DEBUG("container '%s' runs: init %d, supervisor %d", vm->def->name, initPid,
@@ -494,6 +500,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
         priv->stopTimer = -1;
     }
     virCTProcessKill(driver, vm, viaMonitor);
+    virCTNetStop(vm);
     virCTProcessRemoveExtra(vm);
     if (priv->cgroup && virCgroupRemove(priv->cgroup) < 0)
         VIR_WARN("cannot remove the cgroup of '%s': %s", vm->def->name, virGetLastErrorMessage());
@@ -870,6 +877,7 @@ virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
                                                                VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
     } else {
         virCTProcessCountActive(driver, vm, true);
+        virCTNetReconnect(vm);
         if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
             VIR_WARN("cannot update the status of '%s'", vm->def->name);
     }

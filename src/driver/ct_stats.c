@@ -19,6 +19,7 @@
 #include "ct_domain.h"
 #include "ct_domain_api.h"
 #include "ct_layer.h"
+#include "ct_net.h"
 #include "ct_process.h"
 #include "ct_resource.h"
 
@@ -656,11 +657,37 @@ ctStatsRecordVcpu(ctStatsRecordData *data, virTypedParamList *params)
     return 0;
 }
 
-/* Containers have no network interfaces yet. */
+/* net.N.*: each interface's counters as the container sees them. */
 static int
-ctStatsRecordInterface(ctStatsRecordData *data G_GNUC_UNUSED, virTypedParamList *params)
+ctStatsRecordInterface(ctStatsRecordData *data, virTypedParamList *params)
 {
-    return virTypedParamListAddUInt(params, 0, "net.count");
+    virDomainDef *def = data->vm->def;
+    size_t i;
+
+    if (virTypedParamListAddUInt(params, def->nnets, "net.count") < 0)
+        return -1;
+    for (i = 0; i < def->nnets; i++) {
+        virDomainNetDef *net = def->nets[i];
+        virDomainInterfaceStatsStruct st = { 0 };
+        const char *name = net->ifname ? net->ifname : net->ifname_guest;
+
+        if (virTypedParamListAddString(params, name, "net.%zu.name", i) < 0)
+            return -1;
+        if (virCTNetGetStats(data->vm, net, &st) < 0) {
+            ctStatsSkip(data->vm, "interface counters");
+            continue;
+        }
+        if (virTypedParamListAddULLong(params, st.rx_bytes, "net.%zu.rx.bytes", i) < 0 ||
+            virTypedParamListAddULLong(params, st.rx_packets, "net.%zu.rx.pkts", i) < 0 ||
+            virTypedParamListAddULLong(params, st.rx_errs, "net.%zu.rx.errs", i) < 0 ||
+            virTypedParamListAddULLong(params, st.rx_drop, "net.%zu.rx.drop", i) < 0 ||
+            virTypedParamListAddULLong(params, st.tx_bytes, "net.%zu.tx.bytes", i) < 0 ||
+            virTypedParamListAddULLong(params, st.tx_packets, "net.%zu.tx.pkts", i) < 0 ||
+            virTypedParamListAddULLong(params, st.tx_errs, "net.%zu.tx.errs", i) < 0 ||
+            virTypedParamListAddULLong(params, st.tx_drop, "net.%zu.tx.drop", i) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* block.0.{rd,wr}.*: the I/O of the whole container (see
@@ -827,4 +854,49 @@ ctConnectGetAllDomainStats(virConnectPtr conn, virDomainPtr *doms, unsigned int 
     if (!(*retStats = ctStatsRecords(conn, driver, vms, nvms, stats)))
         return -1;
     return nvms;
+}
+
+
+int
+ctDomainInterfaceStats(virDomainPtr dom, const char *device, virDomainInterfaceStatsPtr stats)
+{
+    virDomainObj *vm;
+    virDomainNetDef *net;
+    int ret = -1;
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainInterfaceStatsEnsureACL(dom->conn, vm->def) < 0 || virDomainObjCheckActive(vm) < 0)
+        goto cleanup;
+    if (!(net = virDomainNetFind(vm->def, device)))
+        goto cleanup;
+    ret = virCTNetGetStats(vm, net, stats);
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainInterfaceAddresses(virDomainPtr dom, virDomainInterfacePtr **ifaces, unsigned int source,
+                           unsigned int flags)
+{
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainInterfaceAddressesEnsureACL(dom->conn, vm->def, source) < 0 ||
+        virDomainObjCheckActive(vm) < 0)
+        goto cleanup;
+    if (source >= VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, _("unknown address source %1$u"), source);
+        goto cleanup;
+    }
+    ret = virCTNetGetAddresses(vm, source, ifaces);
+
+cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
 }

@@ -24,3 +24,6 @@ int ctDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo, unsigne
 int ctConnectGetAllDomainStats(virConnectPtr conn, virDomainPtr *doms, unsigned int ndoms,
                                unsigned int stats, virDomainStatsRecordPtr **retStats,
                                unsigned int flags);
+int ctDomainInterfaceStats(virDomainPtr dom, const char *device, virDomainInterfaceStatsPtr stats);
+int ctDomainInterfaceAddresses(virDomainPtr dom, virDomainInterfacePtr **ifaces,
+                               unsigned int source, unsigned int flags);

@@ -85,7 +85,8 @@ findCgroups(virCTSupervisor *sup)
         } else if (strcmp(ctrl, "pids") == 0 && !sup->pidsDir) {
             sup->pidsDir = cgroupDir("/sys/fs/cgroup/pids", cgpath, "pids.current");
         } else if (*ctrl == '\0') {
-            if (!sup->memoryDir && (sup->memoryDir = cgroupDir("/sys/fs/cgroup", cgpath, "memory.max")))
+            if (!sup->memoryDir &&
+                (sup->memoryDir = cgroupDir("/sys/fs/cgroup", cgpath, "memory.max")))
                 sup->memoryV2 = true;
             if (!sup->pidsDir)
                 sup->pidsDir = cgroupDir("/sys/fs/cgroup", cgpath, "pids.current");

@@ -18,9 +18,9 @@
 #include "ct_seccomp.h"
 
 #if defined(__x86_64__)
-# define CT_SECCOMP_ARCH AUDIT_ARCH_X86_64
+#define CT_SECCOMP_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
-# define CT_SECCOMP_ARCH AUDIT_ARCH_AARCH64
+#define CT_SECCOMP_ARCH AUDIT_ARCH_AARCH64
 #endif
 
 

@@ -1,0 +1,47 @@
+/*
+ * ct_net.h: a container's network interfaces
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Every container has its own network namespace; its <interface>s are
+ * veth pairs (bridge, network, ethernet) or macvlan devices (direct)
+ * made on the host, moved into the namespace while init waits for GO,
+ * and configured there (name, addresses, routes, link state) by the
+ * daemon before init runs.  Host ends are named in the running
+ * definition (<target dev>), so a daemon started later removes them.
+ */
+
+#pragma once
+
+#include "ct_conf.h"
+
+/* Before GO: brings loopback up and plugs every interface of the running
+ * definition into the namespace of @initPid.  On failure the caller
+ * stops the container, which undoes what was done. */
+int virCTNetStart(virDomainObj *vm, pid_t initPid);
+
+/* After the container's processes are gone: removes the host ends left,
+ * gives network ports back.  Never fails; problems are logged. */
+void virCTNetStop(virDomainObj *vm);
+
+/* After a daemon restart: tells the network driver again which ports
+ * running containers hold. */
+void virCTNetReconnect(virDomainObj *vm);
+
+/* Plugs @net into running @vm (hotplug): on success the caller adds it
+ * to the running definition; on failure nothing is left. */
+int virCTNetAttach(virDomainObj *vm, virDomainNetDef *net);
+
+/* Unplugs @net, an interface of running @vm. */
+int virCTNetDetach(virDomainObj *vm, virDomainNetDef *net);
+
+/* Link state inside (virsh domif-setlink). */
+int virCTNetSetLinkState(virDomainObj *vm, virDomainNetDef *net, int linkstate);
+
+/* Counters of @net as the container sees them (rx: what it received). */
+int virCTNetGetStats(virDomainObj *vm, virDomainNetDef *net, virDomainInterfaceStatsPtr stats);
+
+/* virDomainInterfaceAddresses: LEASE (configured <ip>s and the DHCP
+ * leases of libvirt networks), AGENT (the container's own view) or ARP
+ * (the host's neighbour table).  Returns the count, -1 on error. */
+int virCTNetGetAddresses(virDomainObj *vm, unsigned int source, virDomainInterfacePtr **ifaces);
