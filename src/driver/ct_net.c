@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <netpacket/packet.h>
 
+#include "ct_bandwidth.h"
 #include "ct_domain.h"
 #include "ct_net.h"
 #include "ct_netns.h"
@@ -163,9 +164,8 @@ virCTNetCreate(virDomainObj *vm, virDomainNetDef *net, char **inner)
         return -1;
     }
 
-    /* the host end sends what the container receives: swapped */
     if ((bandwidth = virDomainNetGetActualBandwidth(net)) &&
-        virNetDevBandwidthSet(net->ifname, bandwidth, false, true) < 0)
+        virCTBandwidthSet(net->ifname, bandwidth) < 0)
         return -1;
     return 0;
 }
@@ -299,6 +299,8 @@ virCTNetRelease(virDomainObj *vm, virDomainNetDef *net)
         if (virNetDevVethDelete(net->ifname) < 0)
             ret = -1;
     }
+    if (!virCTNetIsMacvlan(net) && net->ifname)
+        virCTBandwidthClear(net->ifname);
     if (net->type == VIR_DOMAIN_NET_TYPE_NETWORK && net->data.network.actual) {
         g_autoptr(virConnect) conn = virGetConnectNetwork();
 
