@@ -13,10 +13,13 @@ build_pkgs="libvirt0 libvirt-dev meson ninja-build pkg-config gcc patch dpkg-dev
   libgnutls28-dev libnl-3-dev libnl-route-3-dev libselinux1-dev libcap-ng-dev
   python3-docutils perl"
 # run and test: the stock clients, a static busybox for container roots,
-# what templates and disk images are made with, and the checkers of the
-# quality bar
+# what templates and disk images are made with, the checkers of the
+# quality bar, and for networks (test_network.sh): libvirtd's network
+# driver (libvirt-daemon), its DHCP server (dnsmasq-base) and firewall
+# tool (iptables), ip and tc (iproute2)
 run_pkgs="libvirt-clients python3-libvirt busybox-static iproute2 procps bsdutils
-  xfsprogs lxcfs debootstrap tar gzip xz-utils util-linux valgrind clang-format"
+  xfsprogs lxcfs debootstrap tar gzip xz-utils util-linux valgrind clang-format
+  libvirt-daemon dnsmasq-base iptables"
 
 missing=()
 for p in $build_pkgs $run_pkgs; do

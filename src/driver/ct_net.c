@@ -31,7 +31,6 @@
 #include "datatypes.h"
 #include "domain_validate.h"
 #include "viralloc.h"
-#include "virarptable.h"
 #include "virerror.h"
 #include "virfile.h"
 #include "virlog.h"
@@ -541,16 +540,19 @@ virCTNetLeaseAddresses(virDomainNetDef *net, virDomainInterfacePtr iface)
     return 0;
 }
 
-/* ARP: the host's neighbours with the interface's MAC. */
+/* ARP: the host's IPv4 neighbours with the interface's MAC, from
+ * /proc/net/arp (libvirt 9.0's netlink reader fails on this kernel:
+ * "wrong nlmsg len").  Lines: "IP type flags MAC mask device". */
 static void
-virCTNetArpAddresses(virArpTable *table, virDomainInterfacePtr iface)
+virCTNetArpAddresses(char **lines, virDomainInterfacePtr iface)
 {
-    int i;
+    size_t i;
 
-    for (i = 0; table && i < table->n; i++) {
-        if (STRCASEEQ(table->t[i].mac, iface->hwaddr))
-            virCTNetAddAddress(iface, strchr(table->t[i].ipaddr, ':') ? AF_INET6 : AF_INET,
-                               table->t[i].ipaddr, 0);
+    for (i = 1; lines && lines[i]; i++) {
+        char ip[64], mac[32];
+
+        if (sscanf(lines[i], "%63s %*s %*s %31s", ip, mac) == 2 && STRCASEEQ(mac, iface->hwaddr))
+            virCTNetAddAddress(iface, AF_INET, ip, 0);
     }
 }
 
@@ -631,7 +633,8 @@ virCTNetAgentInside(void *opaque)
 int
 virCTNetGetAddresses(virDomainObj *vm, unsigned int source, virDomainInterfacePtr **ifaces)
 {
-    virArpTable *table = NULL;
+    g_autofree char *arp = NULL;
+    g_auto(GStrv) lines = NULL;
     virCTNetAgentJob job = { 0 };
     size_t i;
 
@@ -641,8 +644,11 @@ virCTNetGetAddresses(virDomainObj *vm, unsigned int source, virDomainInterfacePt
         *ifaces = job.ifaces;
         return job.nifaces;
     }
-    if (source == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP && !(table = virArpTableGet()))
-        goto error;
+    if (source == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP) {
+        if (virFileReadAll("/proc/net/arp", 1024 * 1024, &arp) < 0)
+            goto error;
+        lines = g_strsplit(arp, "\n", 0);
+    }
     for (i = 0; i < vm->def->nnets; i++) {
         virDomainNetDef *net = vm->def->nets[i];
         virDomainInterfacePtr iface =
@@ -652,16 +658,14 @@ virCTNetGetAddresses(virDomainObj *vm, unsigned int source, virDomainInterfacePt
         VIR_APPEND_ELEMENT(job.ifaces, job.nifaces, iface);
         iface = job.ifaces[job.nifaces - 1];
         if (source == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP)
-            virCTNetArpAddresses(table, iface);
+            virCTNetArpAddresses(lines, iface);
         else if (virCTNetLeaseAddresses(net, iface) < 0)
             goto error;
     }
-    virArpTableFree(table);
     *ifaces = job.ifaces;
     return job.nifaces;
 
 error:
-    virArpTableFree(table);
     for (i = 0; i < job.nifaces; i++)
         virDomainInterfaceFree(job.ifaces[i]);
     g_free(job.ifaces);
