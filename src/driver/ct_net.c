@@ -74,6 +74,12 @@ virCTNetPlugsClear(virCTNetPlug *plugs, size_t n)
 
 /* ---- on the host --------------------------------------------------- */
 
+static bool
+virCTNetIsMacvlan(virDomainNetDef *net)
+{
+    return virDomainNetGetActualType(net) == VIR_DOMAIN_NET_TYPE_DIRECT;
+}
+
 static int
 virCTNetCreateVeth(virDomainNetDef *net, const char *bridge, char **inner)
 {
@@ -206,7 +212,7 @@ virCTNetPlugOne(virDomainObj *vm, virDomainNetDef *net, pid_t initPid, virCTNetP
 error:
     /* a macvlan still on the host is ours to remove; a veth goes with
      * its host end at the stop */
-    if (plug->inner && net->type == VIR_DOMAIN_NET_TYPE_DIRECT && virNetDevExists(plug->inner) == 1)
+    if (plug->inner && virCTNetIsMacvlan(net) && virNetDevExists(plug->inner) == 1)
         ignore_value(virNetDevMacVLanDelete(plug->inner));
     return -1;
 }
@@ -260,12 +266,6 @@ cleanup:
 }
 
 /* ---- off ------------------------------------------------------------ */
-
-static bool
-virCTNetIsMacvlan(virDomainNetDef *net)
-{
-    return virDomainNetGetActualType(net) == VIR_DOMAIN_NET_TYPE_DIRECT;
-}
 
 typedef struct {
     const char *names[2];
