@@ -1,0 +1,541 @@
+#!/usr/bin/python3
+# report.py RESULTS.json OUTDIR: turns the results of one run of the
+# benchmark harness (bench/run.sh, bench/bench.py) into OUTDIR/benchmarks.md
+# with tables and PNG charts in OUTDIR/bench/ (latency per system, memory
+# per container against N, ...), the machine, the date, where we stand
+# against the targets of issue 7, and how to reproduce.  bench/notes.md,
+# when present, is the hand-written reading of the numbers and is copied
+# in.  It measures nothing and can be run again on any results file.
+#
+# Needs Debian's python3-matplotlib (run with /usr/bin/python3).
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import json
+import os
+import sys
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ORDER = ["ct-api", "ct-virsh", "crun", "lxc", "nspawn", "podman", "libvirt-lxc", "bare"]
+COLORS = {"ct-api": "#c0392b", "ct-virsh": "#e67e22", "crun": "#2980b9", "lxc": "#27ae60",
+          "nspawn": "#8e44ad", "podman": "#7f8c8d", "libvirt-lxc": "#16a085", "bare": "#34495e"}
+
+
+def label(res, name):
+    return res["systems"].get(name, {}).get("label", name)
+
+
+def num(v, fmt="%.1f"):
+    return "-" if v is None else fmt % v
+
+
+def med(st):
+    return None if not st else st.get("median")
+
+
+def p95(st):
+    return None if not st else st.get("p95")
+
+
+def mb(kb):
+    return None if kb is None else kb / 1024
+
+
+def human_bytes(b):
+    if b is None:
+        return "-"
+    for unit, div in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if abs(b) >= div:
+            return "%.1f %s" % (b / div, unit)
+    return "%d B" % b
+
+
+def systems_in(res, section):
+    return [s for s in ORDER if s in section]
+
+
+def bar_chart(path, title, groups, xlabel, log=False):
+    """groups: [(series label, [(system, median, p95)])]"""
+    names = []
+    for _, rows in groups:
+        for s, _, _ in rows:
+            if s not in names:
+                names.append(s)
+    if not names:
+        return False
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(names) * max(1, len(groups))))
+    h = 0.8 / max(1, len(groups))
+    for gi, (glabel, rows) in enumerate(groups):
+        d = {s: (m, p) for s, m, p in rows}
+        ys, ms, errs, cols = [], [], [], []
+        for i, s in enumerate(names):
+            if s in d and d[s][0] is not None:
+                ys.append(i + gi * h)
+                ms.append(d[s][0])
+                errs.append(max(0, (d[s][1] or d[s][0]) - d[s][0]))
+                cols.append(COLORS.get(s, "#999999"))
+        ax.barh(ys, ms, height=h, xerr=[[0] * len(errs), errs], color=cols,
+                alpha=1.0 if gi == 0 else 0.55, label=glabel, capsize=2)
+        for y, m, e in zip(ys, ms, errs):
+            ax.text(m + e, y, "  %.3g" % m, va="center", fontsize=7)
+    ax.set_yticks([i + h * (len(groups) - 1) / 2 for i in range(len(names))])
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    if len(groups) > 1:
+        ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def density_chart(path, res):
+    dens = res.get("density", {})
+    names = systems_in(res, dens)
+    if not names:
+        return False
+    levels = sorted({x["n"] for s in names for x in dens[s].get("levels", [])})
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    keys = [("mem_avail_drop_kb_per_ct", "host MemAvailable drop per container (MiB)", 1 / 1024),
+            ("sup_pss_kb_per_ct", "supervisor PSS per container (MiB)", 1 / 1024),
+            ("start_all_s", "time to start all N (s)", 1)]
+    for ax, (k, title, scale) in zip(axes, keys):
+        for s in names:
+            lv = dens[s].get("levels", [])
+            if not lv:
+                continue
+            ax.plot([x["n"] for x in lv], [x[k] * scale for x in lv], marker="o",
+                    color=COLORS.get(s), label=label(res, s))
+        ax.set_xlabel("N idle containers")
+        ax.set_title(title, fontsize=10)
+        ax.set_xscale("log")
+        ax.set_xticks(levels)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.grid(alpha=0.3)
+    axes[0].axhline(0.6, color="#c0392b", linestyle="--", linewidth=0.8)
+    axes[0].text(levels[0], 0.62, "target for ct: 0.6 MB", color="#c0392b", fontsize=7)
+    axes[2].set_yscale("log")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def section_machine(res, out):
+    m = res["meta"]
+    mc = m.get("machine", {})
+    out.append("Run of **%s** in **%s** mode, %s s in all (%s)." % (
+        m.get("date", "?"), m.get("mode", "?"), num(m.get("duration_s"), "%.0f"),
+        ", ".join("%s %s s" % (k, v) for k, v in m.get("scenario_s", {}).items())))
+    out.append("")
+    out.append("| machine | |")
+    out.append("|---|---|")
+    out.append("| CPU | %s, %s cores |" % (mc.get("cpu"), mc.get("cpus")))
+    out.append("| memory | %s GiB |" % mc.get("mem_gib"))
+    out.append("| kernel | %s |" % mc.get("kernel"))
+    out.append("| distribution | Debian %s |" % mc.get("debian"))
+    out.append("| cgroups | %s |" % mc.get("cgroups"))
+    for k, v in m.get("versions", {}).items():
+        out.append("| %s | %s |" % (k, v or "-"))
+    out.append("")
+
+
+def section_targets(res, out):
+    start = res.get("start", {}).get("busybox", {})
+    tr = start.get("trivial", {})
+    dens = res.get("density", {})
+    prov = res.get("provision", {})
+    out.append("## Targets (issue 7): where we stand")
+    out.append("")
+    out.append("| target | measured in this run | verdict |")
+    out.append("|---|---|---|")
+    ct, cr = med((tr.get("ct-api") or {}).get("stats")), med((tr.get("crun") or {}).get("stats"))
+    if ct is not None and cr is not None:
+        verdict = "met" if ct <= cr else "missed by %.1f ms (%.1fx crun)" % (ct - cr, ct / cr)
+        out.append("| start through the API no slower than crun (same run, busybox, median) | "
+                   "ct-api %.2f ms, crun %.2f ms | %s |" % (ct, cr, verdict))
+    lv500 = None
+    for lv in (dens.get("ct-api") or {}).get("levels", []):
+        if lv["n"] == 500:
+            lv500 = lv
+    if lv500:
+        v = lv500["mem_avail_drop_kb_per_ct"] / 1024
+        verdict = "met" if v < 0.6 else "missed by %.2f MB" % (v - 0.6)
+        out.append("| under 0.6 MB of host memory per idle container at N=500 | %.2f MB "
+                   "(MemAvailable drop / N) | %s |" % (v, verdict))
+    elif "ct-api" in dens:
+        out.append("| under 0.6 MB of host memory per idle container at N=500 | N=500 not reached "
+                   "in this run (levels %s) | - |" % [x["n"] for x in dens["ct-api"]["levels"]])
+    if "ct-api" in dens:
+        mx = dens["ct-api"].get("max_n", 0)
+        goal = max(res["meta"]["config"]["density_levels"])
+        verdict = "met" if mx >= 2000 else ("not tried at 2000 in this mode" if goal < 2000
+                                            else "missed: %s" % dens["ct-api"].get("broke"))
+        out.append("| 2000 idle containers | %d reached | %s |" % (mx, verdict))
+    for tpl in ("busybox", "debian"):
+        d = (prov.get(tpl) or {}).get("ct define (API)")
+        if d and d.get("stats"):
+            t = med(d["stats"])
+            b = med(d.get("bytes"))
+            verdict = "met" if t < 1 and (b or 0) < 65536 else "missed: %s" % (
+                "%.2f ms" % t if t >= 1 else human_bytes(b))
+            out.append("| provisioning under 1 ms and ~0 bytes (%s template) | define %.2f ms, "
+                       "%s on disk; first start +%s ms, %s after it | %s |" % (
+                           tpl, t, human_bytes(b), num(med(d.get("first_start")), "%.1f"),
+                           human_bytes(med(d.get("bytes_after_start"))), verdict))
+    out.append("")
+    out.append("The targets' reference numbers (issue 7, measured on this machine before "
+               "libvirt-ct existed): crun starts in 6.5-7.6 ms, LXC 8.1, nspawn 34, "
+               "libvirt-lxc 45, podman 96; memory per idle container at N=500: crun 0.47 MB, "
+               "LXC 1.11, podman 1.05, nspawn 1.58, libvirt-lxc 2.79; a bare overlay mount "
+               "0.21 ms.")
+    out.append("")
+
+
+def section_systems(res, out):
+    out.append("## Systems")
+    out.append("")
+    out.append("| system | how it runs here | status |")
+    out.append("|---|---|---|")
+    for s in ORDER:
+        e = res["systems"].get(s)
+        if not e:
+            continue
+        st = "runs" if e["available"] else "**fails**: %s" % e["error"]
+        out.append("| %s | %s | %s |" % (e["label"], e["note"], st))
+    he = res["meta"].get("lxc_host_error")
+    if he:
+        out.append("")
+        out.append("libvirt-lxc on this hybrid host as it is (a libvirtd with the LXC driver, "
+                   "no namespace trick) fails to start any container: `%s`. The numbers below "
+                   "for libvirt-lxc come from a libvirtd in a mount namespace without the "
+                   "cgroup2 mount." % " ".join(he.split())[:400])
+    out.append("")
+
+
+def errors_note(entry):
+    errs = entry.get("errors") or []
+    return "; ".join(" ".join(e.split())[:160] for e in errs)
+
+
+def section_start(res, out, figdir):
+    st = res.get("start", {})
+    if not st:
+        return
+    out.append("## 1. Start latency")
+    out.append("")
+    out.append("*trivial*: from the request (the API call, or the spawn of the command) until "
+               "the container's init has run `echo NAME >/sig/fifo`, read by the harness. "
+               "*start+stop*: a long-running container started (until its init ran) and "
+               "stopped by force (until the system says it is gone). Milliseconds; median and "
+               "p95 of the rounds, systems taking turns in each round.")
+    out.append("")
+    groups_t, groups_s = [], []
+    for rootfs, d in st.items():
+        out.append("| %s root | trivial median | p95 | start+stop median | p95 | runs | errors |"
+                   % rootfs)
+        out.append("|---|---|---|---|---|---|---|")
+        rows_t, rows_s = [], []
+        for s in systems_in(res, d.get("trivial", {})):
+            t = d["trivial"][s]
+            ss = d.get("startstop", {}).get(s, {})
+            out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                label(res, s), num(med(t["stats"]), "%.2f"), num(p95(t["stats"]), "%.2f"),
+                num(med(ss.get("stats")), "%.1f"), num(p95(ss.get("stats")), "%.1f"),
+                (t["stats"] or {}).get("n", 0), errors_note(t) or errors_note(ss)))
+            rows_t.append((s, med(t["stats"]), p95(t["stats"])))
+            rows_s.append((s, med(ss.get("stats")), p95(ss.get("stats"))))
+        out.append("")
+        groups_t.append((rootfs, rows_t))
+        groups_s.append((rootfs, rows_s))
+    if bar_chart(os.path.join(figdir, "start_latency.png"),
+                 "start latency: request -> init ran a trivial command (median, p95 whisker)",
+                 groups_t, "ms", log=True):
+        out.append("![start latency](bench/start_latency.png)")
+        out.append("")
+    if bar_chart(os.path.join(figdir, "startstop_latency.png"),
+                 "start + forced stop of a long-running container (median, p95 whisker)",
+                 groups_s, "ms", log=True):
+        out.append("![start+stop latency](bench/startstop_latency.png)")
+        out.append("")
+
+
+def section_stop(res, out, figdir):
+    st = res.get("stop", {})
+    if not st or "graceful" not in st:
+        return
+    out.append("## 2. Stop latency")
+    out.append("")
+    out.append("*graceful*: the system's stop with a signal (ct: `destroy --graceful`, crun: "
+               "`kill TERM` then `delete`, LXC: `lxc-stop`, podman: `stop` + `rm`, nspawn: "
+               "SIGTERM to nspawn with `--kill-signal=SIGTERM`, bare: SIGTERM) of an init that "
+               "exits on it. *force*: the system's kill (ct: `destroy`, crun: `delete -f`, LXC: "
+               "`lxc-stop -k`, podman: `rm -f -t 0`, nspawn: SIGTERM to nspawn, which kills "
+               "init, bare: SIGKILL) of an init that ignores SIGTERM. Until the system reports "
+               "the container gone; milliseconds.")
+    out.append("")
+    out.append("| system | graceful median | p95 | force (SIGTERM ignored) median | p95 | errors |")
+    out.append("|---|---|---|---|---|---|")
+    rows_g, rows_f = [], []
+    for s in systems_in(res, st["graceful"]):
+        g, f = st["graceful"][s], st["force"].get(s, {})
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            label(res, s), num(med(g["stats"])), num(p95(g["stats"])),
+            num(med(f.get("stats"))), num(p95(f.get("stats"))),
+            errors_note(g) or errors_note(f)))
+        rows_g.append((s, med(g["stats"]), p95(g["stats"])))
+        rows_f.append((s, med(f.get("stats")), p95(f.get("stats"))))
+    out.append("")
+    if bar_chart(os.path.join(figdir, "stop_latency.png"), "stop latency (median, p95 whisker)",
+                 [("graceful", rows_g), ("force, SIGTERM ignored", rows_f)], "ms", log=True):
+        out.append("![stop latency](bench/stop_latency.png)")
+        out.append("")
+    esc = st.get("escalation") or {}
+    if esc:
+        out.append("An init that ignores SIGTERM, stopped gracefully (ct: `shutdown`, which "
+                   "kills after 30 s; the others as above, with their own defaults), waited "
+                   "for up to %s s:" % st.get("escalation_cap_s"))
+        out.append("")
+        out.append("| system | time to stop (median) | outcome |")
+        out.append("|---|---|---|")
+        for s in systems_in(res, esc):
+            e = esc[s]
+            out.append("| %s | %s | %s |" % (label(res, s),
+                                            "%s s" % num((med(e.get("stats")) or 0) / 1000)
+                                            if e.get("stats") else "-",
+                                            " ".join((e.get("outcome") or "-").split())[:200]))
+        out.append("")
+    else:
+        out.append("(The graceful stop of an init that ignores SIGTERM runs in full mode only.)")
+        out.append("")
+
+
+def section_density(res, out, figdir):
+    dens = res.get("density", {})
+    if not dens:
+        return
+    out.append("## 3. Density")
+    out.append("")
+    out.append("Idle containers (`sleep` as init, on the busybox root) started one after the "
+               "other, each until its init ran, one system at a time, levels %s. Per "
+               "container: the drop of the host's MemAvailable (page cache dropped before "
+               "each reading; includes kernel memory: namespaces, cgroups, page tables), "
+               "the host processes (init + supervisor), the PSS of the supervisor (the parent "
+               "of init: ct-supervisor, LXC's monitor, conmon, systemd-nspawn, "
+               "libvirt_lxc; crun and bare have none) and of the container's own processes, "
+               "and the growth of the managing daemon (virtctd, libvirtd)." %
+               res["meta"]["config"]["density_levels"])
+    out.append("")
+    out.append("| system | N | start all (s) | MemAvailable drop / ct (MiB) | processes / ct | "
+               "supervisor PSS / ct (KiB) | container PSS / ct (KiB) | daemon / ct (KiB) |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for s in systems_in(res, dens):
+        for lv in dens[s].get("levels", []):
+            out.append("| %s | %d | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f |" % (
+                label(res, s), lv["n"], lv["start_all_s"], lv["mem_avail_drop_kb_per_ct"] / 1024,
+                lv["procs_per_ct"], lv["sup_pss_kb_per_ct"], lv["ct_pss_kb_per_ct"],
+                lv["daemon_pss_kb_per_ct"]))
+    out.append("")
+    out.append("| system | most reached | stopped there | time to stop all (s) | why it stopped "
+               "there |")
+    out.append("|---|---|---|---|---|")
+    for s in systems_in(res, dens):
+        d = dens[s]
+        out.append("| %s | %d | %d | %s | %s |" % (
+            label(res, s), d.get("max_n", 0), d.get("stop_all_n", 0),
+            num(d.get("stop_all_s")),
+            " ".join((d.get("broke") or "the last level was reached").split())[:240] +
+            (" (stop: %s)" % d["stop_error"][:120] if d.get("stop_error") else "")))
+    out.append("")
+    if density_chart(os.path.join(figdir, "density.png"), res):
+        out.append("![density](bench/density.png)")
+        out.append("")
+
+
+def section_provision(res, out, figdir):
+    pv = res.get("provision", {})
+    if not pv:
+        return
+    out.append("## 4. Provisioning from a template")
+    out.append("")
+    out.append("A new container from a template, until it can be started: ct `define` (the "
+               "API, and virsh) of a container on `<filesystem type='template'>`, without and "
+               "with a 1 GiB `<space_hard_limit>` (its XFS image is made at the first start); "
+               "against a full copy (`cp -a`), a bare overlay mount (the mount(2) call, in the "
+               "harness), LXC's snapshot clone (`lxc-copy -s -B overlay`) and `podman create "
+               "--rootfs DIR:O`. Disk bytes: `du` of what the operation added (the "
+               "definition file and layer for ct, the copy, the upper and work directories, "
+               "the clone's directory, podman's storage growth). crun has nothing of its own "
+               "(a bundle points at a root; copy-on-write is the overlay mount) and "
+               "systemd-nspawn's `--template` copies on a file system without btrfs.")
+    out.append("")
+    groups = []
+    for tpl, d in pv.items():
+        out.append("| %s template | time median (ms) | p95 | disk bytes | first start (ms) | "
+                   "bytes after it | errors |" % tpl)
+        out.append("|---|---|---|---|---|---|---|")
+        rows = []
+        for m, e in d.items():
+            out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                m, num(med(e.get("stats")), "%.2f"), num(p95(e.get("stats")), "%.2f"),
+                human_bytes(med(e.get("bytes"))), num(med(e.get("first_start")), "%.1f"),
+                human_bytes(med(e.get("bytes_after_start"))) if e.get("bytes_after_start")
+                else "-", errors_note(e)))
+            rows.append((m, med(e.get("stats")), p95(e.get("stats"))))
+        out.append("")
+        groups.append((tpl, rows))
+    if bar_chart(os.path.join(figdir, "provisioning.png"),
+                 "provisioning a container from a template (median, p95 whisker)", groups, "ms",
+                 log=True):
+        out.append("![provisioning](bench/provisioning.png)")
+        out.append("")
+
+
+def section_manage(res, out, figdir):
+    mg = res.get("manage", {})
+    if not mg:
+        return
+    out.append("## 5. Management at scale")
+    out.append("")
+    out.append("ct with %s defined and %s running containers (defining all took %s s, "
+               "starting %s took %s s; destroying them, 8 at a time, %s s; undefining all %s s). Each "
+               "operation in turn, milliseconds; `virsh` is a new process and connection each "
+               "time, the API calls use the harness's open connection." % (
+                   mg.get("defined"), mg.get("running"), mg.get("define_all_s"),
+                   mg.get("started"), mg.get("start_all_s"), mg.get("destroy_all_s"),
+                   mg.get("undefine_all_s")))
+    out.append("")
+    if mg.get("error"):
+        out.append("**failed**: %s" % mg["error"])
+        out.append("")
+    ops = mg.get("ops", {})
+    if ops:
+        out.append("| operation | median | p95 | errors |")
+        out.append("|---|---|---|---|")
+        rows = []
+        for k, e in ops.items():
+            out.append("| %s | %s | %s | %s |" % (k, num(med(e["stats"]), "%.2f"),
+                                                 num(p95(e["stats"]), "%.2f"), errors_note(e)))
+            rows.append((k, med(e["stats"]), p95(e["stats"])))
+        out.append("")
+        if bar_chart(os.path.join(figdir, "management.png"),
+                     "management with %s defined / %s running (median, p95 whisker)" % (
+                         mg.get("defined"), mg.get("running")), [("", rows)], "ms", log=True):
+            out.append("![management](bench/management.png)")
+            out.append("")
+
+
+def section_quotas(res, out):
+    q = res.get("quotas", {})
+    if not q:
+        return
+    lim = res["meta"].get("limits", {})
+    out.append("## 6. Quotas")
+    out.append("")
+    out.append("Each limit set the system's own way and measured on the busybox root: memory "
+               "%s MiB (a 200 MiB allocation must be killed), CPU %s of a CPU (a busy loop "
+               "for 3 s, its CPU time read from /proc), %s processes (101 asked for, counted "
+               "from the host), disk %s MiB (128 MiB written with dd). LXC and libvirt-lxc "
+               "get their disk limit from a loop-mounted image (LXC's `loop:` backing store, "
+               "libvirt's `<filesystem type='file'>`), nspawn from `--image`, podman from "
+               "`--storage-opt size`." % (lim.get("memory_mib"), lim.get("cpu"),
+                                           lim.get("pids"), lim.get("disk_mib")))
+    out.append("")
+    out.append("| system | memory | CPU | processes | disk |")
+    out.append("|---|---|---|---|---|")
+    for s in systems_in(res, q):
+        cells = []
+        for k in ("memory", "cpu", "pids", "disk"):
+            v = q[s].get(k, {})
+            st = v.get("status", "-")
+            mark = {"enforced": "**enforced**", "not enforced": "not enforced",
+                    "not supported": "not supported", "failed": "fails"}.get(st, st)
+            cells.append("%s: %s" % (mark, " ".join(v.get("detail", "").split())[:180]))
+        out.append("| %s | %s |" % (label(res, s), " | ".join(cells)))
+    out.append("")
+
+
+def section_overhead(res, out):
+    ov = res.get("overhead", {})
+    if not ov:
+        return
+    out.append("## What the harness itself costs")
+    out.append("")
+    out.append("Every command-line system's time includes one `posix_spawn` and the wait for "
+               "the command; crun's and podman's also one exec of `nsrun enter` (a static "
+               "helper that enters the mount namespace without the cgroup2 mount, which "
+               "crun needs on this host). Measured on `/bin/true`:")
+    out.append("")
+    out.append("| what | median (ms) | p95 |")
+    out.append("|---|---|---|")
+    for k, v in ov.items():
+        out.append("| %s | %s | %s |" % (k, num(med(v), "%.2f"), num(p95(v), "%.2f")))
+    out.append("")
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: report.py RESULTS.json OUTDIR", file=sys.stderr)
+        return 2
+    with open(sys.argv[1]) as f:
+        res = json.load(f)
+    outdir = sys.argv[2]
+    figdir = os.path.join(outdir, "bench")
+    os.makedirs(figdir, exist_ok=True)
+    out = ["# Benchmarks: libvirt-ct side by side with its peers", "",
+           "<!-- generated by bench/report.py from bench/results.json: do not edit; "
+           "run bench/run.sh -->", ""]
+    section_machine(res, out)
+    section_targets(res, out)
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
+    if os.path.exists(notes) and res["meta"].get("mode") == "full":
+        with open(notes) as f:
+            out.append(f.read().rstrip())
+        out.append("")
+    section_systems(res, out)
+    section_start(res, out, figdir)
+    section_stop(res, out, figdir)
+    section_density(res, out, figdir)
+    section_provision(res, out, figdir)
+    section_manage(res, out, figdir)
+    section_quotas(res, out)
+    section_overhead(res, out)
+    out.append("## How to reproduce")
+    out.append("")
+    out.append("On a Debian 12 machine, as root, from the source tree (with the driver built "
+               "by `meson setup build && ninja -C build`, or the harness builds it):")
+    out.append("")
+    out.append("    bench/run.sh            # full: about an hour; writes docs/benchmarks.md, "
+               "docs/bench/")
+    out.append("    bench/run.sh --quick    # under 5 minutes; writes /var/tmp/bench-quick/")
+    out.append("    bench/report.py docs/bench/results.json docs   # the page again from the "
+               "results")
+    out.append("")
+    out.append("`bench/install-peers.sh` installs the peers from Debian (crun, lxc, "
+               "systemd-container, podman, libvirt-daemon-driver-lxc, python3-matplotlib, "
+               "...); `bench/mkrootfs.sh` makes the busybox and Debian minbase roots once in "
+               "/var/tmp/bench-cache. The run uses a private virtctd from the build tree and a "
+               "private libvirtd on a scratch tree in /var/tmp/bench-run.*, and removes "
+               "everything it started at the end. Options: `--systems`, `--scenarios`, "
+               "`--out DIR`, `--no-install`, `--keep`.")
+    out.append("")
+    with open(os.path.join(outdir, "benchmarks.md"), "w") as f:
+        f.write("\n".join(out))
+    print("report: %s" % os.path.join(outdir, "benchmarks.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

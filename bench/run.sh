@@ -1,0 +1,319 @@
+#!/bin/bash
+# run.sh: the benchmark harness of libvirt-ct against the peers a user
+# would pick instead (crun, LXC, systemd-nspawn, podman, libvirt's LXC
+# driver, and a bare unshare + pivot_root baseline), all in one run on
+# this machine, on the same root file systems (busybox and a Debian
+# minbase).  Benchmarks are not tests: it prints and writes numbers and
+# never fails on a timing.
+#
+#   bench/run.sh            full mode (about an hour): 20 rounds, density
+#                           up to 2000 containers, 1000 defined / 500
+#                           running for management; results and the
+#                           report go to docs/ (docs/benchmarks.md,
+#                           docs/bench/results.json, docs/bench/*.png)
+#   bench/run.sh --quick    quick mode (under 5 minutes): 5 rounds,
+#                           density 20 and 50, 100 / 50 for management;
+#                           report to /var/tmp/bench-quick/
+#
+# Options: --out DIR (report into DIR/benchmarks.md, DIR/bench/), --no-install,
+# --systems ct-api,crun,... --scenarios overhead,start,stop,provision,manage,
+# quotas,density, --keep (keep the scratch tree).
+#
+# What it does: installs the peers from Debian (bench/install-peers.sh),
+# makes the root file systems once (bench/mkrootfs.sh, cached in
+# /var/tmp/bench-cache), compiles bench/nsrun.c, and starts, on a scratch
+# tree /var/tmp/bench-run.XXXXXX, a private virtctd from the build tree
+# (as the integration tests do) with templates made from those roots, and
+# a private libvirtd holding only the LXC driver.  bench/bench.py measures
+# and writes the JSON; bench/report.py turns it into the page and charts.
+# At the end everything it started is stopped and removed: containers,
+# daemons, mounts, cgroups it created, the scratch tree.  It never touches
+# the system's virtctd, libvirtd or their containers.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+set -u
+set -o pipefail
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/.." && pwd)
+CACHE=/var/tmp/bench-cache
+mode=full out="" install=1 systems="" keep=0
+scenarios="overhead,start,stop,provision,manage,quotas,density"
+
+usage() {
+    sed -n '/^#   bench/,/^# Options/p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) mode=quick ;;
+    --full) mode=full ;;
+    --out) out=$2; shift ;;
+    --no-install) install=0 ;;
+    --systems) systems=$2; shift ;;
+    --scenarios) scenarios=$2; shift ;;
+    --keep) keep=1 ;;
+    -h | --help) usage ;;
+    *) echo "run.sh: unknown option $1" >&2; usage ;;
+    esac
+    shift
+done
+if [ -z "$out" ]; then
+    if [ "$mode" = full ]; then out=$SRC/docs; else out=/var/tmp/bench-quick; fi
+fi
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+say() {
+    echo "[$(date +%H:%M:%S)] $*"
+}
+
+[ "$(id -u)" = 0 ] || die "needs root"
+[ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5"
+t_begin=$(date +%s)
+
+# --- what it needs ---------------------------------------------------------------
+if [ "$install" = 1 ]; then
+    "$HERE/install-peers.sh" || say "some packages could not be installed: those systems will be recorded as failing"
+fi
+for cmd in cc virsh /usr/bin/python3; do
+    command -v "$cmd" >/dev/null || die "needs $cmd (bench/install-peers.sh installs it)"
+done
+"$HERE/mkrootfs.sh" "$CACHE" || die "cannot make the root file systems in $CACHE"
+
+CT_BUILD=${CT_BUILD:-$SRC/build}
+if [ ! -x "$CT_BUILD/src/virtctd" ] || [ ! -x "$CT_BUILD/tools/virt-ct-template" ]; then
+    say "no build in $CT_BUILD: building it"
+    "$SRC/build-aux/install-deps.sh" || die "cannot install the build dependencies"
+    (cd "$SRC" && { [ -f "$CT_BUILD/build.ninja" ] || meson setup "$CT_BUILD"; } && ninja -C "$CT_BUILD") ||
+        die "the build failed"
+fi
+export CT_BUILD
+
+RUN=$(mktemp -d /var/tmp/bench-run.XXXXXX) || die "cannot make a scratch directory"
+token=${RUN##*.}
+mkdir -p "$RUN/lxcdrv" "$RUN/out"
+LOG=$RUN/harness.log
+# static when libc.a is there: one exec of it is part of crun's and podman's times
+cc -O2 -Wall -Wextra -Werror -static -o "$RUN/nsrun" "$HERE/nsrun.c" 2>/dev/null ||
+    cc -O2 -Wall -Wextra -Werror -o "$RUN/nsrun" "$HERE/nsrun.c" || die "cannot compile bench/nsrun.c"
+
+# cgroup directories there before the run: those made by the peers for
+# their own use (lxc.pivot, libpod_parent) are removed at the end only if
+# the run made them
+cg_before=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 \( -name lxc.pivot -o -name libpod_parent \) | tr '\n' ' ')
+
+# --- clean-up, whatever happens --------------------------------------------------
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+    trap - EXIT INT TERM
+    say "cleaning up"
+    local d f
+    if [ -n "${CT_URI:-}" ] && [ -S "$CT_TEST_ROOT/sock/virtctd-sock" ]; then
+        for d in $(virsh -q -c "$CT_URI" list --name 2>/dev/null); do
+            virsh -q -c "$CT_URI" destroy "$d" >/dev/null 2>&1
+        done
+        for d in $(virsh -q -c "$CT_URI" list --all --name 2>/dev/null); do
+            virsh -q -c "$CT_URI" undefine "$d" >/dev/null 2>&1
+        done
+    fi
+    if [ -n "${LXC_URI:-}" ]; then
+        for d in $(virsh -q -c "$LXC_URI" list --name 2>/dev/null); do
+            virsh -q -c "$LXC_URI" destroy "$d" >/dev/null 2>&1
+        done
+    fi
+    if command -v crun >/dev/null && [ -d "$RUN/crun-state" ]; then
+        for d in $("$RUN/nsrun" v1 crun --root "$RUN/crun-state" list -q 2>/dev/null); do
+            "$RUN/nsrun" v1 crun --root "$RUN/crun-state" delete -f "$d" >/dev/null 2>&1
+        done
+    fi
+    if command -v lxc-ls >/dev/null && [ -d "$RUN/lxc" ]; then
+        for d in $(lxc-ls -P "$RUN/lxc" --running -1 2>/dev/null); do
+            lxc-stop -k -P "$RUN/lxc" -n "$d" >/dev/null 2>&1
+        done
+    fi
+    if command -v podman >/dev/null && [ -d "$RUN/podman" ]; then
+        "$RUN/nsrun" v1 podman --root "$RUN/podman/root" --runroot "$RUN/podman/run" \
+            --tmpdir "$RUN/podman/tmp" --cgroup-manager cgroupfs --events-backend file \
+            rm -a -f -t 0 >/dev/null 2>&1
+    fi
+    # the last resort for every system: the processes of this run's
+    # containers carry BENCH_RUN=$token in their environment
+    grep -lsa "BENCH_RUN=$token" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 |
+        while read -r pid; do kill -9 "$pid" 2>/dev/null; done
+    sleep 1
+    for f in "$RUN/lvd-host/pid" "$RUN/lvd/pid"; do
+        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+    done
+    # in the v1 view /sys/fs/cgroup/unified is a plain tmpfs directory, in
+    # which crun and podman make (plain) directories of their own
+    if [ -e "$RUN/ns/v1" ]; then
+        "$RUN/nsrun" enter "$RUN/ns/v1" sh -c "cd /sys/fs/cgroup/unified && rm -rf bench-crun-$token \
+            bench-podman-$token $(case " $cg_before " in *unified/libpod_parent*) ;; *) echo libpod_parent ;; esac)"
+    fi
+    if [ -n "${CT_TEST_ROOT:-}" ]; then
+        for d in "$CT_TEST_ROOT"/var/lib/ct/containers/*/disk; do
+            mountpoint -q "$d" 2>/dev/null && umount -l "$d"
+        done
+        daemon_stop
+    fi
+    awk -v r="$RUN/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r |
+        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
+    rm -rf /run/systemd/nspawn/propagate/b"${token:0:6}"-* 2>/dev/null
+    for d in /sys/fs/cgroup/*/bench-crun-"$token" /sys/fs/cgroup/*/bench-podman-"$token"; do
+        [ -d "$d" ] || continue
+        find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+        rmdir "$d" 2>/dev/null
+    done
+    for d in /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/*/libpod_parent; do
+        [ -d "$d" ] || continue
+        case " $cg_before " in *" $d "*) continue ;; esac
+        find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+        rmdir "$d" 2>/dev/null
+    done
+    if [ -n "${CT_TEST_ROOT:-}" ]; then
+        awk -v r="$CT_TEST_ROOT/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r |
+            while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
+    fi
+    if [ "$keep" = 1 ]; then
+        say "scratch trees kept: $RUN ${CT_TEST_ROOT:-}"
+    else
+        rm -rf --one-file-system "$RUN" "${CT_TEST_ROOT:-/nonexistent}"
+    fi
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+# --- mount namespaces (nsrun mkns): a pure cgroup v1 view for crun and podman
+mkdir -p "$RUN/ns"
+{ mount --bind "$RUN/ns" "$RUN/ns" && mount --make-private "$RUN/ns"; } || die "cannot make $RUN/ns private"
+"$RUN/nsrun" mkns "$RUN/ns/v1" -v1 || die "cannot make the v1 mount namespace"
+
+# --- the private virtctd and its templates ---------------------------------------
+# shellcheck source=../tests/integration/lib.sh
+. "$SRC/tests/integration/lib.sh"
+# a short path: libvirt's loop device helper refuses a disk image path of
+# 64 characters or more (LO_NAME_SIZE), and the layers live in there
+CT_TEST_ROOT=/var/tmp/bct.$token
+CT_URI="ct:///system?socket=$CT_TEST_ROOT/sock/virtctd-sock"
+export CT_TEST_ROOT CT_URI
+mkdir -p "$CT_TEST_ROOT"
+say "scratch tree $RUN; starting a private virtctd"
+daemon_start || die "virtctd does not start"
+for t in busybox debian; do
+    CT_ROOT=$CT_TEST_ROOT "$CT_BUILD/tools/virt-ct-template" -q create "$t" --dir "$CACHE/$t" ||
+        die "cannot make the template $t"
+done
+
+# --- libvirt's LXC driver: on the host as is, then in a pure v1 view ----------------
+# Its state (/run/libvirt/lxc, with the driver's pid file) and its logs are
+# private to its mount namespace, so that it never meets a system libvirtd.
+LXC_URI="" lxc_error="" lxc_error_host=""
+lxcso=$(find /usr/lib/*/libvirt/connection-driver -name libvirt_driver_lxc.so 2>/dev/null | head -n 1)
+# lxc_daemon NAME [-v1]: a libvirtd with only the LXC driver on $RUN/NAME
+lxc_daemon() {
+    local dir=$RUN/$1
+    shift
+    mkdir -p "$dir/sock" "$dir/state" "$dir/log" /run/libvirt/lxc /var/log/libvirt/lxc
+    cat >"$dir/libvirtd.conf" <<CONF
+unix_sock_dir = "$dir/sock"
+log_outputs = "3:file:$dir/libvirtd.log"
+CONF
+    "$RUN/nsrun" mkns "$RUN/ns/$(basename "$dir")" "$@" -b "$dir/state:/run/libvirt/lxc" \
+        -b "$dir/log:/var/log/libvirt/lxc" || return 1
+    "$RUN/nsrun" enter "$RUN/ns/$(basename "$dir")" env LIBVIRT_DRIVER_DIR="$RUN/lxcdrv" \
+        /usr/sbin/libvirtd -d -f "$dir/libvirtd.conf" -p "$dir/pid" || return 1
+    for _ in $(seq 50); do
+        virsh -q -c "lxc:///system?socket=$dir/sock/libvirt-sock" version >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+if [ -z "$lxcso" ] || [ ! -x /usr/sbin/libvirtd ]; then
+    lxc_error="libvirt-daemon-driver-lxc is not installed"
+else
+    ln -sf "$lxcso" "$RUN/lxcdrv/"
+    cat >"$RUN/lxc-try.xml" <<XML
+<domain type='lxc'>
+  <name>bench-try-$token</name>
+  <memory unit='MiB'>64</memory>
+  <os><type>exe</type><init>/bin/true</init></os>
+  <devices>
+    <filesystem type='mount'><source dir='$CACHE/busybox'/><target dir='/'/><readonly/></filesystem>
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+    if lxc_daemon lvd-host; then
+        u="lxc:///system?socket=$RUN/lvd-host/sock/libvirt-sock"
+        if lxc_error_host=$(virsh -q -c "$u" create "$RUN/lxc-try.xml" 2>&1); then
+            lxc_error_host=""
+            virsh -q -c "$u" destroy "bench-try-$token" >/dev/null 2>&1
+        fi
+        kill "$(cat "$RUN/lvd-host/pid")"
+        sleep 0.5
+    else
+        lxc_error_host="libvirtd does not start: $(tail -n 3 "$RUN/lvd-host/libvirtd.log" 2>/dev/null)"
+    fi
+    say "libvirt-lxc on the host as is: ${lxc_error_host:-starts}"
+    if lxc_daemon lvd -v1; then
+        LXC_URI="lxc:///system?socket=$RUN/lvd/sock/libvirt-sock"
+    else
+        lxc_error="libvirtd (pure v1 view) does not start: $(tail -n 3 "$RUN/lvd/libvirtd.log" 2>/dev/null)"
+    fi
+fi
+
+# --- the measurements ----------------------------------------------------------------
+if [ "$mode" = quick ]; then
+    runs=5 levels="[20, 50]" cap=60 prov=3 mdef=100 mrun=50 esc=0 rootfs='["busybox", "debian"]'
+else
+    runs=20 levels="[100, 500, 1000, 2000]" cap=600 prov=20 mdef=1000 mrun=500 esc=2
+    rootfs='["busybox", "debian"]'
+fi
+# jstr TEXT: TEXT on one line, fit for a JSON string
+jstr() { printf '%s' "$*" | tr '\n"\134' '  /'; }
+ver() { jstr "$("$@" 2>/dev/null | head -n 1)"; }
+json_list() {
+    local IFS=,
+    # shellcheck disable=SC2086
+    printf '"%s",' $1 | sed 's/,$//'
+}
+mkdir -p "$out/bench"
+cat >"$RUN/config.json" <<JSON
+{
+  "mode": "$mode", "tmp": "$RUN", "token": "$token", "nsrun": "$RUN/nsrun", "v1ns": "$RUN/ns/v1",
+  "out": "$out/bench/results.json",
+  "rootfs": {"busybox": "$CACHE/busybox", "debian": "$CACHE/debian"},
+  "ct_uri": "$CT_URI", "ct_root": "$CT_TEST_ROOT", "ct_pidfile": "$CT_TEST_ROOT/virtctd.pid",
+  "tpl": "$CT_BUILD/tools/virt-ct-template",
+  "lxc_uri": "$LXC_URI", "lxc_pidfile": "$RUN/lvd/pid",
+  "lxc_error": "$(jstr "$lxc_error")",
+  "lxc_error_host": "$(jstr "$lxc_error_host")",
+  "runs": $runs, "density_levels": $levels, "density_cap_s": $cap, "prov_runs": $prov,
+  "manage_defined": $mdef, "manage_running": $mrun, "escalation_runs": $esc,
+  "escalation_cap": 35, "start_rootfs": $rootfs,
+  "systems": [$( [ -n "$systems" ] && json_list "$systems")],
+  "scenarios": [$(json_list "$scenarios")],
+  "versions": {
+    "libvirt-ct": "$(git -C "$SRC" describe --always --dirty 2>/dev/null)",
+    "libvirt": "$(ver virsh --version)",
+    "crun": "$(ver crun --version)",
+    "lxc": "$(ver lxc-start --version)",
+    "systemd-nspawn": "$(ver systemd-nspawn --version)",
+    "podman": "$(ver podman --version)",
+    "conmon": "$(ver conmon --version)",
+    "busybox": "$(ver busybox)"
+  }
+}
+JSON
+say "measuring ($mode mode); log in $LOG"
+/usr/bin/python3 "$HERE/bench.py" --config "$RUN/config.json" 2>&1 | tee "$LOG"
+/usr/bin/python3 "$HERE/report.py" "$out/bench/results.json" "$out" ||
+    say "the report could not be made from $out/bench/results.json"
+say "done in $(($(date +%s) - t_begin)) s: $out/benchmarks.md"
+exit 0
