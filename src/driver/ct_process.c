@@ -461,6 +461,27 @@ virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
     waitpid(pid, NULL, WNOHANG);
 }
 
+/* SIGKILL to every task of the container, then a check every
+ * millisecond until none is left: libvirt's virCgroupKillPainfully()
+ * sleeps 200 ms between rounds, most of a destroy.  It stays the last
+ * resort for tasks that do not die within a second. */
+static void
+virCTProcessKillCgroup(virCgroup *cgroup)
+{
+    size_t i;
+
+    for (i = 0; i < 1000; i++) {
+        int rc = virCgroupKillRecursive(cgroup, i == 0 ? SIGKILL : 0);
+
+        if (rc <= 0) {
+            virResetLastError();
+            return;
+        }
+        g_usleep(1000);
+    }
+    virCgroupKillPainfully(cgroup);
+}
+
 /* Kills init and waits until nothing of the container runs.  With
  * @viaMonitor the supervisor (serving its monitor) is asked first, so it
  * records the end; the cgroup kill catches whatever is left. */
@@ -477,7 +498,7 @@ virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
     if (viaMonitor && virCTProcessIsSupervisor(driver, vm, priv->supervisorPid))
         reply = virCTMonitorRequest(monitorPath, "kill");
     if (priv->cgroup)
-        virCgroupKillPainfully(priv->cgroup);
+        virCTProcessKillCgroup(priv->cgroup);
     virCTProcessWaitSupervisor(driver, vm, priv->supervisorPid);
 }
 
