@@ -1,5 +1,5 @@
 /*
- * nsrun.c: two small helpers of the benchmark harness (bench/run.sh)
+ * nsrun.c: the small helpers of the benchmark harness (bench/run.sh)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *

@@ -312,9 +312,10 @@ def section_stop(res, out, figdir):
         out.append("|---|---|---|")
         for s in systems_in(res, esc):
             e = esc[s]
+            t = med(e.get("stats"))
             out.append("| %s | %s | %s |" % (label(res, s),
-                                            "%s s" % num((med(e.get("stats")) or 0) / 1000)
-                                            if e.get("stats") else "-",
+                                            "-" if t is None else
+                                            ("%.1f s" % (t / 1000) if t >= 1000 else "%.1f ms" % t),
                                             " ".join((e.get("outcome") or "-").split())[:200]))
         out.append("")
     else:
@@ -335,17 +336,27 @@ def section_density(res, out, figdir):
                "the host processes (init + supervisor), the PSS of the supervisor (the parent "
                "of init: ct-supervisor, LXC's monitor, conmon, systemd-nspawn, "
                "libvirt_lxc; crun and bare have none) and of the container's own processes, "
-               "and the growth of the managing daemon (virtctd, libvirtd)." %
+               "and the growth of the managing daemon (virtctd, libvirtd). *marginal*: the "
+               "MemAvailable drop between two levels over the containers added, less sensitive "
+               "to what the first containers share. MemAvailable is host-wide: anything else "
+               "the machine does during a level shows up in it." %
                res["meta"]["config"]["density_levels"])
     out.append("")
-    out.append("| system | N | start all (s) | MemAvailable drop / ct (MiB) | processes / ct | "
-               "supervisor PSS / ct (KiB) | container PSS / ct (KiB) | daemon / ct (KiB) |")
-    out.append("|---|---|---|---|---|---|---|---|")
+    out.append("| system | N | start all (s) | MemAvailable drop / ct (MiB) | marginal / ct (MiB) | "
+               "processes / ct | supervisor PSS / ct (KiB) | container PSS / ct (KiB) | "
+               "daemon / ct (KiB) |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
     for s in systems_in(res, dens):
+        prev = None
         for lv in dens[s].get("levels", []):
-            out.append("| %s | %d | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f |" % (
+            total = lv["mem_avail_drop_kb_per_ct"] * lv["n"]
+            marginal = "-"
+            if prev:
+                marginal = "%.2f" % ((total - prev[1]) / (lv["n"] - prev[0]) / 1024)
+            prev = (lv["n"], total)
+            out.append("| %s | %d | %.1f | %.2f | %s | %.2f | %.0f | %.0f | %.0f |" % (
                 label(res, s), lv["n"], lv["start_all_s"], lv["mem_avail_drop_kb_per_ct"] / 1024,
-                lv["procs_per_ct"], lv["sup_pss_kb_per_ct"], lv["ct_pss_kb_per_ct"],
+                marginal, lv["procs_per_ct"], lv["sup_pss_kb_per_ct"], lv["ct_pss_kb_per_ct"],
                 lv["daemon_pss_kb_per_ct"]))
     out.append("")
     out.append("| system | most reached | stopped there | time to stop all (s) | why it stopped "
