@@ -121,10 +121,15 @@ def stats(samples):
 class Children:
     """Spawns processes and reaps every child, also the orphans the harness
     adopts as a subreaper (crun's and nsrun's detached inits, LXC's
-    monitors, conmon), in one thread; waiters look their pid up."""
+    monitors, conmon), in one thread; waiters look their pid up.  PIDs
+    come round again after some 30000 processes: a status is kept with
+    the time it was reaped, a spawn drops what an earlier process of its
+    PID left, and a waiter takes no status older than what it waits for."""
+
+    KEEP_S = 600
 
     def __init__(self):
-        self.status = {}
+        self.status = {}  # pid -> (wait status, monotonic time reaped)
         self.cond = threading.Condition()
         self.wake = threading.Event()
         threading.Thread(target=self._loop, daemon=True).start()
@@ -137,8 +142,12 @@ class Children:
                 self.wake.wait(0.02)
                 self.wake.clear()
                 continue
+            now = time.monotonic()
             with self.cond:
-                self.status[pid] = st
+                self.status[pid] = (st, now)
+                if len(self.status) > 4096:
+                    for p in [p for p, v in self.status.items() if now - v[1] > self.KEEP_S]:
+                        del self.status[p]
                 self.cond.notify_all()
 
     def spawn(self, argv, out=None, env=None):
@@ -146,28 +155,55 @@ class Children:
         fa = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
               (os.POSIX_SPAWN_OPEN, 1, path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
               (os.POSIX_SPAWN_DUP2, 1, 2)]
-        pid = os.posix_spawnp(argv[0], argv, env if env is not None else os.environ,
-                              file_actions=fa)
+        # under the lock: the reaper cannot store the new process's end
+        # before the stale status of its PID is dropped
+        with self.cond:
+            pid = os.posix_spawnp(argv[0], argv, env if env is not None else os.environ,
+                                  file_actions=fa)
+            self.status.pop(pid, None)
         self.wake.set()
         return pid
 
-    def wait(self, pid, timeout=None):
-        """exit status of pid (reaped), or None at the timeout"""
+    def wait(self, pid, timeout=None, since=None):
+        """exit status of pid (reaped after since), or None at the timeout"""
         end = None if timeout is None else time.monotonic() + timeout
         with self.cond:
-            while pid not in self.status:
+            while True:
+                v = self.status.get(pid)
+                if v and (since is None or v[1] >= since):
+                    del self.status[pid]
+                    return v[0]
                 left = None if end is None else end - time.monotonic()
                 if left is not None and left <= 0:
                     return None
                 self.cond.wait(left)
-            return self.status.pop(pid)
 
-    def gone(self, pid):
-        """whether pid has ended (reaped here, or not ours and not there)"""
+    def ended(self, pid):
+        """whether a spawned pid has ended (its status is there)"""
         with self.cond:
-            if pid in self.status:
+            return pid in self.status
+
+    def gone(self, pid, since):
+        """whether pid, alive at since, has ended"""
+        with self.cond:
+            v = self.status.get(pid)
+            if v and v[1] >= since:
                 return True
-        return not os.path.exists("/proc/%d" % pid)
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                # a process started after since holds the PID again
+                start = int(f.read().rsplit(")", 1)[1].split()[19]) / CLK_TCK
+            return start > since_boot(since) + 1
+        except (OSError, IndexError, ValueError):
+            return True
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def since_boot(mono):
+    """a time.monotonic() value as seconds since boot (CLOCK_BOOTTIME)"""
+    return mono - time.monotonic() + time.clock_gettime(time.CLOCK_BOOTTIME)
 
 
 class Result:
@@ -342,6 +378,7 @@ class Box:
         self.files = []
         self.ended = False
         self.quota_mib = 0
+        self.t_start = time.monotonic()
 
 
 class System:
@@ -681,7 +718,7 @@ class Crun(System):
             return True
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if box.init_pid is None or self.h.children.gone(box.init_pid):
+            if box.init_pid is None or self.h.children.gone(box.init_pid, box.t_start):
                 return True
             time.sleep(0.0005)
         return False
@@ -990,7 +1027,7 @@ class Bare(System):
         pid = box.pid or box.init_pid
         if pid is None:
             return True
-        if self.h.children.wait(pid, timeout) is None:
+        if self.h.children.wait(pid, timeout, since=box.t_start) is None:
             return False
         box.pid = box.init_pid = None
         return True
@@ -1088,6 +1125,7 @@ class Harness:
         FIFO; (box, ready_ns - request_ns); raises Failed, cleaned up"""
         box = Box(system, self.newname(system), rootfs, init, limits)
         system.prepare(box)
+        box.t_start = time.monotonic()
         t0 = time.perf_counter_ns()
         try:
             system.start(box, fg)
@@ -1095,12 +1133,12 @@ class Harness:
             self.dispose(box)
             raise Failed(str(e))
         t = self.fifo.wait(box.name, timeout,
-                           dead=(lambda: box.pid in self.children.status) if box.pid else None)
+                           dead=(lambda: self.children.ended(box.pid)) if box.pid else None)
         if t is None:
             why = "no sign of the container's init within %ds" % timeout
-            if box.pid and box.pid in self.children.status:
+            if box.pid and self.children.ended(box.pid):
                 why = "the container ended before its init ran (exit status %s)" % (
-                    os.waitstatus_to_exitcode(self.children.status[box.pid]))
+                    os.waitstatus_to_exitcode(self.children.wait(box.pid, 0)))
             if isinstance(system, Nspawn) or isinstance(system, Podman):
                 why += ": " + (system.output(box) if isinstance(system, Nspawn)
                                else self.tail(box.out))

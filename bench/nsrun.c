@@ -15,9 +15,9 @@
  *
  * nsrun mkns FILE [-v1] [-b SRC:DST]...
  *   Makes a mount namespace and binds it on FILE, for "nsrun enter".  In
- *   it, with -v1, the cgroup2 mount of a hybrid host
- *   (/sys/fs/cgroup/unified) is gone, so that what runs there sees a
- *   pure cgroup v1 host: crun 1.8 refuses hybrid hosts whose cgroup2
+ *   it, with -v1, /sys/fs/cgroup holds the v1 hierarchies only and the
+ *   cgroup2 mount of a hybrid host (/sys/fs/cgroup/unified) is gone, so
+ *   that what runs there sees a pure cgroup v1 host: crun 1.8 refuses hybrid hosts whose cgroup2
  *   holds a controller ("cgroups in hybrid mode not supported"), and so
  *   do podman (through crun) and libvirt's LXC driver.  -b binds SRC on
  *   DST there (a private /run/libvirt/lxc for a private libvirtd).
@@ -35,6 +35,7 @@
  */
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -211,6 +212,59 @@ ns_detach(bool v1)
     return 0;
 }
 
+/* Replaces /sys/fs/cgroup by a read-only tmpfs holding binds of the v1
+ * hierarchies only.  With the cgroup2 mount merely detached, crun still
+ * follows the "0::" line of /proc/self/cgroup into the plain directory
+ * left at /sys/fs/cgroup/unified and writes cgroup.procs files there;
+ * its "crun delete" later kills the stale PIDs it finds in them, which
+ * by then belong to other processes.  Here that directory cannot be
+ * made.  The new tmpfs is put together on the emptied unified directory
+ * and moved over /sys/fs/cgroup. */
+static int
+v1_cgroup_view(void)
+{
+    const char *base = "/sys/fs/cgroup", *stage = "/sys/fs/cgroup/unified";
+    char src[4096], dst[4096];
+    struct dirent *de;
+    DIR *dir;
+
+    if (do_mount("cgroup-v1", stage, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+        return -1;
+    if (!(dir = opendir(base)))
+        return fail("cannot open", base);
+    while ((de = readdir(dir))) {
+        struct stat sb;
+
+        if (de->d_name[0] == '.' || strcmp(de->d_name, "unified") == 0)
+            continue;
+        snprintf(src, sizeof(src), "%s/%s", base, de->d_name);
+        snprintf(dst, sizeof(dst), "%s/%s", stage, de->d_name);
+        if (lstat(src, &sb) < 0)
+            continue;
+        if (S_ISLNK(sb.st_mode)) {
+            char target[4096];
+            ssize_t n = readlink(src, target, sizeof(target) - 1);
+
+            if (n > 0) {
+                target[n] = '\0';
+                if (symlink(target, dst) < 0)
+                    fail("cannot link", dst);
+            }
+            continue;
+        }
+        if (!S_ISDIR(sb.st_mode) || mkdir(dst, 0755) < 0 ||
+            do_mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
+            closedir(dir);
+            return -1;
+        }
+    }
+    closedir(dir);
+    if (do_mount(stage, base, NULL, MS_MOVE, NULL) < 0)
+        return -1;
+    return do_mount(NULL, base, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    NULL);
+}
+
 /* the child of mkns: a new mount namespace, set up, held until the
  * parent has bound it */
 static int
@@ -223,7 +277,8 @@ mkns_child(bool v1, char **binds, int nbinds, int ready, int done)
         perror("nsrun: unshare");
         return 1;
     }
-    if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || ns_detach(v1) < 0)
+    if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || ns_detach(v1) < 0 ||
+        (v1 && v1_cgroup_view() < 0))
         return 1;
     for (i = 0; i < nbinds; i++) {
         char *dst = strchr(binds[i], ':');

@@ -150,12 +150,6 @@ cleanup() {
     for f in "$RUN/lvd-host/pid" "$RUN/lvd/pid"; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
-    # in the v1 view /sys/fs/cgroup/unified is a plain tmpfs directory, in
-    # which crun and podman make (plain) directories of their own
-    if [ -e "$RUN/ns/v1" ]; then
-        "$RUN/nsrun" enter "$RUN/ns/v1" sh -c "cd /sys/fs/cgroup/unified && rm -rf bench-crun-$token \
-            bench-podman-$token $(case " $cg_before " in *unified/libpod_parent*) ;; *) echo libpod_parent ;; esac)"
-    fi
     if [ -n "${CT_TEST_ROOT:-}" ]; then
         for d in "$CT_TEST_ROOT"/var/lib/ct/containers/*/disk; do
             mountpoint -q "$d" 2>/dev/null && umount -l "$d"
