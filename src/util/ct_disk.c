@@ -143,7 +143,9 @@ int
 virCTDiskMount(const char *path, const char *mountpoint)
 {
     g_autofree char *dev = NULL;
+    g_autofree char *alias = NULL;
     VIR_AUTOCLOSE lofd = -1;
+    VIR_AUTOCLOSE imgfd = -1;
 
     if (g_mkdir_with_parents(mountpoint, 0700) < 0) {
         virReportSystemError(errno, _("cannot create '%1$s'"), mountpoint);
@@ -151,7 +153,15 @@ virCTDiskMount(const char *path, const char *mountpoint)
     }
     if (virCTDiskIsMounted(mountpoint) > 0)
         return virCTDiskMakeDirs(mountpoint);
-    if ((lofd = virFileLoopDeviceAssociate(path, &dev)) < 0)
+    /* libvirt copies the image's name into the 64 bytes of lo_file_name
+     * and refuses a longer path: the loop device gets a short alias of
+     * an open descriptor of the image */
+    if ((imgfd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+        virReportSystemError(errno, _("cannot open disk image '%1$s'"), path);
+        return -1;
+    }
+    alias = g_strdup_printf("/proc/self/fd/%d", imgfd);
+    if ((lofd = virFileLoopDeviceAssociate(alias, &dev)) < 0)
         return -1;
     /* nouuid: a copied image must not keep its copy from mounting */
     if (mount(dev, mountpoint, "xfs", MS_NOSUID | MS_NODEV | MS_NOATIME, "nouuid") < 0) {

@@ -205,6 +205,15 @@ check "t1 has a layer while it runs" bash -c "'$TPL' layers | grep -q '^t1 .*tra
 check "destroy t1" vsh destroy t1
 check "t1's layer is gone" test ! -e "$STORE/containers/t1"
 
+# the loop device keeps 64 bytes of its file's name: a long path must work
+LONG=a-container-named-well-past-the-loop-device-name-field
+define "$LONG" 32
+check "a disk limit under a long image path starts" vsh start "$LONG"
+check "its / is the 32 MiB image" test "$(df_mib "$LONG")" -le 32
+vsh destroy "$LONG" >/dev/null
+vsh undefine "$LONG" >/dev/null
+"$TPL" -q layer-remove "$LONG"
+
 check "undefine c1" vsh undefine c1
 check "remove c1's orphan" "$TPL" -q layer-remove c1
 check "unused template can be removed" "$TPL" -q remove busybox
