@@ -75,73 +75,40 @@ ctDeviceUpdateLive(virCTDriver *driver, virDomainObj *vm, const virDomainFSDef *
     return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
 }
 
-/* The definition changes on a copy, checked against the layer, and is
+/* A change of the persistent definition: @change edits a copy, which is
  * kept only once saved. */
-static int
-ctDeviceUpdateConfig(virCTDriver *driver, virDomainObj *vm, const virDomainFSDef *fs)
-{
-    virDomainDef *persistent = vm->newDef ? vm->newDef : vm->def;
-    g_autoptr(virDomainDef) copy = virDomainDefCopy(persistent, driver->xmlopt, NULL, false);
-    virDomainFSDef *cur;
+typedef int (*ctDeviceConfigChange)(virCTDriver *driver, virDomainDef *def, void *opaque);
 
-    if (!copy || !(cur = ctDeviceFindFS(copy, fs)))
+static int
+ctDeviceChangeConfig(virCTDriver *driver, virDomainObj *vm, ctDeviceConfigChange change,
+                     void *opaque)
+{
+    virDomainDef **persistent = vm->newDef ? &vm->newDef : &vm->def;
+    g_autoptr(virDomainDef) copy = virDomainDefCopy(*persistent, driver->xmlopt, NULL, false);
+
+    if (!copy || change(driver, copy, opaque) < 0 ||
+        virDomainDefSave(copy, driver->xmlopt, driver->config->configDir) < 0)
+        return -1;
+    virDomainDefFree(*persistent);
+    *persistent = g_steal_pointer(&copy);
+    return 0;
+}
+
+/* The new limits, checked against the layer. */
+static int
+ctDeviceSetFSLimits(virCTDriver *driver, virDomainDef *def, void *opaque)
+{
+    const virDomainFSDef *fs = opaque;
+    virDomainFSDef *cur = ctDeviceFindFS(def, fs);
+
+    if (!cur)
         return -1;
     cur->space_hard_limit = fs->space_hard_limit;
     cur->space_soft_limit = fs->space_soft_limit;
-    if (virCTLayerCheck(driver, copy) < 0 ||
-        virDomainDefSave(copy, driver->xmlopt, driver->config->configDir) < 0)
-        return -1;
-    if (vm->newDef) {
-        virDomainDefFree(vm->newDef);
-        vm->newDef = g_steal_pointer(&copy);
-    } else {
-        virDomainDefFree(vm->def);
-        vm->def = g_steal_pointer(&copy);
-    }
-    return 0;
+    return virCTLayerCheck(driver, def);
 }
 
 /* ---- interfaces ---------------------------------------------------- */
-
-/* The definition @def would have after the change, saved: a copy of the
- * persistent definition given to @change, kept only when saved. */
-typedef int (*ctDeviceConfigChange)(virDomainDef *def, virDomainNetDef *net);
-
-static int
-ctDeviceChangeConfig(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net,
-                     ctDeviceConfigChange change)
-{
-    virDomainDef *persistent = vm->newDef ? vm->newDef : vm->def;
-    g_autoptr(virDomainDef) copy = virDomainDefCopy(persistent, driver->xmlopt, NULL, false);
-
-    if (!copy || change(copy, net) < 0 ||
-        virDomainDefSave(copy, driver->xmlopt, driver->config->configDir) < 0)
-        return -1;
-    if (vm->newDef) {
-        virDomainDefFree(vm->newDef);
-        vm->newDef = g_steal_pointer(&copy);
-    } else {
-        virDomainDefFree(vm->def);
-        vm->def = g_steal_pointer(&copy);
-    }
-    return 0;
-}
-
-/* Index of the interface of @def with @net's MAC, or -1 (reported). */
-static int
-ctDeviceFindNet(virDomainDef *def, const virDomainNetDef *net)
-{
-    char mac[VIR_MAC_STRING_BUFLEN];
-    size_t i;
-
-    for (i = 0; i < def->nnets; i++) {
-        if (virMacAddrCmp(&def->nets[i]->mac, &net->mac) == 0)
-            return i;
-    }
-    virReportError(VIR_ERR_DEVICE_MISSING, _("no interface with MAC address '%1$s'"),
-                   virMacAddrFormat(&net->mac, mac));
-    return -1;
-}
 
 static int
 ctDeviceCheckNewNet(virDomainDef *def, const virDomainNetDef *net)
@@ -167,8 +134,10 @@ ctDeviceCheckNewNet(virDomainDef *def, const virDomainNetDef *net)
 
 /* Takes @net, also on failure. */
 static int
-ctDeviceInsertNet(virDomainDef *def, virDomainNetDef *net)
+ctDeviceInsertNet(virCTDriver *driver G_GNUC_UNUSED, virDomainDef *def, void *opaque)
 {
+    virDomainNetDef *net = opaque;
+
     if (ctDeviceCheckNewNet(def, net) < 0 || virDomainNetInsert(def, net) < 0) {
         virDomainNetDefFree(net);
         return -1;
@@ -177,9 +146,9 @@ ctDeviceInsertNet(virDomainDef *def, virDomainNetDef *net)
 }
 
 static int
-ctDeviceRemoveNet(virDomainDef *def, virDomainNetDef *net)
+ctDeviceRemoveNet(virCTDriver *driver G_GNUC_UNUSED, virDomainDef *def, void *opaque)
 {
-    int idx = ctDeviceFindNet(def, net);
+    int idx = virDomainNetFindIdx(def, opaque);
 
     if (idx < 0)
         return -1;
@@ -191,7 +160,6 @@ static virDomainNetDef *
 ctDeviceParseNet(virCTDriver *driver, virDomainDef *def, const char *xml)
 {
     g_autoptr(virDomainDeviceDef) dev = NULL;
-    virDomainNetDef *net;
 
     if (!(dev = virDomainDeviceDefParse(xml, def, driver->xmlopt, NULL,
                                         VIR_DOMAIN_DEF_PARSE_INACTIVE)))
@@ -202,8 +170,7 @@ ctDeviceParseNet(virCTDriver *driver, virDomainDef *def, const char *xml)
                        virDomainDeviceTypeToString(dev->type));
         return NULL;
     }
-    net = g_steal_pointer(&dev->data.net);
-    return net;
+    return g_steal_pointer(&dev->data.net);
 }
 
 /* Takes *@net once it is plugged. */
@@ -223,7 +190,7 @@ ctDeviceAttachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef **net)
 static int
 ctDeviceDetachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net)
 {
-    int idx = ctDeviceFindNet(vm->def, net);
+    int idx = virDomainNetFindIdx(vm->def, net);
 
     if (idx < 0 || virCTNetDetach(vm, vm->def->nets[idx]) < 0)
         return -1;
@@ -232,33 +199,45 @@ ctDeviceDetachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net)
 }
 
 static int
-ctDeviceUpdateNet(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net, unsigned int flags)
+ctDeviceSetLinkConfig(virCTDriver *driver G_GNUC_UNUSED, virDomainDef *def, void *opaque)
 {
-    virDomainDef *persistent = vm->newDef ? vm->newDef : vm->def;
-    virDomainNetDef *cur;
-    int idx;
+    virDomainNetDef *net = opaque;
+    int idx = virDomainNetFindIdx(def, net);
 
-    if ((flags & VIR_DOMAIN_AFFECT_LIVE) && (idx = ctDeviceFindNet(vm->def, net)) >= 0) {
-        cur = vm->def->nets[idx];
-        if (cur->type != net->type) {
-            virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
-                           _("only the link state of an interface can be updated"));
-            return -1;
-        }
-        if (cur->linkstate != net->linkstate && virCTNetSetLinkState(vm, cur, net->linkstate) < 0)
-            return -1;
-        cur->linkstate = net->linkstate;
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
-            return -1;
-    } else if (flags & VIR_DOMAIN_AFFECT_LIVE) {
+    if (idx < 0)
+        return -1;
+    def->nets[idx]->linkstate = net->linkstate;
+    return 0;
+}
+
+static int
+ctDeviceSetLinkLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net)
+{
+    int idx = virDomainNetFindIdx(vm->def, net);
+    virDomainNetDef *cur;
+
+    if (idx < 0)
+        return -1;
+    cur = vm->def->nets[idx];
+    if (cur->type != net->type) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+                       _("only the link state of an interface can be updated"));
         return -1;
     }
-    if (flags & VIR_DOMAIN_AFFECT_CONFIG) {
-        if ((idx = ctDeviceFindNet(persistent, net)) < 0)
-            return -1;
-        persistent->nets[idx]->linkstate = net->linkstate;
-        return virDomainDefSave(persistent, driver->xmlopt, driver->config->configDir);
-    }
+    if (cur->linkstate != net->linkstate && virCTNetSetLinkState(vm, cur, net->linkstate) < 0)
+        return -1;
+    cur->linkstate = net->linkstate;
+    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+}
+
+static int
+ctDeviceUpdateNet(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net, unsigned int flags)
+{
+    if ((flags & VIR_DOMAIN_AFFECT_LIVE) && ctDeviceSetLinkLive(driver, vm, net) < 0)
+        return -1;
+    if ((flags & VIR_DOMAIN_AFFECT_CONFIG) &&
+        ctDeviceChangeConfig(driver, vm, ctDeviceSetLinkConfig, net) < 0)
+        return -1;
     return 0;
 }
 
@@ -294,8 +273,8 @@ ctDeviceAttachDetach(virDomainPtr dom, const char *xml, unsigned int flags, bool
                            : ctDeviceDetachLive(driver, vm, liveNet)) < 0)
         goto endjob;
     if (configNet &&
-        (attach ? ctDeviceChangeConfig(driver, vm, g_steal_pointer(&configNet), ctDeviceInsertNet)
-                : ctDeviceChangeConfig(driver, vm, configNet, ctDeviceRemoveNet)) < 0)
+        (attach ? ctDeviceChangeConfig(driver, vm, ctDeviceInsertNet, g_steal_pointer(&configNet))
+                : ctDeviceChangeConfig(driver, vm, ctDeviceRemoveNet, configNet)) < 0)
         goto endjob;
     ret = 0;
 
@@ -363,7 +342,8 @@ ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags)
     if (virCTDomainValidateSpace(dev->data.fs) < 0)
         goto endjob;
     /* the definition first: a live change that fails leaves both alone */
-    if ((flags & VIR_DOMAIN_AFFECT_CONFIG) && ctDeviceUpdateConfig(driver, vm, dev->data.fs) < 0)
+    if ((flags & VIR_DOMAIN_AFFECT_CONFIG) &&
+        ctDeviceChangeConfig(driver, vm, ctDeviceSetFSLimits, dev->data.fs) < 0)
         goto endjob;
     if ((flags & VIR_DOMAIN_AFFECT_LIVE) && ctDeviceUpdateLive(driver, vm, dev->data.fs) < 0)
         goto endjob;

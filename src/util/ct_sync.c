@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -114,12 +115,14 @@ virCTSyncSendFd(int sock, const char *line, int fd)
 }
 
 
-ssize_t
-virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd)
+/* One recvmsg() of up to @len bytes, a descriptor that came with them in
+ * @fd (close-on-exec) or -1; @truncated tells whether a datagram or
+ * record was longer than @len.  Returns what recvmsg() returned. */
+static ssize_t
+recvWithFd(int sock, void *buf, size_t len, int *fd, bool *truncated)
 {
     char control[CMSG_SPACE(sizeof(int))] = { 0 };
-    char c;
-    struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
     struct msghdr msg = {
         .msg_iov = &iov,
         .msg_iovlen = 1,
@@ -133,13 +136,27 @@ virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd)
     do {
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
-    if (n <= 0)
+    if (n < 0)
         return n;
     for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
         if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
             cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
             memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
     }
+    *truncated = msg.msg_flags & MSG_TRUNC;
+    return n;
+}
+
+
+ssize_t
+virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd)
+{
+    bool truncated;
+    char c;
+    ssize_t n;
+
+    if ((n = recvWithFd(sock, &c, 1, fd, &truncated)) <= 0)
+        return n;
     if (buflen < 2) {
         errno = ENAMETOOLONG;
         return -1;
@@ -158,29 +175,12 @@ virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd)
 ssize_t
 virCTSyncRecvRecord(int sock, char *buf, size_t buflen, int *fd)
 {
-    char control[CMSG_SPACE(sizeof(int))] = { 0 };
-    struct iovec iov = { .iov_base = buf, .iov_len = buflen - 1 };
-    struct msghdr msg = {
-        .msg_iov = &iov,
-        .msg_iovlen = 1,
-        .msg_control = control,
-        .msg_controllen = sizeof(control),
-    };
-    struct cmsghdr *cmsg;
-    ssize_t n;
+    bool truncated = false;
+    ssize_t n = recvWithFd(sock, buf, buflen - 1, fd, &truncated);
 
-    *fd = -1;
-    do {
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
     if (n < 0)
         return -1;
-    for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS &&
-            cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-            memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
-    }
-    if (msg.msg_flags & MSG_TRUNC) {
+    if (truncated) {
         if (*fd >= 0)
             close(*fd);
         *fd = -1;
