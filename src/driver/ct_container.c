@@ -19,9 +19,11 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -403,6 +405,27 @@ sendListener(int sock)
 }
 
 
+/* A new network namespace starts with loopback down. */
+static int
+setupLoopback(void)
+{
+    struct ifreq ifr = { .ifr_name = "lo" };
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int rc = -1;
+
+    if (fd < 0)
+        return virCTErrorReport(errno, "cannot open a socket for loopback");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    if (rc < 0)
+        virCTErrorReport(errno, "cannot bring loopback up");
+    close(fd);
+    return rc;
+}
+
+
 static int
 waitRelease(int sock)
 {
@@ -444,6 +467,8 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
         virCTErrorReport(errno, "cannot set host name '%s'", plan->hostname);
         goto error;
     }
+    if ((plan->nsFlags & CLONE_NEWNET) && setupLoopback() < 0)
+        goto error;
     if (setupFilesystems(plan, args->consolePath, &root) < 0 || setupProcess(plan, args) < 0)
         goto error;
     execInit(plan);

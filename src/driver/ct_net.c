@@ -21,6 +21,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <linux/if_link.h>
 #include <netpacket/packet.h>
 
 #include "ct_bandwidth.h"
@@ -39,6 +40,7 @@
 #include "virnetdevbridge.h"
 #include "virnetdevip.h"
 #include "virnetdevmacvlan.h"
+#include "virnetdevtap.h"
 #include "virnetdevveth.h"
 #include "virnetlink.h"
 #include "virsocketaddr.h"
@@ -58,7 +60,6 @@ typedef struct {
 typedef struct {
     virCTNetPlug *plugs;
     size_t nplugs;
-    bool loopback;
 } virCTNetInside;
 
 static void
@@ -226,8 +227,6 @@ virCTNetConfigureInside(void *opaque)
     virCTNetInside *job = opaque;
     size_t i;
 
-    if (job->loopback && virNetDevSetOnline("lo", true) < 0)
-        return -1;
     for (i = 0; i < job->nplugs; i++) {
         virDomainNetDef *net = job->plugs[i].net;
         const char *name = net->ifname_guest;
@@ -247,10 +246,12 @@ virCTNetConfigureInside(void *opaque)
 int
 virCTNetStart(virDomainObj *vm, pid_t initPid)
 {
-    virCTNetInside job = { .loopback = true };
+    virCTNetInside job = { 0 };
     size_t i;
     int ret = -1;
 
+    if (vm->def->nnets == 0)
+        return 0;
     job.plugs = g_new0(virCTNetPlug, vm->def->nnets);
     for (i = 0; i < vm->def->nnets; i++) {
         virCTNetNameGuest(vm->def, vm->def->nets[i]);
@@ -410,61 +411,47 @@ virCTNetSetLinkState(virDomainObj *vm, virDomainNetDef *net, int linkstate)
     return virCTNetnsRun(vm->def->id, virCTNetSetLinkInside, &link);
 }
 
-/* One line of /proc/net/dev: "name: rx bytes packets errs drop fifo
- * frame compressed multicast, tx bytes packets errs drop ...". */
-static int
-virCTNetReadDevStats(const char *path, const char *ifname, bool swapped,
-                     virDomainInterfaceStatsPtr stats)
-{
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
-    size_t i;
-
-    if (virFileReadAll(path, 1024 * 1024, &text) < 0)
-        return -1;
-    lines = g_strsplit(text, "\n", 0);
-    for (i = 0; lines[i]; i++) {
-        char *colon = strchr(lines[i], ':');
-        long long rx[8], tx[8];
-
-        if (!colon)
-            continue;
-        *colon = '\0';
-        if (STRNEQ(g_strstrip(lines[i]), ifname))
-            continue;
-        if (sscanf(colon + 1, "%lld %lld %lld %lld %*d %*d %*d %*d %lld %lld %lld %lld", &rx[0],
-                   &rx[1], &rx[2], &rx[3], &tx[0], &tx[1], &tx[2], &tx[3]) != 8)
-            break;
-        if (swapped) {
-            stats->rx_bytes = tx[0], stats->rx_packets = tx[1], stats->rx_errs = tx[2];
-            stats->rx_drop = tx[3];
-            stats->tx_bytes = rx[0], stats->tx_packets = rx[1], stats->tx_errs = rx[2];
-            stats->tx_drop = rx[3];
-        } else {
-            stats->rx_bytes = rx[0], stats->rx_packets = rx[1], stats->rx_errs = rx[2];
-            stats->rx_drop = rx[3];
-            stats->tx_bytes = tx[0], stats->tx_packets = tx[1], stats->tx_errs = tx[2];
-            stats->tx_drop = tx[3];
-        }
-        return 0;
-    }
-    virReportError(VIR_ERR_INTERNAL_ERROR, _("no counters of interface '%1$s' in '%2$s'"), ifname,
-                   path);
-    return -1;
-}
-
 typedef struct {
     const char *name;
     virDomainInterfaceStatsPtr stats;
 } virCTNetStatsJob;
 
+/* getifaddrs() asks netlink, which answers for this thread's namespace
+ * (libvirt's reader of /proc/net/dev would see the daemon's). */
 static int
 virCTNetStatsInside(void *opaque)
 {
     virCTNetStatsJob *job = opaque;
+    struct ifaddrs *list = NULL;
+    struct ifaddrs *ifa;
+    int ret = -1;
 
-    /* /proc/net follows the thread group's leader, not this thread */
-    return virCTNetReadDevStats("/proc/thread-self/net/dev", job->name, false, job->stats);
+    if (getifaddrs(&list) < 0) {
+        virReportSystemError(errno, "%s", _("cannot list the container's interfaces"));
+        return -1;
+    }
+    for (ifa = list; ifa; ifa = ifa->ifa_next) {
+        const struct rtnl_link_stats *st = ifa->ifa_data;
+
+        if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_PACKET || !st ||
+            STRNEQ(ifa->ifa_name, job->name))
+            continue;
+        job->stats->rx_bytes = st->rx_bytes;
+        job->stats->rx_packets = st->rx_packets;
+        job->stats->rx_errs = st->rx_errors;
+        job->stats->rx_drop = st->rx_dropped;
+        job->stats->tx_bytes = st->tx_bytes;
+        job->stats->tx_packets = st->tx_packets;
+        job->stats->tx_errs = st->tx_errors;
+        job->stats->tx_drop = st->tx_dropped;
+        ret = 0;
+        break;
+    }
+    freeifaddrs(list);
+    if (ret < 0)
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("no interface '%1$s' in the container"),
+                       job->name);
+    return ret;
 }
 
 int
@@ -478,7 +465,8 @@ virCTNetGetStats(virDomainObj *vm, virDomainNetDef *net, virDomainInterfaceStats
         virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("the interface has no host end"));
         return -1;
     }
-    return virCTNetReadDevStats("/proc/net/dev", net->ifname, true, stats);
+    /* the host end sends what the container receives */
+    return virNetDevTapInterfaceStats(net->ifname, stats, true);
 }
 
 static void

@@ -15,8 +15,8 @@
 
 #include "ct_conf.h"
 
-/* Before GO: brings loopback up and plugs every interface of the running
- * definition into the namespace of @initPid.  On failure the caller
+/* Before GO: plugs every interface of the running definition into the
+ * namespace of @initPid (loopback is the child's, ct_container.c).  On failure the caller
  * stops the container, which undoes what was done. */
 int virCTNetStart(virDomainObj *vm, pid_t initPid);
 

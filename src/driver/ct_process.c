@@ -352,7 +352,7 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
         return -1;
     /* saved again with the host ends' names before init runs */
     if (virCTNetStart(vm, initPid) < 0 ||
-        virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        (vm->def->nnets > 0 && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0))
         return -1;
     if (virCTProcessRelease(driver, vm, syncFD) < 0)
         return -1;
