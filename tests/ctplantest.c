@@ -119,7 +119,7 @@ testDataFiles(const char *dir)
 }
 
 
-#define HEAD "version 1\nname c\n"
+#define HEAD "version 2\nname c\n"
 #define TAIL "arg /sbin/init\nmonitor /m\nexit-file /e\n"
 
 static const struct {
@@ -128,16 +128,22 @@ static const struct {
     const char *error;
 } negatives[] = {
     { "empty plan", "", "line 1: end of plan: missing 'version'" },
-    { "wrong version", "version 2\n", "line 1: unsupported plan version '2' (expected 1)" },
-    { "version not first", "name c\nversion 1\n", "line 1: expected 'version 1' before 'name'" },
+    { "wrong version", "version 1\n", "line 1: unsupported plan version '1' (expected 2)" },
+    { "version not first", "name c\nversion 2\n", "line 1: expected 'version 2' before 'name'" },
     { "unknown key", HEAD "frobnicate yes\n" TAIL, "line 3: unknown key 'frobnicate'" },
-    { "missing name", "version 1\n" TAIL, "line 5: end of plan: missing 'name'" },
+    { "missing name", "version 2\n" TAIL, "line 5: end of plan: missing 'name'" },
     { "missing arg", HEAD "monitor /m\nexit-file /e\n", "line 5: end of plan: missing 'arg'" },
     { "missing monitor", HEAD "arg /sbin/init\nexit-file /e\n",
       "line 5: end of plan: missing 'monitor'" },
     { "missing exit-file", HEAD "arg /sbin/init\nmonitor /m\n",
       "line 5: end of plan: missing 'exit-file'" },
     { "duplicate name", HEAD "name d\n" TAIL, "line 3: duplicate 'name'" },
+    { "idmap without userns", HEAD "root /r\nroot-idmap\n" TAIL,
+      "line 8: end of plan: 'root-idmap' without a user namespace" },
+    { "idmapped mount without userns", HEAD "mount bind /s /d % % rec,idmap\n" TAIL,
+      "line 7: end of plan: idmapped mount of '/d' without a user namespace" },
+    { "relative template layer", HEAD "root-template /t layer\n" TAIL,
+      "line 3: 'root-template' needs absolute paths, got '/t' 'layer'" },
     { "bad escape", HEAD "arg /a%zz\n", "line 3: bad escape in field '/a%zz'" },
     { "truncated escape", HEAD "arg /a%2\n", "line 3: bad escape in field '/a%2'" },
     { "NUL escape", HEAD "arg /a%00\n", "line 3: bad escape in field '/a%00'" },
@@ -228,7 +234,7 @@ testEscapeAllBytes(void)
 static void
 testFormatStruct(void)
 {
-    static const char want[] = "version 1\nname c\nnamespaces\n"
+    static const char want[] = "version 2\nname c\nnamespaces\n"
                                "mount fs tmpfs /tmp tmpfs % %\n"
                                "arg /init\ncwd /\nuser 0\ngroup 0\ncaps 0x3\n"
                                "monitor /m\nexit-file /e\n";

@@ -57,6 +57,13 @@ testOne(const char *dir, const char *name, void *opaque G_GNUC_UNUSED)
         ctTestReport(false, "xml2plan %s: cannot parse: %s", name, ctTestLastError());
         return;
     }
+    /* what the driver would give a new definition: the pool's first range */
+    if (virCTDomainUsesIdRange(def) && !virCTDomainGetHostRoot(def, &(uid_t){ 0 }, &(gid_t){ 0 })) {
+        virCTDomainNamespaceDef *ns = virCTDomainEnsureNamespaceDef(def);
+
+        ns->idrangeTarget = CT_ID_POOL_START;
+        ns->idrangeCount = CT_ID_RANGE_SIZE;
+    }
     plan = virCTDomainBuildPlan(driver.config, def);
     if (experr) {
         experr[strcspn(experr, "\n")] = '\0';

@@ -11,6 +11,7 @@
 
 #include "viralloc.h"
 #include "virarch.h"
+#include "virconf.h"
 #include "virerror.h"
 #include "virfile.h"
 #include "virlog.h"
@@ -107,8 +108,68 @@ virCTDriverConfigNew(bool privileged, const char *root)
         virCTDriverConfigFindResource("CT_SCHEMA_DIR", CT_DATADIR "/libvirt-ct/schemas");
     cfg->emulator = g_strdup(CT_LIBEXECDIR "/" CT_SUPERVISOR_NAME);
     cfg->supervisor = virCTDriverConfigFindResource("CT_SUPERVISOR", cfg->emulator);
+    cfg->idPoolStart = CT_ID_POOL_START;
+    cfg->idPoolSize = CT_ID_POOL_SIZE;
+    cfg->idRangeSize = CT_ID_RANGE_SIZE;
 
     return g_steal_pointer(&cfg);
+}
+
+/**
+ * virCTDriverConfigFilePath:
+ *
+ * Returns the file the driver's settings are read from: the daemon's own
+ * virtctd.conf (the daemon ignores keys it does not know), or virtctd.conf
+ * at the top of a private tree.
+ */
+char *
+virCTDriverConfigFilePath(virCTDriverConfig *cfg)
+{
+    if (cfg->root)
+        return g_strdup_printf("%s/virtctd.conf", cfg->root);
+    return g_strdup(CT_SYSCONFDIR "/libvirt/virtctd.conf");
+}
+
+/* The id pool must leave host id 0 alone, hold at least one range and
+ * end below the invalid id (uid_t)-1. */
+static int
+virCTDriverConfigCheckIdPool(virCTDriverConfig *cfg, const char *path)
+{
+    const char *why = NULL;
+
+    if (cfg->idPoolStart == 0)
+        why = _("ct_id_pool_start must not be 0 (host root)");
+    else if (cfg->idRangeSize == 0 || cfg->idPoolSize < cfg->idRangeSize)
+        why = _("ct_id_pool_size must hold at least one range of ct_id_range_size ids");
+    else if (cfg->idPoolSize > UINT_MAX - cfg->idPoolStart)
+        why = _("the id pool must end below 4294967295");
+    if (!why)
+        return 0;
+    virReportError(VIR_ERR_CONF_SYNTAX, _("invalid id pool in '%1$s': %2$s"), path, why);
+    return -1;
+}
+
+/**
+ * virCTDriverConfigLoadFile:
+ * @path: a configuration file; a missing one leaves the defaults
+ *
+ * Reads the driver's keys (ct_id_pool_start, ct_id_pool_size,
+ * ct_id_range_size).  Returns 0, or -1 with an error naming the file.
+ */
+int
+virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path)
+{
+    g_autoptr(virConf) conf = NULL;
+
+    if (!virFileExists(path))
+        return 0;
+    if (!(conf = virConfReadFile(path, 0)))
+        return -1;
+    if (virConfGetValueUInt(conf, "ct_id_pool_start", &cfg->idPoolStart) < 0 ||
+        virConfGetValueUInt(conf, "ct_id_pool_size", &cfg->idPoolSize) < 0 ||
+        virConfGetValueUInt(conf, "ct_id_range_size", &cfg->idRangeSize) < 0)
+        return -1;
+    return virCTDriverConfigCheckIdPool(cfg, path);
 }
 
 /**

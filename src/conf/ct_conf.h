@@ -33,6 +33,12 @@ struct _virCTDriverConfig {
     char *schemaDir; /* our RelaxNG schemas */
     char *supervisor; /* ct-supervisor binary that is run */
     char *emulator; /* what <emulator> shows: the installed path */
+
+    /* Host ids for containers with a user namespace of their own: each
+     * gets idRangeSize ids from [idPoolStart, idPoolStart + idPoolSize) */
+    unsigned int idPoolStart;
+    unsigned int idPoolSize;
+    unsigned int idRangeSize;
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTDriverConfig, virObjectUnref);
@@ -40,6 +46,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTDriverConfig, virObjectUnref);
 typedef struct _virCTDriver virCTDriver;
 struct _virCTDriver {
     virMutex lock; /* protects caps */
+    virMutex idLock; /* held from choosing a new id range until its domain is listed */
+    GHashTable *idRanges; /* require idLock: UUID string -> its id range (ct_idrange.c) */
 
     /* Immutable after initialization */
     bool privileged;
@@ -62,7 +70,13 @@ struct _virCTDriver {
     virCaps *caps;
 };
 
+#define CT_ID_POOL_START 1000000000U
+#define CT_ID_POOL_SIZE 1000000000U
+#define CT_ID_RANGE_SIZE 65536U
+
 virCTDriverConfig *virCTDriverConfigNew(bool privileged, const char *root);
+int virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path);
+char *virCTDriverConfigFilePath(virCTDriverConfig *cfg);
 int virCTDriverConfigMakeDirs(virCTDriverConfig *cfg);
 
 virCaps *virCTDriverCapsInit(virCTDriverConfig *cfg);

@@ -62,12 +62,41 @@ virCTDomainDefNamespaceFree(void *nsdata)
 }
 
 static int
+virCTDomainDefNamespaceParseIdRange(xmlNodePtr node, virCTDomainNamespaceDef *def)
+{
+    g_autofree char *target = virXMLPropString(node, "target");
+    g_autofree char *count = virXMLPropString(node, "count");
+
+    if (def->idrangeCount) {
+        virReportError(VIR_ERR_XML_ERROR, _("element <%1$s:idrange> may appear only once"),
+                       CT_NAMESPACE_PREFIX);
+        return -1;
+    }
+    if (!target || !count || virStrToLong_uip(target, NULL, 10, &def->idrangeTarget) < 0 ||
+        virStrToLong_uip(count, NULL, 10, &def->idrangeCount) < 0 || def->idrangeCount == 0 ||
+        def->idrangeTarget == 0 || def->idrangeCount > UINT_MAX - def->idrangeTarget) {
+        virReportError(VIR_ERR_XML_ERROR,
+                       _("invalid <%1$s:idrange target='%2$s' count='%3$s'>: expected positive "
+                         "integers, the range ending below 4294967295"),
+                       CT_NAMESPACE_PREFIX, NULLSTR(target), NULLSTR(count));
+        return -1;
+    }
+    return 0;
+}
+
+static int
 virCTDomainDefNamespaceParseOne(xmlNodePtr node, virCTDomainNamespaceDef *def)
 {
     const virCTNamespaceElement *el = virCTNamespaceElementFind((const char *)node->name);
     g_autofree char *text = NULL;
     unsigned long long *field;
 
+    if (STREQ((const char *)node->name, "privileged")) {
+        def->privileged = true;
+        return 0;
+    }
+    if (STREQ((const char *)node->name, "idrange"))
+        return virCTDomainDefNamespaceParseIdRange(node, def);
     if (!el) {
         virReportError(VIR_ERR_XML_ERROR,
                        _("unknown element <%1$s:%2$s> in the CT namespace '%3$s'"),
@@ -147,6 +176,11 @@ virCTDomainDefNamespaceFormatXML(virBuffer *buf, void *nsdata)
             virBufferAsprintf(buf, "<%s:%s>%llu</%s:%s>\n", CT_NAMESPACE_PREFIX, el->name, value,
                               CT_NAMESPACE_PREFIX, el->name);
     }
+    if (def->privileged)
+        virBufferAsprintf(buf, "<%s:privileged/>\n", CT_NAMESPACE_PREFIX);
+    if (def->idrangeCount)
+        virBufferAsprintf(buf, "<%s:idrange target='%u' count='%u'/>\n", CT_NAMESPACE_PREFIX,
+                          def->idrangeTarget, def->idrangeCount);
     return 0;
 }
 
@@ -185,6 +219,57 @@ virCTDomainEnsureNamespaceDef(virDomainDef *def)
         def->ns = virCTDriverDomainXMLNamespace;
     }
     return def->namespaceData;
+}
+
+bool
+virCTDomainIsPrivileged(const virDomainDef *def)
+{
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+
+    return ns && ns->privileged;
+}
+
+bool
+virCTDomainUsesIdRange(const virDomainDef *def)
+{
+    return !virCTDomainIsPrivileged(def) && def->idmap.nuidmap == 0;
+}
+
+static bool
+virCTDomainIdMapRoot(const virDomainIdMapEntry *map, size_t n, unsigned int *id)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (map[i].start == 0) {
+            *id = map[i].target;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+virCTDomainGetHostRoot(const virDomainDef *def, uid_t *uid, gid_t *gid)
+{
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+    unsigned int u;
+    unsigned int g;
+
+    if (virCTDomainIsPrivileged(def))
+        return false;
+    if (def->idmap.nuidmap > 0) {
+        if (!virCTDomainIdMapRoot(def->idmap.uidmap, def->idmap.nuidmap, &u) ||
+            !virCTDomainIdMapRoot(def->idmap.gidmap, def->idmap.ngidmap, &g))
+            return false;
+    } else if (ns && ns->idrangeCount) {
+        u = g = ns->idrangeTarget;
+    } else {
+        return false;
+    }
+    *uid = u;
+    *gid = g;
+    return true;
 }
 
 static void *
@@ -382,6 +467,36 @@ virCTDomainValidateResources(const virDomainDef *def)
     return 0;
 }
 
+/* One way to choose the ids of a container: privileged (none of its own),
+ * an <idmap> of the user's, or a range of the driver's. */
+static int
+virCTDomainValidateUserns(const virDomainDef *def, const virCTDomainNamespaceDef *ns)
+{
+    const char *other = NULL;
+
+    if (!ns)
+        return 0;
+    if (ns->privileged && def->idmap.nuidmap > 0)
+        other = "<idmap>";
+    else if (ns->privileged && ns->idrangeCount)
+        other = "<" CT_NAMESPACE_PREFIX ":idrange>";
+    if (other) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<%1$s:privileged/> runs a container without a user namespace: it "
+                         "cannot have %2$s too"),
+                       CT_NAMESPACE_PREFIX, other);
+        return -1;
+    }
+    if (ns->idrangeCount && def->idmap.nuidmap > 0) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("<%1$s:idrange> and <idmap> both choose the container's ids: give "
+                         "one of them"),
+                       CT_NAMESPACE_PREFIX);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 virCTDomainDefValidate(const virDomainDef *def, void *opaque G_GNUC_UNUSED,
                        void *parseOpaque G_GNUC_UNUSED)
@@ -404,13 +519,9 @@ virCTDomainDefValidate(const virDomainDef *def, void *opaque G_GNUC_UNUSED,
                          "is the inode count of the container's disk image"));
         return -1;
     }
+    if (virCTDomainValidateUserns(def, ns) < 0)
+        return -1;
     if (root && root->type == VIR_DOMAIN_FS_TYPE_TEMPLATE) {
-        if (def->idmap.nuidmap > 0) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                           _("<idmap> with a template root is not supported yet: template "
-                             "files belong to the host's root"));
-            return -1;
-        }
         if (virCTTemplateCheckName("container", def->name) < 0 ||
             virCTTemplateCheckName("template", root->src->path) < 0)
             return -1;

@@ -19,6 +19,12 @@ typedef struct _virCTDomainNamespaceDef virCTDomainNamespaceDef;
 struct _virCTDomainNamespaceDef {
     unsigned long long processes; /* <ct:processes>: maximum tasks */
     unsigned long long inodes; /* <ct:inodes>: root fs inode limit */
+    bool privileged; /* <ct:privileged/>: no user namespace of its own */
+    /* <ct:idrange target='T' count='C'/>: ids 0..C-1 inside are host ids
+     * T..T+C-1; allocated by the driver from its pool when not given
+     * (count 0: none yet) */
+    unsigned int idrangeTarget;
+    unsigned int idrangeCount;
 };
 
 typedef struct _virCTMonitor virCTMonitor;
@@ -45,6 +51,18 @@ virDomainXMLOption *virCTDomainXMLConfInit(virCTDriver *driver);
 
 const virCTDomainNamespaceDef *virCTDomainGetNamespaceDef(const virDomainDef *def);
 virCTDomainNamespaceDef *virCTDomainEnsureNamespaceDef(virDomainDef *def);
+
+/* A container runs in a user namespace of its own unless it asks for
+ * <ct:privileged/>: with the ids of its <idmap> (a root already owned by
+ * the mapped ids, as libvirt-lxc means it), or else with the id range the
+ * driver allocated for it (its file systems then shifted by idmapped
+ * mounts). */
+bool virCTDomainIsPrivileged(const virDomainDef *def);
+bool virCTDomainUsesIdRange(const virDomainDef *def);
+
+/* The host ids of root inside a container with a user namespace; false
+ * (and nothing set) for a privileged one or one without a range yet. */
+bool virCTDomainGetHostRoot(const virDomainDef *def, uid_t *uid, gid_t *gid);
 
 /* The memory limit in KiB a container runs under: its memory size (the
  * current balloon), or <memtune><hard_limit> when lower. */

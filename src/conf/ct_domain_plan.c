@@ -121,6 +121,7 @@ virCTDomainPlanAddMount(ctPlan *plan, ctPlanMountKind kind, const char *src, con
     mnt->fstype = g_strdup(fstype);
     mnt->data = g_strdup(data);
     mnt->flags = flags;
+    mnt->idmap = false;
 }
 
 void
@@ -166,19 +167,18 @@ virCTDomainPlanTemplateRoot(ctPlan *plan, virCTDriverConfig *cfg, const virDomai
                             const virDomainFSDef *fs)
 {
     g_autoptr(virCTStore) store = virCTStoreNew(cfg->dataDir);
-    g_autofree char *lower = NULL;
     g_autofree char *upper = NULL;
-    g_autofree char *base = NULL;
 
     if (virCTTemplateCheckName("template", fs->src->path) < 0 ||
         virCTTemplateCheckName("container", def->name) < 0)
         return -1;
-    virCTDomainPlanLayerDirs(cfg, def, fs, &lower, &upper);
-    base = g_path_get_dirname(upper);
+    virCTDomainPlanLayerDirs(cfg, def, fs, &plan->rootLower, &upper);
+    plan->rootLayer = g_path_get_dirname(upper);
     plan->root = virCTLayerPath(store, def->name, "root");
-    plan->rootOverlay =
-        g_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s/work", lower, upper, base);
     plan->rootReadonly = fs->readonly;
+    /* the template belongs to the host's ids: any user namespace sees it
+     * through an idmapped mount, whatever its map */
+    plan->rootIdmap = plan->nsFlags & CLONE_NEWUSER;
     return 0;
 }
 
@@ -192,6 +192,8 @@ virCTDomainPlanRoot(ctPlan *plan, virCTDriverConfig *cfg, const virDomainDef *de
     case VIR_DOMAIN_FS_TYPE_MOUNT:
         plan->root = g_strdup(fs->src->path);
         plan->rootReadonly = fs->readonly;
+        /* with an <idmap> the directory is already owned by the mapped ids */
+        plan->rootIdmap = virCTDomainUsesIdRange(def);
         return 0;
     default:
         return virCTDomainPlanUnsupportedFS(
@@ -215,6 +217,7 @@ virCTDomainPlanFilesystem(ctPlan *plan, virCTDriverConfig *cfg, const virDomainD
     case VIR_DOMAIN_FS_TYPE_BIND:
         virCTDomainPlanAddMount(plan, CT_PLAN_MOUNT_BIND, fs->src->path, fs->dst, NULL, NULL,
                                 MS_REC | ro);
+        plan->mounts[plan->nmounts - 1].idmap = virCTDomainUsesIdRange(def);
         return 0;
     case VIR_DOMAIN_FS_TYPE_RAM:
         data = g_strdup_printf("size=%lluk,mode=0755", fs->usage / 1024);
@@ -360,16 +363,38 @@ virCTDomainPlanCopyIdMap(const virDomainIdMapEntry *map, size_t n)
     return copy;
 }
 
-static void
+/* A privileged container shares the host's ids; any other has a user
+ * namespace, with its <idmap> or else its <ct:idrange>. */
+static int
 virCTDomainPlanIdMaps(ctPlan *plan, const virDomainDef *def)
 {
-    if (def->idmap.nuidmap == 0)
-        return;
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+
+    if (virCTDomainIsPrivileged(def))
+        return 0;
     plan->nsFlags |= CLONE_NEWUSER;
-    plan->uidMap = virCTDomainPlanCopyIdMap(def->idmap.uidmap, def->idmap.nuidmap);
-    plan->nuidMap = def->idmap.nuidmap;
-    plan->gidMap = virCTDomainPlanCopyIdMap(def->idmap.gidmap, def->idmap.ngidmap);
-    plan->ngidMap = def->idmap.ngidmap;
+    if (def->idmap.nuidmap > 0) {
+        plan->uidMap = virCTDomainPlanCopyIdMap(def->idmap.uidmap, def->idmap.nuidmap);
+        plan->nuidMap = def->idmap.nuidmap;
+        plan->gidMap = virCTDomainPlanCopyIdMap(def->idmap.gidmap, def->idmap.ngidmap);
+        plan->ngidMap = def->idmap.ngidmap;
+        return 0;
+    }
+    if (!ns || !ns->idrangeCount) {
+        virReportError(VIR_ERR_INTERNAL_ERROR,
+                       _("container '%1$s' has no id range: define it again, or give it "
+                         "<ct:privileged/>"),
+                       def->name);
+        return -1;
+    }
+    plan->uidMap = g_new0(ctPlanIdMap, 1);
+    plan->uidMap->target = ns->idrangeTarget;
+    plan->uidMap->count = ns->idrangeCount;
+    plan->nuidMap = 1;
+    plan->gidMap = g_new0(ctPlanIdMap, 1);
+    *plan->gidMap = *plan->uidMap;
+    plan->ngidMap = 1;
+    return 0;
 }
 
 static void
@@ -436,7 +461,8 @@ virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
     plan->hostname = g_strndup(def->name, 64);
     plan->nsFlags =
         CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-    virCTDomainPlanIdMaps(plan, def);
+    if (virCTDomainPlanIdMaps(plan, def) < 0)
+        return NULL;
 
     for (i = 0; i < def->nfss; i++) {
         if (virCTDomainPlanFilesystem(plan, cfg, def, def->fss[i]) < 0)

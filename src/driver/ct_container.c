@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "ct_caps.h"
 #include "ct_container.h"
 #include "ct_error.h"
+#include "ct_idmap.h"
 #include "ct_mount.h"
 #include "ct_seccomp.h"
 #include "ct_sync.h"
@@ -192,7 +194,7 @@ openBindSources(const ctPlan *plan, int *fds)
 
     for (i = 0; i < plan->nmounts; i++) {
         fds[i] = -1;
-        if (plan->mounts[i].kind != CT_PLAN_MOUNT_BIND)
+        if (plan->mounts[i].kind != CT_PLAN_MOUNT_BIND || plan->mounts[i].idmap)
             continue;
         fds[i] = open(plan->mounts[i].src, O_PATH | O_CLOEXEC);
         if (fds[i] < 0)
@@ -217,10 +219,12 @@ bindMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd)
 
 
 static int
-extraMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd)
+extraMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd, int treeFd)
 {
     switch (mnt->kind) {
     case CT_PLAN_MOUNT_BIND:
+        if (mnt->idmap)
+            return virCTMountMove(root, treeFd, mnt->src, mnt->dst, mnt->flags);
         return bindMount(root, mnt, srcFd);
     case CT_PLAN_MOUNT_FS:
         return virCTMountAt(root, mnt->src ? mnt->src : mnt->fstype, mnt->dst, mnt->fstype,
@@ -246,17 +250,42 @@ openRoot(virCTRoot *root, const char *path)
 }
 
 
-/* The new root: a template's overlay mounted on the plan's directory, the
- * plan's directory bound onto itself (pivot_root needs a mount point), or for an application
- * container the host's "/" bound read-only under a private tmpfs staging directory. */
+/* A template's root: the overlay of its layer on the template.  The
+ * overlay keeps its own metadata in "user." extended attributes in
+ * every mode, so one layer serves a container with a user namespace and
+ * without. */
 static int
-prepareRoot(const ctPlan *plan, virCTRoot *root)
+mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
 {
-    if (plan->root && plan->rootOverlay) {
-        /* in our mount namespace only: it goes away with the container */
-        if (mount("overlay", plan->root, "overlay", 0, plan->rootOverlay) < 0)
-            return virCTErrorReport(errno, "cannot mount the overlay root on '%s' (%s)", plan->root,
-                                    plan->rootOverlay);
+    char opts[3 * PATH_MAX];
+
+    /* the idmapped trees go over the paths they came from, in our mount
+     * namespace only; the overlay then takes them by path */
+    if (plan->rootIdmap && (virCTMountMoveTo(fds->lower, plan->rootLower) < 0 ||
+                            virCTMountMoveTo(fds->layer, plan->rootLayer) < 0))
+        return -1;
+    if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr",
+                 plan->rootLower, plan->rootLayer, plan->rootLayer) >= (int)sizeof(opts))
+        return virCTErrorReport(ENAMETOOLONG, "overlay options of '%s' are too long", plan->root);
+    if (mount("overlay", plan->root, "overlay", 0, opts) < 0)
+        return virCTErrorReport(errno, "cannot mount the overlay root on '%s' (%s)", plan->root,
+                                opts);
+    return openRoot(root, plan->root);
+}
+
+
+/* The new root: a template's overlay mounted on the plan's directory, the
+ * plan's directory bound onto itself (pivot_root needs a mount point) or
+ * its idmapped copy, or for an application container the host's "/" bound
+ * read-only under a private tmpfs staging directory. */
+static int
+prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
+{
+    if (plan->root && plan->rootLower)
+        return mountTemplateRoot(plan, fds, root);
+    if (plan->root && plan->rootIdmap) {
+        if (virCTMountMoveTo(fds->root, plan->root) < 0)
+            return -1;
         return openRoot(root, plan->root);
     }
     if (plan->root) {
@@ -277,7 +306,8 @@ prepareRoot(const ctPlan *plan, virCTRoot *root)
 
 
 static int
-setupFilesystems(const ctPlan *plan, const char *consolePath, virCTRoot *root)
+setupFilesystems(const ctPlan *plan, const virCTIdmapFds *fds, const char *consolePath,
+                 virCTRoot *root)
 {
     int *srcFds = calloc(plan->nmounts + 1, sizeof(int));
     size_t i;
@@ -287,14 +317,15 @@ setupFilesystems(const ctPlan *plan, const char *consolePath, virCTRoot *root)
     /* nothing we mount may propagate back to the host */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return virCTErrorReport(errno, "cannot make '/' private");
-    if (openBindSources(plan, srcFds) < 0 || prepareRoot(plan, root) < 0 ||
+    if (openBindSources(plan, srcFds) < 0 || prepareRoot(plan, fds, root) < 0 ||
         applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0 || setupSys(root) < 0 ||
         setupDev(root, consolePath) < 0)
         return -1;
     if (!plan->root && applyEntries(root, appEntries, N_ENTRIES(appEntries)) < 0)
         return -1;
     for (i = 0; i < plan->nmounts; i++) {
-        if (extraMount(root, &plan->mounts[i], srcFds[i]) < 0)
+        if (extraMount(root, &plan->mounts[i], srcFds[i],
+                       i < CT_IDMAP_MAX_MOUNTS ? fds->mounts[i] : -1) < 0)
             return -1;
     }
     if (plan->root && plan->rootReadonly && virCTMountSetReadonly(root, "/", false) < 0)
@@ -426,19 +457,27 @@ setupLoopback(void)
 }
 
 
+/* The idmapped mounts of our file systems (ct_idmap.h), then "G". */
 static int
-waitRelease(int sock)
+waitRelease(int sock, virCTIdmapFds *fds)
 {
-    char c;
+    char record[64];
     ssize_t n;
+    int fd;
 
-    do {
-        n = read(sock, &c, 1);
-    } while (n < 0 && errno == EINTR);
-    if (n != 1)
-        return virCTErrorReport(n < 0 ? errno : EPIPE,
-                                "supervisor went away before releasing the container");
-    return 0;
+    for (;;) {
+        if ((n = virCTSyncRecvRecord(sock, record, sizeof(record), &fd)) <= 0)
+            return virCTErrorReport(n < 0 ? errno : EPIPE,
+                                    "supervisor went away before releasing the container");
+        if (strcmp(record, "G") == 0 && fd < 0)
+            return 0;
+        if (virCTIdmapFdsTake(fds, record, fd) <= 0) {
+            if (fd >= 0)
+                close(fd);
+            return virCTErrorReport(EPROTO, "unexpected record '%s' from the supervisor",
+                                    record);
+        }
+    }
 }
 
 
@@ -446,12 +485,14 @@ void
 virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
 {
     virCTRoot root = { NULL, -1 };
+    virCTIdmapFds idmapped;
 
     /* until exec, die with the supervisor rather than linger half set up */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    virCTIdmapFdsInit(&idmapped);
     sendListener(args->syncSock);
-    if (waitRelease(args->syncSock) < 0)
-        _exit(1);
+    if (waitRelease(args->syncSock, &idmapped) < 0)
+        goto error;
     /* our host ids are unmapped in a new user namespace: become its root,
      * or files we create (mount points, /dev nodes) cannot be owned */
     if ((plan->nsFlags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
@@ -469,7 +510,8 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
     }
     if ((plan->nsFlags & CLONE_NEWNET) && setupLoopback() < 0)
         goto error;
-    if (setupFilesystems(plan, args->consolePath, &root) < 0 || setupProcess(plan, args) < 0)
+    if (setupFilesystems(plan, &idmapped, args->consolePath, &root) < 0 ||
+        setupProcess(plan, args) < 0)
         goto error;
     execInit(plan);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ct_domain_api.h"
+#include "ct_idrange.h"
 #include "ct_layer.h"
 #include "ct_domain.h"
 #include "ct_stats.h"
@@ -132,7 +133,12 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
 
     /* virDomainObjListAdd refuses a name clash with another UUID and a
      * UUID clash with another name, before anything is written. */
-    if (!(vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt, 0, &oldDef)))
+    VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
+        if (virCTIdRangeAssign(driver, def) < 0)
+            return NULL;
+        vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt, 0, &oldDef);
+    }
+    if (!vm)
         return NULL;
     vm->persistent = 1;
 

@@ -12,6 +12,7 @@
 
 #include "ct_config.h"
 #include "ct_driver.h"
+#include "ct_idrange.h"
 #include "ct_device.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
@@ -65,6 +66,8 @@ static virDrvStateInitResult
 ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUSED,
                   virStateInhibitCallback callback, void *opaque)
 {
+    g_autofree char *configFile = NULL;
+
     if (!privileged && !root) {
         VIR_INFO("Not running privileged, disabling the CT driver");
         return VIR_DRV_STATE_INIT_SKIPPED;
@@ -76,6 +79,11 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
         g_clear_pointer(&ct_driver, g_free);
         return VIR_DRV_STATE_INIT_ERROR;
     }
+    if (virMutexInit(&ct_driver->idLock) < 0) {
+        virMutexDestroy(&ct_driver->lock);
+        g_clear_pointer(&ct_driver, g_free);
+        return VIR_DRV_STATE_INIT_ERROR;
+    }
     ct_driver->privileged = privileged;
     ct_driver->inhibitCallback = callback;
     ct_driver->inhibitOpaque = opaque;
@@ -83,6 +91,9 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
 
     if (!(ct_driver->config = virCTDriverConfigNew(privileged, root)) ||
         virCTDriverConfigMakeDirs(ct_driver->config) < 0)
+        goto error;
+    configFile = virCTDriverConfigFilePath(ct_driver->config);
+    if (virCTDriverConfigLoadFile(ct_driver->config, configFile) < 0)
         goto error;
     ct_driver->store = virCTStoreNew(ct_driver->config->dataDir);
 
@@ -100,6 +111,7 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
     if (ctStateLoadDomains(ct_driver) < 0)
         goto error;
     virCTProcessReconnectAll(ct_driver);
+    virCTIdRangeLoadAll(ct_driver);
     virCTLayerCleanupStale(ct_driver);
     /* before autostart: containers bind /proc files from it */
     if (privileged)
@@ -138,6 +150,8 @@ ctStateCleanup(void)
     virObjectUnref(ct_driver->config);
     virCTStoreFree(ct_driver->store);
     g_free(ct_driver->embeddedRoot);
+    virCTIdRangeFree(ct_driver);
+    virMutexDestroy(&ct_driver->idLock);
     virMutexDestroy(&ct_driver->lock);
     g_clear_pointer(&ct_driver, g_free);
     return 0;

@@ -292,7 +292,15 @@ virCTLayerFill(virCTDriver *driver, virCTLayer *layer, const virDomainDef *def,
     }
     if (fs->space_hard_limit && virCTLayerPrepareDisk(driver, layer, def, fs->space_hard_limit) < 0)
         return -1;
-    return virCTLayerMakeUpper(upper, work, lower) < 0 ? -1 : virCTLayerSave(driver->store, layer);
+    if (virCTLayerMakeUpper(upper, work, lower) < 0)
+        return -1;
+    /* once, for a layer of an earlier version */
+    if (!layer->userXattrs) {
+        if (virCTLayerConvertXattrs(upper) < 0)
+            return -1;
+        layer->userXattrs = true;
+    }
+    return virCTLayerSave(driver->store, layer);
 }
 
 int

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 
 #include "ct_lifecycle.h"
+#include "ct_idrange.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
 #include "ct_domain_plan.h"
@@ -123,9 +124,14 @@ ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
         return NULL;
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
-    if (!(vm = virDomainObjListAdd(
-              driver->domains, &def, driver->xmlopt,
-              VIR_DOMAIN_OBJ_LIST_ADD_LIVE | VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE, NULL)))
+    VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
+        if (virCTIdRangeAssign(driver, def) < 0)
+            return NULL;
+        vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
+                                 VIR_DOMAIN_OBJ_LIST_ADD_LIVE | VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE,
+                                 NULL);
+    }
+    if (!vm)
         return NULL;
 
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {

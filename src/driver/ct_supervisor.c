@@ -18,7 +18,8 @@
  *     cgroup yet).  C installs the seccomp filter for sysinfo(2) and
  *     sends its listener (or why there is none) to S, then blocks
  *     reading its sync socket.  With a user namespace S writes setgroups
- *     "deny", uid_map and gid_map.
+ *     "deny", uid_map and gid_map, then hands C the idmapped mounts of
+ *     its file systems (ct_idmap.h).
  *  3. S writes C's host PID into every cgroup-procs file of the plan.
  *  4. S -> D "PID <hostpid>"; D moves network devices into the netns and
  *     answers "GO" or "ABORT" (end of file counts as ABORT: S kills C and
@@ -53,6 +54,7 @@
 
 #include "ct_container.h"
 #include "ct_error.h"
+#include "ct_idmap.h"
 #include "ct_supervisor.h"
 #include "ct_sync.h"
 
@@ -296,7 +298,7 @@ releaseChild(int childSock)
     virCTError childErr;
     int rc;
 
-    if (write(childSock, "G", 1) != 1)
+    if (write(childSock, "G\n", 2) != 2)
         return virCTErrorReport(errno, "cannot release the container");
     if ((rc = virCTSyncRecvError(childSock, &childErr)) < 0)
         return virCTErrorReport(errno, "cannot read the container's status");
@@ -356,7 +358,8 @@ startContainer(virCTSupervisor *sup)
                          hostRootId(plan->gidMap, plan->ngidMap)) < 0 ||
         cloneChild(sup, &childSock) < 0 || receiveListener(sup, childSock) < 0)
         goto cleanup;
-    if (setupUserns(sup) < 0 || joinCgroups(sup) < 0 || (go = waitForGo(sup)) < 0)
+    if (setupUserns(sup) < 0 || virCTIdmapSendMounts(plan, sup->pid, childSock) < 0 ||
+        joinCgroups(sup) < 0 || (go = waitForGo(sup)) < 0)
         goto cleanup;
     if (go == 0) {
         killChild(sup);

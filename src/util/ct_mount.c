@@ -157,6 +157,42 @@ virCTMountAt(const virCTRoot *root, const char *src, const char *dst, const char
 
 
 int
+virCTMountMoveTo(int treeFd, const char *path)
+{
+    if (treeFd < 0)
+        return virCTErrorReport(EPROTO, "the supervisor sent no idmapped mount for '%s'", path);
+    if (move_mount(treeFd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return virCTErrorReport(errno, "cannot attach the idmapped mount of '%s'", path);
+    return 0;
+}
+
+
+int
+virCTMountMove(const virCTRoot *root, int treeFd, const char *src, const char *dst,
+               unsigned long flags)
+{
+    struct stat sb;
+    int fd;
+    int rc;
+
+    if (treeFd < 0)
+        return virCTErrorReport(EPROTO, "the supervisor sent no idmapped mount for '%s'", src);
+    if (fstat(treeFd, &sb) < 0)
+        return virCTErrorReport(errno, "cannot stat '%s'", src);
+    fd = virCTMountOpen(root, dst, S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR : CT_MOUNT_CREATE_FILE);
+    if (fd < 0)
+        return -1;
+    rc = move_mount(treeFd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    if (rc < 0)
+        virCTErrorReport(errno, "cannot mount '%s' on '%s' in '%s'", src, dst, root->path);
+    close(fd);
+    if (rc == 0 && mountAttrs(flags))
+        rc = setAttrs(root, dst, mountAttrs(flags), flags & MS_REC);
+    return rc;
+}
+
+
+int
 virCTMountSymlink(const virCTRoot *root, const char *target, const char *dst)
 {
     const char *base = strrchr(dst, '/');

@@ -37,6 +37,16 @@ int virCTMountOpen(const virCTRoot *root, const char *path, virCTMountCreate cre
 int virCTMountAt(const virCTRoot *root, const char *src, const char *dst, const char *fstype,
                  unsigned long flags, const char *data, virCTMountCreate create);
 
+/* Attaches the detached tree @treeFd (an idmapped mount from the
+ * supervisor) over the host path @path in our mount namespace. */
+int virCTMountMoveTo(int treeFd, const char *path);
+
+/* Attaches the detached tree @treeFd, a copy of the host's @src, onto
+ * @dst inside @root (created as a directory or a file like the tree's
+ * root), then applies @flags as virCTMountAt() does for a bind. */
+int virCTMountMove(const virCTRoot *root, int treeFd, const char *src, const char *dst,
+                   unsigned long flags);
+
 /* Makes the mount whose root is @dst inside @root read-only. */
 int virCTMountSetReadonly(const virCTRoot *root, const char *dst, bool recursive);
 

@@ -218,8 +218,10 @@ fmtMounts(FILE *fp, const ctPlan *plan)
         fmtField(fp, mnt->fstype);
         fmtField(fp, mnt->data);
         fputc(' ', fp);
-        if (fmtFlags(fp, mountFlagNames, mnt->flags, ",", "%") < 0)
+        if (fmtFlags(fp, mountFlagNames, mnt->flags, ",", mnt->idmap ? NULL : "%") < 0)
             return -1;
+        if (mnt->idmap)
+            fputs(mnt->flags ? ",idmap" : "idmap", fp);
         fputc('\n', fp);
     }
     return 0;
@@ -261,8 +263,14 @@ ctPlanFormat(const ctPlan *plan, FILE *fp)
         fmtLine(fp, "hostname", plan->hostname);
     if (plan->root)
         fmtLine(fp, "root", plan->root);
-    if (plan->rootOverlay)
-        fmtLine(fp, "root-overlay", plan->rootOverlay);
+    if (plan->rootLower) {
+        fputs("root-template", fp);
+        fmtField(fp, plan->rootLower);
+        fmtField(fp, plan->rootLayer);
+        fputc('\n', fp);
+    }
+    if (plan->rootIdmap)
+        fputs("root-idmap\n", fp);
     if (plan->rootReadonly)
         fputs("root-readonly\n", fp);
     fputs("namespaces", fp);
@@ -362,10 +370,13 @@ appendString(char ***array, size_t *count, char **str)
 static int
 dirVersion(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
+    char want[16];
+
     (void)plan;
     (void)dir;
     (void)nf;
-    if (strcmp(f[0], "1") != 0)
+    snprintf(want, sizeof(want), "%d", CT_PLAN_VERSION);
+    if (strcmp(f[0], want) != 0)
         return setErr(err, errlen, "unsupported plan version '%s' (expected %d)", f[0],
                       CT_PLAN_VERSION);
     return 0;
@@ -377,8 +388,7 @@ dirVersion(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *
 static bool
 pathKey(const char *key)
 {
-    return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 && strcmp(key, "hostname") != 0 &&
-           strcmp(key, "root-overlay") != 0;
+    return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 && strcmp(key, "hostname") != 0;
 }
 
 
@@ -399,15 +409,33 @@ dirString(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *e
 
 
 static int
-dirRootReadonly(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
-                size_t errlen)
+dirRootFlag(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
+            size_t errlen)
 {
-    (void)dir;
     (void)f;
     (void)nf;
     (void)err;
     (void)errlen;
-    plan->rootReadonly = true;
+    if (strcmp(dir->key, "root-idmap") == 0)
+        plan->rootIdmap = true;
+    else
+        plan->rootReadonly = true;
+    return 0;
+}
+
+
+static int
+dirRootTemplate(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
+                size_t errlen)
+{
+    (void)dir;
+    (void)nf;
+    if (f[0][0] != '/' || f[1][0] != '/')
+        return setErr(err, errlen, "'root-template' needs absolute paths, got '%s' '%s'", f[0],
+                      f[1]);
+    plan->rootLower = f[0];
+    plan->rootLayer = f[1];
+    f[0] = f[1] = NULL;
     return 0;
 }
 
@@ -469,7 +497,7 @@ dirIdMap(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *er
 
 
 static int
-parseMountFlags(const char *str, unsigned long *flags)
+parseMountFlags(const char *str, unsigned long *flags, bool *idmap)
 {
     char buf[256];
     char *save = NULL;
@@ -482,7 +510,9 @@ parseMountFlags(const char *str, unsigned long *flags)
         return -1;
     strcpy(buf, str);
     for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (lookupFlag(mountFlagNames, tok, flags) < 0)
+        if (strcmp(tok, "idmap") == 0)
+            *idmap = true;
+        else if (lookupFlag(mountFlagNames, tok, flags) < 0)
             return -1;
     }
     return 0;
@@ -533,7 +563,7 @@ dirMount(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *er
     }
     if (kind == CT_PLAN_MOUNT_LAST)
         return setErr(err, errlen, "unknown mount kind '%s'", f[0]);
-    if (parseMountFlags(f[5], &mnt.flags) < 0)
+    if (parseMountFlags(f[5], &mnt.flags, &mnt.idmap) < 0)
         return setErr(err, errlen, "bad mount flags '%s'", f[5]);
     mnt.kind = kind;
     mnt.dst = f[2];
@@ -545,6 +575,7 @@ dirMount(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *er
         return setErr(err, errlen, "out of memory");
     slot->kind = mnt.kind;
     slot->flags = mnt.flags;
+    slot->idmap = mnt.idmap;
     slot->src = stealOptional(&f[1]);
     slot->dst = stealOptional(&f[2]);
     slot->fstype = stealOptional(&f[3]);
@@ -631,8 +662,9 @@ static const ctPlanDirective directives[] = {
     STR("uuid", uuid),
     STR("hostname", hostname),
     STR("root", root),
-    STR("root-overlay", rootOverlay),
-    { "root-readonly", 0, 0, false, dirRootReadonly, 0 },
+    { "root-template", 2, 2, false, dirRootTemplate, 0 },
+    { "root-idmap", 0, 0, false, dirRootFlag, 0 },
+    { "root-readonly", 0, 0, false, dirRootFlag, 0 },
     { "namespaces", 0, SIZE_MAX, false, dirNamespaces, 0 },
     { "uidmap", 3, 3, true, dirIdMap, 0 },
     { "gidmap", 3, 3, true, dirIdMap, 0 },
@@ -743,6 +775,17 @@ checkComplete(const ctPlan *plan, uint32_t seen, char *err, size_t errlen)
     }
     if (plan->nargv == 0)
         return setErr(err, errlen, "end of plan: missing 'arg'");
+    /* only a user namespace's mounts can be idmapped */
+    if (!(plan->nsFlags & CLONE_NEWUSER) && plan->rootIdmap)
+        return setErr(err, errlen, "end of plan: 'root-idmap' without a user namespace");
+    for (i = 0; i < plan->nmounts; i++) {
+        if (!(plan->nsFlags & CLONE_NEWUSER) && plan->mounts[i].idmap)
+            return setErr(err, errlen, "end of plan: idmapped mount of '%s' without a user "
+                                       "namespace",
+                          plan->mounts[i].dst);
+    }
+    if (plan->rootIdmap && !plan->root)
+        return setErr(err, errlen, "end of plan: 'root-idmap' without a 'root'");
     return 0;
 }
 
@@ -813,7 +856,8 @@ ctPlanFree(ctPlan *plan)
     free(plan->uuid);
     free(plan->hostname);
     free(plan->root);
-    free(plan->rootOverlay);
+    free(plan->rootLower);
+    free(plan->rootLayer);
     free(plan->uidMap);
     free(plan->gidMap);
     for (i = 0; i < plan->nmounts; i++) {

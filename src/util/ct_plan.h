@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define CT_PLAN_VERSION 1
+#define CT_PLAN_VERSION 2
 
 typedef enum {
     CT_PLAN_MOUNT_BIND = 0, /* bind mount of a host path (src) */
@@ -42,6 +42,8 @@ struct _ctPlanMount {
     char *fstype; /* for CT_PLAN_MOUNT_FS */
     char *data; /* mount data (e.g. "size=65536k,mode=1777") or NULL */
     unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC */
+    bool idmap; /* bind: shifted into the container's user namespace by an
+                 * idmapped mount the supervisor makes ("idmap" flag) */
 };
 
 typedef struct _ctPlanIdMap ctPlanIdMap;
@@ -61,8 +63,14 @@ struct _ctPlan {
      * application container: the host root, read-only, with private
      * /proc, /sys, /dev, /tmp and /run. */
     char *root; /* host directory that becomes "/" */
-    char *rootOverlay; /* when set, overlay options of a template root
-                        * mounted on root (lowerdir=,upperdir=,workdir=) */
+    /* A template root: an overlay mounted on root, of the template's
+     * directory below and the layer directory's "upper" and "work" above
+     * ("root-template LOWER LAYER"). */
+    char *rootLower;
+    char *rootLayer;
+    /* the root (the template and layer, or a bound root directory) is
+     * shifted by idmapped mounts into the user namespace ("root-idmap") */
+    bool rootIdmap;
     bool rootReadonly;
 
     unsigned long nsFlags; /* CLONE_NEW* flags: NS, PID, UTS, IPC, NET, CGROUP, USER */

@@ -652,6 +652,7 @@ virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer)
     l->created = g_key_file_get_int64(kf, CT_LAYER_GROUP, "created", NULL);
     l->spaceLimit = g_key_file_get_uint64(kf, CT_LAYER_GROUP, "space-limit", NULL);
     l->inodes = g_key_file_get_uint64(kf, CT_LAYER_GROUP, "inodes", NULL);
+    l->userXattrs = g_key_file_get_boolean(kf, CT_LAYER_GROUP, "user-xattrs", NULL);
     if (!l->uuid || !l->template || !owner ||
         (int)(l->owner = virCTLayerOwnerTypeFromString(owner)) < 0) {
         virReportError(VIR_ERR_INTERNAL_ERROR, _("'%1$s' is incomplete or damaged"), path);
@@ -678,6 +679,7 @@ virCTLayerSave(virCTStore *store, const virCTLayer *layer)
     g_key_file_set_int64(kf, CT_LAYER_GROUP, "created", layer->created);
     g_key_file_set_uint64(kf, CT_LAYER_GROUP, "space-limit", layer->spaceLimit);
     g_key_file_set_uint64(kf, CT_LAYER_GROUP, "inodes", layer->inodes);
+    g_key_file_set_boolean(kf, CT_LAYER_GROUP, "user-xattrs", layer->userXattrs);
     return virCTStoreSaveKeyFile(kf, path);
 }
 
@@ -739,4 +741,71 @@ virCTLayerHasData(virCTStore *store, const virCTLayer *layer)
     if (virDirOpenQuiet(&dh, upper) < 0)
         return false;
     return virDirRead(dh, &ent, NULL) > 0;
+}
+
+
+#define CT_LAYER_TRUSTED_PREFIX "trusted.overlay."
+
+/* Copies the trusted.overlay.* attributes of one file (not following a
+ * symlink) to user.overlay.*. */
+static int
+virCTLayerConvertFile(const char *path)
+{
+    char names[4096];
+    ssize_t len = llistxattr(path, names, sizeof(names));
+    ssize_t i;
+
+    if (len < 0) {
+        if (errno == ENOTSUP || errno == ENODATA)
+            return 0;
+        virReportSystemError(errno, _("cannot list the attributes of '%1$s'"), path);
+        return -1;
+    }
+    for (i = 0; i < len; i += strlen(names + i) + 1) {
+        const char *name = names + i;
+        g_autofree char *userName = NULL;
+        char value[4096];
+        ssize_t vlen;
+
+        if (!STRPREFIX(name, CT_LAYER_TRUSTED_PREFIX))
+            continue;
+        userName = g_strdup_printf("user.overlay.%s", name + strlen(CT_LAYER_TRUSTED_PREFIX));
+        if ((vlen = lgetxattr(path, name, value, sizeof(value))) < 0 ||
+            lsetxattr(path, userName, value, vlen, 0) < 0) {
+            virReportSystemError(errno, _("cannot convert attribute '%1$s' of '%2$s'"), name,
+                                 path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+virCTLayerConvertDir(const char *dir)
+{
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+    int rc;
+
+    if (virCTLayerConvertFile(dir) < 0)
+        return -1;
+    if ((rc = virDirOpenIfExists(&dh, dir)) <= 0)
+        return rc;
+    while ((rc = virDirRead(dh, &ent, dir)) > 0) {
+        g_autofree char *path = g_strdup_printf("%s/%s", dir, ent->d_name);
+
+        if (ent->d_type == DT_DIR) {
+            if (virCTLayerConvertDir(path) < 0)
+                return -1;
+        } else if (ent->d_type != DT_LNK && virCTLayerConvertFile(path) < 0) {
+            return -1;
+        }
+    }
+    return rc;
+}
+
+int
+virCTLayerConvertXattrs(const char *upper)
+{
+    return virCTLayerConvertDir(upper);
 }

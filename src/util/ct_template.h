@@ -114,12 +114,20 @@ struct _virCTLayer {
     long long created;
     unsigned long long spaceLimit; /* limit its disk image is sized for, 0: none */
     unsigned long long inodes; /* inodes asked for at mkfs, 0: default */
+    /* the overlay keeps its metadata in user.overlay.* attributes (as a
+     * user namespace needs), not in the trusted.overlay.* of layers made
+     * by earlier versions */
+    bool userXattrs;
 };
 
 void virCTLayerFree(virCTLayer *layer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTLayer, virCTLayerFree);
 
 char *virCTLayerPath(virCTStore *store, const char *name, const char *file);
+
+/* Gives every file under @upper that has trusted.overlay.* attributes the
+ * same user.overlay.* ones.  Returns 0 or -1 with an error. */
+int virCTLayerConvertXattrs(const char *upper);
 
 /* Loads containers/@name/layer.conf: returns 1 with *layer, 0 when there
  * is no layer, -1 on error. */

@@ -1,0 +1,153 @@
+/*
+ * ct_idmap.c: idmapped mounts of a container's file systems (supervisor)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "ct_error.h"
+#include "ct_idmap.h"
+#include "ct_sync.h"
+
+
+/* A detached copy of the tree at @path, its ids shifted into the user
+ * namespace @userns. */
+static int
+idmapClone(const char *path, int userns, bool recursive)
+{
+    struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
+    unsigned int rec = recursive ? AT_RECURSIVE : 0;
+    int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+    int err;
+
+    if (fd < 0)
+        return virCTErrorReport(errno, "cannot open '%s' for the container", path);
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) == 0)
+        return fd;
+    err = errno;
+    close(fd);
+    if (err == EINVAL || err == EPERM || err == ENOTSUP)
+        return virCTErrorReport(err,
+                                "cannot shift '%s' into the container's user namespace: its file "
+                                "system (or one mounted below it) does not support idmapped "
+                                "mounts; use a directory on ext4, xfs, btrfs or tmpfs, give the "
+                                "container an <idmap> and a root its ids own, or make it "
+                                "<ct:privileged/>",
+                                path);
+    return virCTErrorReport(err, "cannot make an idmapped mount of '%s'", path);
+}
+
+
+static int
+sendClone(int sock, const char *record, const char *path, int userns, bool recursive)
+{
+    int fd = idmapClone(path, userns, recursive);
+    int rc;
+
+    if (fd < 0)
+        return -1;
+    rc = virCTSyncSendFd(sock, record, fd);
+    if (rc < 0)
+        virCTErrorReport(errno, "cannot pass the mount of '%s' to the container", path);
+    close(fd);
+    return rc;
+}
+
+
+static int
+sendAll(const ctPlan *plan, int userns, int sock)
+{
+    char record[32];
+    size_t i;
+
+    if (plan->rootIdmap && plan->rootLower) {
+        if (sendClone(sock, "lower\n", plan->rootLower, userns, false) < 0 ||
+            sendClone(sock, "layer\n", plan->rootLayer, userns, false) < 0)
+            return -1;
+    } else if (plan->rootIdmap && plan->root) {
+        if (sendClone(sock, "root\n", plan->root, userns, true) < 0)
+            return -1;
+    }
+    for (i = 0; i < plan->nmounts; i++) {
+        const ctPlanMount *mnt = &plan->mounts[i];
+
+        if (!mnt->idmap)
+            continue;
+        if (i >= CT_IDMAP_MAX_MOUNTS)
+            return virCTErrorReport(E2BIG, "more than %d file systems to shift",
+                                    CT_IDMAP_MAX_MOUNTS);
+        snprintf(record, sizeof(record), "mount %zu\n", i);
+        if (sendClone(sock, record, mnt->src, userns, mnt->flags & MS_REC) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+
+int
+virCTIdmapSendMounts(const ctPlan *plan, pid_t pid, int sock)
+{
+    char path[64];
+    int userns;
+    int rc;
+
+    if (!(plan->nsFlags & CLONE_NEWUSER))
+        return 0;
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+    if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return virCTErrorReport(errno, "cannot open '%s'", path);
+    rc = sendAll(plan, userns, sock);
+    close(userns);
+    return rc;
+}
+
+
+void
+virCTIdmapFdsInit(virCTIdmapFds *fds)
+{
+    size_t i;
+
+    fds->lower = fds->layer = fds->root = -1;
+    for (i = 0; i < CT_IDMAP_MAX_MOUNTS; i++)
+        fds->mounts[i] = -1;
+}
+
+
+static int
+storeFd(int *slot, int fd, const char *record)
+{
+    if (*slot >= 0 || fd < 0)
+        return virCTErrorReport(EPROTO, "bad record '%s' from the supervisor", record);
+    *slot = fd;
+    return 1;
+}
+
+
+int
+virCTIdmapFdsTake(virCTIdmapFds *fds, const char *record, int fd)
+{
+    char *end;
+    unsigned long idx;
+
+    if (strcmp(record, "lower") == 0)
+        return storeFd(&fds->lower, fd, record);
+    if (strcmp(record, "layer") == 0)
+        return storeFd(&fds->layer, fd, record);
+    if (strcmp(record, "root") == 0)
+        return storeFd(&fds->root, fd, record);
+    if (strncmp(record, "mount ", 6) != 0)
+        return 0;
+    idx = strtoul(record + 6, &end, 10);
+    if (*end || idx >= CT_IDMAP_MAX_MOUNTS)
+        return virCTErrorReport(EPROTO, "bad record '%s' from the supervisor", record);
+    return storeFd(&fds->mounts[idx], fd, record);
+}

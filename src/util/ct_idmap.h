@@ -1,0 +1,46 @@
+/*
+ * ct_idmap.h: idmapped mounts of a container's file systems (supervisor)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Only the host's root may shift a file system of the host into a user
+ * namespace, so the supervisor makes the idmapped mounts, detached, once
+ * the container's id maps are written, and hands them to the child over
+ * the start socket, one record each:
+ *
+ *   "lower" + fd    the template's directory  (plan root-template)
+ *   "layer" + fd    the layer's directory     (plan root-template)
+ *   "root" + fd     a bound root directory    (plan root)
+ *   "mount N" + fd  the source of plan->mounts[N] (flag idmap)
+ *   "G"             the container may go on
+ *
+ * Files stay stored with the ids they have inside (unshifted): the same
+ * template serves every container, whatever its id range.
+ */
+
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "ct_plan.h"
+
+#define CT_IDMAP_MAX_MOUNTS 64
+
+/* Sends every idmapped mount @plan needs for the child @pid (whose id maps
+ * are written) on @sock.  Returns 0, or -1 with the error reported. */
+int virCTIdmapSendMounts(const ctPlan *plan, pid_t pid, int sock);
+
+/* What the child received. */
+typedef struct {
+    int lower;
+    int layer;
+    int root;
+    int mounts[CT_IDMAP_MAX_MOUNTS];
+} virCTIdmapFds;
+
+void virCTIdmapFdsInit(virCTIdmapFds *fds);
+
+/* In the child: stores the descriptor of one record; returns 1 when the
+ * record was one of ours, 0 when it was not, -1 for a bad one. */
+int virCTIdmapFdsTake(virCTIdmapFds *fds, const char *record, int fd);
