@@ -38,6 +38,10 @@
 
 #define APP_ROOT_STAGING "/tmp"
 #define APP_ROOT APP_ROOT_STAGING "/root"
+#define STAGING "/tmp"
+#define STAGING_LOWER STAGING "/lower"
+#define STAGING_LAYER STAGING "/layer"
+#define STAGING_ROOT STAGING "/root"
 
 typedef enum {
     ENTRY_MOUNT, /* mount(2); with MS_BIND, src is a host path or NULL */
@@ -250,6 +254,26 @@ openRoot(virCTRoot *root, const char *path)
 }
 
 
+/* A container with a user namespace may not even look up the host's
+ * paths of its file systems (the state tree may be private to the host's
+ * root): its idmapped trees are attached in a tmpfs of its own instead,
+ * over the host's /tmp in this mount namespace only. */
+static int
+makeStaging(void)
+{
+    static const char *const dirs[] = { STAGING_LOWER, STAGING_LAYER, STAGING_ROOT };
+    size_t i;
+
+    if (mount("tmpfs", STAGING, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700,size=16k") < 0)
+        return virCTErrorReport(errno, "cannot mount tmpfs on '%s'", STAGING);
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        if (mkdir(dirs[i], 0755) < 0)
+            return virCTErrorReport(errno, "cannot create '%s'", dirs[i]);
+    }
+    return 0;
+}
+
+
 /* A template's root: the overlay of its layer on the template.  The
  * overlay keeps its own metadata in "user." extended attributes in
  * every mode, so one layer serves a container with a user namespace and
@@ -257,20 +281,26 @@ openRoot(virCTRoot *root, const char *path)
 static int
 mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
 {
+    const char *lower = plan->rootLower;
+    const char *layer = plan->rootLayer;
+    const char *target = plan->root;
     char opts[3 * PATH_MAX];
 
-    /* the idmapped trees go over the paths they came from, in our mount
-     * namespace only; the overlay then takes them by path */
-    if (plan->rootIdmap && (virCTMountMoveTo(fds->lower, plan->rootLower) < 0 ||
-                            virCTMountMoveTo(fds->layer, plan->rootLayer) < 0))
-        return -1;
+    if (plan->rootIdmap) {
+        if (makeStaging() < 0 || virCTMountMoveTo(fds->lower, STAGING_LOWER) < 0 ||
+            virCTMountMoveTo(fds->layer, STAGING_LAYER) < 0)
+            return -1;
+        lower = STAGING_LOWER;
+        layer = STAGING_LAYER;
+        target = STAGING_ROOT;
+    }
     if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr",
-                 plan->rootLower, plan->rootLayer, plan->rootLayer) >= (int)sizeof(opts))
+                 lower, layer, layer) >= (int)sizeof(opts))
         return virCTErrorReport(ENAMETOOLONG, "overlay options of '%s' are too long", plan->root);
-    if (mount("overlay", plan->root, "overlay", 0, opts) < 0)
-        return virCTErrorReport(errno, "cannot mount the overlay root on '%s' (%s)", plan->root,
-                                opts);
-    return openRoot(root, plan->root);
+    if (mount("overlay", target, "overlay", 0, opts) < 0)
+        return virCTErrorReport(errno, "cannot mount the overlay root of '%s' on '%s' (%s)",
+                                plan->rootLayer, target, opts);
+    return openRoot(root, target);
 }
 
 
@@ -284,9 +314,9 @@ prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
     if (plan->root && plan->rootLower)
         return mountTemplateRoot(plan, fds, root);
     if (plan->root && plan->rootIdmap) {
-        if (virCTMountMoveTo(fds->root, plan->root) < 0)
+        if (makeStaging() < 0 || virCTMountMoveTo(fds->root, STAGING_ROOT) < 0)
             return -1;
-        return openRoot(root, plan->root);
+        return openRoot(root, STAGING_ROOT);
     }
     if (plan->root) {
         if (mount(plan->root, plan->root, NULL, MS_BIND | MS_REC, NULL) < 0)

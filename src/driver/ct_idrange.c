@@ -196,9 +196,20 @@ virCTIdRangeLoadDomain(virDomainObj *vm, void *opaque)
     virDomainDef *persistent = vm->newDef ? vm->newDef : vm->def;
 
     virObjectLock(vm);
-    /* a running container keeps the ids it runs with */
-    if (virDomainObjIsActive(vm))
+    /* a running container keeps the ids it runs with; one started by a
+     * version without id ranges runs without a user namespace, and its
+     * live definition now says so */
+    if (virDomainObjIsActive(vm) && virCTDomainUsesIdRange(vm->def) &&
+        !virCTDomainGetHostRoot(vm->def, &(uid_t){ 0 }, &(gid_t){ 0 })) {
+        virCTDomainEnsureNamespaceDef(vm->def)->privileged = true;
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
+            VIR_WARN("cannot save the status of '%s': %s", vm->def->name,
+                     virGetLastErrorMessage());
+            virResetLastError();
+        }
+    } else if (virDomainObjIsActive(vm)) {
         virCTIdRangeLoadDef(driver, vm->def);
+    }
     if (vm->persistent && virCTIdRangeLoadDef(driver, persistent) &&
         virDomainDefSave(persistent, driver->xmlopt, driver->config->configDir) < 0) {
         VIR_WARN("cannot save the id range of '%s': %s", vm->def->name,

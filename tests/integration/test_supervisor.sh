@@ -61,7 +61,7 @@ cleanup() {
     if [ -n "${CT_TEST_KEEP:-}" ]; then
         echo "# kept $TMP"
     else
-        rm -rf "$TMP"
+        [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
     fi
 }
 trap cleanup EXIT
@@ -274,7 +274,7 @@ write_plan() {
     local file=$1 name=$2 a
     shift 2
     {
-        echo "version 1"
+        echo "version 2"
         echo "name $name"
         echo "hostname $name-host"
         echo "root $ROOT"
@@ -390,7 +390,7 @@ check "sync EOF before GO: no reply, exit 1, nothing left" bash -c \
 
 # --- an application container and a normal exit ---------------------------------
 cat > "$TMP/app.plan" <<EOF
-version 1
+version 2
 name app
 namespaces mnt pid uts ipc net
 mount bind $TMP/out $TMP/out % % %
@@ -429,6 +429,32 @@ check "user namespace: cgroup hierarchies mounted inside" bash -c \
      grep -q ' /sys/fs/cgroup/unified .* cgroup2 ' /proc/$UPID/mountinfo"
 out=$(helper kill-wait "$TMP/uns.sock" 2>&1)
 check "user namespace: kill" test "$out" = $'ok\nexited signal 9'
+
+# --- idmapped mounts: the root and a bind shifted, files stored unshifted ----------
+chmod 700 "$TMP"   # the container's ids may not even look up its host paths
+rm -f "$TMP/out/idm-"*
+cat >"$TMP/out/idm.sh" <<'SCRIPT'
+id -u >/out/idm-uid
+stat -c %u:%g / >/out/idm-root
+echo x >/out/idm-file
+exec sleep 1000
+SCRIPT
+write_plan "$TMP/idm.plan" idm /bin/sh /out/idm.sh
+sed -i -e 's/^namespaces .*/& user/' -e 's/^\(mount bind .* rec\)$/\1,idmap/' \
+    -e 's/^root .*/&\nroot-idmap/' \
+    -e 's/^arg \/bin\/sh$/uidmap 0 200000 65536\ngidmap 0 200000 65536\n&/' \
+    "$TMP/idm.plan"
+start "$TMP/idm.start" "$TMP/idm.plan" go
+check "idmapped root: started with the state tree private to root" grep -q '^OK ' "$TMP/idm.start"
+wait_for "$TMP/out/idm-file"
+check "idmapped root: init is root inside" test "$(cat "$TMP/out/idm-uid")" = 0
+check "idmapped root: the root belongs to root inside" test "$(cat "$TMP/out/idm-root")" = 0:0
+check "idmapped bind: a file written inside is stored with the ids inside" \
+    test "$(stat -c %u:%g "$TMP/out/idm-file")" = 0:0
+check "idmapped root: init runs as host uid 200000" bash -c \
+    "grep -Eq '^Uid:[[:space:]]+200000' /proc/\$(sed -n 's/^PID //p' '$TMP/idm.start')/status"
+out=$(helper kill-wait "$TMP/idm.sock" 2>&1)
+check "idmapped root: kill" test "$out" = $'ok\nexited signal 9'
 
 # --- SIGTERM to the supervisor -----------------------------------------------------
 write_plan "$TMP/term.plan" term /sbin/init
