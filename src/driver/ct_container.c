@@ -198,7 +198,7 @@ openBindSources(const ctPlan *plan, int *fds)
 
     for (i = 0; i < plan->nmounts; i++) {
         fds[i] = -1;
-        if (plan->mounts[i].kind != CT_PLAN_MOUNT_BIND || plan->mounts[i].idmap)
+        if (plan->mounts[i].kind != CT_PLAN_MOUNT_BIND || (plan->nsFlags & CLONE_NEWUSER))
             continue;
         fds[i] = open(plan->mounts[i].src, O_PATH | O_CLOEXEC);
         if (fds[i] < 0)
@@ -227,7 +227,7 @@ extraMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd, int treeFd)
 {
     switch (mnt->kind) {
     case CT_PLAN_MOUNT_BIND:
-        if (mnt->idmap)
+        if (treeFd >= 0)
             return virCTMountMove(root, treeFd, mnt->src, mnt->dst, mnt->flags);
         return bindMount(root, mnt, srcFd);
     case CT_PLAN_MOUNT_FS:
@@ -286,7 +286,7 @@ mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
     const char *target = plan->root;
     char opts[3 * PATH_MAX];
 
-    if (plan->rootIdmap) {
+    if (fds->lower >= 0) {
         if (makeStaging() < 0 || virCTMountMoveTo(fds->lower, STAGING_LOWER) < 0 ||
             virCTMountMoveTo(fds->layer, STAGING_LAYER) < 0)
             return -1;
@@ -313,7 +313,7 @@ prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
 {
     if (plan->root && plan->rootLower)
         return mountTemplateRoot(plan, fds, root);
-    if (plan->root && plan->rootIdmap) {
+    if (plan->root && fds->root >= 0) {
         if (makeStaging() < 0 || virCTMountMoveTo(fds->root, STAGING_ROOT) < 0)
             return -1;
         return openRoot(root, STAGING_ROOT);

@@ -20,9 +20,9 @@
 
 
 /* A detached copy of the tree at @path, its ids shifted into the user
- * namespace @userns. */
+ * namespace @userns when @idmap. */
 static int
-idmapClone(const char *path, int userns, bool recursive)
+cloneTree(const char *path, int userns, bool idmap, bool recursive)
 {
     struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
     unsigned int rec = recursive ? AT_RECURSIVE : 0;
@@ -31,7 +31,7 @@ idmapClone(const char *path, int userns, bool recursive)
 
     if (fd < 0)
         return virCTErrorReport(errno, "cannot open '%s' for the container", path);
-    if (mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) == 0)
+    if (!idmap || mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) == 0)
         return fd;
     err = errno;
     close(fd);
@@ -48,9 +48,9 @@ idmapClone(const char *path, int userns, bool recursive)
 
 
 static int
-sendClone(int sock, const char *record, const char *path, int userns, bool recursive)
+sendClone(int sock, const char *record, const char *path, int userns, bool idmap, bool recursive)
 {
-    int fd = idmapClone(path, userns, recursive);
+    int fd = cloneTree(path, userns, idmap, recursive);
     int rc;
 
     if (fd < 0)
@@ -63,30 +63,31 @@ sendClone(int sock, const char *record, const char *path, int userns, bool recur
 }
 
 
+/* Every host path the container's file systems come from, since its
+ * ids may not even look them up; shifted where the plan says so. */
 static int
 sendAll(const ctPlan *plan, int userns, int sock)
 {
     char record[32];
     size_t i;
 
-    if (plan->rootIdmap && plan->rootLower) {
-        if (sendClone(sock, "lower\n", plan->rootLower, userns, false) < 0 ||
-            sendClone(sock, "layer\n", plan->rootLayer, userns, false) < 0)
+    if (plan->rootLower) {
+        if (sendClone(sock, "lower\n", plan->rootLower, userns, plan->rootIdmap, false) < 0 ||
+            sendClone(sock, "layer\n", plan->rootLayer, userns, plan->rootIdmap, false) < 0)
             return -1;
-    } else if (plan->rootIdmap && plan->root) {
-        if (sendClone(sock, "root\n", plan->root, userns, true) < 0)
+    } else if (plan->root) {
+        if (sendClone(sock, "root\n", plan->root, userns, plan->rootIdmap, true) < 0)
             return -1;
     }
     for (i = 0; i < plan->nmounts; i++) {
         const ctPlanMount *mnt = &plan->mounts[i];
 
-        if (!mnt->idmap)
+        if (mnt->kind != CT_PLAN_MOUNT_BIND)
             continue;
         if (i >= CT_IDMAP_MAX_MOUNTS)
-            return virCTErrorReport(E2BIG, "more than %d file systems to shift",
-                                    CT_IDMAP_MAX_MOUNTS);
+            return virCTErrorReport(E2BIG, "more than %d bind mounts", CT_IDMAP_MAX_MOUNTS);
         snprintf(record, sizeof(record), "mount %zu\n", i);
-        if (sendClone(sock, record, mnt->src, userns, mnt->flags & MS_REC) < 0)
+        if (sendClone(sock, record, mnt->src, userns, mnt->idmap, mnt->flags & MS_REC) < 0)
             return -1;
     }
     return 0;

@@ -4,14 +4,16 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Only the host's root may shift a file system of the host into a user
- * namespace, so the supervisor makes the idmapped mounts, detached, once
- * the container's id maps are written, and hands them to the child over
- * the start socket, one record each:
+ * namespace, and a container's ids may not even look up the host paths
+ * of its file systems.  So for a container with a user namespace the
+ * supervisor makes detached copies of every one (idmapped where the plan
+ * says so), once the id maps are written, and hands them to the child
+ * over the start socket, one record each:
  *
  *   "lower" + fd    the template's directory  (plan root-template)
  *   "layer" + fd    the layer's directory     (plan root-template)
  *   "root" + fd     a bound root directory    (plan root)
- *   "mount N" + fd  the source of plan->mounts[N] (flag idmap)
+ *   "mount N" + fd  the source of the bind plan->mounts[N]
  *   "G"             the container may go on
  *
  * Files stay stored with the ids they have inside (unshifted): the same
@@ -27,7 +29,7 @@
 
 #define CT_IDMAP_MAX_MOUNTS 64
 
-/* Sends every idmapped mount @plan needs for the child @pid (whose id maps
+/* Sends every mount @plan needs for the child @pid (whose id maps
  * are written) on @sock.  Returns 0, or -1 with the error reported. */
 int virCTIdmapSendMounts(const ctPlan *plan, pid_t pid, int sock);
 

@@ -67,6 +67,7 @@ daemon_start() {
     cat >"$CT_TEST_ROOT/virtctd.conf" <<CONF
 unix_sock_dir = "$CT_TEST_ROOT/sock"
 log_outputs = "3:file:$CT_TEST_ROOT/virtctd.log"
+${CT_EXTRA_CONF:-}
 CONF
     CT_ROOT=$CT_TEST_ROOT LIBVIRT_DRIVER_DIR=$CT_BUILD/src \
         CT_SCHEMA_DIR=$CT_SRC/xml CT_SUPERVISOR=$CT_BUILD/src/ct-supervisor \
@@ -115,7 +116,7 @@ daemon_setup() {
 
 daemon_teardown() {
     daemon_stop
-    rm -rf "$CT_TEST_ROOT"
+    [ -n "${CT_KEEP:-}" ] || rm -rf "$CT_TEST_ROOT"
 }
 
 # Starts a daemon on a private tree holding its own template store:

@@ -1,0 +1,191 @@
+#!/bin/bash
+# test_userns.sh: unprivileged containers by default: an id range per
+# container from the pool of virtctd.conf, kept in the definition and
+# across daemon restarts, distinct, refused when taken or exhausted;
+# template, bound and extra roots shifted by idmapped mounts with files
+# stored unshifted; <idmap> and <ct:privileged/>; definitions and running
+# containers of an earlier version.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+. "$(dirname "$0")/lib.sh"
+skip_unless_root
+if [ ! -x /bin/busybox ]; then
+    echo "skipped: needs /bin/busybox (busybox-static)"
+    exit 77
+fi
+POOL=3000000000
+CT_EXTRA_CONF="ct_id_pool_start = $POOL
+ct_id_pool_size = 196608
+ct_id_range_size = 65536"
+store_daemon_start
+"$TPL" -q create busybox --busybox || { not_ok "busybox template"; summary; exit 1; }
+OUT=$CT_TEST_ROOT/out
+mkdir -p "$OUT"
+
+# init: report who it is and what it sees into /out/NAME.*, then wait
+INIT_SCRIPT='n=$(hostname); id -u >/out/$n.uid; stat -c %u:%g / >/out/$n.root;
+echo x >/out/$n.file; echo y >/etc/$n.mark; exec sleep 100000'
+
+# ct_xml NAME ROOT-XML [EXTRA]: a container whose init reports
+ct_xml() {
+    cat <<XML
+<domain type='lxc' xmlns:ct='http://libvirt.org/schemas/domain/ct/1.0'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type>exe</type><init>/bin/sh</init><initarg>-c</initarg>
+    <initarg>$(xml_escape "$INIT_SCRIPT")</initarg></os>
+  ${3:-}
+  <devices>
+    $2
+    <filesystem type='mount'><source dir='$OUT'/><target dir='/out'/></filesystem>
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+}
+
+xml_escape() {
+    local s=$1
+    s=${s//&/\&amp;}
+    s=${s//</\&lt;}
+    s=${s//>/\&gt;}
+    printf '%s' "$s"
+}
+
+TEMPLATE_ROOT="<filesystem type='template'><source name='busybox'/><target dir='/'/></filesystem>"
+
+define() {
+    ct_xml "$@" >"$CT_TEST_ROOT/$1.xml" && vsh define "$CT_TEST_ROOT/$1.xml" >/dev/null
+}
+
+range_of() {
+    vsh dumpxml "$1" | sed -n "s/.*<ct:idrange target='\([0-9]*\)' count='\([0-9]*\)'.*/\1 \2/p"
+}
+
+init_pid() {
+    vsh domid "$1"
+}
+
+host_uid() {
+    awk '/^Uid:/ { print $2 }' "/proc/$(init_pid "$1")/status"
+}
+
+reported() {
+    local i
+    for i in $(seq 100); do
+        [ -s "$OUT/$1.file" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# --- ranges ------------------------------------------------------------------
+check "define u1 (template root, no <idmap>)" define u1 "$TEMPLATE_ROOT"
+check "define u2" define u2 "$TEMPLATE_ROOT"
+r1=$(range_of u1)
+r2=$(range_of u2)
+check "u1 has the pool's first range ($r1)" test "$r1" = "$POOL 65536"
+check "u2 has the next one ($r2)" test "$r2" = "$((POOL + 65536)) 65536"
+check "the range is in the saved definition" \
+    grep -q "<ct:idrange target='$POOL' count='65536'/>" "$CT_TEST_ROOT/etc/ct/u1.xml"
+
+check "start u1" vsh start u1
+check "start u2" vsh start u2
+check "u1 reported" reported u1
+check "u2 reported" reported u2
+check "u1: init runs as host uid $POOL" test "$(host_uid u1)" = "$POOL"
+check "u2: init runs as host uid $((POOL + 65536))" test "$(host_uid u2)" = "$((POOL + 65536))"
+check "u1: uid_map is its range" \
+    grep -Eq "^ +0 +$POOL +65536$" "/proc/$(init_pid u1)/uid_map"
+check "u1: init is root inside" test "$(cat "$OUT/u1.uid")" = 0
+check "u1: its root belongs to root inside" test "$(cat "$OUT/u1.root")" = 0:0
+check "u1: a file written to a bound directory is stored as 0:0" \
+    test "$(stat -c %u:%g "$OUT/u1.file")" = 0:0
+check "u1: a file written to its root is stored as 0:0 in its layer" \
+    test "$(stat -c %u:%g "$STORE/containers/u1/upper/etc/u1.mark")" = 0:0
+check "u1: the overlay keeps its metadata in user.* attributes" bash -c \
+    "! getfattr -d -m 'trusted.overlay' -R '$STORE/containers/u1/upper' 2>/dev/null | grep -q trusted"
+check "the template is untouched" test ! -e "$STORE/templates/busybox/root/etc/u1.mark"
+
+daemon_stop
+check "daemon restarts" daemon_start
+check "u1 keeps its range over a daemon restart" test "$(range_of u1)" = "$r1"
+check "u1 still runs with it" test "$(host_uid u1)" = "$POOL"
+
+vsh dumpxml --inactive u1 >"$CT_TEST_ROOT/u1-again.xml"
+check "redefining u1 with its range keeps it" vsh define "$CT_TEST_ROOT/u1-again.xml"
+grep -v '<ct:idrange' "$CT_TEST_ROOT/u1-again.xml" >"$CT_TEST_ROOT/u1-norange.xml"
+check "redefining u1 without <ct:idrange> keeps its range" vsh define "$CT_TEST_ROOT/u1-norange.xml"
+check "u1's range unchanged" test "$(range_of u1)" = "$r1"
+
+ct_xml u4 "$TEMPLATE_ROOT" "<ct:idrange target='$((POOL + 100))' count='10'/>" >"$CT_TEST_ROOT/u4.xml"
+check_fails "a range that meets u1's is refused" "overlaps the ids of domain" \
+    vsh define "$CT_TEST_ROOT/u4.xml"
+check "nothing of u4 was defined" bash -c "! virsh -q -c '$CT_URI' dominfo u4"
+
+check "define u3 (the pool's last range)" define u3 "$TEMPLATE_ROOT"
+ct_xml u5 "$TEMPLATE_ROOT" >"$CT_TEST_ROOT/u5.xml"
+check_fails "with the pool used up, define is refused" "no free id range left" \
+    vsh define "$CT_TEST_ROOT/u5.xml"
+check "undefine u3" vsh undefine u3
+check "u5 gets u3's range" vsh define "$CT_TEST_ROOT/u5.xml"
+check "u5's range is the third" test "$(range_of u5)" = "$((POOL + 131072)) 65536"
+
+# --- other roots --------------------------------------------------------------
+mkdir -p "$CT_TEST_ROOT/bindroot"
+cp -a "$STORE/templates/busybox/root/." "$CT_TEST_ROOT/bindroot/"
+chmod 700 "$CT_TEST_ROOT/bindroot"
+check "undefine u5" vsh undefine u5
+check "define b1 on a bound root directory private to the host's root" define b1 \
+    "<filesystem type='mount'><source dir='$CT_TEST_ROOT/bindroot'/><target dir='/'/></filesystem>"
+check "start b1" vsh start b1
+check "b1 reported" reported b1
+check "b1: root inside" test "$(cat "$OUT/b1.uid")" = 0
+check "b1: its root belongs to root inside" test "$(cat "$OUT/b1.root")" = 0:0
+check "b1: a file it writes to its root is stored as 0:0" \
+    test "$(stat -c %u:%g "$CT_TEST_ROOT/bindroot/etc/b1.mark")" = 0:0
+check "destroy b1" vsh destroy b1
+check "undefine b1: its range is free again" vsh undefine b1
+
+check "define i1: template root with an <idmap>" define i1 "$TEMPLATE_ROOT" \
+    "<idmap><uid start='0' target='2000000' count='65536'/><gid start='0' target='2000000' count='65536'/></idmap>"
+check "i1 has no <ct:idrange>" test -z "$(range_of i1)"
+# with an <idmap>, bound directories must belong to the mapped ids already
+chown 2000000:2000000 "$OUT"
+check "start i1" vsh start i1
+check "i1 reported" reported i1
+chown 0:0 "$OUT"
+check "i1: init runs as host uid 2000000" test "$(host_uid i1)" = 2000000
+check "i1: the template belongs to root inside" test "$(cat "$OUT/i1.root")" = 0:0
+check "destroy i1" vsh destroy i1
+
+check "define p1 <ct:privileged/>" define p1 "$TEMPLATE_ROOT" "<ct:privileged/>"
+check "p1 has no <ct:idrange>" test -z "$(range_of p1)"
+check "start p1" vsh start p1
+check "p1 reported" reported p1
+check "p1: init runs as host root" test "$(host_uid p1)" = 0
+check "p1: no user namespace of its own" \
+    test "$(readlink "/proc/$(init_pid p1)/ns/user")" = "$(readlink /proc/self/ns/user)"
+check "p1 and u1 share one layer format: p1's file is stored as 0:0" \
+    test "$(stat -c %u:%g "$STORE/containers/p1/upper/etc/p1.mark")" = 0:0
+
+check "define x1 with a bind of a file system that cannot be idmapped" define x1 \
+    "$TEMPLATE_ROOT<filesystem type='mount'><source dir='/proc/sys'/><target dir='/mnt'/></filesystem>"
+check_fails "x1 does not start, and says why" "does not support idmapped mounts" vsh start x1
+check "x1 left no process" bash -c "! virsh -q -c '$CT_URI' domid x1 | grep -q '[0-9]'"
+
+# --- an earlier version's definitions and running containers -----------------
+check "stop u2" vsh destroy u2
+daemon_stop
+sed -i -e '/<ct:idrange/d' "$CT_TEST_ROOT/etc/ct/u2.xml"
+sed -i -e '/<ct:privileged/d' "$CT_TEST_ROOT/run/ct/p1.xml"
+check "daemon restarts" daemon_start
+check "a definition without a range gets a free one" test -n "$(range_of u2)"
+check "and keeps it on disk" grep -q "<ct:idrange" "$CT_TEST_ROOT/etc/ct/u2.xml"
+check "a running container started without a range is shown privileged" bash -c \
+    "virsh -q -c '$CT_URI' dumpxml p1 | grep -q '<ct:privileged/>'"
+check "and is still running" test "$(host_uid p1)" = 0
+
+for d in u1 p1; do vsh destroy "$d" >/dev/null 2>&1; done
+summary
