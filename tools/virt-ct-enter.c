@@ -72,18 +72,17 @@ static void __attribute__((format(printf, 1, 2))) ctEnterError(const char *fmt, 
 static void
 ctEnterUsage(FILE *out)
 {
-    fprintf(out,
-            "usage: virt-ct-enter [-c URI] NAME [--] [COMMAND [ARG...]]\n"
-            "\n"
-            "Runs COMMAND (default /bin/sh) in the running container NAME as its\n"
-            "root, with no more than the container's init may do.\n"
-            "\n"
-            "  -c, --connect URI   libvirt URI (default ct:///system)\n"
-            "  -h, --help          this text\n"
-            "  -V, --version       version\n"
-            "\n"
-            "Exit status: the command's; 125 when virt-ct-enter failed, 126 when\n"
-            "the command cannot run, 127 when it is not found.\n");
+    fprintf(out, "usage: virt-ct-enter [-c URI] NAME [--] [COMMAND [ARG...]]\n"
+                 "\n"
+                 "Runs COMMAND (default /bin/sh) in the running container NAME as its\n"
+                 "root, with no more than the container's init may do.\n"
+                 "\n"
+                 "  -c, --connect URI   libvirt URI (default ct:///system)\n"
+                 "  -h, --help          this text\n"
+                 "  -V, --version       version\n"
+                 "\n"
+                 "Exit status: the command's; 125 when virt-ct-enter failed, 126 when\n"
+                 "the command cannot run, 127 when it is not found.\n");
 }
 
 /* Returns the host pid of NAME's init, or -1 with the error printed. */
@@ -127,8 +126,7 @@ ctEnterOpenInit(const char *uri, const char *name, ctEnterInit *init)
     if ((init->pid = ctEnterLookup(conn, name)) < 0)
         goto cleanup;
     if ((init->pidfd = syscall(SYS_pidfd_open, init->pid, 0)) < 0) {
-        ctEnterError("cannot open process %d (init of '%s'): %s", init->pid, name,
-                     strerror(errno));
+        ctEnterError("cannot open process %d (init of '%s'): %s", init->pid, name, strerror(errno));
         goto cleanup;
     }
     if (ctEnterLookup(conn, name) != init->pid) {
@@ -282,7 +280,8 @@ ctEnterFindMount(const char *controllers, char *dir, size_t dirlen)
     }
     fclose(f);
     if (!found)
-        ctEnterError("no cgroup hierarchy '%s' is mounted on the host", v2 ? "unified" : controllers);
+        ctEnterError("no cgroup hierarchy '%s' is mounted on the host",
+                     v2 ? "unified" : controllers);
     return found ? 0 : -1;
 }
 
@@ -476,8 +475,7 @@ ctEnterRun(ctEnterInit *init, char **argv)
      * this process stays on the host, outside the container's cgroups,
      * and only the command counts against its process limit. */
     if (setns(init->pidfd, CLONE_NEWPID) < 0) {
-        ctEnterError("cannot join the PID namespace of process %d: %s", init->pid,
-                     strerror(errno));
+        ctEnterError("cannot join the PID namespace of process %d: %s", init->pid, strerror(errno));
         return EXIT_ENTER_FAILED;
     }
     /* a terminal's ^C and ^\ are the command's */

@@ -512,8 +512,8 @@ ctDomainOpenNamespaceFds(pid_t pid, int **fdlist)
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(ctEnterNamespaces); i++) {
-        g_autofree char *path = g_strdup_printf("/proc/%lld/ns/%s", (long long)pid,
-                                                ctEnterNamespaces[i]);
+        g_autofree char *path =
+            g_strdup_printf("/proc/%lld/ns/%s", (long long)pid, ctEnterNamespaces[i]);
 
         if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
             virReportSystemError(errno, _("cannot open '%1$s'"), path);
@@ -551,7 +551,9 @@ ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
         goto cleanup;
     if (ownUserns) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("container '%1$s' has its own user namespace: a process entered with lxc-enter-namespace would run as an unmapped user; run 'virt-ct-enter %2$s COMMAND' on the host to run a command as the container's root"),
+                       _("container '%1$s' has its own user namespace: a process entered with "
+                         "lxc-enter-namespace would run as an unmapped user; run 'virt-ct-enter "
+                         "%2$s COMMAND' on the host to run a command as the container's root"),
                        vm->def->name, vm->def->name);
         goto cleanup;
     }
