@@ -13,6 +13,7 @@
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "ct_lifecycle.h"
@@ -488,11 +489,60 @@ cleanup:
     return ret;
 }
 
+/* Whether process PID has a user namespace other than the daemon's. */
+static int
+ctDomainHasOwnUserns(pid_t pid, bool *own)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%lld/ns/user", (long long)pid);
+    struct stat its;
+    struct stat mine;
+
+    if (stat(path, &its) < 0 || stat("/proc/self/ns/user", &mine) < 0) {
+        virReportSystemError(errno, _("cannot stat '%1$s'"), path);
+        return -1;
+    }
+    *own = its.st_ino != mine.st_ino || its.st_dev != mine.st_dev;
+    return 0;
+}
+
+/* The order in which the client's setns() calls are made.  The user
+ * namespace is never handed out (see ctDomainLxcOpenNamespace), so host
+ * root joins each of these with its own capabilities; cgroup is included
+ * so the entered process sees the container's cgroup tree, as init does. */
+static const char *const ctEnterNamespaces[] = { "mnt", "pid", "uts", "ipc", "net", "cgroup" };
+
+static int
+ctDomainOpenNamespaceFds(pid_t pid, int **fdlist)
+{
+    g_autofree int *fds = g_new0(int, G_N_ELEMENTS(ctEnterNamespaces));
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(ctEnterNamespaces); i++) {
+        g_autofree char *path =
+            g_strdup_printf("/proc/%lld/ns/%s", (long long)pid, ctEnterNamespaces[i]);
+
+        if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+            virReportSystemError(errno, _("cannot open '%1$s'"), path);
+            while (i-- > 0)
+                VIR_FORCE_CLOSE(fds[i]);
+            return -1;
+        }
+    }
+    *fdlist = g_steal_pointer(&fds);
+    return G_N_ELEMENTS(ctEnterNamespaces);
+}
+
+/* Returns the number of namespace descriptors put in *fdlist (owned by the
+ * caller), or -1.  libvirt's client (virsh lxc-enter-namespace) joins them
+ * as host root and cannot change its uid: in a container with a user
+ * namespace of its own the command would run as host uid 0, unmapped
+ * there, which the container's root could ptrace and use as the owner of
+ * host files; that is refused, and virt-ct-enter is the way in. */
 int
 ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
 {
     virDomainObj *vm;
-    size_t nfds = 0;
+    bool ownUserns = false;
     int ret = -1;
 
     virCheckFlags(0, -1);
@@ -503,9 +553,17 @@ ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
         goto cleanup;
     if (virDomainObjCheckActive(vm) < 0)
         goto cleanup;
-    if (virProcessGetNamespaces(vm->def->id, &nfds, fdlist) < 0)
+    if (ctDomainHasOwnUserns(vm->def->id, &ownUserns) < 0)
         goto cleanup;
-    ret = nfds;
+    if (ownUserns) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("container '%1$s' has its own user namespace: a process entered with "
+                         "lxc-enter-namespace would run as an unmapped user; run 'virt-ct-enter "
+                         "%2$s COMMAND' on the host to run a command as the container's root"),
+                       vm->def->name, vm->def->name);
+        goto cleanup;
+    }
+    ret = ctDomainOpenNamespaceFds(vm->def->id, fdlist);
 
 cleanup:
     virDomainObjEndAPI(&vm);

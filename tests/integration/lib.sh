@@ -139,3 +139,14 @@ store_teardown() {
 vsh() {
     virsh -q -c "$CT_URI" "$@"
 }
+
+# ct_exec NAME COMMAND [ARG...]: runs COMMAND in container NAME as its root
+# (in its cgroups and namespaces, with init's bounding set) through the
+# build tree's virt-ct-enter, on this test's daemon
+ct_exec() {
+    local name=$1
+    shift
+    "$CT_BUILD/tools/virt-ct-enter" -c "$CT_URI" "$name" -- "$@"
+}
+# for checks written as bash -c "..."
+export -f vsh ct_exec

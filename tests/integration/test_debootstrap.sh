@@ -53,23 +53,23 @@ check "define and start a systemd container" bash -c \
 
 state=
 for _ in $(seq 120); do
-    state=$(virsh -q -c "$CT_URI" lxc-enter-namespace sd /bin/systemctl is-system-running 2>/dev/null)
+    state=$(ct_exec sd /bin/systemctl is-system-running 2>/dev/null)
     case "$state" in running | degraded) break ;; esac
     sleep 0.5
 done
 check "systemd is up ($state)" bash -c "[ '$state' = running ] || [ '$state' = degraded ]"
 check "default target reached" \
-    virsh -q -c "$CT_URI" lxc-enter-namespace sd /bin/systemctl is-active default.target
+    ct_exec sd /bin/systemctl is-active default.target
 check "systemd sees a container" bash -c \
-    "virsh -q -c '$CT_URI' lxc-enter-namespace sd /usr/bin/systemd-detect-virt | grep -q container-other"
-size=$(virsh -q -c "$CT_URI" lxc-enter-namespace sd /bin/df -m / | awk "NR == 2 { print \$2 }")
+    "ct_exec sd /usr/bin/systemd-detect-virt | grep -q container-other"
+size=$(ct_exec sd /bin/df -m / | awk "NR == 2 { print \$2 }")
 check "df inside shows the 512 MiB limit ($size)" test "${size:-0}" -ge 500 -a "${size:-0}" -le 530
 if command -v lxcfs >/dev/null; then
     # procps reads /proc/meminfo and /proc/uptime, which LXCFS answers
-    free=$(virsh -q -c "$CT_URI" lxc-enter-namespace sd /usr/bin/free -m | awk '/^Mem:/ { print $2 }')
+    free=$(ct_exec sd /usr/bin/free -m | awk '/^Mem:/ { print $2 }')
     check "free -m inside shows the 512 MiB memory ($free)" test "${free:-0}" = 512
     check "uptime inside is the container's" bash -c \
-        "virsh -q -c '$CT_URI' lxc-enter-namespace sd /usr/bin/uptime | grep -q 'up [0-9]* min'"
+        "ct_exec sd /usr/bin/uptime | grep -q 'up [0-9]* min'"
 fi
 check "shutdown" vsh shutdown sd
 for _ in $(seq 60); do

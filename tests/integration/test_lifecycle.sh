@@ -56,10 +56,9 @@ wait_state() {
     return 1
 }
 
+# commands inside run as the container's root (lib.sh)
 enter() {
-    local name=$1
-    shift
-    virsh -q -c "$CT_URI" lxc-enter-namespace "$name" "$@"
+    ct_exec "$@"
 }
 
 # leftovers NAME: anything of the container still on the host
@@ -87,25 +86,25 @@ check "lxc-enter-namespace: hostname is the domain name" bash -c \
     "[ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/hostname)\" = ctlt1 ]"
 check "domhostname" bash -c "virsh -q -c '$CT_URI' domhostname ctlt1 | grep -qx ctlt1"
 check "own PID namespace: init is pid 1, no host processes" bash -c \
-    "out=\$(virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/ps -o pid,comm) &&
+    "out=\$(ct_exec ctlt1 /bin/ps -o pid,comm) &&
      echo \"\$out\" | grep -Eq '^ +1 +init' && [ \$(echo \"\$out\" | wc -l) -lt 8 ]"
 check "enter joins the container's cgroup" bash -c \
     "virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/cat /proc/self/cgroup | grep -Eq '^0::/(machine/ct-[0-9]+-ctlt1.libvirt-ct)?\$'"
 check "no host mounts visible" bash -c \
-    "! virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/cat /proc/self/mountinfo | grep -q ctlt-hostmark"
+    "! ct_exec ctlt1 /bin/cat /proc/self/mountinfo | grep -q ctlt-hostmark"
 check "root is read-only (<readonly/>)" bash -c \
-    "! virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/touch /ctlt-probe 2>/dev/null && [ ! -e '$ROOT/ctlt-probe' ]"
+    "! ct_exec ctlt1 /bin/touch /ctlt-probe 2>/dev/null && [ ! -e '$ROOT/ctlt-probe' ]"
 check "ram filesystem on /tmp is writable" enter ctlt1 /bin/touch /tmp/probe
 check "/proc/sys is read-only" bash -c \
-    "! virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/sh -c 'echo 5 > /proc/sys/kernel/printk_ratelimit' 2>/dev/null"
+    "! ct_exec ctlt1 /bin/sh -c 'echo 5 > /proc/sys/kernel/printk_ratelimit' 2>/dev/null"
 # init's bounding set: no sys_module (16), sys_rawio (17), sys_time (25)
 check "no module loading, raw IO or clock setting for init" bash -c \
-    "bnd=\$(virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/sh -c 'grep CapBnd /proc/1/status' | awk '{print \$2}') &&
+    "bnd=\$(ct_exec ctlt1 /bin/sh -c 'grep CapBnd /proc/1/status' | awk '{print \$2}') &&
      [ \$(( 0x\$bnd & ((1<<16)|(1<<17)|(1<<25)) )) = 0 ]"
 check "devices cgroup refuses a disk" bash -c \
-    "! virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/mknod /tmp/sda b 8 0 2>/dev/null"
+    "! ct_exec ctlt1 /bin/mknod /tmp/sda b 8 0 2>/dev/null"
 check "/dev has the minimal set" bash -c \
-    "virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/ls /dev | tr '\n' ' ' | grep -q 'console.*full.*null.*ptmx.*pts.*random.*shm.*tty.*urandom.*zero'"
+    "ct_exec ctlt1 /bin/ls /dev | tr '\n' ' ' | grep -q 'console.*full.*null.*ptmx.*pts.*random.*shm.*tty.*urandom.*zero'"
 
 # --- console -------------------------------------------------------------------
 console_out=$CT_TEST_ROOT/console.out
@@ -228,7 +227,7 @@ daemon_start
 check "restarted daemon finds all 20 running, same ids" bash -c \
     "[ \"\$(for n in $(echo $names); do virsh -q -c '$CT_URI' domid \$n; done)\" = '$(echo "$ids_before")' ]"
 check "all 20 manageable: enter each" bash -c \
-    "for n in $(echo $names); do [ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace \$n /bin/hostname)\" = \$n ] || exit 1; done"
+    "for n in $(echo $names); do [ \"\$(ct_exec \$n /bin/hostname)\" = \$n ] || exit 1; done"
 check "suspend/resume after reconnect" bash -c \
     "virsh -c '$CT_URI' suspend ctltm01 && virsh -c '$CT_URI' resume ctltm01"
 check "shutdown after reconnect is seen (watch reconnected)" bash -c \

@@ -154,10 +154,9 @@ br_if() {
     echo "<interface type='bridge'><source bridge='$1'/>$ip$3</interface>"
 }
 
+# commands inside run as the container's root (lib.sh)
 enter() {
-    local name=$1
-    shift
-    virsh -q -c "$CT_URI" lxc-enter-namespace "$name" "$@"
+    ct_exec "$@"
 }
 
 # out_has PATTERN COMMAND...: the command succeeds and prints a line

@@ -48,10 +48,9 @@ start_ct() {
         vsh start "$name" >/dev/null
 }
 
+# commands inside run as the container's root (lib.sh)
 enter() {
-    local name=$1
-    shift
-    virsh -q -c "$CT_URI" lxc-enter-namespace "$name" "$@"
+    ct_exec "$@"
 }
 
 # cg NAME CONTROLLER FILE: a value from the container's cgroup
@@ -98,7 +97,7 @@ if command -v lxcfs >/dev/null; then
     # busybox free asks sysinfo(2), which LXCFS cannot answer: the check
     # of procps' free is in test_debootstrap.sh
     check "/proc/meminfo inside shows the limit" bash -c \
-        "virsh -q -c '$CT_URI' lxc-enter-namespace m1 /bin/cat /proc/meminfo | grep -q '^MemTotal: *32768 kB'"
+        "ct_exec m1 /bin/cat /proc/meminfo | grep -q '^MemTotal: *32768 kB'"
 else
     not_ok "lxcfs is not installed: no honest /proc to check"
 fi
@@ -209,7 +208,8 @@ fi
 # --- sysinfo(2) -----------------------------------------------------------------
 # busybox free and uptime ask the kernel, not /proc: the supervisor answers
 # sysinfo(2) for init and everything it starts (not for processes entered
-# from outside with lxc-enter-namespace, which never pass through init)
+# from outside with virt-ct-enter or lxc-enter-namespace, which never pass
+# through init)
 check "start i1 with 64 MiB whose init runs busybox free and uptime" start_ct i1 \
     "<memtune><hard_limit unit='MiB'>64</hard_limit></memtune><ct:processes>50</ct:processes>" \
     -c 'while :; do busybox free -m >/run/free.new && mv /run/free.new /run/free;
@@ -220,7 +220,7 @@ check "busybox free -m inside shows 64 ($total)" test "$total" = 64
 used=$(enter i1 /bin/cat /run/free | awk '/^Mem:/ { print $3 }')
 check "and a use below it ($used)" test -n "$used" -a "${used:-99}" -lt 64
 check "busybox uptime inside is the container's" bash -c \
-    "virsh -q -c '$CT_URI' lxc-enter-namespace i1 /bin/cat /run/uptime | grep -q 'up 0 min'"
+    "ct_exec i1 /bin/cat /run/uptime | grep -q 'up 0 min'"
 check "memtune --hard-limit 96M --live" vsh memtune i1 --hard-limit 96M --live
 sleep 1.5
 total=$(enter i1 /bin/cat /run/free | awk '/^Mem:/ { print $2 }')
@@ -243,12 +243,12 @@ check "dommemstat" bash -c "virsh -q -c '$CT_URI' dommemstat s1 | grep -q '^rss 
 check "domblkstat of the whole container" vsh domblkstat s1 /
 if command -v lxcfs >/dev/null; then
     check "uptime inside is the container's" bash -c \
-        "[ \$(virsh -q -c '$CT_URI' lxc-enter-namespace s1 /bin/sh -c 'cut -d. -f1 /proc/uptime') -lt 60 ]"
+        "[ \$(ct_exec s1 /bin/sh -c 'cut -d. -f1 /proc/uptime') -lt 60 ]"
     # /proc/diskstats stays the host's: LXCFS needs CFQ's blkio files
     for f in /proc/cpuinfo /proc/stat /proc/loadavg /proc/swaps \
         /sys/devices/system/cpu/online; do
         check "$f is the container's (lxcfs)" bash -c \
-            "virsh -q -c '$CT_URI' lxc-enter-namespace s1 /bin/grep -q ' $f fuse.lxcfs' /proc/self/mounts"
+            "ct_exec s1 /bin/grep -q ' $f fuse.lxcfs' /proc/self/mounts"
     done
 fi
 vsh destroy s1 >/dev/null

@@ -53,10 +53,9 @@ define() {
     ct_xml "$@" >"$CT_TEST_ROOT/$1.xml" && vsh define "$CT_TEST_ROOT/$1.xml" >/dev/null
 }
 
+# commands inside run as the container's root (lib.sh)
 enter() {
-    local name=$1
-    shift
-    virsh -q -c "$CT_URI" lxc-enter-namespace "$name" "$@"
+    ct_exec "$@"
 }
 
 # df_mib NAME: the size of "/" inside, in MiB
@@ -118,13 +117,13 @@ check "start c2" vsh start c2
 size=$(df_mib c1)
 check "df inside c1 shows about 64 MiB ($size)" test "${size:-0}" -ge 62 -a "${size:-0}" -le 67
 check "df -i inside c1 shows its own inodes" bash -c \
-    "virsh -q -c '$CT_URI' lxc-enter-namespace c1 /bin/df -i / | awk 'NR == 2 { exit !(\$2 > 1000 && \$2 < 100000) }'"
+    "ct_exec c1 /bin/df -i / | awk 'NR == 2 { exit !(\$2 > 1000 && \$2 < 100000) }'"
 size2=$(df_mib c2)
 check "c2 without a limit sees the host's file system ($size2 MiB)" test "${size2:-0}" -gt 1000
 check "c1 writes" enter c1 /bin/sh -c 'echo one > /etc/mark'
 check "c2 writes" enter c2 /bin/sh -c 'echo two > /etc/mark'
-check "c1 reads its own file" bash -c "[ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace c1 /bin/cat /etc/mark)\" = one ]"
-check "c2 reads its own file" bash -c "[ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace c2 /bin/cat /etc/mark)\" = two ]"
+check "c1 reads its own file" bash -c "[ \"\$(ct_exec c1 /bin/cat /etc/mark)\" = one ]"
+check "c2 reads its own file" bash -c "[ \"\$(ct_exec c2 /bin/cat /etc/mark)\" = two ]"
 check "c1 deletes a template file" enter c1 /bin/rm /etc/inittab
 check "c2 still has it" enter c2 /bin/cat /etc/inittab
 check "template unchanged" test ! -e "$STORE/templates/busybox/root/etc/mark"
@@ -172,7 +171,7 @@ check "statistics after the restart" bash -c \
 check "destroy c1" vsh destroy c1
 check "c1's disk unmounted" bash -c "! grep -q ' $STORE/containers/c1/disk ' /proc/mounts"
 check "restart c1 keeps its data" bash -c \
-    "virsh -q -c '$CT_URI' start c1 >/dev/null && [ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace c1 /bin/cat /etc/mark)\" = one ]"
+    "virsh -q -c '$CT_URI' start c1 >/dev/null && [ \"\$(ct_exec c1 /bin/cat /etc/mark)\" = one ]"
 check "destroy c1 and c2" bash -c "virsh -q -c '$CT_URI' destroy c1 && virsh -q -c '$CT_URI' destroy c2"
 check "undefine c2" vsh undefine c2
 check "its layer is kept, orphaned" bash -c "'$TPL' layers | grep -q '^c2 .*orphaned'"
@@ -181,7 +180,7 @@ rc_is 3 "a defined container's layer cannot be removed" "$TPL" layer-remove c1
 check "the orphaned layer is removed" "$TPL" -q layer-remove c2
 check "c2 can be defined again" define c2
 check "a new c2 starts empty" bash -c \
-    "virsh -q -c '$CT_URI' start c2 >/dev/null && ! virsh -q -c '$CT_URI' lxc-enter-namespace c2 /bin/cat /etc/mark"
+    "virsh -q -c '$CT_URI' start c2 >/dev/null && ! ct_exec c2 /bin/cat /etc/mark"
 check "destroy and undefine the new c2" bash -c \
     "virsh -q -c '$CT_URI' destroy c2 && virsh -q -c '$CT_URI' undefine c2"
 check "undefine of an unused layer removes it" test ! -e "$STORE/containers/c2"
