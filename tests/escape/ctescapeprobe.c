@@ -150,11 +150,15 @@ procFresh(const char *name)
     return writeBack(name, "/tmp/sys", CORE_PATTERN, true);
 }
 
+/* A container's sysfs belongs to its network namespace and was mounted
+ * read-only: both the mount and its super block are made writable. */
 static int
 sysfsRemount(const char *name)
 {
     if (mount(NULL, "/sys", NULL, MS_REMOUNT | MS_BIND, NULL) < 0)
         return blocked(name, "remount", errno);
+    if (mount(NULL, "/sys", NULL, MS_REMOUNT, NULL) < 0)
+        return blocked(name, "remount-sb", errno);
     return writeBack(name, "/sys", SYS_KNOB, false);
 }
 
@@ -163,6 +167,8 @@ sysfsFresh(const char *name)
 {
     if (mount("sysfs", "/tmp", "sysfs", 0, NULL) < 0)
         return blocked(name, "mount", errno);
+    if (mount(NULL, "/tmp", NULL, MS_REMOUNT, NULL) < 0)
+        return blocked(name, "remount-sb", errno);
     return writeBack(name, "/tmp", SYS_KNOB, false);
 }
 
