@@ -87,22 +87,22 @@ static const int virCTCapsNumber[VIR_DOMAIN_PROCES_CAPS_FEATURE_LAST] = {
  * container nothing and still narrow what reaches the kernel (ptrace of
  * a process entered into the namespace with host descriptors). */
 static const int virCTCapsDefaultDrop[] = {
-    CAP_SYS_MODULE,       /* kernel modules */
-    CAP_SYS_TIME,         /* the host's clock */
-    CAP_SYS_RAWIO,        /* I/O ports, /dev/mem, raw block commands */
-    CAP_MAC_ADMIN,        /* LSM policy */
-    CAP_MAC_OVERRIDE,     /* LSM policy */
-    CAP_AUDIT_CONTROL,    /* host audit rules */
-    CAP_AUDIT_READ,       /* host audit log (multicast netlink) */
-    CAP_SYS_PACCT,        /* host-wide process accounting */
-    CAP_WAKE_ALARM,       /* wakes the host from suspend */
-    CAP_BLOCK_SUSPEND,    /* keeps the host from suspending */
-    CAP_DAC_READ_SEARCH,  /* open_by_handle_at: files outside the root */
-    CAP_SYSLOG,           /* host kernel log and addresses in /proc */
-    CAP_SYS_PTRACE,       /* processes holding more capabilities */
-    CAP_SYS_TTY_CONFIG,   /* host virtual consoles */
-    CAP_BPF,              /* BPF programs and maps */
-    CAP_PERFMON,          /* CPU-wide performance counters, kprobes */
+    CAP_SYS_MODULE, /* kernel modules */
+    CAP_SYS_TIME, /* the host's clock */
+    CAP_SYS_RAWIO, /* I/O ports, /dev/mem, raw block commands */
+    CAP_MAC_ADMIN, /* LSM policy */
+    CAP_MAC_OVERRIDE, /* LSM policy */
+    CAP_AUDIT_CONTROL, /* host audit rules */
+    CAP_AUDIT_READ, /* host audit log (multicast netlink) */
+    CAP_SYS_PACCT, /* host-wide process accounting */
+    CAP_WAKE_ALARM, /* wakes the host from suspend */
+    CAP_BLOCK_SUSPEND, /* keeps the host from suspending */
+    CAP_DAC_READ_SEARCH, /* open_by_handle_at: files outside the root */
+    CAP_SYSLOG, /* host kernel log and addresses in /proc */
+    CAP_SYS_PTRACE, /* processes holding more capabilities */
+    CAP_SYS_TTY_CONFIG, /* host virtual consoles */
+    CAP_BPF, /* BPF programs and maps */
+    CAP_PERFMON, /* CPU-wide performance counters, kprobes */
     CAP_CHECKPOINT_RESTORE, /* chosen PIDs, other processes' map_files */
 };
 

@@ -41,7 +41,10 @@
  * several of these, and <capabilities> in the XML may hand any back.
  * ENOSYS where programs treat the call as absent and fall back, EPERM
  * where they already expect a refusal.  -1: no such call on the ABI. */
-#define ROW(name, i386, error) { #name, __NR_##name, COMPAT(i386), error }
+#define ROW(name, i386, error)                  \
+    {                                           \
+#name, __NR_##name, COMPAT(i386), error \
+    }
 const virCTSeccompRule virCTSeccompDenyList[] = {
     /* "Shocker": any inode of the file system holding the root, by handle */
     ROW(open_by_handle_at, 342, EPERM),
@@ -78,7 +81,7 @@ const virCTSeccompRule virCTSeccompDenyList[] = {
 #endif
     /* stalls kernel threads at will: the usual helper of race exploits */
     ROW(userfaultfd, 374, EPERM),
-    /* resolves kernel cookies to host paths (gone since 6.8, refused on older) */
+/* resolves kernel cookies to host paths (gone since 6.8, refused on older) */
 #ifdef __NR_lookup_dcookie
     ROW(lookup_dcookie, 253, EPERM),
 #endif
@@ -179,7 +182,8 @@ virCTSeccompBuild(bool listener, struct sock_filter *insns, size_t max)
     emitLoad(&buf, offsetof(struct seccomp_data, arch));
 #ifdef CT_SECCOMP_COMPAT_ARCH
     compatJump = buf.len;
-    emit(&buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CT_SECCOMP_COMPAT_ARCH, 0, 0));
+    emit(&buf,
+         (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CT_SECCOMP_COMPAT_ARCH, 0, 0));
 #else
     compatJump = 0;
 #endif

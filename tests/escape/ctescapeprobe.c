@@ -44,19 +44,32 @@ errName(int err)
     static char buf[16];
 
     switch (err) {
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case ENOSYS: return "ENOSYS";
-    case EINVAL: return "EINVAL";
-    case EROFS: return "EROFS";
-    case ENOENT: return "ENOENT";
-    case EBADF: return "EBADF";
-    case ESTALE: return "ESTALE";
-    case ENOEXEC: return "ENOEXEC";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case ESRCH: return "ESRCH";
-    case EBUSY: return "EBUSY";
-    case ENODEV: return "ENODEV";
+    case EPERM:
+        return "EPERM";
+    case EACCES:
+        return "EACCES";
+    case ENOSYS:
+        return "ENOSYS";
+    case EINVAL:
+        return "EINVAL";
+    case EROFS:
+        return "EROFS";
+    case ENOENT:
+        return "ENOENT";
+    case EBADF:
+        return "EBADF";
+    case ESTALE:
+        return "ESTALE";
+    case ENOEXEC:
+        return "ENOEXEC";
+    case EOPNOTSUPP:
+        return "EOPNOTSUPP";
+    case ESRCH:
+        return "ESRCH";
+    case EBUSY:
+        return "EBUSY";
+    case ENODEV:
+        return "ENODEV";
     }
     snprintf(buf, sizeof(buf), "%d", err);
     return buf;
@@ -423,8 +436,7 @@ x32Calls(const char *name)
 
     if (syscall(0x40000000 | SYS_finit_module, fd, "", 0) < 0 && errno != ENOSYS)
         return blocked(name, "finit_module", errno);
-    if (syscall(0x40000000 | 528 /* kexec_load */, 0UL, 1000UL, NULL, 0UL) < 0 &&
-        errno != ENOSYS)
+    if (syscall(0x40000000 | 528 /* kexec_load */, 0UL, 1000UL, NULL, 0UL) < 0 && errno != ENOSYS)
         return blocked(name, "kexec_load", errno);
     return opened(name, "x32 calls reached the kernel's table");
 }
@@ -487,7 +499,9 @@ main(int argc, char **argv)
         }
         return 0;
     }
-    fprintf(stderr, "usage: %s all | handle PATH | open-handle NAME TYPE HEX | ptrace PID | "
-                    "cgroup-memory\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s all | handle PATH | open-handle NAME TYPE HEX | ptrace PID | "
+            "cgroup-memory\n",
+            argv[0]);
     return 2;
 }
