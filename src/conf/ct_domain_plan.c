@@ -75,12 +75,35 @@ static const int virCTCapsNumber[VIR_DOMAIN_PROCES_CAPS_FEATURE_LAST] = {
     [VIR_DOMAIN_PROCES_CAPS_FEATURE_WAKE_ALARM] = CAP_WAKE_ALARM,
 };
 
-/* Dropped by default: they reach the host kernel, clock, raw devices or
- * the LSMs, whatever namespace the container is in.  CAP_SYS_BOOT stays:
- * in a PID namespace reboot(2) only ends the container's init. */
+/* Dropped by default: they reach the host kernel, clock, raw devices,
+ * logs or the LSMs, or let root inside take over processes that hold
+ * more (a process entered from the host), and neither systemd nor
+ * busybox needs them in a container.  CAP_SYS_BOOT stays: in a PID
+ * namespace reboot(2) only ends the container's init (kexec is refused
+ * by the seccomp deny list).  CAP_SYS_ADMIN stays: systemd mounts its
+ * API file systems and sandboxes services with it; what it still allows
+ * is listed in the README ("Isolation").  The same drops apply in a user
+ * namespace, where the capabilities are the namespace's: they cost the
+ * container nothing and still narrow what reaches the kernel (ptrace of
+ * a process entered into the namespace with host descriptors). */
 static const int virCTCapsDefaultDrop[] = {
-    CAP_SYS_MODULE,   CAP_SYS_TIME,      CAP_SYS_RAWIO, CAP_MAC_ADMIN,
-    CAP_MAC_OVERRIDE, CAP_AUDIT_CONTROL, CAP_SYS_PACCT, CAP_WAKE_ALARM,
+    CAP_SYS_MODULE, /* kernel modules */
+    CAP_SYS_TIME, /* the host's clock */
+    CAP_SYS_RAWIO, /* I/O ports, /dev/mem, raw block commands */
+    CAP_MAC_ADMIN, /* LSM policy */
+    CAP_MAC_OVERRIDE, /* LSM policy */
+    CAP_AUDIT_CONTROL, /* host audit rules */
+    CAP_AUDIT_READ, /* host audit log (multicast netlink) */
+    CAP_SYS_PACCT, /* host-wide process accounting */
+    CAP_WAKE_ALARM, /* wakes the host from suspend */
+    CAP_BLOCK_SUSPEND, /* keeps the host from suspending */
+    CAP_DAC_READ_SEARCH, /* open_by_handle_at: files outside the root */
+    CAP_SYSLOG, /* host kernel log and addresses in /proc */
+    CAP_SYS_PTRACE, /* processes holding more capabilities */
+    CAP_SYS_TTY_CONFIG, /* host virtual consoles */
+    CAP_BPF, /* BPF programs and maps */
+    CAP_PERFMON, /* CPU-wide performance counters, kprobes */
+    CAP_CHECKPOINT_RESTORE, /* chosen PIDs, other processes' map_files */
 };
 
 static uint64_t

@@ -451,18 +451,24 @@ execInit(const ctPlan *plan)
 /* Before anything else, while we have every capability of our user
  * namespace: the filter covers init and all it starts.  The listener goes
  * to the supervisor in one record; without one the record says why, and
- * the container starts with the kernel's answers. */
-static void
+ * the container still starts, with the kernel's sysinfo(2) but never
+ * without the deny list: when that cannot be installed either, returns
+ * -1 with the error reported, to be sent once the supervisor listens. */
+static int
 sendListener(int sock)
 {
-    int fd = virCTSeccompInstall();
+    int fd = virCTSeccompInstall(true);
+    int err = errno;
 
     if (fd >= 0) {
         virCTSyncSendFd(sock, "listener\n", fd);
         close(fd);
-    } else {
-        virCTSyncWriteLine(sock, "no-listener %d\n", errno);
+        return 0;
     }
+    virCTSyncWriteLine(sock, "no-listener %d\n", err);
+    if (virCTSeccompInstall(false) < 0)
+        return virCTErrorReport(errno, "cannot install the seccomp deny list");
+    return 0;
 }
 
 
@@ -516,12 +522,13 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
 {
     virCTRoot root = { NULL, -1 };
     virCTIdmapFds idmapped;
+    int filterRc;
 
     /* until exec, die with the supervisor rather than linger half set up */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     virCTIdmapFdsInit(&idmapped);
-    sendListener(args->syncSock);
-    if (waitRelease(args->syncSock, &idmapped) < 0)
+    filterRc = sendListener(args->syncSock);
+    if (waitRelease(args->syncSock, &idmapped) < 0 || filterRc < 0)
         goto error;
     /* our host ids are unmapped in a new user namespace: become its root,
      * or files we create (mount points, /dev nodes) cannot be owned */

@@ -15,7 +15,7 @@
  *  1. S parses the plan, creates the monitor socket (mode 0600) and opens
  *     the console PTY from the host's /dev/ptmx.
  *  2. S clone()s C into new mnt/pid/uts/ipc/net[/user] namespaces (not
- *     cgroup yet).  C installs the seccomp filter for sysinfo(2) and
+ *     cgroup yet).  C installs the seccomp filter (deny list and sysinfo(2)) and
  *     sends its listener (or why there is none) to S, then blocks
  *     reading its sync socket.  With a user namespace S writes setgroups
  *     "deny", uid_map and gid_map, then hands C the idmapped mounts of
