@@ -7,8 +7,9 @@
  * every cgroup of init (so the pids limit counts it and a suspended
  * container freezes it) before any namespace, then init's namespaces
  * (the user namespace too when the container has one), becomes uid and
- * gid 0 there, and execs with init's capability bounding set and
- * no_new_privs.  This process itself only waits on the host, outside the
+ * gid 0 there, and execs with init's capability bounding set,
+ * no_new_privs and the containers' seccomp deny list (not the sysinfo
+ * listener, which is init's supervisor's).  This process itself only waits on the host, outside the
  * container's cgroups.  Plain C and libvirt's public API: libvirt only
  * tells which process is the container's init.
  */
@@ -34,6 +35,8 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+
+#include "ct_seccomp.h"
 
 #include "ct_config.h"
 
@@ -418,6 +421,12 @@ static void __attribute__((noreturn)) ctEnterChild(ctEnterInit *init, char **arg
     if (ctEnterJoinCgroups(init->cgroups) < 0 || ctEnterNamespaces(init) < 0 ||
         ctEnterLimitCaps(init) < 0)
         _exit(EXIT_ENTER_FAILED);
+    /* what root inside may not call, the command may not either, or root
+     * inside could make it call it (ptrace of its own ids) */
+    if (virCTSeccompInstall(false) < 0) {
+        ctEnterError("cannot install the seccomp deny list: %s", strerror(errno));
+        _exit(EXIT_ENTER_FAILED);
+    }
     close(init->pidfd);
     signal(SIGINT, SIG_DFL);
     signal(SIGQUIT, SIG_DFL);

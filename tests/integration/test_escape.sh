@@ -24,20 +24,31 @@ if [ ! -x /bin/busybox ] || [ ! -x "$PROBE" ]; then
     exit 77
 fi
 
-# The XML that makes a container privileged.  Today a container without
-# <idmap> is privileged and this is empty; with unprivileged containers by
-# default it becomes "<ct:privileged/>" and KIND_DEFAULT becomes U.
-PRIVILEGED_XML=${CT_PRIVILEGED_XML:-}
-KIND_DEFAULT=${CT_KIND_DEFAULT:-P}
-# How a process is entered into a container from the host.  Its column E
-# stays "doc" until an entered process gets the container's capability
-# set and filter (the `enter` work).
+# The XML that makes a container privileged; a container without it (and
+# without <idmap>) has a user namespace of its own.
+PRIVILEGED_XML=${CT_PRIVILEGED_XML:-<ct:privileged/>}
+KIND_DEFAULT=${CT_KIND_DEFAULT:-U}
+# How the host admin enters a process into a container: virt-ct-enter
+# (root inside with init's bounding set and the deny list).  Into a
+# privileged container, virsh lxc-enter-namespace too, which keeps host
+# root's capabilities: root inside must not take such a process over.
 enter_cmd() {
+    ct_exec "$@"
+}
+enter_admin() {
     local name=$1
     shift
-    virsh -q -c "$CT_URI" lxc-enter-namespace "$name" "$@"
+    if [ "${KIND[$name]}" = P ]; then
+        virsh -q -c "$CT_URI" lxc-enter-namespace "$name" "$@"
+    else
+        ct_exec "$name" "$@"
+    fi
 }
 
+# E: a process entered with virt-ct-enter into the default container.
+# ptrace-entered in U: a process entered with virt-ct-enter is root of the
+# container's user namespace like init, so root inside tracing it gains
+# nothing (and lxc-enter-namespace refuses such containers).
 # probe            P (privileged)            U (user namespace)       E (entered)
 EXPECT="
 shocker            EPERM:open_by_handle_at   EPERM:open_by_handle_at  doc
@@ -151,7 +162,7 @@ start_mode() {
         return 1
     fi
     # a process the host admin entered: root inside must not take it over
-    enter_cmd "$name" /bin/sleep 100$((${#KIND[@]})) </dev/null >/dev/null 2>&1 &
+    enter_admin "$name" /bin/sleep 100$((${#KIND[@]})) </dev/null >/dev/null 2>&1 &
     local i pid=
     for i in $(seq 100); do
         pid=$(pgrep -x -f "/bin/sleep 100$((${#KIND[@]}))") && break
