@@ -51,27 +51,27 @@ enter_admin() {
 # nothing (and lxc-enter-namespace refuses such containers).
 # probe            P (privileged)            U (user namespace)       E (entered)
 EXPECT="
-shocker            EPERM:open_by_handle_at   EPERM:open_by_handle_at  doc
-other-ct           EPERM:open_by_handle_at   EPERM:open_by_handle_at  doc
-name-to-handle     ENOSYS:name_to_handle_at  ENOSYS:name_to_handle_at doc
-procsys-remount    doc                       EACCES:open-write        doc
-procsys-umount     doc                       EACCES:open-write        doc
-proc-fresh         doc                       EACCES:open-write        doc
-sysfs-remount      doc                       EPERM:remount-sb         doc
-sysfs-fresh        doc                       EPERM:mount              doc
-umount-force       EPERM:umount2             EPERM:umount2            doc
+shocker            EPERM:open_by_handle_at   EPERM:open_by_handle_at  EPERM:open_by_handle_at
+other-ct           EPERM:open_by_handle_at   EPERM:open_by_handle_at  EPERM:open_by_handle_at
+name-to-handle     ENOSYS:name_to_handle_at  ENOSYS:name_to_handle_at ENOSYS:name_to_handle_at
+procsys-remount    doc                       EACCES:open-write        EACCES:open-write
+procsys-umount     doc                       EACCES:open-write        EACCES:open-write
+proc-fresh         doc                       EACCES:open-write        EACCES:open-write
+sysfs-remount      doc                       EPERM:remount-sb         EPERM:remount-sb
+sysfs-fresh        doc                       EPERM:mount              EPERM:mount
+umount-force       EPERM:umount2             EPERM:umount2            EPERM:umount2
 cgroup-memory      doc                       EACCES:open              -
-syslog             EPERM:syslog              EPERM:syslog             doc
-kmsg               EPERM:open                EACCES:open              doc
-bpf                EPERM:bpf                 EPERM:bpf                doc
-perf-cpu           EPERM:perf_event_open     EPERM:perf_event_open    doc
-keyctl             ENOSYS:keyctl             ENOSYS:keyctl            doc
-module             EPERM:finit_module        EPERM:finit_module       doc
-kexec              EPERM:kexec_file_load     EPERM:kexec_file_load    doc
-fanotify           EPERM:fanotify_init       EPERM:fanotify_init      doc
-abi-i386           EPERM:finit_module        EPERM:finit_module       doc
-abi-x32            EPERM:finit_module        EPERM:finit_module       doc
-ptrace-entered     EPERM:ptrace              EPERM:ptrace             -
+syslog             EPERM:syslog              EPERM:syslog             EPERM:syslog
+kmsg               EPERM:open                EACCES:open              EACCES:open
+bpf                EPERM:bpf                 EPERM:bpf                EPERM:bpf
+perf-cpu           EPERM:perf_event_open     EPERM:perf_event_open    EPERM:perf_event_open
+keyctl             ENOSYS:keyctl             ENOSYS:keyctl            ENOSYS:keyctl
+module             EPERM:finit_module        EPERM:finit_module       EPERM:finit_module
+kexec              EPERM:kexec_file_load     EPERM:kexec_file_load    EPERM:kexec_file_load
+fanotify           EPERM:fanotify_init       EPERM:fanotify_init      EPERM:fanotify_init
+abi-i386           EPERM:finit_module        EPERM:finit_module       EPERM:finit_module
+abi-x32            EPERM:finit_module        EPERM:finit_module       EPERM:finit_module
+ptrace-entered     EPERM:ptrace              -                        -
 "
 # Probes whose block on the host side is the seccomp filter or a capability
 # the host has: the host run must reach them.
