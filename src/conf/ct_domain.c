@@ -497,9 +497,16 @@ virCTDomainValidateUserns(const virDomainDef *def, const virCTDomainNamespaceDef
     return 0;
 }
 
-static int
-virCTDomainDefValidate(const virDomainDef *def, void *opaque G_GNUC_UNUSED,
-                       void *parseOpaque G_GNUC_UNUSED)
+/**
+ * virCTDomainDefValidate:
+ *
+ * The checks on a whole definition, made once libvirt has parsed and
+ * validated it all (libvirt runs a domain validation callback before its
+ * own checks of the devices, so this is not one).  Returns 0 or -1 with
+ * an error.
+ */
+int
+virCTDomainDefValidate(const virDomainDef *def)
 {
     const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
     const virDomainFSDef *root = NULL;
@@ -508,8 +515,6 @@ virCTDomainDefValidate(const virDomainDef *def, void *opaque G_GNUC_UNUSED,
     if (virCTDomainValidateResources(def) < 0)
         return -1;
     for (i = 0; i < def->nfss; i++) {
-        if (virCTDomainValidateSpace(def->fss[i]) < 0)
-            return -1;
         if (STREQ(def->fss[i]->dst, "/"))
             root = def->fss[i];
     }
@@ -566,12 +571,43 @@ virCTDomainValidateNet(const virDomainNetDef *net)
     return 0;
 }
 
+/* A mount point inside the container: absolute, and no ".." that could
+ * lead the mount out of the container's root. */
+static int
+virCTDomainValidateFSTarget(const virDomainFSDef *fs)
+{
+    g_auto(GStrv) parts = NULL;
+    size_t i;
+
+    if (fs->dst[0] != '/') {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("filesystem <target dir='%1$s'> must be an absolute path"), fs->dst);
+        return -1;
+    }
+    parts = g_strsplit(fs->dst, "/", -1);
+    for (i = 0; parts[i]; i++) {
+        if (STREQ(parts[i], "..")) {
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("filesystem <target dir='%1$s'> must not contain '..'"), fs->dst);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* libvirt calls this after its own checks of the device (so a filesystem
+ * has its target here). */
 static int
 virCTDomainDeviceDefValidate(const virDomainDeviceDef *dev, const virDomainDef *def G_GNUC_UNUSED,
                              void *opaque G_GNUC_UNUSED, void *parseOpaque G_GNUC_UNUSED)
 {
     if (dev->type == VIR_DOMAIN_DEVICE_NET)
         return virCTDomainValidateNet(dev->data.net);
+    if (dev->type == VIR_DOMAIN_DEVICE_FS) {
+        if (virCTDomainValidateFSTarget(dev->data.fs) < 0)
+            return -1;
+        return virCTDomainValidateSpace(dev->data.fs);
+    }
     return 0;
 }
 
@@ -579,7 +615,6 @@ static virDomainDefParserConfig virCTDriverDomainDefParserConfig = {
     .deviceValidateCallback = virCTDomainDeviceDefValidate,
     .domainPostParseCallback = virCTDomainDefPostParse,
     .devicesPostParseCallback = virCTDomainDeviceDefPostParse,
-    .domainValidateCallback = virCTDomainDefValidate,
 };
 
 /**
@@ -599,58 +634,4 @@ virCTDomainXMLConfInit(virCTDriver *driver)
     if (xmlopt)
         virDomainXMLOptionSetCloseCallbackAlloc(xmlopt, virCloseCallbacksDomainAlloc);
     return xmlopt;
-}
-
-/* Moves every element of the ct: namespace out of @root into a new
- * document under a <ct:elements> wrapper, which is what xml/ct.rng
- * describes.  libvirt's own domain.rng knows nothing of our namespace, so
- * each part is validated against its own schema. */
-static xmlDocPtr
-virCTDomainSplitNamespace(xmlNodePtr root)
-{
-    g_autoptr(xmlDoc) ctdoc = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr wrapper = xmlNewDocNode(ctdoc, NULL, BAD_CAST "elements", NULL);
-    xmlNsPtr ns = xmlNewNs(wrapper, BAD_CAST CT_NAMESPACE_HREF, BAD_CAST CT_NAMESPACE_PREFIX);
-    xmlNodePtr cur = root->children;
-
-    xmlSetNs(wrapper, ns);
-    xmlDocSetRootElement(ctdoc, wrapper);
-    while (cur) {
-        xmlNodePtr next = cur->next;
-
-        if (cur->type == XML_ELEMENT_NODE && cur->ns && cur->ns->href &&
-            STREQ((const char *)cur->ns->href, CT_NAMESPACE_HREF)) {
-            xmlNodePtr copy = xmlDocCopyNode(cur, ctdoc, 1);
-
-            xmlAddChild(wrapper, copy);
-            xmlUnlinkNode(cur);
-            xmlFreeNode(cur);
-        }
-        cur = next;
-    }
-    return g_steal_pointer(&ctdoc);
-}
-
-/**
- * virCTDomainValidateSchema:
- * @xml: a domain definition
- *
- * Validates @xml against libvirt's domain.rng and its ct: elements against
- * our ct.rng.  Returns 0 if both accept it, -1 with an error otherwise.
- */
-int
-virCTDomainValidateSchema(virCTDriverConfig *cfg, const char *xml)
-{
-    g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(xmlDoc) ctdoc = NULL;
-    g_autofree char *ctSchema = g_strdup_printf("%s/ct.rng", cfg->schemaDir);
-
-    if (!(doc = virXMLParseStringCtxt(xml, _("(domain_definition)"), NULL)))
-        return -1;
-    if (!(ctdoc = virCTDomainSplitNamespace(xmlDocGetRootElement(doc))))
-        return -1;
-
-    if (virXMLValidateAgainstSchema(PKGDATADIR "/schemas/domain.rng", doc) < 0)
-        return -1;
-    return virXMLValidateAgainstSchema(ctSchema, ctdoc);
 }

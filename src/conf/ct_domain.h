@@ -71,4 +71,4 @@ unsigned long long virCTDomainMemoryLimit(const virDomainDef *def);
 /* Checks the disk limits of @fs (also when they are changed live). */
 int virCTDomainValidateSpace(const virDomainFSDef *fs);
 
-int virCTDomainValidateSchema(virCTDriverConfig *cfg, const char *xml);
+int virCTDomainDefValidate(const virDomainDef *def);

@@ -14,6 +14,7 @@
 
 #include "ct_device.h"
 #include "ct_domain.h"
+#include "ct_domain_input.h"
 #include "ct_domain_api.h"
 #include "ct_layer.h"
 #include "ct_net.h"
@@ -86,7 +87,7 @@ ctDeviceChangeConfig(virCTDriver *driver, virDomainObj *vm, ctDeviceConfigChange
     virDomainDef **persistent = vm->newDef ? &vm->newDef : &vm->def;
     g_autoptr(virDomainDef) copy = virDomainDefCopy(*persistent, driver->xmlopt, NULL, false);
 
-    if (!copy || change(driver, copy, opaque) < 0 ||
+    if (!copy || change(driver, copy, opaque) < 0 || virCTDomainInputCheckSaved(driver, copy) < 0 ||
         virDomainDefSave(copy, driver->xmlopt, driver->config->configDir) < 0)
         return -1;
     virDomainDefFree(*persistent);
@@ -161,8 +162,7 @@ ctDeviceParseNet(virCTDriver *driver, virDomainDef *def, const char *xml)
 {
     g_autoptr(virDomainDeviceDef) dev = NULL;
 
-    if (!(dev = virDomainDeviceDefParse(xml, def, driver->xmlopt, NULL,
-                                        VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+    if (!(dev = virCTDomainInputParseDevice(driver, xml, def)))
         return NULL;
     if (dev->type != VIR_DOMAIN_DEVICE_NET) {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
@@ -325,8 +325,7 @@ ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags)
         virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         goto cleanup;
     if (virDomainObjUpdateModificationImpact(vm, &flags) < 0 ||
-        !(dev = virDomainDeviceDefParse(xml, vm->def, driver->xmlopt, NULL,
-                                        VIR_DOMAIN_DEF_PARSE_INACTIVE)))
+        !(dev = virCTDomainInputParseDevice(driver, xml, vm->def)))
         goto endjob;
     if (dev->type == VIR_DOMAIN_DEVICE_NET) {
         ret = ctDeviceUpdateNet(driver, vm, dev->data.net, flags);

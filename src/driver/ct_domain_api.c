@@ -15,6 +15,7 @@
 #include "ct_idrange.h"
 #include "ct_layer.h"
 #include "ct_domain.h"
+#include "ct_domain_input.h"
 #include "ct_stats.h"
 
 #include "datatypes.h"
@@ -114,17 +115,13 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
     virDomainObj *vm = NULL;
     virObjectEvent *event = NULL;
     virDomainPtr dom = NULL;
-    unsigned int parseFlags = VIR_DOMAIN_DEF_PARSE_INACTIVE;
     bool layerCreated = false;
 
+    /* every definition is validated against the schemas: the flag asks
+     * for what is done anyway */
     virCheckFlags(VIR_DOMAIN_DEFINE_VALIDATE, NULL);
 
-    if ((flags & VIR_DOMAIN_DEFINE_VALIDATE) && virCTDomainValidateSchema(driver->config, xml) < 0)
-        return NULL;
-
-    if (!(def = virDomainDefParseString(xml, driver->xmlopt, NULL, parseFlags)))
-        return NULL;
-    if (virXMLCheckIllegalChars("name", def->name, "\n/") < 0)
+    if (!(def = virCTDomainInputParse(driver, xml)))
         return NULL;
     if (virDomainDefineXMLFlagsEnsureACL(conn, def) < 0)
         return NULL;

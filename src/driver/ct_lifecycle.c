@@ -20,6 +20,7 @@
 #include "ct_idrange.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_domain_input.h"
 #include "ct_domain_plan.h"
 #include "ct_process.h"
 
@@ -117,11 +118,8 @@ ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     virCheckFlags(
         VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_VALIDATE, NULL);
 
-    if ((flags & VIR_DOMAIN_START_VALIDATE) && virCTDomainValidateSchema(driver->config, xml) < 0)
-        return NULL;
-    if (!(def = virDomainDefParseString(xml, driver->xmlopt, NULL, VIR_DOMAIN_DEF_PARSE_INACTIVE)))
-        return NULL;
-    if (virXMLCheckIllegalChars("name", def->name, "\n/") < 0)
+    /* validated against the schemas with or without the flag */
+    if (!(def = virCTDomainInputParse(driver, xml)))
         return NULL;
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
