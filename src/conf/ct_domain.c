@@ -204,6 +204,7 @@ virCTDomainObjPrivateFree(void *data)
 
     virCgroupFree(priv->cgroup);
     g_free(priv->extraCgroupPath);
+    g_free(priv->cgroupPath);
     g_free(priv);
 }
 
@@ -215,8 +216,12 @@ virCTDomainObjPrivateXMLFormat(virBuffer *buf, virDomainObj *vm)
     virBufferAsprintf(buf, "<supervisor pid='%lld'/>\n", (long long)priv->supervisorPid);
     if (priv->autodestroy)
         virBufferAddLit(buf, "<autodestroy/>\n");
-    if (priv->extraCgroupPath)
-        virBufferEscapeString(buf, "<cgroup path='%s'/>\n", priv->extraCgroupPath);
+    if (priv->cgroupPath || priv->extraCgroupPath) {
+        virBufferAddLit(buf, "<cgroup");
+        virBufferEscapeString(buf, " limits='%s'", priv->cgroupPath);
+        virBufferEscapeString(buf, " path='%s'", priv->extraCgroupPath);
+        virBufferAddLit(buf, "/>\n");
+    }
     return 0;
 }
 
@@ -234,6 +239,7 @@ virCTDomainObjPrivateXMLParse(xmlXPathContextPtr ctxt, virDomainObj *vm,
     priv->supervisorPid = pid;
     priv->autodestroy = virXPathBoolean("boolean(./autodestroy)", ctxt) == 1;
     priv->extraCgroupPath = virXPathString("string(./cgroup[1]/@path)", ctxt);
+    priv->cgroupPath = virXPathString("string(./cgroup[1]/@limits)", ctxt);
     return 0;
 }
 
@@ -542,4 +548,26 @@ virCTDomainValidateSchema(virCTDriverConfig *cfg, const char *xml)
     if (virXMLValidateAgainstSchema(PKGDATADIR "/schemas/domain.rng", doc) < 0)
         return -1;
     return virXMLValidateAgainstSchema(ctSchema, ctdoc);
+}
+
+bool
+virCTDomainGetHostRoot(const virDomainDef *def, uid_t *uid, gid_t *gid)
+{
+    size_t i;
+    bool haveUid = false;
+    bool haveGid = false;
+
+    for (i = 0; i < def->idmap.nuidmap && !haveUid; i++) {
+        if (def->idmap.uidmap[i].start == 0) {
+            *uid = def->idmap.uidmap[i].target;
+            haveUid = true;
+        }
+    }
+    for (i = 0; i < def->idmap.ngidmap && !haveGid; i++) {
+        if (def->idmap.gidmap[i].start == 0) {
+            *gid = def->idmap.gidmap[i].target;
+            haveGid = true;
+        }
+    }
+    return haveUid && haveGid;
 }

@@ -34,6 +34,7 @@ struct _virCTDomainObjPrivate {
     bool wantReboot; /* start again when init ends (reboot requested) */
     bool restarting; /* stopped to be started again at once */
     char *extraCgroupPath; /* its cgroup in hierarchies libvirt leaves alone */
+    char *cgroupPath; /* its cgroup, in every hierarchy: recorded before it is made */
     int stopTimer; /* event timeout that kills after a shutdown request, or -1 */
 };
 
@@ -54,3 +55,8 @@ unsigned long long virCTDomainMemoryLimit(const virDomainDef *def);
 int virCTDomainValidateSpace(const virDomainFSDef *fs);
 
 int virCTDomainValidateSchema(virCTDriverConfig *cfg, const char *xml);
+
+/* The host uid and gid that root inside the container of @def is: true
+ * when it has a user namespace mapping root (the <idmap> entries that
+ * start at 0), false when root inside is the host's root. */
+bool virCTDomainGetHostRoot(const virDomainDef *def, uid_t *uid, gid_t *gid);
