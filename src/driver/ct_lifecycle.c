@@ -497,7 +497,8 @@ ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
         goto cleanup;
     if (virDomainObjCheckActive(vm) < 0)
         goto cleanup;
-    if (virProcessGetNamespaces(vm->def->id, &nfds, fdlist) < 0)
+    if (virProcessGetNamespaces(vm->def->id, &nfds, fdlist) < 0 ||
+        virCTProcessAddCgroupNamespace(vm, &nfds, fdlist) < 0)
         goto cleanup;
     ret = nfds;
 

@@ -45,6 +45,7 @@
 #include "virerror.h"
 #include "virevent.h"
 #include "virfile.h"
+#include "viralloc.h"
 #include "virlog.h"
 #include "virprocess.h"
 #include "virstring.h"
@@ -616,6 +617,23 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     virDomainObjRemoveTransientDef(vm);
 
     virErrorRestore(&orig);
+}
+
+int
+virCTProcessAddCgroupNamespace(virDomainObj *vm, size_t *nfds, int **fdlist)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/ns/cgroup", vm->def->id);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s'"), path);
+        for (; *nfds > 0; (*nfds)--)
+            VIR_FORCE_CLOSE((*fdlist)[*nfds - 1]);
+        g_clear_pointer(fdlist, g_free);
+        return -1;
+    }
+    VIR_APPEND_ELEMENT(*fdlist, *nfds, fd);
+    return 0;
 }
 
 virCgroup *

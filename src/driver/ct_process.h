@@ -28,6 +28,13 @@ int virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
  * the domain is inactive all the same. */
 void virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason);
 
+/* Appends the cgroup namespace of init to the namespaces @fdlist
+ * (libvirt's list lacks it) that lxc-enter-namespace joins: a process
+ * entered from outside then reaches no more of the cgroup tree than init
+ * does (not the cgroup with the limits).  On failure @fdlist is closed
+ * and freed. */
+int virCTProcessAddCgroupNamespace(virDomainObj *vm, size_t *nfds, int **fdlist);
+
 /* The cgroup of the running @vm; NULL with an error when it does not run
  * or its cgroup was not found again after a daemon restart. */
 virCgroup *virCTProcessGetCgroup(virDomainObj *vm);
