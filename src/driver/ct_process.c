@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "ct_process.h"
@@ -161,12 +162,87 @@ virCTProcessSyncReadPid(virDomainObj *vm, int fd, const char *keyword, pid_t *pi
     return 0;
 }
 
+/* Connects to the keeper of the state directory (ct_keeper.c). */
+static int
+virCTProcessKeeperConnect(const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (virStrcpyStatic(addr.sun_path, path) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        VIR_FORCE_CLOSE(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The keeper's socket, starting the keeper if none serves it: it is
+ * not our child (daemonized), so it outlives us. */
+static int
+virCTProcessKeeper(virCTDriver *driver)
+{
+    g_autofree char *path = g_build_filename(driver->config->stateDir, "keeper.sock", NULL);
+    g_autoptr(virCommand) cmd = NULL;
+    size_t i;
+    int fd;
+
+    if ((fd = virCTProcessKeeperConnect(path)) >= 0)
+        return fd;
+    cmd = virCommandNewArgList(driver->config->supervisor, "--keeper", path, NULL);
+    virCommandDaemonize(cmd);
+    if (virCommandRun(cmd, NULL) < 0)
+        return -1;
+    for (i = 0; i < 200; i++) {
+        if ((fd = virCTProcessKeeperConnect(path)) >= 0)
+            return fd;
+        g_usleep(10 * 1000);
+    }
+    virReportSystemError(errno, _("cannot reach the supervisor keeper on '%1$s'"), path);
+    return -1;
+}
+
+/* Asks the keeper to run the supervisor of @planPath on @syncFD. */
+static int
+virCTProcessKeeperSpawn(virCTDriver *driver, const char *planPath, int syncFD, pid_t *pid)
+{
+    VIR_AUTOCLOSE fd = virCTProcessKeeper(driver);
+    char reply[64] = "";
+    int val = 0;
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    if (virCTSyncSendFd(fd, planPath, syncFD) < 0 ||
+        (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0) {
+        virReportSystemError(errno ? errno : EPIPE, "%s",
+                             _("cannot run the supervisor through its keeper"));
+        return -1;
+    }
+    reply[n] = '\0';
+    if (STRPREFIX(reply, "PID ") && virStrToLong_i(reply + 4, NULL, 10, &val) == 0 && val > 0) {
+        *pid = val;
+        return 0;
+    }
+    if (STRPREFIX(reply, "ERR ") && virStrToLong_i(reply + 4, NULL, 10, &val) == 0)
+        virReportSystemError(val, "%s", _("the supervisor keeper cannot run the supervisor"));
+    else
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("unexpected answer '%1$s' from the keeper"),
+                       reply);
+    return -1;
+}
+
 static int
 virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, int *syncFD)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     struct timeval tv = { .tv_sec = CT_PROCESS_SYNC_TIMEOUT_SEC };
-    g_autoptr(virCommand) cmd = NULL;
+    VIR_AUTOCLOSE peer = -1;
     int sv[2];
     pid_t pid;
 
@@ -175,18 +251,14 @@ virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, i
         return -1;
     }
     *syncFD = sv[0];
+    peer = sv[1];
     if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
         virReportSystemError(errno, "%s", _("cannot set a socket timeout"));
-        VIR_FORCE_CLOSE(sv[1]);
         return -1;
     }
-
-    cmd = virCommandNewArgList(driver->config->supervisor, "--plan", planPath, "--sync-fd", NULL);
-    virCommandAddArgFormat(cmd, "%d", sv[1]);
-    virCommandPassFD(cmd, sv[1], VIR_COMMAND_PASS_FD_CLOSE_PARENT);
-    /* We reap it ourselves when it ends (virCTProcessReap); a successor
-     * daemon leaves that to init. */
-    if (virCommandRunAsync(cmd, &pid) < 0)
+    /* The keeper, not this daemon, is its parent (ct_keeper.c): it reaps
+     * it whenever it ends, also after this daemon is gone. */
+    if (virCTProcessKeeperSpawn(driver, planPath, peer, &pid) < 0)
         return -1;
     priv->supervisorPid = pid;
     return 0;

@@ -329,8 +329,10 @@ virCTCgroupMakeInit(const char *path, pid_t pid, const virCTCgroupOwner *owner)
         g_auto(GStrv) f = g_strsplit(lines[i], ":", 3);
         g_autofree char *top = NULL;
 
-        /* only where the container's cgroup is (not devices:/ here) */
-        if (g_strv_length(f) != 3 || STRNEQ(f[2], path))
+        /* only where the container's cgroup is (not devices:/ here);
+         * v1 blkio throttles flat, only the tasks of the cgroup with
+         * the limit: init stays there */
+        if (g_strv_length(f) != 3 || STRNEQ(f[2], path) || STREQ(f[1], "blkio"))
             continue;
         if (!(top = virCTCgroupMountDir(f[1]))) {
             virReportError(VIR_ERR_INTERNAL_ERROR, _("cannot find the mount of cgroup '%1$s'"),

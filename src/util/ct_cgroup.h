@@ -63,7 +63,8 @@ int virCTCgroupGetPids(const char *dir, unsigned long long *current, unsigned lo
 char *virCTCgroupMachinePath(const char *partition, const char *machineName);
 
 /* Creates CT_CGROUP_INIT below the container's cgroup @path in every
- * hierarchy where @pid is at @path and moves @pid there (copying a v1
+ * hierarchy where @pid is at @path, but v1 blkio (its throttling is not
+ * hierarchical: a limit holds only for the cgroup's own tasks) and moves @pid there (copying a v1
  * cpuset's CPUs and nodes first).  With @owner, the new cgroup and its
  * task and subtree files (never a limit) in the name=systemd and cgroup2
  * hierarchies are chowned to it, so a systemd in a user namespace can

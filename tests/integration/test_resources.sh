@@ -199,7 +199,7 @@ if [ -b "$dev" ]; then
     check "blkiotune --device-write-bytes-sec --live" \
         vsh blkiotune b1 --device-write-bytes-sec "$dev,20971520" --live
     check "blkio.throttle.write_bps_device" bash -c \
-        "grep -q ' 20971520\$' /sys/fs/cgroup/blkio\$(awk -F: '\$2 == \"blkio\" { print \$3 }' /proc/\$(virsh -q -c '$CT_URI' domid b1)/cgroup | sed 's,/init\$,,')/blkio.throttle.write_bps_device"
+        "grep -q ' 20971520\$' /sys/fs/cgroup/blkio\$(awk -F: '\$2 == \"blkio\" { print \$3 }' /proc/\$(virsh -q -c '$CT_URI' domid b1)/cgroup)/blkio.throttle.write_bps_device"
     check_fails "a device that is no block device refused" "" \
         vsh blkiotune b1 --device-write-bytes-sec /etc/passwd,1000 --live
     vsh destroy b1 >/dev/null
