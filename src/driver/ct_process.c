@@ -1049,10 +1049,9 @@ virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
     /* the cgroup from its record; a status file of an older daemon has
      * none: then from init, wherever it was placed */
     virCTProcessOpenCgroup(vm);
-    if (!priv->cgroup &&
-        (!(machineName = virCTProcessMachineName(driver, vm, vm->def->id)) ||
-         virCgroupNewDetectMachine(machineName, "ct", vm->def->id, -1, machineName,
-                                   &priv->cgroup) < 0))
+    if (!priv->cgroup && (!(machineName = virCTProcessMachineName(driver, vm, vm->def->id)) ||
+                          virCgroupNewDetectMachine(machineName, "ct", vm->def->id, -1, machineName,
+                                                    &priv->cgroup) < 0))
         virResetLastError();
     if (!virCTProcessIsSupervisor(driver, vm, priv->supervisorPid) ||
         !(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm))) {

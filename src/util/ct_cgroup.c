@@ -214,8 +214,8 @@ virCTCgroupMachinePath(const char *partition, const char *machineName)
             continue;
         g_string_append_printf(path, "/%s", parts[i]);
         if (!strchr(parts[i], '.') &&
-            !(i == 1 && (STREQ(parts[i], "machine") || STREQ(parts[i], "system") ||
-                         STREQ(parts[i], "user"))))
+            !(i == 1 &&
+              (STREQ(parts[i], "machine") || STREQ(parts[i], "system") || STREQ(parts[i], "user"))))
             g_string_append(path, ".partition");
     }
     g_string_append_printf(path, "/%s.libvirt-ct", machineName);
@@ -262,8 +262,9 @@ virCTCgroupCopyFile(const char *from, const char *to, const char *file)
 /* Files of a cgroup that let its owner create and fill cgroups below;
  * none of them carries a limit. */
 static const char *const virCTCgroupDelegateFiles[] = {
-    "cgroup.procs",          "tasks",          "cgroup.subtree_control", "cgroup.threads",
-    "cgroup.clone_children", "notify_on_release",
+    "cgroup.procs",           "tasks",
+    "cgroup.subtree_control", "cgroup.threads",
+    "cgroup.clone_children",  "notify_on_release",
 };
 
 static int

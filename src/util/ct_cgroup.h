@@ -31,7 +31,8 @@ typedef struct {
 } virCTCgroupOwner;
 
 /* The cgroup path of @pid in the v1 memory hierarchy (where libvirt placed
- * it; the parent of a CT_CGROUP_INIT there), or NULL on a host without one (cgroup v2).  Caller frees. */
+ * it; the parent of a CT_CGROUP_INIT there), or NULL on a host without one (cgroup v2).  Caller
+ * frees. */
 char *virCTCgroupPathOf(pid_t pid);
 
 /* Creates @path in each extra hierarchy present and moves @pid there. */
