@@ -289,6 +289,7 @@ virCTDomainObjPrivateFree(void *data)
 
     virCgroupFree(priv->cgroup);
     g_free(priv->extraCgroupPath);
+    g_free(priv->cgroupPath);
     g_free(priv);
 }
 
@@ -300,8 +301,12 @@ virCTDomainObjPrivateXMLFormat(virBuffer *buf, virDomainObj *vm)
     virBufferAsprintf(buf, "<supervisor pid='%lld'/>\n", (long long)priv->supervisorPid);
     if (priv->autodestroy)
         virBufferAddLit(buf, "<autodestroy/>\n");
-    if (priv->extraCgroupPath)
-        virBufferEscapeString(buf, "<cgroup path='%s'/>\n", priv->extraCgroupPath);
+    if (priv->cgroupPath || priv->extraCgroupPath) {
+        virBufferAddLit(buf, "<cgroup");
+        virBufferEscapeString(buf, " limits='%s'", priv->cgroupPath);
+        virBufferEscapeString(buf, " path='%s'", priv->extraCgroupPath);
+        virBufferAddLit(buf, "/>\n");
+    }
     return 0;
 }
 
@@ -319,6 +324,7 @@ virCTDomainObjPrivateXMLParse(xmlXPathContextPtr ctxt, virDomainObj *vm,
     priv->supervisorPid = pid;
     priv->autodestroy = virXPathBoolean("boolean(./autodestroy)", ctxt) == 1;
     priv->extraCgroupPath = virXPathString("string(./cgroup[1]/@path)", ctxt);
+    priv->cgroupPath = virXPathString("string(./cgroup[1]/@limits)", ctxt);
     return 0;
 }
 

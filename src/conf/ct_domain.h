@@ -40,6 +40,7 @@ struct _virCTDomainObjPrivate {
     bool wantReboot; /* start again when init ends (reboot requested) */
     bool restarting; /* stopped to be started again at once */
     char *extraCgroupPath; /* its cgroup in hierarchies libvirt leaves alone */
+    char *cgroupPath; /* its cgroup, in every hierarchy: recorded before it is made */
     int stopTimer; /* event timeout that kills after a shutdown request, or -1 */
 };
 

@@ -21,9 +21,11 @@
 
 #include <config.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "ct_process.h"
@@ -44,6 +46,7 @@
 #include "virerror.h"
 #include "virevent.h"
 #include "virfile.h"
+#include "viralloc.h"
 #include "virlog.h"
 #include "virprocess.h"
 #include "virstring.h"
@@ -58,9 +61,10 @@ VIR_LOG_INIT("ct.ct_process");
 #define CT_PROCESS_EXIT_TIMEOUT_MS 10000 /* supervisor gone after a kill */
 #define CT_PROCESS_DEFAULT_PARTITION "/machine"
 
-/* Files a running container keeps in the state directory: its status
- * file, plan, exit record and monitor socket. */
-static const char *const virCTProcessStateFiles[] = { ".xml", ".plan", ".exit", ".monitor" };
+/* Files a running container keeps in the state directory: its plan,
+ * exit record, monitor socket and status file.  The status file goes
+ * last: it is the record of what else there is to clean up. */
+static const char *const virCTProcessStateFiles[] = { ".plan", ".exit", ".monitor", ".xml" };
 
 static char *
 virCTProcessStatePath(virCTDriver *driver, virDomainObj *vm, const char *suffix)
@@ -158,12 +162,87 @@ virCTProcessSyncReadPid(virDomainObj *vm, int fd, const char *keyword, pid_t *pi
     return 0;
 }
 
+/* Connects to the keeper of the state directory (ct_keeper.c). */
+static int
+virCTProcessKeeperConnect(const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd;
+
+    if (virStrcpyStatic(addr.sun_path, path) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        VIR_FORCE_CLOSE(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The keeper's socket, starting the keeper if none serves it: it is
+ * not our child (daemonized), so it outlives us. */
+static int
+virCTProcessKeeper(virCTDriver *driver)
+{
+    g_autofree char *path = g_build_filename(driver->config->stateDir, "keeper.sock", NULL);
+    g_autoptr(virCommand) cmd = NULL;
+    size_t i;
+    int fd;
+
+    if ((fd = virCTProcessKeeperConnect(path)) >= 0)
+        return fd;
+    cmd = virCommandNewArgList(driver->config->supervisor, "--keeper", path, NULL);
+    virCommandDaemonize(cmd);
+    if (virCommandRun(cmd, NULL) < 0)
+        return -1;
+    for (i = 0; i < 200; i++) {
+        if ((fd = virCTProcessKeeperConnect(path)) >= 0)
+            return fd;
+        g_usleep(10 * 1000);
+    }
+    virReportSystemError(errno, _("cannot reach the supervisor keeper on '%1$s'"), path);
+    return -1;
+}
+
+/* Asks the keeper to run the supervisor of @planPath on @syncFD. */
+static int
+virCTProcessKeeperSpawn(virCTDriver *driver, const char *planPath, int syncFD, pid_t *pid)
+{
+    VIR_AUTOCLOSE fd = virCTProcessKeeper(driver);
+    char reply[64] = "";
+    int val = 0;
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    if (virCTSyncSendFd(fd, planPath, syncFD) < 0 ||
+        (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0) {
+        virReportSystemError(errno ? errno : EPIPE, "%s",
+                             _("cannot run the supervisor through its keeper"));
+        return -1;
+    }
+    reply[n] = '\0';
+    if (STRPREFIX(reply, "PID ") && virStrToLong_i(reply + 4, NULL, 10, &val) == 0 && val > 0) {
+        *pid = val;
+        return 0;
+    }
+    if (STRPREFIX(reply, "ERR ") && virStrToLong_i(reply + 4, NULL, 10, &val) == 0)
+        virReportSystemError(val, "%s", _("the supervisor keeper cannot run the supervisor"));
+    else
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("unexpected answer '%1$s' from the keeper"),
+                       reply);
+    return -1;
+}
+
 static int
 virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, int *syncFD)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     struct timeval tv = { .tv_sec = CT_PROCESS_SYNC_TIMEOUT_SEC };
-    g_autoptr(virCommand) cmd = NULL;
+    VIR_AUTOCLOSE peer = -1;
     int sv[2];
     pid_t pid;
 
@@ -172,18 +251,14 @@ virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, i
         return -1;
     }
     *syncFD = sv[0];
+    peer = sv[1];
     if (setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
         virReportSystemError(errno, "%s", _("cannot set a socket timeout"));
-        VIR_FORCE_CLOSE(sv[1]);
         return -1;
     }
-
-    cmd = virCommandNewArgList(driver->config->supervisor, "--plan", planPath, "--sync-fd", NULL);
-    virCommandAddArgFormat(cmd, "%d", sv[1]);
-    virCommandPassFD(cmd, sv[1], VIR_COMMAND_PASS_FD_CLOSE_PARENT);
-    /* We reap it ourselves when it ends (virCTProcessReap); a successor
-     * daemon leaves that to init. */
-    if (virCommandRunAsync(cmd, &pid) < 0)
+    /* The keeper, not this daemon, is its parent (ct_keeper.c): it reaps
+     * it whenever it ends, also after this daemon is gone. */
+    if (virCTProcessKeeperSpawn(driver, planPath, peer, &pid) < 0)
         return -1;
     priv->supervisorPid = pid;
     return 0;
@@ -249,16 +324,85 @@ virCTProcessPlaceExtra(virDomainObj *vm, pid_t initPid)
 }
 
 /* After everything in it is gone: the cgroups virCTProcessPlaceExtra()
- * made. */
+ * made, also when the daemon was killed before it recorded them (they
+ * are at the recorded path of the container's cgroup). */
 static void
 virCTProcessRemoveExtra(virDomainObj *vm)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
 
-    if (!priv->extraCgroupPath)
-        return;
-    virCTCgroupRemoveExtra(priv->extraCgroupPath);
+    if (priv->extraCgroupPath)
+        virCTCgroupRemoveExtra(priv->extraCgroupPath);
+    if (priv->cgroupPath && STRNEQ_NULLABLE(priv->cgroupPath, priv->extraCgroupPath))
+        virCTCgroupRemoveExtra(priv->cgroupPath);
     g_clear_pointer(&priv->extraCgroupPath, g_free);
+}
+
+/* The container's own cgroup, opened from its recorded path (after a
+ * daemon restart init may be gone: its /proc tells nothing then). */
+static void
+virCTProcessOpenCgroup(virDomainObj *vm)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+
+    if (priv->cgroup || !priv->cgroupPath)
+        return;
+    if (virCgroupNew(priv->cgroupPath, -1, &priv->cgroup) < 0) {
+        VIR_WARN("cannot open the cgroup '%s' of '%s': %s", priv->cgroupPath, vm->def->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+    }
+}
+
+/* Where the cgroup of @vm will be, recorded in its status file before
+ * anything is created: whenever the daemon is killed from now on, the
+ * next one finds the container's remains from it. */
+static int
+virCTProcessRecordCgroup(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autofree char *machineName = virCTProcessMachineName(driver, vm, initPid);
+    const char *partition = CT_PROCESS_DEFAULT_PARTITION;
+
+    if (!machineName)
+        return -1;
+    if (vm->def->resource && vm->def->resource->partition)
+        partition = vm->def->resource->partition;
+    g_free(priv->cgroupPath);
+    priv->cgroupPath = virCTCgroupMachinePath(partition, machineName);
+    vm->def->id = initPid;
+    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+}
+
+/* libvirt placed init elsewhere than recorded (systemd's machined
+ * chooses its own paths): record where. */
+static int
+virCTProcessCheckCgroupPath(virCTDriver *driver, virDomainObj *vm)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+
+    if (!priv->extraCgroupPath || STREQ_NULLABLE(priv->extraCgroupPath, priv->cgroupPath))
+        return 0;
+    VIR_WARN("cgroup of '%s' is '%s', not '%s'", vm->def->name, priv->extraCgroupPath,
+             NULLSTR(priv->cgroupPath));
+    g_free(priv->cgroupPath);
+    priv->cgroupPath = g_strdup(priv->extraCgroupPath);
+    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+}
+
+/* Init runs in a child of the cgroup with the limits (ct_cgroup.h),
+ * which a container with a user namespace may fill itself. */
+static int
+virCTProcessMakeInitCgroup(virDomainObj *vm, pid_t initPid)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    virCTCgroupOwner owner;
+
+    if (!priv->cgroupPath)
+        return 0;
+    if (!virCTDomainGetHostRoot(vm->def, &owner.uid, &owner.gid))
+        return virCTCgroupMakeInit(priv->cgroupPath, initPid, NULL);
+    return virCTCgroupMakeInit(priv->cgroupPath, initPid, &owner);
 }
 
 /* Creates the container's cgroup with init inside. */
@@ -279,9 +423,11 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
         vm->def->resource = g_new0(virDomainResourceDef, 1);
         vm->def->resource->partition = g_strdup(partition);
     }
-    if (virCTProcessPlaceExtra(vm, initPid) < 0 || virCTProcessSetupDevices(priv->cgroup) < 0)
+    if (virCTProcessPlaceExtra(vm, initPid) < 0 || virCTProcessCheckCgroupPath(driver, vm) < 0 ||
+        virCTProcessSetupDevices(priv->cgroup) < 0 ||
+        virCTResourceApply(priv->cgroup, priv->extraCgroupPath, vm->def) < 0)
         return -1;
-    return virCTResourceApply(priv->cgroup, priv->extraCgroupPath, vm->def);
+    return virCTProcessMakeInitCgroup(vm, initPid);
 }
 
 static void virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code,
@@ -341,14 +487,13 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     pid_t initPid;
 
     if (virCTProcessSpawn(driver, vm, planPath, &syncFD) < 0 ||
-        virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid) < 0 ||
-        virCTProcessSetupCgroup(driver, vm, plan, initPid) < 0)
+        virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid) < 0)
         return -1;
-
-    vm->def->id = initPid;
     virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
     virCTProcessCountActive(driver, vm, true);
-    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+    if (virCTProcessRecordCgroup(driver, vm, initPid) < 0 ||
+        virCTProcessSetupCgroup(driver, vm, plan, initPid) < 0 ||
+        virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         return -1;
     /* saved again with the host ends' names before init runs */
     if (virCTNetStart(vm, initPid) < 0 ||
@@ -520,12 +665,15 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
         virEventRemoveTimeout(priv->stopTimer);
         priv->stopTimer = -1;
     }
+    /* also when the daemon was killed before it made the cgroup */
+    virCTProcessOpenCgroup(vm);
     virCTProcessKill(driver, vm, viaMonitor);
     virCTNetStop(vm);
     virCTProcessRemoveExtra(vm);
     if (priv->cgroup && virCgroupRemove(priv->cgroup) < 0)
         VIR_WARN("cannot remove the cgroup of '%s': %s", vm->def->name, virGetLastErrorMessage());
     g_clear_pointer(&priv->cgroup, virCgroupFree);
+    g_clear_pointer(&priv->cgroupPath, g_free);
     virCTLayerRelease(driver, vm->def, !priv->restarting);
 
     if (priv->autodestroy)
@@ -881,10 +1029,12 @@ virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
     VIR_DEBUG("reconnecting to '%s' (supervisor %d, init %d)", vm->def->name, priv->supervisorPid,
               vm->def->id);
 
-    /* the cgroup is found from init, wherever it was placed */
-    if (!(machineName = virCTProcessMachineName(driver, vm, vm->def->id)) ||
-        virCgroupNewDetectMachine(machineName, "ct", vm->def->id, -1, machineName, &priv->cgroup) <
-            0)
+    /* the cgroup from its record; a status file of an older daemon has
+     * none: then from init, wherever it was placed */
+    virCTProcessOpenCgroup(vm);
+    if (!priv->cgroup && (!(machineName = virCTProcessMachineName(driver, vm, vm->def->id)) ||
+                          virCgroupNewDetectMachine(machineName, "ct", vm->def->id, -1, machineName,
+                                                    &priv->cgroup) < 0))
         virResetLastError();
     if (!virCTProcessIsSupervisor(driver, vm, priv->supervisorPid) ||
         !(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm))) {
@@ -909,6 +1059,53 @@ cleanup:
     virDomainObjEndAPI(&vm);
 }
 
+/* The state file @file when it belongs to no running container: the
+ * plan and the rest of a start the daemon was killed in before it
+ * wrote the status file (nothing else exists then: the record comes
+ * before the cgroups). */
+static void
+virCTProcessSweepFile(virCTDriver *driver, const char *file)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *name = NULL;
+    virDomainObj *vm;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(virCTProcessStateFiles) && !name; i++) {
+        if (STRNEQ(virCTProcessStateFiles[i], ".xml") &&
+            g_str_has_suffix(file, virCTProcessStateFiles[i]))
+            name = g_strndup(file, strlen(file) - strlen(virCTProcessStateFiles[i]));
+    }
+    if (!name)
+        return;
+    if ((vm = virDomainObjListFindByName(driver->domains, name))) {
+        bool active = virDomainObjIsActive(vm);
+
+        virDomainObjEndAPI(&vm);
+        if (active)
+            return;
+    }
+    path = g_build_filename(driver->config->stateDir, file, NULL);
+    VIR_INFO("removing '%s' of a container that does not run", path);
+    if (unlink(path) < 0 && errno != ENOENT)
+        VIR_WARN("cannot remove '%s': %s", path, g_strerror(errno));
+}
+
+static void
+virCTProcessSweep(virCTDriver *driver)
+{
+    g_autoptr(DIR) dir = NULL;
+    struct dirent *ent;
+
+    if (virDirOpenIfExists(&dir, driver->config->stateDir) <= 0) {
+        virResetLastError();
+        return;
+    }
+    while (virDirRead(dir, &ent, driver->config->stateDir) > 0)
+        virCTProcessSweepFile(driver, ent->d_name);
+    virResetLastError();
+}
+
 void
 virCTProcessReconnectAll(virCTDriver *driver)
 {
@@ -920,6 +1117,7 @@ virCTProcessReconnectAll(virCTDriver *driver)
     for (i = 0; i < nvms; i++)
         virCTProcessReconnectOne(vms[i], driver);
     virObjectListFreeCount(vms, nvms);
+    virCTProcessSweep(driver);
 }
 
 static int

@@ -47,7 +47,9 @@ int virCTProcessOpenConsole(virCTDriver *driver, virDomainObj *vm, bool force);
 void virCTProcessArmStopTimer(virDomainObj *vm, unsigned int seconds);
 
 /* At daemon start: find every container from its status file and
- * supervisor again, or clean up after the ones that ended meanwhile. */
+ * supervisor again, or clean up after the ones that ended meanwhile
+ * (their cgroups from the path recorded before they were made); then
+ * remove the state files of containers that do not run. */
 void virCTProcessReconnectAll(virCTDriver *driver);
 
 /* At daemon start: start the domains marked autostart. */

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Usage: ct-supervisor --plan FILE [--sync-fd N] [--foreground]
+ *        ct-supervisor --keeper SOCKET (see ct_keeper.c)
  *
  * The daemon spawns this already detached; we never fork ourselves and
  * never depend on the daemon after the start, so a container outlives a
@@ -55,6 +56,7 @@
 #include "ct_container.h"
 #include "ct_error.h"
 #include "ct_idmap.h"
+#include "ct_keeper.h"
 #include "ct_supervisor.h"
 #include "ct_sync.h"
 
@@ -473,6 +475,8 @@ main(int argc, char **argv)
     int syncFd = -1;
     int rc;
 
+    if (argc == 3 && strcmp(argv[1], "--keeper") == 0)
+        return virCTKeeperMain(argv[0], argv[2]);
     if (parseArgs(argc, argv, &planPath, &syncFd) < 0) {
         fprintf(stderr, "usage: %s --plan FILE [--sync-fd N] [--foreground]\n", argv[0]);
         return 2;

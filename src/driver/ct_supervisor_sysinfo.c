@@ -42,13 +42,18 @@ hasFile(const char *dir, const char *name)
 }
 
 
-/* @root + @path when it holds @file, else NULL. */
+/* @root + @path when it holds @file, else NULL.  Init runs in a child
+ * "init" of the cgroup that carries the limits (ct_cgroup.h): the
+ * limits are its parent's. */
 static char *
 cgroupDir(const char *root, const char *path, const char *file)
 {
+    size_t len = strlen(path);
     char *dir;
 
-    if (asprintf(&dir, "%s%s", root, path) < 0)
+    if (len > 5 && strcmp(path + len - 5, "/init") == 0)
+        len -= 5;
+    if (asprintf(&dir, "%s%.*s", root, (int)len, path) < 0)
         return NULL;
     if (hasFile(dir, file))
         return dir;

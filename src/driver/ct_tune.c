@@ -17,6 +17,7 @@
 #include <config.h>
 
 #include "ct_tune.h"
+#include "ct_cgroup.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
 #include "ct_process.h"
@@ -738,7 +739,7 @@ ctTuneNumaApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
 
     if (vm && n->nodeset) {
         if (!(cgroup = virCTProcessGetCgroup(vm)) || !(mems = virBitmapFormat(n->nodeset)) ||
-            virCgroupSetCpusetMems(cgroup, mems) < 0)
+            virCTCgroupSetCpusetMems(cgroup, mems) < 0)
             return -1;
     }
     return virDomainNumatuneSet(def->numa, placementStatic, -1, n->mode, n->nodeset);

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ct_cgroup.h"
 #include "virerror.h"
@@ -48,7 +49,7 @@ virCTCgroupPathOf(pid_t pid)
         g_auto(GStrv) f = g_strsplit(lines[i], ":", 3);
 
         if (g_strv_length(f) == 3 && STREQ(f[1], "memory") && STRNEQ(f[2], "/"))
-            return g_strdup(f[2]);
+            return virCTCgroupLimitsPath(f[2]);
     }
     return NULL;
 }
@@ -195,5 +196,196 @@ virCTCgroupGetPids(const char *dir, unsigned long long *current, unsigned long l
     if (virCTCgroupReadValue(dir, "pids.current", current) < 0 ||
         virCTCgroupReadValue(dir, "pids.max", max) < 0)
         return -1;
+    return 0;
+}
+
+char *
+virCTCgroupMachinePath(const char *partition, const char *machineName)
+{
+    g_auto(GStrv) parts = g_strsplit(partition, "/", 0);
+    g_autoptr(GString) path = g_string_new(NULL);
+    size_t i;
+
+    /* libvirt's naming without systemd: each partition component gets a
+     * ".partition" suffix unless it has a dot or is a top-level
+     * machine, system or user; the domain is "<machine>.libvirt-ct" */
+    for (i = 0; parts[i]; i++) {
+        if (!*parts[i])
+            continue;
+        g_string_append_printf(path, "/%s", parts[i]);
+        if (!strchr(parts[i], '.') &&
+            !(i == 1 &&
+              (STREQ(parts[i], "machine") || STREQ(parts[i], "system") || STREQ(parts[i], "user"))))
+            g_string_append(path, ".partition");
+    }
+    g_string_append_printf(path, "/%s.libvirt-ct", machineName);
+    return g_string_free(g_steal_pointer(&path), FALSE);
+}
+
+/* The mount point of the hierarchy named @ctrls in /proc/PID/cgroup
+ * ("memory", "cpu,cpuacct", "name=systemd", "" for cgroup2). */
+static char *
+virCTCgroupMountDir(const char *ctrls)
+{
+    g_autofree char *dir = NULL;
+    g_auto(GStrv) names = NULL;
+
+    if (!*ctrls) {
+        dir = g_strdup(CT_CGROUP_TOP "/unified");
+        return virFileIsDir(dir) ? g_steal_pointer(&dir) : g_strdup(CT_CGROUP_TOP);
+    }
+    dir = virCTCgroupHierarchyDir(ctrls);
+    if (virFileIsDir(dir))
+        return g_steal_pointer(&dir);
+    names = g_strsplit(ctrls, ",", 2);
+    g_free(dir);
+    dir = virCTCgroupHierarchyDir(names[0]);
+    return virFileIsDir(dir) ? g_steal_pointer(&dir) : NULL;
+}
+
+static int
+virCTCgroupCopyFile(const char *from, const char *to, const char *file)
+{
+    g_autofree char *src = g_strdup_printf("%s/%s", from, file);
+    g_autofree char *dst = g_strdup_printf("%s/%s", to, file);
+    g_autofree char *value = NULL;
+
+    if (virFileReadAll(src, 64 * 1024, &value) < 0)
+        return -1;
+    if (virFileWriteStr(dst, value, 0) < 0) {
+        virReportSystemError(errno, _("cannot write '%1$s'"), dst);
+        return -1;
+    }
+    return 0;
+}
+
+/* Files of a cgroup that let its owner create and fill cgroups below;
+ * none of them carries a limit. */
+static const char *const virCTCgroupDelegateFiles[] = {
+    "cgroup.procs",           "tasks",
+    "cgroup.subtree_control", "cgroup.threads",
+    "cgroup.clone_children",  "notify_on_release",
+};
+
+static int
+virCTCgroupDelegate(const char *dir, uid_t uid, gid_t gid)
+{
+    size_t i;
+
+    if (chown(dir, uid, gid) < 0) {
+        virReportSystemError(errno, _("cannot delegate cgroup '%1$s'"), dir);
+        return -1;
+    }
+    for (i = 0; i < G_N_ELEMENTS(virCTCgroupDelegateFiles); i++) {
+        g_autofree char *file = g_strdup_printf("%s/%s", dir, virCTCgroupDelegateFiles[i]);
+
+        if (chown(file, uid, gid) < 0 && errno != ENOENT) {
+            virReportSystemError(errno, _("cannot delegate '%1$s'"), file);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One hierarchy of virCTCgroupMakeInit(): @top/@path/init with @pid in. */
+static int
+virCTCgroupMakeInitOne(const char *top, const char *path, bool delegable, pid_t pid,
+                       const virCTCgroupOwner *owner)
+{
+    g_autofree char *dir = g_strdup_printf("%s%s", top, path);
+    g_autofree char *init = g_strdup_printf("%s/" CT_CGROUP_INIT, dir);
+    g_autofree char *procs = g_strdup_printf("%s/cgroup.procs", init);
+    g_autofree char *pidstr = g_strdup_printf("%d", pid);
+    g_autofree char *cpus = g_strdup_printf("%s/cpuset.cpus", dir);
+
+    if (mkdir(init, 0755) < 0 && errno != EEXIST) {
+        virReportSystemError(errno, _("cannot create cgroup '%1$s'"), init);
+        return -1;
+    }
+    /* a v1 cpuset takes no task before it has CPUs and memory nodes */
+    if (virFileExists(cpus) && (virCTCgroupCopyFile(dir, init, "cpuset.cpus") < 0 ||
+                                virCTCgroupCopyFile(dir, init, "cpuset.mems") < 0))
+        return -1;
+    if (delegable && owner && virCTCgroupDelegate(init, owner->uid, owner->gid) < 0)
+        return -1;
+    if (virFileWriteStr(procs, pidstr, 0) < 0) {
+        virReportSystemError(errno, _("cannot place process %1$d in cgroup '%2$s'"), pid, init);
+        return -1;
+    }
+    return 0;
+}
+
+int
+virCTCgroupMakeInit(const char *path, pid_t pid, const virCTCgroupOwner *owner)
+{
+    g_autofree char *procPath = g_strdup_printf("/proc/%d/cgroup", pid);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    size_t i;
+
+    if (virFileReadAll(procPath, 64 * 1024, &text) < 0)
+        return -1;
+    lines = g_strsplit(text, "\n", 0);
+    for (i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], ":", 3);
+        g_autofree char *top = NULL;
+
+        /* only where the container's cgroup is (not devices:/ here);
+         * v1 blkio throttles flat, only the tasks of the cgroup with
+         * the limit: init stays there */
+        if (g_strv_length(f) != 3 || STRNEQ(f[2], path) || STREQ(f[1], "blkio"))
+            continue;
+        if (!(top = virCTCgroupMountDir(f[1]))) {
+            virReportError(VIR_ERR_INTERNAL_ERROR, _("cannot find the mount of cgroup '%1$s'"),
+                           f[1]);
+            return -1;
+        }
+        if (virCTCgroupMakeInitOne(top, path, !*f[1] || STREQ(f[1], "name=systemd"), pid, owner) <
+            0)
+            return -1;
+    }
+    return 0;
+}
+
+char *
+virCTCgroupLimitsPath(const char *initPath)
+{
+    if (g_str_has_suffix(initPath, "/" CT_CGROUP_INIT))
+        return g_strndup(initPath, strlen(initPath) - strlen("/" CT_CGROUP_INIT));
+    return g_strdup(initPath);
+}
+
+int
+virCTCgroupSetCpusetMems(virCgroup *cgroup, const char *mems)
+{
+    g_autofree char *file = NULL;
+    g_autofree char *child = NULL;
+    g_autofree char *above = NULL;
+    g_autofree char *wide = NULL;
+
+    if (virCgroupPathOfController(cgroup, VIR_CGROUP_CONTROLLER_CPUSET, "cpuset.mems", &file) < 0 ||
+        virCgroupPathOfController(cgroup, VIR_CGROUP_CONTROLLER_CPUSET,
+                                  CT_CGROUP_INIT "/cpuset.mems", &child) < 0 ||
+        !virFileExists(child))
+        return virCgroupSetCpusetMems(cgroup, mems);
+
+    /* v1: a cpuset holds its children's nodes.  Narrowing: the child
+     * first; widening: the parent first; otherwise through the nodes of
+     * the cgroup above. */
+    ignore_value(virFileWriteStr(child, mems, 0));
+    if (virFileWriteStr(file, mems, 0) < 0) {
+        above = g_strdup_printf("%s/../../cpuset.mems", child);
+        if (virFileReadAll(above, 4096, &wide) < 0)
+            return -1;
+        if (virFileWriteStr(file, wide, 0) < 0 || virFileWriteStr(child, mems, 0) < 0 ||
+            virFileWriteStr(file, mems, 0) < 0) {
+            virReportSystemError(errno, _("cannot set '%1$s' to '%2$s'"), file, mems);
+            return -1;
+        }
+    }
+    if (virFileWriteStr(child, mems, 0) < 0) {
+        virReportSystemError(errno, _("cannot set '%1$s' to '%2$s'"), child, mems);
+        return -1;
+    }
     return 0;
 }

@@ -16,9 +16,23 @@
 #pragma once
 
 #include "internal.h"
+#include "vircgroup.h"
+
+/* Container init runs in this child of the cgroup that carries the
+ * limits, in every hierarchy: its cgroup namespace root is the child,
+ * so a root inside that mounts a hierarchy afresh only reaches files
+ * without limits. */
+#define CT_CGROUP_INIT "init"
+
+/* Who owns the delegated part of a container's cgroups. */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+} virCTCgroupOwner;
 
 /* The cgroup path of @pid in the v1 memory hierarchy (where libvirt placed
- * it), or NULL on a host without one (cgroup v2).  Caller frees. */
+ * it; the parent of a CT_CGROUP_INIT there), or NULL on a host without one (cgroup v2).  Caller
+ * frees. */
 char *virCTCgroupPathOf(pid_t pid);
 
 /* Creates @path in each extra hierarchy present and moves @pid there. */
@@ -43,3 +57,25 @@ int virCTCgroupSetPidsMax(const char *dir, unsigned long long max);
 
 /* Reads pids.current and pids.max (0: no limit) of @dir. */
 int virCTCgroupGetPids(const char *dir, unsigned long long *current, unsigned long long *max);
+
+/* The cgroup path libvirt gives the machine @machineName in @partition
+ * without systemd ("/machine/NAME.libvirt-ct"); computed before anything
+ * is created, so it can be recorded first.  Caller frees. */
+char *virCTCgroupMachinePath(const char *partition, const char *machineName);
+
+/* Creates CT_CGROUP_INIT below the container's cgroup @path in every
+ * hierarchy where @pid is at @path, but v1 blkio (its throttling is not
+ * hierarchical: a limit holds only for the cgroup's own tasks) and moves @pid there (copying a v1
+ * cpuset's CPUs and nodes first).  With @owner, the new cgroup and its
+ * task and subtree files (never a limit) in the name=systemd and cgroup2
+ * hierarchies are chowned to it, so a systemd in a user namespace can
+ * build its tree. */
+int virCTCgroupMakeInit(const char *path, pid_t pid, const virCTCgroupOwner *owner);
+
+/* The cgroup carrying the limits for a task at @initPath: its parent
+ * when @initPath ends in CT_CGROUP_INIT.  Caller frees. */
+char *virCTCgroupLimitsPath(const char *initPath);
+
+/* Sets the cpuset.mems of @cgroup, and of its CT_CGROUP_INIT child in
+ * an order a v1 cpuset accepts. */
+int virCTCgroupSetCpusetMems(virCgroup *cgroup, const char *mems);

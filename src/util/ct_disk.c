@@ -139,6 +139,75 @@ virCTDiskMakeDirs(const char *mountpoint)
     return 0;
 }
 
+/* LOOP_CONFIGURE on a free loop device: 0 (its descriptor in @lofd,
+ * name in @dev), 1 when the kernel lacks the ioctl, 2 when another
+ * process took the device first, or -1 with an error. */
+static int
+virCTDiskLoopConfigure(int ctlfd, int imgfd, const char *path, int *lofd, char **dev)
+{
+    struct loop_config cfg = { .fd = imgfd };
+    g_autofree char *name = NULL;
+    int num;
+
+    cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    /* informative only: cut to the 64 bytes the kernel keeps */
+    g_strlcpy((char *)cfg.info.lo_file_name, path, sizeof(cfg.info.lo_file_name));
+    if ((num = ioctl(ctlfd, LOOP_CTL_GET_FREE)) < 0) {
+        virReportSystemError(errno, "%s", _("cannot find a free loop device"));
+        return -1;
+    }
+    name = g_strdup_printf("/dev/loop%d", num);
+    if ((*lofd = open(name, O_RDWR | O_CLOEXEC)) < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s'"), name);
+        return -1;
+    }
+    if (ioctl(*lofd, LOOP_CONFIGURE, &cfg) == 0) {
+        *dev = g_steal_pointer(&name);
+        return 0;
+    }
+    VIR_FORCE_CLOSE(*lofd);
+    if (errno == EINVAL || errno == ENOTTY)
+        return 1;
+    if (errno == EBUSY)
+        return 2;
+    virReportSystemError(errno, _("cannot attach '%1$s' to '%2$s'"), path, name);
+    return -1;
+}
+
+/* Attaches the open image @imgfd (@path) to a loop device that detaches
+ * itself when its last user goes (autoclear).  LOOP_CONFIGURE sets the
+ * backing file and autoclear in one step, so a daemon killed at any
+ * moment leaves no loop device behind; libvirt's two steps only serve
+ * kernels without it (EINVAL, ENOTTY).  Returns the loop device's
+ * descriptor, its name in @dev, or -1. */
+static int
+virCTDiskLoopAttach(int imgfd, const char *path, char **dev)
+{
+    g_autofree char *alias = NULL;
+    VIR_AUTOCLOSE ctlfd = -1;
+    int lofd = -1;
+    size_t tries = 0;
+    int rc;
+
+    if ((ctlfd = open("/dev/loop-control", O_RDWR | O_CLOEXEC)) < 0) {
+        virReportSystemError(errno, "%s", _("cannot open '/dev/loop-control'"));
+        return -1;
+    }
+    while ((rc = virCTDiskLoopConfigure(ctlfd, imgfd, path, &lofd, dev)) == 2 && ++tries < 100)
+        ;
+    if (rc == 0)
+        return lofd;
+    if (rc == 2)
+        virReportSystemError(EBUSY, _("no free loop device for '%1$s'"), path);
+    if (rc != 1)
+        return -1;
+    /* libvirt copies the image's name into the 64 bytes of lo_file_name
+     * and refuses a longer path: the loop device gets a short alias of
+     * an open descriptor of the image */
+    alias = g_strdup_printf("/proc/self/fd/%d", imgfd);
+    return virFileLoopDeviceAssociate(alias, dev);
+}
+
 int
 virCTDiskMount(const char *path, const char *mountpoint)
 {
@@ -153,15 +222,11 @@ virCTDiskMount(const char *path, const char *mountpoint)
     }
     if (virCTDiskIsMounted(mountpoint) > 0)
         return virCTDiskMakeDirs(mountpoint);
-    /* libvirt copies the image's name into the 64 bytes of lo_file_name
-     * and refuses a longer path: the loop device gets a short alias of
-     * an open descriptor of the image */
     if ((imgfd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
         virReportSystemError(errno, _("cannot open disk image '%1$s'"), path);
         return -1;
     }
-    alias = g_strdup_printf("/proc/self/fd/%d", imgfd);
-    if ((lofd = virFileLoopDeviceAssociate(alias, &dev)) < 0)
+    if ((lofd = virCTDiskLoopAttach(imgfd, path, &dev)) < 0)
         return -1;
     /* nouuid: a copied image must not keep its copy from mounting */
     if (mount(dev, mountpoint, "xfs", MS_NOSUID | MS_NODEV | MS_NOATIME, "nouuid") < 0) {

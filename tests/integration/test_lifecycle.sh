@@ -89,7 +89,7 @@ check "own PID namespace: init is pid 1, no host processes" bash -c \
     "out=\$(ct_exec ctlt1 /bin/ps -o pid,comm) &&
      echo \"\$out\" | grep -Eq '^ +1 +init' && [ \$(echo \"\$out\" | wc -l) -lt 8 ]"
 check "enter joins the container's cgroup" bash -c \
-    "virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/cat /proc/self/cgroup | grep -Eq '^0::/(machine/ct-[0-9]+-ctlt1.libvirt-ct)?\$'"
+    "virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/cat /proc/self/cgroup | grep -Eq '^0::/\$'"
 check "no host mounts visible" bash -c \
     "! ct_exec ctlt1 /bin/cat /proc/self/mountinfo | grep -q ctlt-hostmark"
 check "root is read-only (<readonly/>)" bash -c \

@@ -58,7 +58,8 @@ cg() {
     local pid path
     pid=$(vsh domid "$1") || return 1
     path=$(awk -F: -v c="$2" '$2 == c { print $3 }' "/proc/$pid/cgroup")
-    cat "/sys/fs/cgroup/$2$path/$3"
+    # init runs in a child "init" of the cgroup with the limits
+    cat "/sys/fs/cgroup/$2${path%/init}/$3"
 }
 
 stat_of() {
