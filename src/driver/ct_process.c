@@ -400,9 +400,11 @@ virCTProcessMakeInitCgroup(virDomainObj *vm, pid_t initPid)
 
     if (!priv->cgroupPath)
         return 0;
-    if (!virCTDomainGetHostRoot(vm->def, &owner.uid, &owner.gid))
-        return virCTCgroupMakeInit(priv->cgroupPath, initPid, NULL);
-    return virCTCgroupMakeInit(priv->cgroupPath, initPid, &owner);
+    if (virCTCgroupMakeInit(priv->cgroupPath, initPid,
+                            virCTDomainGetHostRoot(vm->def, &owner.uid, &owner.gid) ? &owner
+                                                                                    : NULL) < 0)
+        return -1;
+    return virCTResourceCopyCpuLimit(priv->cgroup, vm->def, false);
 }
 
 /* Creates the container's cgroup with init inside. */

@@ -18,6 +18,7 @@
 
 #include "domain_cgroup.h"
 #include "virerror.h"
+#include "virfile.h"
 #include "virlog.h"
 #include "virutil.h"
 
@@ -61,6 +62,62 @@ virCTResourceCpuQuota(const virDomainDef *def, unsigned long long *period)
     return (long long)virDomainDefGetVcpus(def) * *period;
 }
 
+static int
+virCTResourceWriteInit(const char *dir, const char *file, const char *value)
+{
+    g_autofree char *path = g_strdup_printf("%s/%s", dir, file);
+
+    if (virFileWriteStr(path, value, 0) < 0) {
+        virReportSystemError(errno, _("cannot write '%1$s' to '%2$s'"), value, path);
+        return -1;
+    }
+    return 0;
+}
+
+/**
+ * virCTResourceCopyCpuLimit:
+ * @lift: only lift the copy (before the limit itself changes)
+ *
+ * LXCFS shows a container (in /proc/cpuinfo, cpu/online) the CPU limit
+ * of init's own cgroup, the CT_CGROUP_INIT child of the one that carries
+ * the limit: the child gets a copy.  v1 refuses a child's quota above its
+ * parent's, so a change lifts the copy first and copies it again after.
+ * Nothing to do before init's cgroup exists.  Returns 0 or -1.
+ */
+int
+virCTResourceCopyCpuLimit(virCgroup *cgroup, const virDomainDef *def, bool lift)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *v1Quota = NULL;
+    g_autofree char *v2Max = NULL;
+    g_autofree char *periodStr = NULL;
+    g_autofree char *quotaStr = NULL;
+    unsigned long long period;
+    long long quota = virCTResourceCpuQuota(def, &period);
+
+    if (!virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_CPU) ||
+        virCgroupPathOfController(cgroup, VIR_CGROUP_CONTROLLER_CPU, CT_CGROUP_INIT, &dir) < 0)
+        return 0;
+    v1Quota = g_strdup_printf("%s/cpu.cfs_quota_us", dir);
+    v2Max = g_strdup_printf("%s/cpu.max", dir);
+    periodStr = g_strdup_printf("%llu", period);
+    if (virFileExists(v1Quota)) {
+        if (lift || quota < 0)
+            return virCTResourceWriteInit(dir, "cpu.cfs_quota_us", "-1");
+        quotaStr = g_strdup_printf("%lld", quota);
+        if (virCTResourceWriteInit(dir, "cpu.cfs_period_us", periodStr) < 0)
+            return -1;
+        return virCTResourceWriteInit(dir, "cpu.cfs_quota_us", quotaStr);
+    }
+    if (!virFileExists(v2Max))
+        return 0;
+    if (lift || quota < 0)
+        quotaStr = g_strdup_printf("max %s", periodStr);
+    else
+        quotaStr = g_strdup_printf("%lld %s", quota, periodStr);
+    return virCTResourceWriteInit(dir, "cpu.max", quotaStr);
+}
+
 int
 virCTResourceApplyCpu(virCgroup *cgroup, const virDomainDef *def)
 {
@@ -69,7 +126,10 @@ virCTResourceApplyCpu(virCgroup *cgroup, const virDomainDef *def)
 
     if (def->cputune.sharesSpecified && virCgroupSetCpuShares(cgroup, def->cputune.shares) < 0)
         return -1;
-    return virCgroupSetupCpuPeriodQuota(cgroup, period, quota);
+    if (virCTResourceCopyCpuLimit(cgroup, def, true) < 0 ||
+        virCgroupSetupCpuPeriodQuota(cgroup, period, quota) < 0)
+        return -1;
+    return virCTResourceCopyCpuLimit(cgroup, def, false);
 }
 
 /* Pinning (<vcpu cpuset>) and memory nodes (<numatune> strict). */

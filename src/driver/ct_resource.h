@@ -22,6 +22,7 @@ long long virCTResourceCpuQuota(const virDomainDef *def, unsigned long long *per
 
 /* The single groups of limits, for live changes. */
 int virCTResourceApplyMemory(virCgroup *cgroup, const virDomainDef *def);
+int virCTResourceCopyCpuLimit(virCgroup *cgroup, const virDomainDef *def, bool lift);
 int virCTResourceApplyCpu(virCgroup *cgroup, const virDomainDef *def);
 int virCTResourceApplyCpuset(virCgroup *cgroup, const virDomainDef *def);
 int virCTResourceApplyProcesses(virCgroup *cgroup, const char *extraPath,
