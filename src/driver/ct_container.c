@@ -510,8 +510,7 @@ waitRelease(int sock, virCTIdmapFds *fds)
         if (virCTIdmapFdsTake(fds, record, fd) <= 0) {
             if (fd >= 0)
                 close(fd);
-            return virCTErrorReport(EPROTO, "unexpected record '%s' from the supervisor",
-                                    record);
+            return virCTErrorReport(EPROTO, "unexpected record '%s' from the supervisor", record);
         }
     }
 }

@@ -141,8 +141,7 @@ virCTIdRangeAssign(virCTDriver *driver, virDomainDef *def)
     ns = virCTDomainEnsureNamespaceDef(def);
     virCTIdRangePrune(driver);
     if (ns->idrangeCount) {
-        if ((clash = virCTIdRangeFindClash(driver, uuidstr, ns->idrangeTarget,
-                                           ns->idrangeCount))) {
+        if ((clash = virCTIdRangeFindClash(driver, uuidstr, ns->idrangeTarget, ns->idrangeCount))) {
             virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                            _("<ct:idrange target='%1$u' count='%2$u'> overlaps the ids of domain "
                              "%3$s: leave <ct:idrange> out to get a free range"),
@@ -203,8 +202,7 @@ virCTIdRangeLoadDomain(virDomainObj *vm, void *opaque)
         !virCTDomainGetHostRoot(vm->def, &(uid_t){ 0 }, &(gid_t){ 0 })) {
         virCTDomainEnsureNamespaceDef(vm->def)->privileged = true;
         if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
-            VIR_WARN("cannot save the status of '%s': %s", vm->def->name,
-                     virGetLastErrorMessage());
+            VIR_WARN("cannot save the status of '%s': %s", vm->def->name, virGetLastErrorMessage());
             virResetLastError();
         }
     } else if (virDomainObjIsActive(vm)) {
@@ -212,8 +210,7 @@ virCTIdRangeLoadDomain(virDomainObj *vm, void *opaque)
     }
     if (vm->persistent && virCTIdRangeLoadDef(driver, persistent) &&
         virDomainDefSave(persistent, driver->xmlopt, driver->config->configDir) < 0) {
-        VIR_WARN("cannot save the id range of '%s': %s", vm->def->name,
-                 virGetLastErrorMessage());
+        VIR_WARN("cannot save the id range of '%s': %s", vm->def->name, virGetLastErrorMessage());
         virResetLastError();
     }
     virObjectUnlock(vm);

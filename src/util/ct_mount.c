@@ -179,7 +179,8 @@ virCTMountMove(const virCTRoot *root, int treeFd, const char *src, const char *d
         return virCTErrorReport(EPROTO, "the supervisor sent no idmapped mount for '%s'", src);
     if (fstat(treeFd, &sb) < 0)
         return virCTErrorReport(errno, "cannot stat '%s'", src);
-    fd = virCTMountOpen(root, dst, S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR : CT_MOUNT_CREATE_FILE);
+    fd =
+        virCTMountOpen(root, dst, S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR : CT_MOUNT_CREATE_FILE);
     if (fd < 0)
         return -1;
     rc = move_mount(treeFd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);

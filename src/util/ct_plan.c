@@ -409,8 +409,7 @@ dirString(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *e
 
 
 static int
-dirRootFlag(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
-            size_t errlen)
+dirRootFlag(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
     (void)f;
     (void)nf;
@@ -780,8 +779,9 @@ checkComplete(const ctPlan *plan, uint32_t seen, char *err, size_t errlen)
         return setErr(err, errlen, "end of plan: 'root-idmap' without a user namespace");
     for (i = 0; i < plan->nmounts; i++) {
         if (!(plan->nsFlags & CLONE_NEWUSER) && plan->mounts[i].idmap)
-            return setErr(err, errlen, "end of plan: idmapped mount of '%s' without a user "
-                                       "namespace",
+            return setErr(err, errlen,
+                          "end of plan: idmapped mount of '%s' without a user "
+                          "namespace",
                           plan->mounts[i].dst);
     }
     if (plan->rootIdmap && !plan->root)

@@ -772,8 +772,7 @@ virCTLayerConvertFile(const char *path)
         userName = g_strdup_printf("user.overlay.%s", name + strlen(CT_LAYER_TRUSTED_PREFIX));
         if ((vlen = lgetxattr(path, name, value, sizeof(value))) < 0 ||
             lsetxattr(path, userName, value, vlen, 0) < 0) {
-            virReportSystemError(errno, _("cannot convert attribute '%1$s' of '%2$s'"), name,
-                                 path);
+            virReportSystemError(errno, _("cannot convert attribute '%1$s' of '%2$s'"), name, path);
             return -1;
         }
     }
