@@ -82,14 +82,15 @@ check "running (booted)" wait_state ctlt1 "running (booted)"
 id=$(vsh domid ctlt1)
 check "domain id is the host pid of init" bash -c "[ \"\$(cat /proc/$id/comm)\" = init ]"
 check "lookup by id" bash -c "virsh -c '$CT_URI' domname $id | grep -qx ctlt1"
-check "lxc-enter-namespace: hostname is the domain name" bash -c \
-    "[ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/hostname)\" = ctlt1 ]"
+check "hostname is the domain name" bash -c "[ \"\$(ct_exec ctlt1 /bin/hostname)\" = ctlt1 ]"
+check_fails "lxc-enter-namespace refuses a container with a user namespace, naming the tool" \
+    "virt-ct-enter ctlt1" vsh lxc-enter-namespace ctlt1 /bin/true
 check "domhostname" bash -c "virsh -q -c '$CT_URI' domhostname ctlt1 | grep -qx ctlt1"
 check "own PID namespace: init is pid 1, no host processes" bash -c \
     "out=\$(ct_exec ctlt1 /bin/ps -o pid,comm) &&
      echo \"\$out\" | grep -Eq '^ +1 +init' && [ \$(echo \"\$out\" | wc -l) -lt 8 ]"
 check "enter joins the container's cgroup" bash -c \
-    "virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/cat /proc/self/cgroup | grep -Eq '^0::/\$'"
+    "ct_exec ctlt1 /bin/cat /proc/self/cgroup | grep -Eq '^0::/\$'"
 check "no host mounts visible" bash -c \
     "! ct_exec ctlt1 /bin/cat /proc/self/mountinfo | grep -q ctlt-hostmark"
 check "root is read-only (<readonly/>)" bash -c \
@@ -106,6 +107,19 @@ check "devices cgroup refuses a disk" bash -c \
 check "/dev has the minimal set" bash -c \
     "ct_exec ctlt1 /bin/ls /dev | tr '\n' ' ' | grep -q 'console.*full.*null.*ptmx.*pts.*random.*shm.*tty.*urandom.*zero'"
 
+# --- lxc-enter-namespace into a privileged container -----------------------------
+ct_xml ctltp | sed -e "s|<domain type='lxc'>|<domain type='lxc' xmlns:ct='http://libvirt.org/schemas/domain/ct/1.0'>|" \
+    -e "s|</devices>|</devices><ct:privileged/>|" >"$CT_TEST_ROOT/ctltp.xml"
+check "create a privileged container" vsh create "$CT_TEST_ROOT/ctltp.xml"
+check "lxc-enter-namespace (privileged): hostname is the domain name" bash -c \
+    "[ \"\$(virsh -q -c '$CT_URI' lxc-enter-namespace ctltp /bin/hostname)\" = ctltp ]"
+check "lxc-enter-namespace joins the container's cgroup namespace" bash -c \
+    "virsh -q -c '$CT_URI' lxc-enter-namespace ctltp /bin/cat /proc/self/cgroup | grep -Eq '^0::/\$'"
+check "suspend it" vsh suspend ctltp
+check "an entered command does not run in a frozen container" bash -c \
+    "! timeout 2 virsh -q -c '$CT_URI' lxc-enter-namespace ctltp /bin/true"
+check "destroy it" vsh destroy ctltp
+
 # --- console -------------------------------------------------------------------
 console_out=$CT_TEST_ROOT/console.out
 (sleep 1; printf '\r'; sleep 0.5; printf 'echo marker-$((6*7))\r'; sleep 1; printf '\035') |
@@ -121,8 +135,7 @@ check "paused (user)" wait_state ctlt1 "paused (user)"
 check "tasks are frozen" bash -c \
     "grep -qx 'frozen 1' /sys/fs/cgroup/unified/machine/ct-$id-ctlt1.libvirt-ct/cgroup.events 2>/dev/null ||
      grep -q FROZEN /sys/fs/cgroup/freezer/machine/ct-$id-ctlt1.libvirt-ct/freezer.state"
-check "a frozen container does not run" bash -c \
-    "! timeout 2 virsh -q -c '$CT_URI' lxc-enter-namespace ctlt1 /bin/true"
+check_fails "virt-ct-enter refuses a paused container" "paused" ct_exec ctlt1 /bin/true
 check "resume" vsh resume ctlt1
 check "running (unpaused)" wait_state ctlt1 "running (unpaused)"
 check_fails "resume of a running container" "not paused" vsh resume ctlt1
