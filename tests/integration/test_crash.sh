@@ -127,9 +127,12 @@ check "no zombie supervisors" test "$zombies" = 0
 check "no supervisor left" test "$supervisors" = 0
 
 # --- limits above the container's cgroup namespace ------------------------------
+# privileged: root inside may mount the hierarchy; the child cgroup is
+# what keeps the limit out of its reach
 cat >"$CT_TEST_ROOT/mh.xml" <<XML
-<domain type='lxc'>
+<domain type='lxc' xmlns:ct='http://libvirt.org/schemas/domain/ct/1.0'>
   <name>crmem</name>
+  <ct:privileged/>
   <memory unit='MiB'>32</memory>
   <os><type>exe</type><init>/bin/sh</init>
     <initarg>-c</initarg>
