@@ -13,11 +13,11 @@
  * declared vCPU, so the count is refused before libvirt parses it. */
 #define CT_DOMAIN_MAX_VCPUS 8192
 
-virDomainDef *virCTDomainInputParse(virCTDriver *driver, const char *xml);
+virDomainDef *virCTDomainInputParse(virCTDriver *driver, const char *xml, bool validate);
 
 virDomainDeviceDef *virCTDomainInputParseDevice(virCTDriver *driver, const char *xml,
                                                 const virDomainDef *def);
 
 int virCTDomainInputCheckSaved(virCTDriver *driver, const virDomainDef *def);
 
-int virCTDomainInputValidateSchema(virCTDriverConfig *cfg, xmlDocPtr doc);
+int virCTDomainInputValidateSchema(virCTDriverConfig *cfg, xmlDocPtr doc, bool domainSchema);

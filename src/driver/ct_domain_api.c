@@ -117,11 +117,9 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
     virDomainPtr dom = NULL;
     bool layerCreated = false;
 
-    /* every definition is validated against the schemas: the flag asks
-     * for what is done anyway */
     virCheckFlags(VIR_DOMAIN_DEFINE_VALIDATE, NULL);
 
-    if (!(def = virCTDomainInputParse(driver, xml)))
+    if (!(def = virCTDomainInputParse(driver, xml, flags & VIR_DOMAIN_DEFINE_VALIDATE)))
         return NULL;
     if (virDomainDefineXMLFlagsEnsureACL(conn, def) < 0)
         return NULL;

@@ -118,8 +118,7 @@ ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     virCheckFlags(
         VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_VALIDATE, NULL);
 
-    /* validated against the schemas with or without the flag */
-    if (!(def = virCTDomainInputParse(driver, xml)))
+    if (!(def = virCTDomainInputParse(driver, xml, flags & VIR_DOMAIN_START_VALIDATE)))
         return NULL;
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
