@@ -47,10 +47,18 @@ XML
 }
 
 IDMAP="<idmap><uid start='0' target='100000' count='65536'/><gid start='0' target='100000' count='65536'/></idmap>"
-ct_xml enp "$ROOT" >"$CT_TEST_ROOT/enp.xml"
+ct_xml enp "$ROOT" "<ct:privileged/>" >"$CT_TEST_ROOT/enp.xml"
 ct_xml enu "$UROOT" "$IDMAP" >"$CT_TEST_ROOT/enu.xml"
+ct_xml end "$ROOT" >"$CT_TEST_ROOT/end.xml"
 check "start a privileged container" vsh create "$CT_TEST_ROOT/enp.xml"
 check "start a container with <idmap>" vsh create "$CT_TEST_ROOT/enu.xml"
+check "start a default container (its own id range)" vsh create "$CT_TEST_ROOT/end.xml"
+check "end: virt-ct-enter runs as root inside" bash -c "[ \"\$(ct_exec end /bin/id -u)\" = 0 ]"
+check "end: which is the container's host root id outside" bash -c \
+    "target=\$(vsh dumpxml end | sed -n \"s/.*<ct:idrange target='\\([0-9]*\\)'.*/\\1/p\") &&
+     ct_exec end /bin/sh -c 'cat /proc/self/uid_map' | grep -Eq \"^ +0 +\$target +65536\\\$\""
+check "end: it sees the container's root" ct_exec end /bin/test -e /ct-enter-mark
+check "destroy end" vsh destroy end
 check "enu has a user namespace of its own" bash -c \
     "[ \"\$(readlink /proc/$(vsh domid enu)/ns/user)\" != \"\$(readlink /proc/self/ns/user)\" ]"
 
