@@ -20,22 +20,27 @@
 
 
 /* A detached copy of the tree at @path, its ids shifted into the user
- * namespace @userns when @idmap. */
+ * namespace @userns when @idmap.  No device node in it can be opened: the
+ * ones a container may use are bound into its /dev separately, and a
+ * node in a root the host's root made (a customer's image unpacked) must
+ * not give the container a disk. */
 static int
 cloneTree(const char *path, int userns, bool idmap, bool recursive)
 {
-    struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
+    struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV, .userns_fd = userns };
     unsigned int rec = recursive ? AT_RECURSIVE : 0;
-    int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+    int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLOEXEC | OPEN_TREE_CLONE | rec);
     int err;
 
     if (fd < 0)
         return virCTErrorReport(errno, "cannot open '%s' for the container", path);
-    if (!idmap || mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) == 0)
+    if (idmap)
+        attr.attr_set |= MOUNT_ATTR_IDMAP;
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) == 0)
         return fd;
     err = errno;
     close(fd);
-    if (err == EINVAL || err == EPERM || err == ENOTSUP)
+    if (idmap && (err == EINVAL || err == EPERM || err == ENOTSUP))
         return virCTErrorReport(err,
                                 "cannot shift '%s' into the container's user namespace: its file "
                                 "system (or one mounted below it) does not support idmapped "
@@ -43,7 +48,8 @@ cloneTree(const char *path, int userns, bool idmap, bool recursive)
                                 "container an <idmap> and a root its ids own, or make it "
                                 "<ct:privileged/>",
                                 path);
-    return virCTErrorReport(err, "cannot make an idmapped mount of '%s'", path);
+    return virCTErrorReport(err, "cannot set the attributes of the container's mount of '%s'",
+                            path);
 }
 
 

@@ -136,6 +136,8 @@ check "u5's range is the third" test "$(range_of u5)" = "$((POOL + 131072)) 6553
 mkdir -p "$CT_TEST_ROOT/bindroot"
 cp -a "$STORE/templates/busybox/root/." "$CT_TEST_ROOT/bindroot/"
 chmod 700 "$CT_TEST_ROOT/bindroot"
+# a device node the devices cgroup would allow (null), as an image may hold
+mknod "$CT_TEST_ROOT/bindroot/nullnode" c 1 3
 check "undefine u5" vsh undefine u5
 check "define b1 on a bound root directory private to the host's root" define b1 \
     "<filesystem type='mount'><source dir='$CT_TEST_ROOT/bindroot'/><target dir='/'/></filesystem>"
@@ -145,6 +147,9 @@ check "b1: root inside" test "$(cat "$OUT/b1.uid")" = 0
 check "b1: its root belongs to root inside" test "$(cat "$OUT/b1.root")" = 0:0
 check "b1: a file it writes to its root is stored as 0:0" \
     test "$(stat -c %u:%g "$CT_TEST_ROOT/bindroot/etc/b1.mark")" = 0:0
+check_fails "b1: a device node in its root cannot be opened (nodev)" "Permission denied" \
+    ct_exec b1 /bin/sh -c 'echo x >/nullnode'
+check "b1: its own /dev/null works" ct_exec b1 /bin/sh -c 'echo x >/dev/null'
 check "destroy b1" vsh destroy b1
 check "undefine b1: its range is free again" vsh undefine b1
 
