@@ -552,6 +552,6 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
     execInit(plan);
 
 error:
-    virCTSyncSendError(args->syncSock, virCTErrorLast());
+    virCTErrorSend(args->syncSock, virCTErrorLast());
     _exit(1);
 }

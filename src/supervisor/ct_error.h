@@ -28,3 +28,9 @@ virCTError *virCTErrorLast(void);
 
 /* Appends one time-stamped line to stderr (the supervisor's log). */
 void virCTLog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Child -> supervisor error channel on a SOCK_SEQPACKET pair: the child
+ * sends the current error record; the supervisor gets 1 and the record,
+ * or 0 when the channel closed without one (the exec succeeded). */
+int virCTErrorSend(int sock, const virCTError *error);
+int virCTErrorRecv(int sock, virCTError *error);

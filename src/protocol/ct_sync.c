@@ -192,36 +192,3 @@ virCTSyncRecvRecord(int sock, char *buf, size_t buflen, int *fd)
     buf[n] = '\0';
     return n;
 }
-
-
-int
-virCTSyncSendError(int sock, const virCTError *error)
-{
-    ssize_t n;
-
-    do {
-        n = send(sock, error, sizeof(*error), MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    return n == (ssize_t)sizeof(*error) ? 0 : -1;
-}
-
-
-int
-virCTSyncRecvError(int sock, virCTError *error)
-{
-    ssize_t n;
-
-    memset(error, 0, sizeof(*error));
-    do {
-        n = recv(sock, error, sizeof(*error), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n == 0)
-        return 0;
-    if (n != (ssize_t)sizeof(*error)) {
-        if (n >= 0)
-            errno = EPROTO;
-        return -1;
-    }
-    error->msg[sizeof(error->msg) - 1] = '\0';
-    return 1;
-}

@@ -302,7 +302,7 @@ releaseChild(int childSock)
 
     if (write(childSock, "G\n", 2) != 2)
         return virCTErrorReport(errno, "cannot release the container");
-    if ((rc = virCTSyncRecvError(childSock, &childErr)) < 0)
+    if ((rc = virCTErrorRecv(childSock, &childErr)) < 0)
         return virCTErrorReport(errno, "cannot read the container's status");
     if (rc == 0)
         return 0;

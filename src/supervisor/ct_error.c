@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,4 +66,37 @@ virCTLog(const char *fmt, ...)
     line[len++] = '\n';
     if (write(STDERR_FILENO, line, len) < 0)
         return; /* nowhere left to complain */
+}
+
+
+int
+virCTErrorSend(int sock, const virCTError *error)
+{
+    ssize_t n;
+
+    do {
+        n = send(sock, error, sizeof(*error), MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof(*error) ? 0 : -1;
+}
+
+
+int
+virCTErrorRecv(int sock, virCTError *error)
+{
+    ssize_t n;
+
+    memset(error, 0, sizeof(*error));
+    do {
+        n = recv(sock, error, sizeof(*error), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return 0;
+    if (n != (ssize_t)sizeof(*error)) {
+        if (n >= 0)
+            errno = EPROTO;
+        return -1;
+    }
+    error->msg[sizeof(error->msg) - 1] = '\0';
+    return 1;
 }

@@ -3,8 +3,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Used for the daemon <-> supervisor sync socket, the monitor socket and
- * the supervisor <-> child error channel.  Plain C, no glib.
+ * The words the daemon and the supervisor exchange: the sync socket
+ * (ct_supervisor.c has its numbered steps), the monitor socket
+ * (ct_supervisor_monitor.c), the keeper's socket (ct_keeper.c), and the
+ * records between the supervisor and the container child.  Plain C, no
+ * glib: built once, linked into both programs.
  */
 
 #pragma once
@@ -12,7 +15,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "ct_error.h"
 
 /* Writes the formatted line in full (retrying on EINTR and short writes).
  * Returns 0, or -1 with errno set. */
@@ -36,9 +38,3 @@ ssize_t virCTSyncReadLineFd(int sock, char *buf, size_t buflen, int *fd);
  * came with it in @fd (close-on-exec) or -1.  Returns the length, 0 at
  * end of file, -1 with errno (EMSGSIZE for a record longer than @buf). */
 ssize_t virCTSyncRecvRecord(int sock, char *buf, size_t buflen, int *fd);
-
-/* Child -> supervisor error channel on a SOCK_SEQPACKET pair: the child
- * sends the current error record; the supervisor gets 1 and the record,
- * or 0 when the channel closed without one (the exec succeeded). */
-int virCTSyncSendError(int sock, const virCTError *error);
-int virCTSyncRecvError(int sock, virCTError *error);
