@@ -211,6 +211,11 @@ def run_case(daemon, args, seed, index, xml, defined, rng):
     except libvirt.libvirtError as e:
         if not daemon.alive():
             return fail(args, seed, index, xml, "daemon died: %s" % e)
+    except SystemError as e:
+        # a refusal whose message libvirt cut to 1024 bytes inside a UTF-8
+        # character: python-libvirt cannot decode it
+        if not isinstance(e.__cause__, UnicodeDecodeError) or not daemon.alive():
+            return fail(args, seed, index, xml, "client error: %s" % e)
     if not daemon.alive():
         return fail(args, seed, index, xml, "daemon died")
     return True
