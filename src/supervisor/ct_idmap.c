@@ -11,12 +11,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ct_error.h"
 #include "ct_idmap.h"
 #include "ct_sync.h"
+
+
+/* The directory a container's file system comes from.  A path from the
+ * definition (@userPath: a bound root or directory) is never followed
+ * through a symbolic link: a directory on it may be writable by a
+ * container (a bind inside another one's, a directory two share), and a
+ * link planted there would hand it, shifted to its own ids, whatever the
+ * host has elsewhere (/etc).  The store's own paths (template, layer)
+ * belong to the host's root all the way. */
+static int
+openSource(const char *path, bool userPath)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = userPath ? RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS : 0,
+    };
+    int fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+    if (fd >= 0)
+        return fd;
+    if (errno == ELOOP)
+        return virCTErrorReport(errno,
+                                "'%s' has a symbolic link in its path: give a container's "
+                                "directories by their real path",
+                                path);
+    return virCTErrorReport(errno, "cannot open '%s' for the container", path);
+}
 
 
 /* A detached copy of the tree at @path, its ids shifted into the user
@@ -25,15 +54,21 @@
  * node in a root the host's root made (a customer's image unpacked) must
  * not give the container a disk. */
 static int
-cloneTree(const char *path, int userns, bool idmap, bool recursive)
+cloneTree(const char *path, bool userPath, int userns, bool idmap, bool recursive)
 {
     struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV, .userns_fd = userns };
     unsigned int rec = recursive ? AT_RECURSIVE : 0;
-    int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLOEXEC | OPEN_TREE_CLONE | rec);
+    int src = openSource(path, userPath);
+    int fd;
     int err;
 
+    if (src < 0)
+        return -1;
+    fd = open_tree(src, "", AT_EMPTY_PATH | OPEN_TREE_CLOEXEC | OPEN_TREE_CLONE | rec);
+    err = errno;
+    close(src);
     if (fd < 0)
-        return virCTErrorReport(errno, "cannot open '%s' for the container", path);
+        return virCTErrorReport(err, "cannot open '%s' for the container", path);
     if (idmap)
         attr.attr_set |= MOUNT_ATTR_IDMAP;
     if (mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) == 0)
@@ -54,9 +89,10 @@ cloneTree(const char *path, int userns, bool idmap, bool recursive)
 
 
 static int
-sendClone(int sock, const char *record, const char *path, int userns, bool idmap, bool recursive)
+sendClone(int sock, const char *record, const char *path, bool userPath, int userns, bool idmap,
+          bool recursive)
 {
-    int fd = cloneTree(path, userns, idmap, recursive);
+    int fd = cloneTree(path, userPath, userns, idmap, recursive);
     int rc;
 
     if (fd < 0)
@@ -78,11 +114,12 @@ sendAll(const ctPlan *plan, int userns, int sock)
     size_t i;
 
     if (plan->rootLower) {
-        if (sendClone(sock, "lower\n", plan->rootLower, userns, plan->rootIdmap, false) < 0 ||
-            sendClone(sock, "layer\n", plan->rootLayer, userns, plan->rootIdmap, false) < 0)
+        if (sendClone(sock, "lower\n", plan->rootLower, false, userns, plan->rootIdmap, false) <
+                0 ||
+            sendClone(sock, "layer\n", plan->rootLayer, false, userns, plan->rootIdmap, false) < 0)
             return -1;
     } else if (plan->root) {
-        if (sendClone(sock, "root\n", plan->root, userns, plan->rootIdmap, true) < 0)
+        if (sendClone(sock, "root\n", plan->root, true, userns, plan->rootIdmap, true) < 0)
             return -1;
     }
     for (i = 0; i < plan->nmounts; i++) {
@@ -93,7 +130,7 @@ sendAll(const ctPlan *plan, int userns, int sock)
         if (i >= CT_IDMAP_MAX_MOUNTS)
             return virCTErrorReport(E2BIG, "more than %d bind mounts", CT_IDMAP_MAX_MOUNTS);
         snprintf(record, sizeof(record), "mount %zu\n", i);
-        if (sendClone(sock, record, mnt->src, userns, mnt->idmap, mnt->flags & MS_REC) < 0)
+        if (sendClone(sock, record, mnt->src, true, userns, mnt->idmap, mnt->flags & MS_REC) < 0)
             return -1;
     }
     return 0;

@@ -179,6 +179,23 @@ check "define x1 with a bind of a file system that cannot be idmapped" define x1
     "$TEMPLATE_ROOT<filesystem type='mount'><source dir='/proc/sys'/><target dir='/mnt'/></filesystem>"
 check_fails "x1 does not start, and says why" "does not support idmapped mounts" vsh start x1
 check "x1 left no process" bash -c "! virsh -q -c '$CT_URI' domid x1 | grep -q '[0-9]'"
+check "undefine x1" vsh undefine x1
+
+# --- a bind source is never followed through a link the container planted ----
+mkdir -p "$CT_TEST_ROOT/srv/a/logs" "$CT_TEST_ROOT/hostsecret"
+echo host-only >"$CT_TEST_ROOT/hostsecret/key"
+chmod 700 "$CT_TEST_ROOT/hostsecret"
+check "define n1 with a bind inside another bind" define n1 "$TEMPLATE_ROOT
+    <filesystem type='mount'><source dir='$CT_TEST_ROOT/srv/a'/><target dir='/data'/></filesystem>
+    <filesystem type='mount'><source dir='$CT_TEST_ROOT/srv/a/logs'/><target dir='/logs'/></filesystem>"
+check "start n1" vsh start n1
+check "n1 replaces the inner source with a link to a host directory" \
+    ct_exec n1 /bin/sh -c "rmdir /data/logs && ln -s '$CT_TEST_ROOT/hostsecret' /data/logs"
+check "destroy n1" vsh destroy n1
+check_fails "n1 does not start again through the link" "has a symbolic link in its path" \
+    vsh start n1
+check "the host directory was not handed to it" test ! -e "$CT_TEST_ROOT/hostsecret/planted"
+check "undefine n1" vsh undefine n1
 
 # --- an earlier version's definitions and running containers -----------------
 check "stop u2" vsh destroy u2
