@@ -45,6 +45,7 @@ static const struct {
     N(io_uring_enter),
     N(io_uring_register),
     N(umount2),
+    N(ioctl),
     N(sysinfo),
 };
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -109,6 +110,22 @@ checkProgram(bool listener)
            "umount2 force");
     expect(prog, len, AUDIT_ARCH_I386, ctTestI386Number("umount2"), MNT_FORCE,
            SECCOMP_RET_ERRNO | EPERM, "i386 umount2 force");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_ioctl, TIOCSTI, SECCOMP_RET_ERRNO | EPERM,
+           "ioctl TIOCSTI");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_ioctl, TIOCLINUX, SECCOMP_RET_ERRNO | EPERM,
+           "ioctl TIOCLINUX");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_ioctl, 0xffffffff00000000ULL | TIOCSTI,
+           SECCOMP_RET_ERRNO | EPERM, "ioctl TIOCSTI with high bits (the kernel drops them)");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_ioctl, TIOCGWINSZ, SECCOMP_RET_ALLOW,
+           "ioctl TIOCGWINSZ");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_ioctl | 0x40000000, TIOCSTI,
+           SECCOMP_RET_ERRNO | EPERM, "x32 ioctl TIOCSTI");
+    expect(prog, len, AUDIT_ARCH_I386, ctTestI386Number("ioctl"), TIOCSTI,
+           SECCOMP_RET_ERRNO | EPERM, "i386 ioctl TIOCSTI");
+    expect(prog, len, AUDIT_ARCH_I386, ctTestI386Number("ioctl"), TIOCGWINSZ, SECCOMP_RET_ALLOW,
+           "i386 ioctl TIOCGWINSZ");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_umount2, MNT_FORCE | ((uint64_t)1 << 40),
+           SECCOMP_RET_ERRNO | EPERM, "umount2 force (high bits)");
     expect(prog, len, AUDIT_ARCH_X86_64, __NR_sysinfo, 0,
            listener ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW, "sysinfo");
     expect(prog, len, AUDIT_ARCH_X86_64, __NR_sysinfo | 0x40000000, 0, SECCOMP_RET_ALLOW,

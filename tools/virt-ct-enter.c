@@ -27,10 +27,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
@@ -408,9 +411,144 @@ ctEnterSetEnv(void)
     environ = ctEnterEnv;
 }
 
+/* The command never holds the admin's terminal: a process of the
+ * container could push input into it (TIOCSTI) for the admin's shell to
+ * run once we are done.  With a terminal on stdin, the command gets a
+ * terminal of its own that we relay (as lxc-attach does); without one, it
+ * inherits the pipes or files.  Either way it runs in a session of its
+ * own, so the admin's terminal is never its controlling terminal. */
+typedef struct {
+    int master; /* -1: no terminal of our own */
+    int slave;
+    bool raw; /* the admin's terminal is in raw mode, to be restored */
+    struct termios saved;
+} ctEnterTty;
+
+static int
+ctEnterTtyOpen(ctEnterTty *tty)
+{
+    char name[64];
+    struct winsize ws;
+
+    tty->master = tty->slave = -1;
+    tty->raw = false;
+    if (!isatty(STDIN_FILENO))
+        return 0;
+    if ((tty->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+        grantpt(tty->master) < 0 || unlockpt(tty->master) < 0 ||
+        ptsname_r(tty->master, name, sizeof(name)) != 0 ||
+        (tty->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+        ctEnterError("cannot make a terminal for the command: %s", strerror(errno));
+        return -1;
+    }
+    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+        ioctl(tty->master, TIOCSWINSZ, &ws);
+    return 0;
+}
+
+/* In the child, last before exec. */
+static int
+ctEnterTtyAttach(const ctEnterTty *tty)
+{
+    if (setsid() < 0) {
+        ctEnterError("cannot start a session: %s", strerror(errno));
+        return -1;
+    }
+    if (tty->slave < 0)
+        return 0;
+    if (ioctl(tty->slave, TIOCSCTTY, 0) < 0 || dup2(tty->slave, STDIN_FILENO) < 0 ||
+        dup2(tty->slave, STDOUT_FILENO) < 0 || dup2(tty->slave, STDERR_FILENO) < 0) {
+        ctEnterError("cannot attach the command's terminal: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Copies what is readable on @from to @to; false at end of file. */
+static bool
+ctEnterTtyCopy(int from, int to)
+{
+    char buf[4096];
+    ssize_t n = read(from, buf, sizeof(buf));
+    ssize_t off = 0;
+
+    if (n <= 0)
+        return n < 0 && (errno == EINTR || errno == EAGAIN);
+    while (off < n) {
+        ssize_t w = write(to, buf + off, n - off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        off += w;
+    }
+    return true;
+}
+
+static volatile sig_atomic_t ctEnterResized;
+
+static void
+ctEnterOnResize(int sig)
+{
+    (void)sig;
+    ctEnterResized = 1;
+}
+
+/* Relays the admin's terminal and the command's until the command ends
+ * (@pidfd readable) or its terminal closes. */
+static void
+ctEnterTtyRelay(ctEnterTty *tty, int pidfd)
+{
+    struct sigaction resize = { .sa_handler = ctEnterOnResize };
+    struct termios raw;
+    bool input = true;
+
+    if (tcgetattr(STDIN_FILENO, &tty->saved) == 0) {
+        raw = tty->saved;
+        cfmakeraw(&raw);
+        tty->raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+    }
+    sigaction(SIGWINCH, &resize, NULL);
+    for (;;) {
+        struct pollfd fds[3] = {
+            { .fd = tty->master, .events = POLLIN },
+            { .fd = pidfd, .events = POLLIN },
+            { .fd = input ? STDIN_FILENO : -1, .events = POLLIN },
+        };
+        struct winsize ws;
+
+        if (ctEnterResized && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+            ioctl(tty->master, TIOCSWINSZ, &ws);
+        ctEnterResized = 0;
+        if (poll(fds, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if ((fds[0].revents & (POLLIN | POLLHUP)) && !ctEnterTtyCopy(tty->master, STDOUT_FILENO))
+            break;
+        if ((fds[2].revents & (POLLIN | POLLHUP)) && !ctEnterTtyCopy(STDIN_FILENO, tty->master))
+            input = false;
+        if (fds[1].revents & POLLIN) {
+            /* what the command wrote last */
+            fcntl(tty->master, F_SETFL, O_NONBLOCK);
+            for (;;) {
+                errno = 0;
+                if (!ctEnterTtyCopy(tty->master, STDOUT_FILENO) || errno == EAGAIN)
+                    break;
+            }
+            break;
+        }
+    }
+    if (tty->raw)
+        tcsetattr(STDIN_FILENO, TCSANOW, &tty->saved);
+}
+
 /* The child: cgroups first (paths resolve in the host's mount and cgroup
  * namespaces), then the namespaces, the root ids, the limits, the exec. */
-static void __attribute__((noreturn)) ctEnterChild(ctEnterInit *init, char **argv)
+static void __attribute__((noreturn))
+ctEnterChild(ctEnterInit *init, const ctEnterTty *tty, char **argv)
 {
     /* host groups must not travel into the container; setgroups may be
      * denied inside a user namespace, never to host root here */
@@ -432,6 +570,8 @@ static void __attribute__((noreturn)) ctEnterChild(ctEnterInit *init, char **arg
     signal(SIGQUIT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
+    if (ctEnterTtyAttach(tty) < 0)
+        _exit(EXIT_ENTER_FAILED);
     syscall(SYS_close_range, 3, ~0U, 0);
     ctEnterSetEnv();
     execvp(argv[0], argv);
@@ -472,7 +612,9 @@ ctEnterWait(pid_t child)
 static int
 ctEnterRun(ctEnterInit *init, char **argv)
 {
+    ctEnterTty tty;
     pid_t child;
+    int childfd;
 
     /* nothing in the container may ptrace us while we hold more than its
      * root; the exec ends this */
@@ -490,13 +632,23 @@ ctEnterRun(ctEnterInit *init, char **argv)
     /* a terminal's ^C and ^\ are the command's */
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
+    if (ctEnterTtyOpen(&tty) < 0)
+        return EXIT_ENTER_FAILED;
     if ((child = fork()) < 0) {
         ctEnterError("cannot fork: %s", strerror(errno));
         return EXIT_ENTER_FAILED;
     }
     if (child == 0)
-        ctEnterChild(init, argv);
+        ctEnterChild(init, &tty, argv);
     close(init->pidfd);
+    if (tty.master >= 0) {
+        close(tty.slave);
+        /* without a pidfd the relay ends when the terminal closes */
+        childfd = syscall(SYS_pidfd_open, child, 0);
+        ctEnterTtyRelay(&tty, childfd);
+        if (childfd >= 0)
+            close(childfd);
+    }
     return ctEnterWait(child);
 }
 

@@ -106,6 +106,7 @@ const size_t virCTSeccompDenyListLen = N_ELEMENTS(virCTSeccompDenyList);
  * host shares (NFS, FUSE): refused as LXC does; a plain or lazy unmount
  * stays. */
 #define UMOUNT2_I386 52
+#define IOCTL_I386 54
 
 
 #ifdef CT_SECCOMP_ARCH
@@ -145,8 +146,26 @@ emitLoad(filterBuf *buf, uint32_t offset)
     emit(buf, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset));
 }
 
-/* The number in the accumulator: the deny list, then umount2(MNT_FORCE)
- * (the accumulator is reloaded there, so it comes last), then allow. */
+/* ioctl(TIOCSTI) pushes input into a terminal, TIOCLINUX (selection
+ * paste) too: a process of the container holding a terminal of the host
+ * (one entered with virt-ct-enter or lxc-enter-namespace) would type
+ * commands into the admin's shell.  ioctl's request is 32 bits wide in the
+ * kernel, so the low word is all there is to compare. */
+static void
+emitIoctl(filterBuf *buf, bool compat)
+{
+    emit(buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                                            compat ? IOCTL_I386 : __NR_ioctl, 0, 5));
+    emitLoad(buf, offsetof(struct seccomp_data, args[1]));
+    emit(buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 2, 0));
+    emit(buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 1, 0));
+    emitReturn(buf, SECCOMP_RET_ALLOW);
+    emitReturn(buf, SECCOMP_RET_ERRNO | EPERM);
+}
+
+/* The number in the accumulator: the deny list, then ioctl and
+ * umount2(MNT_FORCE) (both reload the accumulator, so they come last),
+ * then allow. */
 static void
 emitDenyList(filterBuf *buf, bool compat)
 {
@@ -157,6 +176,7 @@ emitDenyList(filterBuf *buf, bool compat)
         const virCTSeccompRule *rule = &virCTSeccompDenyList[i];
         emitNr(buf, compat ? rule->compatNr : rule->nr, SECCOMP_RET_ERRNO | rule->error);
     }
+    emitIoctl(buf, compat);
 #ifndef CT_SECCOMP_COMPAT_ARCH
     if (compat)
         umount2 = -1;

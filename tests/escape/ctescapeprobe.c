@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/klog.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -470,11 +471,26 @@ static const probe probes[] = {
 #endif
 };
 
+/* Pushes @text into the terminal on stdin, as if typed (TIOCSTI): on a
+ * terminal of the admin's, the admin's shell would run it. */
+static int
+tiocsti(const char *text)
+{
+    const char *p;
+
+    for (p = text; *p; p++) {
+        if (ioctl(STDIN_FILENO, TIOCSTI, p) < 0)
+            return blocked("tiocsti", "ioctl", errno);
+    }
+    return opened("tiocsti", "pushed the text into the terminal on stdin");
+}
+
 /* Usage:
  *   ctescapeprobe handle PATH             (host) print PATH's handle
  *   ctescapeprobe open-handle NAME TYPE HEX
  *   ctescapeprobe ptrace PID
  *   ctescapeprobe cgroup-memory
+ *   ctescapeprobe tiocsti TEXT            push TEXT into the stdin terminal
  *   ctescapeprobe all                     every probe above */
 int
 main(int argc, char **argv)
@@ -488,6 +504,8 @@ main(int argc, char **argv)
         return handleOpen(argv[2], argv[3], argv[4]);
     if (argc == 3 && strcmp(argv[1], "ptrace") == 0)
         return ptraceAttach("ptrace-entered", argv[2]);
+    if (argc == 3 && strcmp(argv[1], "tiocsti") == 0)
+        return tiocsti(argv[2]);
     if (argc == 2 && strcmp(argv[1], "cgroup-memory") == 0)
         return inPrivateMountNs("cgroup-memory", cgroupMemory);
     if (argc == 2 && strcmp(argv[1], "all") == 0) {

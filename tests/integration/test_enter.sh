@@ -58,6 +58,19 @@ check "end: which is the container's host root id outside" bash -c \
     "target=\$(vsh dumpxml end | sed -n \"s/.*<ct:idrange target='\\([0-9]*\\)'.*/\\1/p\") &&
      ct_exec end /bin/sh -c 'cat /proc/self/uid_map' | grep -Eq \"^ +0 +\$target +65536\\\$\""
 check "end: it sees the container's root" ct_exec end /bin/test -e /ct-enter-mark
+# a command entered from an admin's terminal cannot type into it (TIOCSTI):
+# the command has a terminal of its own, and the deny list refuses the call
+cp "$CT_BUILD/tests/ctescapeprobe" "$ROOT/probe"
+MARK=$CT_TEST_ROOT/typed-by-the-container
+(echo "'$ENTER' -c '$CT_URI' end /probe tiocsti 'touch $MARK
+'"; sleep 3; echo exit) | script -qc "bash --norc --noprofile -i" /dev/null >"$CT_TEST_ROOT/tty.out" 2>&1
+check "end: TIOCSTI on its terminal is refused (EPERM)" \
+    grep -q "PROBE tiocsti blocked errno=EPERM step=ioctl" "$CT_TEST_ROOT/tty.out"
+check "end: nothing it pushed ran in the admin's shell" test ! -e "$MARK"
+out=$(script -qc "'$ENTER' -c '$CT_URI' end /bin/sh -c '[ -t 0 ] && echo tty=yes; echo sid=\$(cut -d\" \" -f6 /proc/self/stat) pid=\$\$'" /dev/null)
+check "end: the command has a terminal of its own, in a session of its own ($(echo $out | tr -d '\r'))" \
+    bash -c "[[ '$out' == *tty=yes* ]] && sid=\$(echo '$out' | sed -n 's/.*sid=\([0-9]*\).*/\1/p') &&
+             pid=\$(echo '$out' | sed -n 's/.*pid=\([0-9]*\).*/\1/p') && [ \"\$sid\" = \"\$pid\" ]"
 check "destroy end" vsh destroy end
 check "enu has a user namespace of its own" bash -c \
     "[ \"\$(readlink /proc/$(vsh domid enu)/ns/user)\" != \"\$(readlink /proc/self/ns/user)\" ]"
