@@ -155,7 +155,7 @@ static void
 emitIoctl(filterBuf *buf, bool compat)
 {
     emit(buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-                                            compat ? IOCTL_I386 : __NR_ioctl, 0, 5));
+                                           compat ? IOCTL_I386 : __NR_ioctl, 0, 5));
     emitLoad(buf, offsetof(struct seccomp_data, args[1]));
     emit(buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 2, 0));
     emit(buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 1, 0));
