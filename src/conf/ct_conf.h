@@ -13,6 +13,7 @@
 #include "driver.h"
 #include "virdomainobjlist.h"
 #include "virthread.h"
+#include "virthreadpool.h"
 
 #include "ct_template.h"
 
@@ -64,6 +65,9 @@ struct _virCTDriver {
 
     /* Self-locking objects */
     virDomainObjList *domains;
+    /* container exits and stop timers (virCTProcessWorker), never the
+     * event loop's work: drained at daemon shutdown */
+    virThreadPool *workerPool;
     virObjectEventState *domainEventState;
 
     /* Require lock; use virCTDriverGetCapabilities() */

@@ -107,6 +107,10 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
         !(ct_driver->domains = virDomainObjListNew()) ||
         !(ct_driver->domainEventState = virObjectEventStateNew()))
         goto error;
+    /* before reconnecting: a container found again may end at once */
+    if (!(ct_driver->workerPool =
+              virThreadPoolNewFull(0, 4, 0, virCTProcessWorker, "ct-worker", NULL, ct_driver)))
+        goto error;
 
     if (ctStateLoadDomains(ct_driver) < 0)
         goto error;
@@ -135,12 +139,33 @@ ctStateReload(void)
                                           NULL, NULL);
 }
 
+/* No new exit or timer work from here on: what comes later is found
+ * again by the next daemon (the supervisor records every exit). */
+static int
+ctStateShutdownPrepare(void)
+{
+    if (ct_driver && ct_driver->workerPool)
+        virThreadPoolStop(ct_driver->workerPool);
+    return 0;
+}
+
+/* The work in progress ends before the driver is freed. */
+static int
+ctStateShutdownWait(void)
+{
+    if (ct_driver && ct_driver->workerPool)
+        virThreadPoolDrain(ct_driver->workerPool);
+    return 0;
+}
+
 static int
 ctStateCleanup(void)
 {
     if (!ct_driver)
         return -1;
 
+    /* also drains it where no shutdown was prepared (embedded driver) */
+    g_clear_pointer(&ct_driver->workerPool, virThreadPoolFree);
     virObjectUnref(ct_driver->domainEventState);
     virObjectUnref(ct_driver->domains);
     virObjectUnref(ct_driver->xmlopt);
@@ -614,6 +639,8 @@ static virStateDriver ctStateDriver = {
     .stateInitialize = ctStateInitialize,
     .stateCleanup = ctStateCleanup,
     .stateReload = ctStateReload,
+    .stateShutdownPrepare = ctStateShutdownPrepare,
+    .stateShutdownWait = ctStateShutdownWait,
 };
 
 int

@@ -148,23 +148,24 @@ cleanup:
     return dom;
 }
 
-/* Waits (with @vm unlocked) until the supervisor has recorded the end of
- * init.  Returns true when it has. */
+/* Waits, on the domain's condition with @vm unlocked (the job keeps it
+ * ours), until the supervisor has recorded the end of init.  The exit
+ * path (virCTProcessWorker) wakes it; the exit record is checked every
+ * 100 ms too, for an exit the worker does not handle (daemon shutting
+ * down).  Returns true when init ended. */
 static bool
 ctDomainWaitInitEnd(virCTDriver *driver, virDomainObj *vm, unsigned long long timeoutMs)
 {
     g_autofree char *exitPath = virCTDomainStatePath(driver->config, vm->def->name, ".exit");
-    unsigned long long start;
+    unsigned long long deadline;
     unsigned long long now = 0;
 
-    if (virTimeMillisNow(&start) < 0)
+    if (virTimeMillisNow(&now) < 0)
         return false;
-    while (virTimeMillisNow(&now) == 0 && now - start < timeoutMs) {
-        if (virFileExists(exitPath))
-            return true;
-        virObjectUnlock(vm);
-        g_usleep(20 * 1000);
-        virObjectLock(vm);
+    deadline = now + timeoutMs;
+    while (!virFileExists(exitPath) && now < deadline) {
+        if (virDomainObjWaitUntil(vm, MIN(deadline, now + 100)) < 0 || virTimeMillisNow(&now) < 0)
+            return false;
     }
     return virFileExists(exitPath);
 }
@@ -175,8 +176,10 @@ ctDomainDestroyGraceful(virCTDriver *driver, virDomainObj *vm)
 {
     g_autofree char *reply = NULL;
 
+    VIR_DEBUG("sending SIGTERM to init of '%s'", vm->def->name);
     if (!(reply = virCTProcessMonitorRequest(driver, vm, "signal 15")))
         return -1;
+    VIR_DEBUG("waiting for init of '%s' to end", vm->def->name);
     if (!ctDomainWaitInitEnd(driver, vm, CT_GRACEFUL_TIMEOUT_MS)) {
         virReportError(VIR_ERR_OPERATION_FAILED,
                        _("container '%1$s' did not stop on SIGTERM; destroy it without the "

@@ -85,6 +85,18 @@ virCTProcessRemoveStateFiles(virCTDriver *driver, virDomainObj *vm)
     }
 }
 
+/* Waits up to @ms on the domain's condition with its lock released:
+ * the job keeps the domain ours meanwhile, so `virsh list` and every
+ * other reader go on; the exit path (virCTProcessWorker) wakes it. */
+static void
+virCTProcessWaitMs(virDomainObj *vm, unsigned int ms)
+{
+    unsigned long long now;
+
+    if (virTimeMillisNow(&now) < 0 || virDomainObjWaitUntil(vm, now + ms) < 0)
+        virResetLastError();
+}
+
 /* The plan in its text form, private to root. */
 static int
 virCTProcessWritePlan(const ctPlan *plan, const char *path)
@@ -106,11 +118,19 @@ virCTProcessWritePlan(const ctPlan *plan, const char *path)
     return virFileRewriteStr(path, 0600, text);
 }
 
-/* Reads one sync line, waiting at most CT_PROCESS_SYNC_TIMEOUT_SEC. */
+/* Reads one sync line, waiting at most CT_PROCESS_SYNC_TIMEOUT_SEC with
+ * the domain unlocked (the caller's job protects it). */
 static int
 virCTProcessSyncRead(virDomainObj *vm, int fd, char *line, size_t len)
 {
-    ssize_t n = virCTSyncReadLine(fd, line, len);
+    ssize_t n;
+    int err;
+
+    virObjectUnlock(vm);
+    n = virCTSyncReadLine(fd, line, len);
+    err = errno;
+    virObjectLock(vm);
+    errno = err;
 
     if (n > 0)
         return 0;
@@ -257,10 +277,17 @@ virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, i
         return -1;
     }
     /* The keeper, not this daemon, is its parent (ct_keeper.c): it reaps
-     * it whenever it ends, also after this daemon is gone. */
+     * it whenever it ends, also after this daemon is gone.  It answers
+     * at once (it forks and replies). */
+    VIR_DEBUG("asking the keeper to run the supervisor of '%s'", vm->def->name);
     if (virCTProcessKeeperSpawn(driver, planPath, peer, &pid) < 0)
         return -1;
     priv->supervisorPid = pid;
+    /* Active from now on, as qemu allocates the ID before it waits for
+     * its process: the start waits with the domain unlocked, and no
+     * define or create may replace the definition of an inactive one
+     * meanwhile.  The ID becomes init's once it is known. */
+    vm->def->id = pid;
     return 0;
 }
 
@@ -417,18 +444,28 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
 
     if (vm->def->resource && vm->def->resource->partition)
         partition = vm->def->resource->partition;
-    if (!machineName ||
-        virCgroupNewMachine(machineName, "ct", vm->def->uuid, plan->root ? plan->root : "/",
+    if (!machineName)
+        return -1;
+    VIR_DEBUG("creating machine '%s' in '%s' for init %d", machineName, partition, initPid);
+    if (virCgroupNewMachine(machineName, "ct", vm->def->uuid, plan->root ? plan->root : "/",
                             initPid, true, 0, NULL, partition, -1, 0, &priv->cgroup) < 0)
         return -1;
     if (!vm->def->resource) {
         vm->def->resource = g_new0(virDomainResourceDef, 1);
         vm->def->resource->partition = g_strdup(partition);
     }
-    if (virCTProcessPlaceExtra(vm, initPid) < 0 || virCTProcessCheckCgroupPath(driver, vm) < 0 ||
-        virCTProcessSetupDevices(priv->cgroup) < 0 ||
-        virCTResourceApply(priv->cgroup, priv->extraCgroupPath, vm->def) < 0)
+    VIR_DEBUG("placing init %d of '%s' in the other hierarchies", initPid, vm->def->name);
+    if (virCTProcessPlaceExtra(vm, initPid) < 0)
         return -1;
+    if (virCTProcessCheckCgroupPath(driver, vm) < 0)
+        return -1;
+    VIR_DEBUG("setting the device policy of '%s'", vm->def->name);
+    if (virCTProcessSetupDevices(priv->cgroup) < 0)
+        return -1;
+    VIR_DEBUG("applying the limits of '%s'", vm->def->name);
+    if (virCTResourceApply(priv->cgroup, priv->extraCgroupPath, vm->def) < 0)
+        return -1;
+    VIR_DEBUG("moving init %d of '%s' into its child cgroup", initPid, vm->def->name);
     return virCTProcessMakeInitCgroup(vm, initPid);
 }
 
@@ -443,12 +480,14 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
     g_autofree char *monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
     pid_t pid;
 
+    VIR_DEBUG("releasing init of '%s' (GO)", vm->def->name);
     if (virCTSyncWriteLine(syncFD, "GO\n") < 0) {
         virReportSystemError(errno, _("cannot release the supervisor of '%1$s'"), vm->def->name);
         return -1;
     }
     if (virCTProcessSyncReadPid(vm, syncFD, "OK", &pid) < 0)
         return -1;
+    VIR_DEBUG("init of '%s' runs, watching its supervisor", vm->def->name);
     if (!(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm)))
         return -1;
     return 0;
@@ -488,18 +527,27 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     VIR_AUTOCLOSE syncFD = -1;
     pid_t initPid;
 
-    if (virCTProcessSpawn(driver, vm, planPath, &syncFD) < 0 ||
-        virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid) < 0)
+    VIR_DEBUG("spawning the supervisor of '%s'", vm->def->name);
+    if (virCTProcessSpawn(driver, vm, planPath, &syncFD) < 0)
+        return -1;
+    VIR_DEBUG("waiting for init of '%s' (PID)", vm->def->name);
+    if (virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid) < 0)
         return -1;
     virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
     virCTProcessCountActive(driver, vm, true);
-    if (virCTProcessRecordCgroup(driver, vm, initPid) < 0 ||
-        virCTProcessSetupCgroup(driver, vm, plan, initPid) < 0 ||
-        virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+    VIR_DEBUG("recording the cgroup of '%s' (init %d)", vm->def->name, initPid);
+    if (virCTProcessRecordCgroup(driver, vm, initPid) < 0)
+        return -1;
+    if (virCTProcessSetupCgroup(driver, vm, plan, initPid) < 0)
+        return -1;
+    VIR_DEBUG("saving the status of '%s'", vm->def->name);
+    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        return -1;
+    VIR_DEBUG("plugging the interfaces of '%s'", vm->def->name);
+    if (virCTNetStart(vm, initPid) < 0)
         return -1;
     /* saved again with the host ends' names before init runs */
-    if (virCTNetStart(vm, initPid) < 0 ||
-        (vm->def->nnets > 0 && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0))
+    if (vm->def->nnets > 0 && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         return -1;
     if (virCTProcessRelease(driver, vm, syncFD) < 0)
         return -1;
@@ -534,8 +582,13 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
         return -1;
     }
     /* the layer first: named <inituser>s are looked up in it */
-    if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0 ||
-        !(plan = virCTDomainBuildPlan(driver->config, vm->def))) {
+    VIR_DEBUG("preparing the layer of '%s'", vm->def->name);
+    if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0) {
+        virCTLayerRelease(driver, vm->def, true);
+        return -1;
+    }
+    VIR_DEBUG("building the plan of '%s'", vm->def->name);
+    if (!(plan = virCTDomainBuildPlan(driver->config, vm->def))) {
         virCTLayerRelease(driver, vm->def, true);
         return -1;
     }
@@ -546,10 +599,13 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
         return -1;
 
     virCTProcessRemoveStateFiles(driver, vm);
-    if (virCTProcessWritePlan(plan, planPath) < 0 ||
-        virCTProcessLaunch(driver, vm, plan, planPath, reason) < 0)
+    VIR_DEBUG("writing the plan of '%s' to '%s'", vm->def->name, planPath);
+    if (virCTProcessWritePlan(plan, planPath) < 0)
+        goto error;
+    if (virCTProcessLaunch(driver, vm, plan, planPath, reason) < 0)
         goto error;
     if ((flags & VIR_CT_PROCESS_START_PAUSED)) {
+        VIR_DEBUG("freezing '%s' (started paused)", vm->def->name);
         if (virCTProcessSetFrozen(vm, true) < 0)
             goto error;
         virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
@@ -586,7 +642,8 @@ virCTProcessIsSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
     return false;
 }
 
-/* Reaps the supervisor if it is our child; waits until it is gone. */
+/* Reaps the supervisor if it is our child; waits until it is gone,
+ * with @vm unlocked between the checks. */
 static void
 virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
 {
@@ -600,7 +657,7 @@ virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
 
         if (rc == pid || (rc < 0 && !virCTProcessIsSupervisor(driver, vm, pid)))
             return;
-        g_usleep(10 * 1000);
+        virCTProcessWaitMs(vm, 10);
     }
     VIR_WARN("supervisor %d of '%s' did not exit, killing it", pid, vm->def->name);
     if (virCTProcessIsSupervisor(driver, vm, pid))
@@ -611,9 +668,10 @@ virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
 /* SIGKILL to every task of the container, then a check every
  * millisecond until none is left: libvirt's virCgroupKillPainfully()
  * sleeps 200 ms between rounds, most of a destroy.  It stays the last
- * resort for tasks that do not die within a second. */
+ * resort for tasks that do not die within a second.  @vm is unlocked
+ * while it waits; the caller's job keeps @cgroup. */
 static void
-virCTProcessKillCgroup(virCgroup *cgroup)
+virCTProcessKillCgroup(virDomainObj *vm, virCgroup *cgroup)
 {
     size_t i;
 
@@ -624,9 +682,12 @@ virCTProcessKillCgroup(virCgroup *cgroup)
             virResetLastError();
             return;
         }
-        g_usleep(1000);
+        virCTProcessWaitMs(vm, 1);
     }
+    VIR_WARN("tasks of '%s' still run a second after SIGKILL", vm->def->name);
+    virObjectUnlock(vm);
     virCgroupKillPainfully(cgroup);
+    virObjectLock(vm);
 }
 
 /* Kills init and waits until nothing of the container runs.  With
@@ -645,8 +706,30 @@ virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
     if (viaMonitor && virCTProcessIsSupervisor(driver, vm, priv->supervisorPid))
         reply = virCTMonitorRequest(monitorPath, "kill");
     if (priv->cgroup)
-        virCTProcessKillCgroup(priv->cgroup);
+        virCTProcessKillCgroup(vm, priv->cgroup);
     virCTProcessWaitSupervisor(driver, vm, priv->supervisorPid);
+}
+
+/* The machine registration (systemd-machined, where it runs) and the
+ * cgroup, as libvirt's drivers remove them. */
+static void
+virCTProcessRemoveCgroup(virCTDriver *driver, virDomainObj *vm)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autofree char *machineName = NULL;
+
+    if (!priv->cgroup)
+        return;
+    if (vm->def->id > 0 && (machineName = virCTProcessMachineName(driver, vm, vm->def->id)) &&
+        virCgroupTerminateMachine(machineName) < 0) {
+        VIR_WARN("cannot terminate machine '%s': %s", machineName, virGetLastErrorMessage());
+        virResetLastError();
+    }
+    if (virCgroupRemove(priv->cgroup) < 0) {
+        VIR_WARN("cannot remove the cgroup of '%s': %s", vm->def->name, virGetLastErrorMessage());
+        virResetLastError();
+    }
+    g_clear_pointer(&priv->cgroup, virCgroupFree);
 }
 
 /* Undoes everything a start did; @vm becomes inactive with @reason. */
@@ -672,9 +755,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     virCTProcessKill(driver, vm, viaMonitor);
     virCTNetStop(vm);
     virCTProcessRemoveExtra(vm);
-    if (priv->cgroup && virCgroupRemove(priv->cgroup) < 0)
-        VIR_WARN("cannot remove the cgroup of '%s': %s", vm->def->name, virGetLastErrorMessage());
-    g_clear_pointer(&priv->cgroup, virCgroupFree);
+    virCTProcessRemoveCgroup(driver, vm);
     g_clear_pointer(&priv->cgroupPath, g_free);
     virCTLayerRelease(driver, vm->def, !priv->restarting);
 
@@ -730,9 +811,10 @@ virCTProcessUnifiedDir(virCgroup *cgroup)
 }
 
 /* Polls until the freezer reached the wanted state: cgroup.events at
- * @eventsPath (v2) or the v1 freezer.state. */
+ * @eventsPath (v2) or the v1 freezer.state; @vm is unlocked between the
+ * checks. */
 static int
-virCTProcessWaitFrozen(virCgroup *cgroup, const char *eventsPath, bool frozen)
+virCTProcessWaitFrozen(virDomainObj *vm, virCgroup *cgroup, const char *eventsPath, bool frozen)
 {
     const char *want = frozen ? "FROZEN" : "THAWED";
     size_t i;
@@ -752,7 +834,7 @@ virCTProcessWaitFrozen(virCgroup *cgroup, const char *eventsPath, bool frozen)
             if (STREQ(state, want))
                 return 0;
         }
-        g_usleep(1000);
+        virCTProcessWaitMs(vm, 1);
     }
     virReportError(VIR_ERR_OPERATION_TIMEOUT, _("the container did not become %1$s"), want);
     return -1;
@@ -775,11 +857,11 @@ virCTProcessSetFrozen(virDomainObj *vm, bool frozen)
             virReportSystemError(errno, _("cannot write '%1$s'"), freezePath);
             return -1;
         }
-        rc = virCTProcessWaitFrozen(cgroup, eventsPath, frozen);
+        rc = virCTProcessWaitFrozen(vm, cgroup, eventsPath, frozen);
     } else if (cgroup && virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_FREEZER)) {
         if (virCgroupSetFreezerState(cgroup, frozen ? "FROZEN" : "THAWED") < 0)
             return -1;
-        rc = virCTProcessWaitFrozen(cgroup, NULL, frozen);
+        rc = virCTProcessWaitFrozen(vm, cgroup, NULL, frozen);
     } else {
         virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
                        _("the host has neither cgroup.freeze nor a freezer controller"));
@@ -889,15 +971,18 @@ virCTProcessHandleExit(virCTDriver *driver, virDomainObj *vm, virCTMonitorExitKi
     virObjectEventStateQueue(driver->domainEventState, event);
 }
 
-static void
-virCTProcessEndWorker(void *opaque)
+void
+virCTProcessWorker(void *data, void *opaque)
 {
-    virCTProcessEnd *end = opaque;
+    virCTProcessEnd *end = data;
     virDomainObj *vm = end->vm;
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    virCTDriver *driver = priv->driver;
+    virCTDriver *driver = opaque;
 
     virObjectLock(vm);
+    /* a job waiting for init to end (graceful destroy) learns it now */
+    if (end->cause == VIR_CT_PROCESS_END_EXIT)
+        virDomainObjBroadcast(vm);
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         goto cleanup;
     /* an exit already handled, or a container started anew since */
@@ -926,15 +1011,18 @@ cleanup:
     g_free(end);
 }
 
-/* Event loop callbacks must not block: the work runs in its own thread. */
+/* Event loop callbacks must not block: the work runs on the driver's
+ * worker pool.  Once the daemon shuts down the pool takes no more: the
+ * supervisor recorded the exit and the next daemon handles it. */
 static void
 virCTProcessQueueEnd(virCTProcessEnd *end)
 {
-    virThread thread;
-    g_autofree char *name = g_strdup_printf("ct-end-%s", end->vm->def->name);
+    virCTDriver *driver = CT_DOMAIN_PRIVATE(end->vm)->driver;
 
-    if (virThreadCreateFull(&thread, false, virCTProcessEndWorker, name, false, end) < 0) {
-        VIR_ERROR(_("cannot handle the end of container '%1$s'"), end->vm->def->name);
+    if (virThreadPoolSendJob(driver->workerPool, 0, end) < 0) {
+        VIR_WARN("not handling the end of container '%s' now: the daemon shuts down",
+                 end->vm->def->name);
+        virResetLastError();
         virObjectUnref(end->vm);
         virObjectUnref(end->mon);
         g_free(end);

@@ -55,5 +55,10 @@ void virCTProcessReconnectAll(virCTDriver *driver);
 /* At daemon start: start the domains marked autostart. */
 void virCTProcessAutostartAll(virCTDriver *driver);
 
+/* The job function of the driver's worker pool (driver->workerPool,
+ * @opaque the driver): handles an exit of init or a stop timer that
+ * fired; @data is freed here. */
+void virCTProcessWorker(void *data, void *opaque);
+
 /* The close callback for autodestroy containers. */
 void virCTProcessAutoDestroy(virDomainObj *vm, virConnectPtr conn);

@@ -62,6 +62,7 @@ skip_unless_root() {
 
 # Starts virtctd from the build tree on a private tree $CT_TEST_ROOT:
 # definitions, state and sockets all live there, never in /etc or /run.
+# $CT_TEST_SUPERVISOR, when set, is run instead of the build's supervisor.
 daemon_start() {
     mkdir -p "$CT_TEST_ROOT/sock"
     cat >"$CT_TEST_ROOT/virtctd.conf" <<CONF
@@ -70,7 +71,7 @@ log_outputs = "3:file:$CT_TEST_ROOT/virtctd.log"
 ${CT_EXTRA_CONF:-}
 CONF
     CT_ROOT=$CT_TEST_ROOT LIBVIRT_DRIVER_DIR=$CT_BUILD/src \
-        CT_SCHEMA_DIR=$CT_SRC/xml CT_SUPERVISOR=$CT_BUILD/src/ct-supervisor \
+        CT_SCHEMA_DIR=$CT_SRC/xml CT_SUPERVISOR=${CT_TEST_SUPERVISOR:-$CT_BUILD/src/ct-supervisor} \
         "$CT_BUILD/src/virtctd" -d -f "$CT_TEST_ROOT/virtctd.conf" \
         -p "$CT_TEST_ROOT/virtctd.pid" || return 1
     local i
