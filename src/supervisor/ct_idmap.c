@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_error.h"
 #include "ct_idmap.h"
 #include "ct_sync.h"
@@ -29,7 +30,7 @@ cloneTree(const char *path, int userns, bool idmap, bool recursive)
 {
     struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV, .userns_fd = userns };
     unsigned int rec = recursive ? AT_RECURSIVE : 0;
-    int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLOEXEC | OPEN_TREE_CLONE | rec);
+    CT_AUTOCLOSE int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLOEXEC | OPEN_TREE_CLONE | rec);
     int err;
 
     if (fd < 0)
@@ -37,9 +38,8 @@ cloneTree(const char *path, int userns, bool idmap, bool recursive)
     if (idmap)
         attr.attr_set |= MOUNT_ATTR_IDMAP;
     if (mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) == 0)
-        return fd;
+        return ctStealFd(&fd);
     err = errno;
-    close(fd);
     if (idmap && (err == EINVAL || err == EPERM || err == ENOTSUP))
         return virCTErrorReport(err,
                                 "cannot shift '%s' into the container's user namespace: its file "
@@ -56,16 +56,13 @@ cloneTree(const char *path, int userns, bool idmap, bool recursive)
 static int
 sendClone(int sock, const char *record, const char *path, int userns, bool idmap, bool recursive)
 {
-    int fd = cloneTree(path, userns, idmap, recursive);
-    int rc;
+    CT_AUTOCLOSE int fd = cloneTree(path, userns, idmap, recursive);
 
     if (fd < 0)
         return -1;
-    rc = virCTSyncSendFd(sock, record, fd);
-    if (rc < 0)
-        virCTErrorReport(errno, "cannot pass the mount of '%s' to the container", path);
-    close(fd);
-    return rc;
+    if (virCTSyncSendFd(sock, record, fd) < 0)
+        return virCTErrorReport(errno, "cannot pass the mount of '%s' to the container", path);
+    return 0;
 }
 
 
@@ -78,8 +75,9 @@ sendAll(const ctPlan *plan, int userns, int sock)
     size_t i;
 
     if (plan->rootLower) {
-        if (sendClone(sock, "lower\n", plan->rootLower, userns, plan->rootIdmap, false) < 0 ||
-            sendClone(sock, "layer\n", plan->rootLayer, userns, plan->rootIdmap, false) < 0)
+        if (sendClone(sock, "lower\n", plan->rootLower, userns, plan->rootIdmap, false) < 0)
+            return -1;
+        if (sendClone(sock, "layer\n", plan->rootLayer, userns, plan->rootIdmap, false) < 0)
             return -1;
     } else if (plan->root) {
         if (sendClone(sock, "root\n", plan->root, userns, plan->rootIdmap, true) < 0)
@@ -104,17 +102,14 @@ int
 virCTIdmapSendMounts(const ctPlan *plan, pid_t pid, int sock)
 {
     char path[64];
-    int userns;
-    int rc;
+    CT_AUTOCLOSE int userns = -1;
 
     if (!(plan->nsFlags & CLONE_NEWUSER))
         return 0;
     snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
     if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return virCTErrorReport(errno, "cannot open '%s'", path);
-    rc = sendAll(plan, userns, sock);
-    close(userns);
-    return rc;
+    return sendAll(plan, userns, sock);
 }
 
 
