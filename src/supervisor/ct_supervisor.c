@@ -6,9 +6,11 @@
  * Usage: ct-supervisor --plan FILE [--sync-fd N] [--foreground]
  *        ct-supervisor --keeper SOCKET (see ct_keeper.c)
  *
- * The daemon spawns this already detached; we never fork ourselves and
- * never depend on the daemon after the start, so a container outlives a
- * restart or a kill -9 of the daemon.
+ * The keeper runs this for the daemon (ct_keeper.c), so it is not the
+ * daemon's child; we clone the container child only, and never depend
+ * on the daemon after the start, so a container outlives a restart or a
+ * kill -9 of the daemon.  --foreground is accepted and ignored (we
+ * never detach ourselves).
  *
  * Start-up sync points (S: supervisor, C: container child, D: daemon on
  * the sync socket, one text line per message; docs/design.md has the
