@@ -119,7 +119,7 @@ testDataFiles(const char *dir)
 }
 
 
-#define HEAD "version 2\nname c\n"
+#define HEAD "version 3\nname c\n"
 #define TAIL "arg /sbin/init\nmonitor /m\nexit-file /e\n"
 
 static const struct {
@@ -128,10 +128,12 @@ static const struct {
     const char *error;
 } negatives[] = {
     { "empty plan", "", "line 1: end of plan: missing 'version'" },
-    { "wrong version", "version 1\n", "line 1: unsupported plan version '1' (expected 2)" },
-    { "version not first", "name c\nversion 2\n", "line 1: expected 'version 2' before 'name'" },
+    { "wrong version", "version 1\n", "line 1: unsupported plan version '1' (expected 3)" },
+    { "version 2 refused", "version 2\nname c\n" TAIL,
+      "line 1: unsupported plan version '2' (expected 3)" },
+    { "version not first", "name c\nversion 3\n", "line 1: expected 'version 3' before 'name'" },
     { "unknown key", HEAD "frobnicate yes\n" TAIL, "line 3: unknown key 'frobnicate'" },
-    { "missing name", "version 2\n" TAIL, "line 5: end of plan: missing 'name'" },
+    { "missing name", "version 3\n" TAIL, "line 5: end of plan: missing 'name'" },
     { "missing arg", HEAD "monitor /m\nexit-file /e\n", "line 5: end of plan: missing 'arg'" },
     { "missing monitor", HEAD "arg /sbin/init\nexit-file /e\n",
       "line 5: end of plan: missing 'monitor'" },
@@ -163,12 +165,16 @@ static const struct {
     { "relative root", HEAD "root var/ct\n",
       "line 3: 'root' needs an absolute path, got 'var/ct'" },
     { "negative uid", HEAD "user -1\n", "line 3: 'user': bad id '-1'" },
-    { "bad group list", HEAD "groups 5 x\n", "line 3: 'groups': bad id 'x'" },
+    { "bad group", HEAD "group x\n", "line 3: 'group': bad id 'x'" },
+    { "no supplementary groups", HEAD "groups 5\n" TAIL, "line 3: unknown key 'groups'" },
     { "idmap zero count", HEAD "gidmap 0 100000 0\n", "line 3: 'gidmap': count must not be 0" },
     { "env without =", HEAD "env PATH\n", "line 3: 'env': expected KEY=VALUE, got 'PATH'" },
     { "bad caps", HEAD "caps 0xfoo\n", "line 3: 'caps': bad hex mask '0xfoo'" },
-    { "relative cgroup file", HEAD "cgroup-procs cgroup.procs\n",
-      "line 3: 'cgroup-procs' needs an absolute path, got 'cgroup.procs'" },
+    /* the daemon places init in its cgroups itself */
+    { "no cgroup files", HEAD "cgroup-procs /sys/fs/cgroup/pids/c/cgroup.procs\n" TAIL,
+      "line 3: unknown key 'cgroup-procs'" },
+    { "no overlay mounts", HEAD "mount overlay overlay /o % lowerdir=/a %\n" TAIL,
+      "line 3: unknown mount kind 'overlay'" },
     { "root-readonly with value", HEAD "root-readonly yes\n",
       "line 3: 'root-readonly' takes 0 field(s), got 1" },
 };
@@ -234,7 +240,7 @@ testEscapeAllBytes(void)
 static void
 testFormatStruct(void)
 {
-    static const char want[] = "version 2\nname c\nnamespaces\n"
+    static const char want[] = "version 3\nname c\nnamespaces\n"
                                "mount fs tmpfs /tmp tmpfs % %\n"
                                "arg /init\ncwd /\nuser 0\ngroup 0\ncaps 0x3\n"
                                "monitor /m\nexit-file /e\n";

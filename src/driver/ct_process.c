@@ -4,19 +4,26 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The daemon never forks a container itself: it writes the start plan,
- * runs one ct-supervisor per container through virCommand and drives
- * the start over a sync socket (see ct_supervisor.c for the numbered
- * sync points):
+ * has the keeper (ct_keeper.c, started once through virCommand) run one
+ * ct-supervisor per container and drives the start over a sync socket
+ * (ct_supervisor.c numbers the sync points; docs/design.md has the
+ * picture and what a crash at each step leaves):
  *
- *   D writes NAME.plan, spawns S          S clones init, stops it
- *   S -> D "PID <init>"                   D creates the cgroup, moves init
- *                                           in, writes the status file,
- *                                           plugs the interfaces (ct_net.c)
- *   D -> S "GO"                           S releases init: mounts, exec
- *   S -> D "OK <init>" | "ERR <errno> <message>"
+ *   D writes NAME.plan; the keeper        S clones init, which waits on
+ *   forks S on the sync socket              its socket (points 1, 2)
+ *   S -> D "PID <init>"        (3)        D records the cgroup path in the
+ *                                           status file, creates the
+ *                                           cgroups (limits, devices),
+ *                                           moves init into their child
+ *                                           "init", plugs the interfaces
+ *                                           (ct_net.c), saves the status
+ *   D -> S "GO" | "ABORT"      (3)        S releases init: mounts, exec (4)
+ *   S -> D "OK <init>" | "ERR <errno> <message>"                   (5)
  *
- * The status file is written before GO: whatever happens to the daemon
- * after that, the next one finds the container (or its remains) again.
+ * The plan names no cgroup: placing init is the daemon's, at "PID".  The
+ * status file is written before the cgroups exist and again before GO:
+ * whatever happens to the daemon after "PID", the next one finds the
+ * container (or its remains) again.
  */
 
 #include <config.h>

@@ -42,7 +42,6 @@ static const ctPlanFlagName mountFlagNames[] = {
 static const char *mountKindNames[CT_PLAN_MOUNT_LAST] = {
     "bind",
     "fs",
-    "overlay",
 };
 
 
@@ -240,12 +239,6 @@ fmtProcess(FILE *fp, const ctPlan *plan)
     fmtLine(fp, "cwd", plan->cwd ? plan->cwd : "/");
     fprintf(fp, "user %u\n", (unsigned int)plan->uid);
     fprintf(fp, "group %u\n", (unsigned int)plan->gid);
-    if (plan->ngroups > 0) {
-        fputs("groups", fp);
-        for (i = 0; i < plan->ngroups; i++)
-            fprintf(fp, " %u", (unsigned int)plan->groups[i]);
-        fputc('\n', fp);
-    }
     fprintf(fp, "caps 0x%" PRIx64 "\n", plan->capsKeep);
 }
 
@@ -253,8 +246,6 @@ fmtProcess(FILE *fp, const ctPlan *plan)
 int
 ctPlanFormat(const ctPlan *plan, FILE *fp)
 {
-    size_t i;
-
     fprintf(fp, "version %d\n", CT_PLAN_VERSION);
     fmtLine(fp, "name", plan->name);
     if (plan->uuid)
@@ -284,8 +275,6 @@ ctPlanFormat(const ctPlan *plan, FILE *fp)
     if (fmtMounts(fp, plan) < 0)
         return -1;
     fmtProcess(fp, plan);
-    for (i = 0; i < plan->ncgroupProcs; i++)
-        fmtLine(fp, "cgroup-procs", plan->cgroupProcs[i]);
     fmtLine(fp, "monitor", plan->monitorPath);
     fmtLine(fp, "exit-file", plan->exitPath);
     if (plan->logPath)
@@ -593,13 +582,8 @@ dirStringList(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, cha
             return setErr(err, errlen, "'env': expected KEY=VALUE, got '%s'", f[0]);
         if (appendString(&plan->env, &plan->nenv, &f[0]) < 0)
             return setErr(err, errlen, "out of memory");
-    } else if (strcmp(dir->key, "arg") == 0) {
-        if (appendString(&plan->argv, &plan->nargv, &f[0]) < 0)
-            return setErr(err, errlen, "out of memory");
     } else {
-        if (f[0][0] != '/')
-            return setErr(err, errlen, "'%s' needs an absolute path, got '%s'", dir->key, f[0]);
-        if (appendString(&plan->cgroupProcs, &plan->ncgroupProcs, &f[0]) < 0)
+        if (appendString(&plan->argv, &plan->nargv, &f[0]) < 0)
             return setErr(err, errlen, "out of memory");
     }
     return 0;
@@ -610,22 +594,14 @@ static int
 dirId(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
 {
     unsigned int val;
-    size_t i;
 
-    for (i = 0; i < nf; i++) {
-        if (parseUInt(f[i], &val) < 0)
-            return setErr(err, errlen, "'%s': bad id '%s'", dir->key, f[i]);
-        if (strcmp(dir->key, "user") == 0) {
-            plan->uid = val;
-        } else if (strcmp(dir->key, "group") == 0) {
-            plan->gid = val;
-        } else {
-            gid_t *slot = growArray((void **)&plan->groups, &plan->ngroups, sizeof(gid_t));
-            if (!slot)
-                return setErr(err, errlen, "out of memory");
-            *slot = val;
-        }
-    }
+    (void)nf;
+    if (parseUInt(f[0], &val) < 0)
+        return setErr(err, errlen, "'%s': bad id '%s'", dir->key, f[0]);
+    if (strcmp(dir->key, "user") == 0)
+        plan->uid = val;
+    else
+        plan->gid = val;
     return 0;
 }
 
@@ -673,9 +649,7 @@ static const ctPlanDirective directives[] = {
     STR("cwd", cwd),
     { "user", 1, 1, false, dirId, 0 },
     { "group", 1, 1, false, dirId, 0 },
-    { "groups", 1, SIZE_MAX, false, dirId, 0 },
     { "caps", 1, 1, false, dirCaps, 0 },
-    { "cgroup-procs", 1, 1, true, dirStringList, 0 },
     STR("monitor", monitorPath),
     STR("exit-file", exitPath),
     STR("log", logPath),
@@ -870,8 +844,6 @@ ctPlanFree(ctPlan *plan)
     freeStrings(plan->argv, plan->nargv);
     freeStrings(plan->env, plan->nenv);
     free(plan->cwd);
-    free(plan->groups);
-    freeStrings(plan->cgroupProcs, plan->ncgroupProcs);
     free(plan->monitorPath);
     free(plan->exitPath);
     free(plan->logPath);

@@ -7,7 +7,9 @@
  * know, decided by the daemon from the domain definition before anything
  * touches the host.  It is plain C (no glib, no libvirt) because the
  * supervisor must not link libvirt.so, and it has a line-based text form
- * so that tests compare plans against golden files.
+ * so that tests compare plans against golden files.  The cgroups are not
+ * in it: the daemon creates them and moves init in while the supervisor
+ * waits at the "PID" sync point (docs/design.md).
  *
  * Text form: one directive a line, "<key> <field> <field> ...", fields
  * separated by one space, each field escaped with ctPlanEscape() (a
@@ -24,16 +26,18 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define CT_PLAN_VERSION 2
+/* 3: "cgroup-procs", "groups" and "mount overlay" are gone (the daemon
+ * never wrote them; it places init in its cgroups itself, see
+ * docs/design.md) */
+#define CT_PLAN_VERSION 3
 
 typedef enum {
     CT_PLAN_MOUNT_BIND = 0, /* bind mount of a host path (src) */
     CT_PLAN_MOUNT_FS, /* a fresh file system: fstype, src is its name */
-    CT_PLAN_MOUNT_OVERLAY, /* overlay; data holds lowerdir/upperdir/workdir */
     CT_PLAN_MOUNT_LAST
 } ctPlanMountKind;
 
-/* Mount flags understood in the text form (subset of MS_*) */
+/* One mount after the root, in plan order. */
 typedef struct _ctPlanMount ctPlanMount;
 struct _ctPlanMount {
     ctPlanMountKind kind;
@@ -41,7 +45,7 @@ struct _ctPlanMount {
     char *dst; /* path inside the container root, absolute */
     char *fstype; /* for CT_PLAN_MOUNT_FS */
     char *data; /* mount data (e.g. "size=65536k,mode=1777") or NULL */
-    unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC */
+    unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC only */
     bool idmap; /* bind: shifted into the container's user namespace by an
                  * idmapped mount the supervisor makes ("idmap" flag) */
 };
@@ -88,16 +92,9 @@ struct _ctPlan {
     size_t nenv;
     char *cwd; /* initdir, default "/" */
     uid_t uid; /* inituser resolved to a number inside */
-    gid_t gid;
-    gid_t *groups;
-    size_t ngroups;
+    gid_t gid; /* supplementary groups: none where setgroups(2) is allowed */
 
     uint64_t capsKeep; /* bit n set: keep capability n in the bounding set */
-
-    /* cgroup.procs (or tasks) files the supervisor writes the init's host
-     * PID into, one per hierarchy, before the container continues. */
-    char **cgroupProcs;
-    size_t ncgroupProcs;
 
     char *monitorPath; /* UNIX socket the supervisor listens on */
     char *exitPath; /* file the supervisor writes the exit record to */

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_console.h"
 #include "ct_error.h"
 
@@ -66,6 +67,8 @@ detach(virCTConsole *con)
 int
 virCTConsoleAttach(virCTConsole *con, bool force, int *clientEnd)
 {
+    CT_AUTOCLOSE int ourEnd = -1;
+    CT_AUTOCLOSE int theirEnd = -1;
     int sv[2];
 
     if (con->peer >= 0 && force)
@@ -76,14 +79,13 @@ virCTConsoleAttach(virCTConsole *con, bool force, int *clientEnd)
     }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return -1;
-    if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
-        close(sv[0]);
-        close(sv[1]);
+    ourEnd = sv[0];
+    theirEnd = sv[1];
+    if (fcntl(ourEnd, F_SETFL, O_NONBLOCK) < 0)
         return -1;
-    }
-    con->peer = sv[0];
+    con->peer = ctStealFd(&ourEnd);
     con->npending = 0;
-    *clientEnd = sv[1];
+    *clientEnd = ctStealFd(&theirEnd);
     return 0;
 }
 

@@ -4,8 +4,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The order of the steps matters:
- * - the cgroup namespace is unshared only now, after the supervisor put
- *   us into the container's cgroups, so they become its root;
+ * - the cgroup namespace is unshared only after the release: by then the
+ *   daemon has moved us into the container's "init" cgroups (at the "PID"
+ *   sync point, see ct_supervisor.c), so they become its root;
  * - everything is mounted before pivot_root, while host paths (the PTY
  *   slave, /dev/null, bind sources) and the host /proc are reachable;
  * - the bounding set is dropped while we still have CAP_SETPCAP, ids are
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "ct_caps.h"
+#include "ct_cleanup.h"
 #include "ct_container.h"
 #include "ct_error.h"
 #include "ct_idmap.h"
@@ -162,8 +164,9 @@ setupSys(const virCTRoot *root)
 {
     if (virCTMountAt(root, "sysfs", "/sys", "sysfs", MS_RDONLY | NOSUID_NODEV_NOEXEC, NULL,
                      CT_MOUNT_CREATE_DIR) < 0) {
-        if (errno != EPERM ||
-            virCTMountAt(root, "/sys", "/sys", NULL, RO_BIND, NULL, CT_MOUNT_CREATE_DIR) < 0)
+        if (errno != EPERM)
+            return -1;
+        if (virCTMountAt(root, "/sys", "/sys", NULL, RO_BIND, NULL, CT_MOUNT_CREATE_DIR) < 0)
             return -1;
     }
     return virCTMountCgroups(root);
@@ -177,12 +180,13 @@ setupDev(const virCTRoot *root, const char *consolePath)
 
     if (applyEntries(root, devEntries, N_ENTRIES(devEntries)) < 0)
         return -1;
-    /* gid 5 (tty) may not be mapped in a user namespace */
+    /* gid 5 (tty) may not be mapped in a user namespace: then without it */
     if (virCTMountAt(root, "devpts", "/dev/pts", "devpts", ptsFlags,
-                     "newinstance,ptmxmode=0666,mode=0620,gid=5", CT_MOUNT_CREATE_DIR) < 0 &&
-        virCTMountAt(root, "devpts", "/dev/pts", "devpts", ptsFlags,
-                     "newinstance,ptmxmode=0666,mode=0620", CT_MOUNT_CREATE_DIR) < 0)
-        return -1;
+                     "newinstance,ptmxmode=0666,mode=0620,gid=5", CT_MOUNT_CREATE_DIR) < 0) {
+        if (virCTMountAt(root, "devpts", "/dev/pts", "devpts", ptsFlags,
+                         "newinstance,ptmxmode=0666,mode=0620", CT_MOUNT_CREATE_DIR) < 0)
+            return -1;
+    }
     return virCTMountAt(root, consolePath, "/dev/console", NULL, MS_BIND, NULL,
                         CT_MOUNT_CREATE_FILE);
 }
@@ -232,9 +236,6 @@ extraMount(const virCTRoot *root, const ctPlanMount *mnt, int srcFd, int treeFd)
         return bindMount(root, mnt, srcFd);
     case CT_PLAN_MOUNT_FS:
         return virCTMountAt(root, mnt->src ? mnt->src : mnt->fstype, mnt->dst, mnt->fstype,
-                            mnt->flags & ~MS_REC, mnt->data, CT_MOUNT_CREATE_DIR);
-    case CT_PLAN_MOUNT_OVERLAY:
-        return virCTMountAt(root, mnt->src ? mnt->src : "overlay", mnt->dst, "overlay",
                             mnt->flags & ~MS_REC, mnt->data, CT_MOUNT_CREATE_DIR);
     case CT_PLAN_MOUNT_LAST:
         break;
@@ -287,8 +288,11 @@ mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
     char opts[3 * PATH_MAX];
 
     if (fds->lower >= 0) {
-        if (makeStaging() < 0 || virCTMountMoveTo(fds->lower, STAGING_LOWER) < 0 ||
-            virCTMountMoveTo(fds->layer, STAGING_LAYER) < 0)
+        if (makeStaging() < 0)
+            return -1;
+        if (virCTMountMoveTo(fds->lower, STAGING_LOWER) < 0)
+            return -1;
+        if (virCTMountMoveTo(fds->layer, STAGING_LAYER) < 0)
             return -1;
         lower = STAGING_LOWER;
         layer = STAGING_LAYER;
@@ -314,7 +318,9 @@ prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
     if (plan->root && plan->rootLower)
         return mountTemplateRoot(plan, fds, root);
     if (plan->root && fds->root >= 0) {
-        if (makeStaging() < 0 || virCTMountMoveTo(fds->root, STAGING_ROOT) < 0)
+        if (makeStaging() < 0)
+            return -1;
+        if (virCTMountMoveTo(fds->root, STAGING_ROOT) < 0)
             return -1;
         return openRoot(root, STAGING_ROOT);
     }
@@ -335,29 +341,48 @@ prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
 }
 
 
+/* The plan's own mounts, in order, over what the root brought. */
+static int
+extraMounts(const ctPlan *plan, const virCTIdmapFds *fds, const int *srcFds, const virCTRoot *root)
+{
+    size_t i;
+
+    for (i = 0; i < plan->nmounts; i++) {
+        int treeFd = i < CT_IDMAP_MAX_MOUNTS ? fds->mounts[i] : -1;
+
+        if (extraMount(root, &plan->mounts[i], srcFds[i], treeFd) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+
 static int
 setupFilesystems(const ctPlan *plan, const virCTIdmapFds *fds, const char *consolePath,
                  virCTRoot *root)
 {
-    int *srcFds = calloc(plan->nmounts + 1, sizeof(int));
-    size_t i;
+    /* the descriptors are close-on-exec: init never sees them */
+    CT_AUTOFREE int *srcFds = calloc(plan->nmounts + 1, sizeof(int));
 
     if (!srcFds)
         return virCTErrorReport(ENOMEM, "cannot allocate mount table");
     /* nothing we mount may propagate back to the host */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return virCTErrorReport(errno, "cannot make '/' private");
-    if (openBindSources(plan, srcFds) < 0 || prepareRoot(plan, fds, root) < 0 ||
-        applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0 || setupSys(root) < 0 ||
-        setupDev(root, consolePath) < 0)
+    if (openBindSources(plan, srcFds) < 0)
+        return -1;
+    if (prepareRoot(plan, fds, root) < 0)
+        return -1;
+    if (applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0)
+        return -1;
+    if (setupSys(root) < 0)
+        return -1;
+    if (setupDev(root, consolePath) < 0)
         return -1;
     if (!plan->root && applyEntries(root, appEntries, N_ENTRIES(appEntries)) < 0)
         return -1;
-    for (i = 0; i < plan->nmounts; i++) {
-        if (extraMount(root, &plan->mounts[i], srcFds[i],
-                       i < CT_IDMAP_MAX_MOUNTS ? fds->mounts[i] : -1) < 0)
-            return -1;
-    }
+    if (extraMounts(plan, fds, srcFds, root) < 0)
+        return -1;
     if (plan->root && plan->rootReadonly && virCTMountSetReadonly(root, "/", false) < 0)
         return -1;
     return virCTMountPivot(root);
@@ -367,30 +392,28 @@ setupFilesystems(const ctPlan *plan, const virCTIdmapFds *fds, const char *conso
 static int
 setupConsole(void)
 {
-    int fd;
+    CT_AUTOCLOSE int fd = -1;
+    int stdfd;
 
     if (setsid() < 0)
         return virCTErrorReport(errno, "cannot start a new session");
     if ((fd = open("/dev/console", O_RDWR)) < 0)
         return virCTErrorReport(errno, "cannot open '/dev/console'");
-    if (ioctl(fd, TIOCSCTTY, 0) < 0) {
-        virCTErrorReport(errno, "cannot make '/dev/console' the controlling terminal");
-        close(fd);
-        return -1;
+    if (ioctl(fd, TIOCSCTTY, 0) < 0)
+        return virCTErrorReport(errno, "cannot make '/dev/console' the controlling terminal");
+    for (stdfd = STDIN_FILENO; stdfd <= STDERR_FILENO; stdfd++) {
+        if (dup2(fd, stdfd) < 0)
+            return virCTErrorReport(errno, "cannot redirect stdio to '/dev/console'");
     }
-    if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) {
-        virCTErrorReport(errno, "cannot redirect stdio to '/dev/console'");
-        close(fd);
-        return -1;
-    }
-    if (fd > STDERR_FILENO)
-        close(fd);
+    if (fd <= STDERR_FILENO)
+        ctStealFd(&fd); /* it is one of the three now */
     return 0;
 }
 
 
-/* With setgroups denied in a user namespace only an explicit group list
- * is attempted (and then fails loudly). */
+/* Init has no supplementary groups: they are cleared, but in a user
+ * namespace, where the supervisor denied setgroups(2) before writing the
+ * gid map (an unprivileged map requires it). */
 static int
 switchIds(const ctPlan *plan)
 {
@@ -398,8 +421,8 @@ switchIds(const ctPlan *plan)
 
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         return virCTErrorReport(errno, "cannot set keep-capabilities");
-    if ((!userns || plan->ngroups > 0) && setgroups(plan->ngroups, plan->groups) < 0)
-        return virCTErrorReport(errno, "cannot set supplementary groups");
+    if (!userns && setgroups(0, NULL) < 0)
+        return virCTErrorReport(errno, "cannot clear supplementary groups");
     if (setresgid(plan->gid, plan->gid, plan->gid) < 0)
         return virCTErrorReport(errno, "cannot set group id %u", (unsigned int)plan->gid);
     if (setresuid(plan->uid, plan->uid, plan->uid) < 0)
@@ -415,8 +438,13 @@ setupProcess(const ctPlan *plan, const virCTContainerArgs *args)
 {
     const char *cwd = plan->cwd ? plan->cwd : "/";
 
-    if (setupConsole() < 0 || virCTCapsDropBounding(plan->capsKeep) < 0 || switchIds(plan) < 0 ||
-        virCTCapsSet(plan->capsKeep, plan->uid != 0) < 0)
+    if (setupConsole() < 0)
+        return -1;
+    if (virCTCapsDropBounding(plan->capsKeep) < 0)
+        return -1;
+    if (switchIds(plan) < 0)
+        return -1;
+    if (virCTCapsSet(plan->capsKeep, plan->uid != 0) < 0)
         return -1;
     if (chdir(cwd) < 0)
         return virCTErrorReport(errno, "cannot change directory to '%s'", cwd);
@@ -433,8 +461,8 @@ setupProcess(const ctPlan *plan, const virCTContainerArgs *args)
 static void
 execInit(const ctPlan *plan)
 {
-    char **argv = calloc(plan->nargv + 1, sizeof(char *));
-    char **envp = calloc(plan->nenv + 1, sizeof(char *));
+    CT_AUTOFREE char **argv = calloc(plan->nargv + 1, sizeof(char *));
+    CT_AUTOFREE char **envp = calloc(plan->nenv + 1, sizeof(char *));
 
     if (!argv || !envp) {
         virCTErrorReport(ENOMEM, "cannot allocate the init's arguments");
@@ -457,12 +485,11 @@ execInit(const ctPlan *plan)
 static int
 sendListener(int sock)
 {
-    int fd = virCTSeccompInstall(true);
+    CT_AUTOCLOSE int fd = virCTSeccompInstall(true);
     int err = errno;
 
     if (fd >= 0) {
         virCTSyncSendFd(sock, "listener\n", fd);
-        close(fd);
         return 0;
     }
     virCTSyncWriteLine(sock, "no-listener %d\n", err);
@@ -477,19 +504,16 @@ static int
 setupLoopback(void)
 {
     struct ifreq ifr = { .ifr_name = "lo" };
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int rc = -1;
+    CT_AUTOCLOSE int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
     if (fd < 0)
         return virCTErrorReport(errno, "cannot open a socket for loopback");
-    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-        ifr.ifr_flags |= IFF_UP;
-        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    if (rc < 0)
-        virCTErrorReport(errno, "cannot bring loopback up");
-    close(fd);
-    return rc;
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        return virCTErrorReport(errno, "cannot bring loopback up");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        return virCTErrorReport(errno, "cannot bring loopback up");
+    return 0;
 }
 
 
@@ -499,20 +523,45 @@ waitRelease(int sock, virCTIdmapFds *fds)
 {
     char record[64];
     ssize_t n;
-    int fd;
 
     for (;;) {
+        CT_AUTOCLOSE int fd = -1;
+        int taken;
+
         if ((n = virCTSyncRecvRecord(sock, record, sizeof(record), &fd)) <= 0)
             return virCTErrorReport(n < 0 ? errno : EPIPE,
                                     "supervisor went away before releasing the container");
         if (strcmp(record, "G") == 0 && fd < 0)
             return 0;
-        if (virCTIdmapFdsTake(fds, record, fd) <= 0) {
-            if (fd >= 0)
-                close(fd);
+        if ((taken = virCTIdmapFdsTake(fds, record, fd)) < 0)
+            return -1;
+        if (taken == 0)
             return virCTErrorReport(EPROTO, "unexpected record '%s' from the supervisor", record);
-        }
+        ctStealFd(&fd); /* @fds holds it now */
     }
+}
+
+
+/* Once released: what the namespaces clone() made still need. */
+static int
+setupNamespaces(const ctPlan *plan)
+{
+    /* our host ids are unmapped in a new user namespace: become its root,
+     * or files we create (mount points, /dev nodes) cannot be owned */
+    if ((plan->nsFlags & CLONE_NEWUSER) && setresgid(0, 0, 0) < 0)
+        return virCTErrorReport(errno, "cannot become root in the user namespace");
+    if ((plan->nsFlags & CLONE_NEWUSER) && setresuid(0, 0, 0) < 0)
+        return virCTErrorReport(errno, "cannot become root in the user namespace");
+    /* the daemon moved us into the "init" cgroups before the release:
+     * they become the root of the container's cgroup namespace */
+    if ((plan->nsFlags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+        return virCTErrorReport(errno, "cannot create a cgroup namespace");
+    if (plan->hostname && (plan->nsFlags & CLONE_NEWUTS) &&
+        sethostname(plan->hostname, strlen(plan->hostname)) < 0)
+        return virCTErrorReport(errno, "cannot set host name '%s'", plan->hostname);
+    if ((plan->nsFlags & CLONE_NEWNET) && setupLoopback() < 0)
+        return -1;
+    return 0;
 }
 
 
@@ -527,27 +576,16 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     virCTIdmapFdsInit(&idmapped);
     filterRc = sendListener(args->syncSock);
-    if (waitRelease(args->syncSock, &idmapped) < 0 || filterRc < 0)
+    if (waitRelease(args->syncSock, &idmapped) < 0)
         goto error;
-    /* our host ids are unmapped in a new user namespace: become its root,
-     * or files we create (mount points, /dev nodes) cannot be owned */
-    if ((plan->nsFlags & CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-        virCTErrorReport(errno, "cannot become root in the user namespace");
+    /* a filter that failed is told only now: the supervisor listens */
+    if (filterRc < 0)
         goto error;
-    }
-    if ((plan->nsFlags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
-        virCTErrorReport(errno, "cannot create a cgroup namespace");
+    if (setupNamespaces(plan) < 0)
         goto error;
-    }
-    if (plan->hostname && (plan->nsFlags & CLONE_NEWUTS) &&
-        sethostname(plan->hostname, strlen(plan->hostname)) < 0) {
-        virCTErrorReport(errno, "cannot set host name '%s'", plan->hostname);
+    if (setupFilesystems(plan, &idmapped, args->consolePath, &root) < 0)
         goto error;
-    }
-    if ((plan->nsFlags & CLONE_NEWNET) && setupLoopback() < 0)
-        goto error;
-    if (setupFilesystems(plan, &idmapped, args->consolePath, &root) < 0 ||
-        setupProcess(plan, args) < 0)
+    if (setupProcess(plan, args) < 0)
         goto error;
     execInit(plan);
 

@@ -12,15 +12,16 @@
 
 typedef struct _virCTContainerArgs virCTContainerArgs;
 struct _virCTContainerArgs {
-    int syncSock; /* child end of the SOCK_SEQPACKET error channel */
+    int syncSock; /* child end of the SOCK_SEQPACKET start socket */
     const char *consolePath; /* host path of the PTY slave */
     sigset_t sigmask; /* signal mask to restore before exec */
 };
 
-/* Runs in the freshly cloned child: waits for the supervisor's release
- * byte on @args->syncSock, builds the container's file system, drops
- * privileges and execs init.  Never returns: on any failure it sends the
- * error record on the sync socket and exits with status 1; a successful
- * exec closes the socket (it is close-on-exec). */
+/* Runs in the freshly cloned child: installs the seccomp filter and
+ * sends its listener on @args->syncSock, takes the idmapped trees and
+ * waits for the supervisor's release ("G") there, builds the container's
+ * file system, drops privileges and execs init.  Never returns: on any
+ * failure it sends the error record on the socket and exits with status
+ * 1; a successful exec closes the socket (it is close-on-exec). */
 void virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
     __attribute__((noreturn));

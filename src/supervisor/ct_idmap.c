@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_error.h"
 #include "ct_idmap.h"
 #include "ct_sync.h"
@@ -58,23 +59,20 @@ cloneTree(const char *path, bool userPath, int userns, bool idmap, bool recursiv
 {
     struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV, .userns_fd = userns };
     unsigned int rec = recursive ? AT_RECURSIVE : 0;
-    int src = openSource(path, userPath);
-    int fd;
+    CT_AUTOCLOSE int src = openSource(path, userPath);
+    CT_AUTOCLOSE int fd = -1;
     int err;
 
     if (src < 0)
         return -1;
     fd = open_tree(src, "", AT_EMPTY_PATH | OPEN_TREE_CLOEXEC | OPEN_TREE_CLONE | rec);
-    err = errno;
-    close(src);
     if (fd < 0)
-        return virCTErrorReport(err, "cannot open '%s' for the container", path);
+        return virCTErrorReport(errno, "cannot open '%s' for the container", path);
     if (idmap)
         attr.attr_set |= MOUNT_ATTR_IDMAP;
     if (mount_setattr(fd, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) == 0)
-        return fd;
+        return ctStealFd(&fd);
     err = errno;
-    close(fd);
     if (idmap && (err == EINVAL || err == EPERM || err == ENOTSUP))
         return virCTErrorReport(err,
                                 "cannot shift '%s' into the container's user namespace: its file "
@@ -92,16 +90,13 @@ static int
 sendClone(int sock, const char *record, const char *path, bool userPath, int userns, bool idmap,
           bool recursive)
 {
-    int fd = cloneTree(path, userPath, userns, idmap, recursive);
-    int rc;
+    CT_AUTOCLOSE int fd = cloneTree(path, userPath, userns, idmap, recursive);
 
     if (fd < 0)
         return -1;
-    rc = virCTSyncSendFd(sock, record, fd);
-    if (rc < 0)
-        virCTErrorReport(errno, "cannot pass the mount of '%s' to the container", path);
-    close(fd);
-    return rc;
+    if (virCTSyncSendFd(sock, record, fd) < 0)
+        return virCTErrorReport(errno, "cannot pass the mount of '%s' to the container", path);
+    return 0;
 }
 
 
@@ -114,9 +109,9 @@ sendAll(const ctPlan *plan, int userns, int sock)
     size_t i;
 
     if (plan->rootLower) {
-        if (sendClone(sock, "lower\n", plan->rootLower, false, userns, plan->rootIdmap, false) <
-                0 ||
-            sendClone(sock, "layer\n", plan->rootLayer, false, userns, plan->rootIdmap, false) < 0)
+        if (sendClone(sock, "lower\n", plan->rootLower, false, userns, plan->rootIdmap, false) < 0)
+            return -1;
+        if (sendClone(sock, "layer\n", plan->rootLayer, false, userns, plan->rootIdmap, false) < 0)
             return -1;
     } else if (plan->root) {
         if (sendClone(sock, "root\n", plan->root, true, userns, plan->rootIdmap, true) < 0)
@@ -141,17 +136,14 @@ int
 virCTIdmapSendMounts(const ctPlan *plan, pid_t pid, int sock)
 {
     char path[64];
-    int userns;
-    int rc;
+    CT_AUTOCLOSE int userns = -1;
 
     if (!(plan->nsFlags & CLONE_NEWUSER))
         return 0;
     snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
     if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return virCTErrorReport(errno, "cannot open '%s'", path);
-    rc = sendAll(plan, userns, sock);
-    close(userns);
-    return rc;
+    return sendAll(plan, userns, sock);
 }
 
 

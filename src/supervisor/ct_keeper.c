@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_keeper.h"
 #include "ct_sync.h"
 
@@ -72,7 +73,7 @@ serveRequest(int conn, const char *self, const sigset_t *mask)
 {
     char plan[4096];
     char reply[64];
-    int syncFd = -1;
+    CT_AUTOCLOSE int syncFd = -1;
     pid_t pid;
 
     if (virCTSyncRecvRecord(conn, plan, sizeof(plan), &syncFd) <= 0) {
@@ -87,8 +88,6 @@ serveRequest(int conn, const char *self, const sigset_t *mask)
         nchildren++;
         snprintf(reply, sizeof(reply), "PID %d", (int)pid);
     }
-    if (syncFd >= 0)
-        close(syncFd);
     if (send(conn, reply, strlen(reply), MSG_NOSIGNAL) < 0)
         fprintf(stderr, "ct-keeper: cannot answer: %s\n", strerror(errno));
 }
@@ -108,21 +107,28 @@ listenOn(const char *path)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     char lockPath[sizeof(addr.sun_path) + 8];
-    int lock, fd;
+    CT_AUTOCLOSE int lock = -1;
+    CT_AUTOCLOSE int fd = -1;
 
     if (strlen(path) >= sizeof(addr.sun_path))
         return -1;
     snprintf(lockPath, sizeof(lockPath), "%s.lock", path);
-    if ((lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-        flock(lock, LOCK_EX | LOCK_NB) < 0)
-        return -1; /* the lock stays held as long as we live */
+    if ((lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+        return -1;
+    if (flock(lock, LOCK_EX | LOCK_NB) < 0)
+        return -1;
     strcpy(addr.sun_path, path);
     unlink(path);
-    if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0 ||
-        bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
-        listen(fd, 16) < 0)
+    if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
         return -1;
-    return fd;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        return -1;
+    if (chmod(path, 0600) < 0)
+        return -1;
+    if (listen(fd, 16) < 0)
+        return -1;
+    ctStealFd(&lock); /* the lock stays held as long as we live */
+    return ctStealFd(&fd);
 }
 
 
@@ -166,12 +172,10 @@ virCTKeeperMain(const char *self, const char *path)
         }
         reapChildren();
         if (fds[0].revents & POLLIN) {
-            int conn = accept4(fds[0].fd, NULL, NULL, SOCK_CLOEXEC);
+            CT_AUTOCLOSE int conn = accept4(fds[0].fd, NULL, NULL, SOCK_CLOEXEC);
 
-            if (conn >= 0) {
+            if (conn >= 0)
                 serveRequest(conn, self, &orig);
-                close(conn);
-            }
         }
         if (nchildren <= 0 && stat(path, &sb) < 0 && errno == ENOENT)
             return 0;

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_error.h"
 #include "ct_mount.h"
 
@@ -43,7 +44,7 @@ createInRoot(const virCTRoot *root, const char *path, virCTMountCreate create)
 {
     char parent[PATH_MAX];
     char *slash;
-    int pfd;
+    CT_AUTOCLOSE int pfd = -1;
     int rc;
 
     if (snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent))
@@ -62,12 +63,8 @@ createInRoot(const virCTRoot *root, const char *path, virCTMountCreate create)
         if (rc >= 0)
             rc = close(rc);
     }
-    if (rc < 0 && errno != EEXIST) {
-        int err = errno;
-        close(pfd);
-        return virCTErrorReport(err, "cannot create '%s' in '%s'", path, root->path);
-    }
-    close(pfd);
+    if (rc < 0 && errno != EEXIST)
+        return virCTErrorReport(errno, "cannot create '%s' in '%s'", path, root->path);
     return 0;
 }
 
@@ -106,16 +103,15 @@ static int
 setAttrs(const virCTRoot *root, const char *dst, unsigned long long attrs, bool recursive)
 {
     struct mount_attr attr = { .attr_set = attrs };
-    int fd;
-    int rc;
+    unsigned int flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    CT_AUTOCLOSE int fd = -1;
 
     if ((fd = virCTMountOpen(root, dst, CT_MOUNT_CREATE_NONE)) < 0)
         return -1;
-    rc = mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr));
-    if (rc < 0)
-        virCTErrorReport(errno, "cannot change attributes of mount '%s' in '%s'", dst, root->path);
-    close(fd);
-    return rc;
+    if (mount_setattr(fd, "", flags, &attr, sizeof(attr)) < 0)
+        return virCTErrorReport(errno, "cannot change attributes of mount '%s' in '%s'", dst,
+                                root->path);
+    return 0;
 }
 
 
@@ -131,7 +127,7 @@ virCTMountAt(const virCTRoot *root, const char *src, const char *dst, const char
              unsigned long flags, const char *data, virCTMountCreate create)
 {
     char fdpath[64];
-    int fd;
+    CT_AUTOCLOSE int fd = -1;
     int rc;
 
     if ((fd = virCTMountOpen(root, dst, create)) < 0)
@@ -143,13 +139,11 @@ virCTMountAt(const virCTRoot *root, const char *src, const char *dst, const char
         rc = mount(src, fdpath, fstype, flags, data);
     if (rc < 0) {
         int err = errno;
-        close(fd);
         virCTErrorReport(err, "cannot mount %s '%s' on '%s' in '%s'",
                          flags & MS_BIND ? "bind of" : fstype, src ? src : dst, dst, root->path);
-        errno = err;
+        errno = err; /* callers tolerate some (applyEntries(), setupSys()) */
         return -1;
     }
-    close(fd);
     if ((flags & MS_BIND) && mountAttrs(flags))
         return setAttrs(root, dst, mountAttrs(flags), flags & MS_REC);
     return 0;
@@ -171,25 +165,22 @@ int
 virCTMountMove(const virCTRoot *root, int treeFd, const char *src, const char *dst,
                unsigned long flags)
 {
+    virCTMountCreate create;
     struct stat sb;
-    int fd;
-    int rc;
+    CT_AUTOCLOSE int fd = -1;
 
     if (treeFd < 0)
         return virCTErrorReport(EPROTO, "the supervisor sent no idmapped mount for '%s'", src);
     if (fstat(treeFd, &sb) < 0)
         return virCTErrorReport(errno, "cannot stat '%s'", src);
-    fd =
-        virCTMountOpen(root, dst, S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR : CT_MOUNT_CREATE_FILE);
-    if (fd < 0)
+    create = S_ISDIR(sb.st_mode) ? CT_MOUNT_CREATE_DIR : CT_MOUNT_CREATE_FILE;
+    if ((fd = virCTMountOpen(root, dst, create)) < 0)
         return -1;
-    rc = move_mount(treeFd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-    if (rc < 0)
-        virCTErrorReport(errno, "cannot mount '%s' on '%s' in '%s'", src, dst, root->path);
-    close(fd);
-    if (rc == 0 && mountAttrs(flags))
-        rc = setAttrs(root, dst, mountAttrs(flags), flags & MS_REC);
-    return rc;
+    if (move_mount(treeFd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return virCTErrorReport(errno, "cannot mount '%s' on '%s' in '%s'", src, dst, root->path);
+    if (mountAttrs(flags))
+        return setAttrs(root, dst, mountAttrs(flags), flags & MS_REC);
+    return 0;
 }
 
 
@@ -198,19 +189,14 @@ virCTMountSymlink(const virCTRoot *root, const char *target, const char *dst)
 {
     const char *base = strrchr(dst, '/');
     char parent[PATH_MAX];
-    int pfd;
-    int rc;
+    CT_AUTOCLOSE int pfd = -1;
 
     snprintf(parent, sizeof(parent), "%.*s", (int)(base - dst), dst);
     if ((pfd = virCTMountOpen(root, *parent ? parent : "/", CT_MOUNT_CREATE_DIR)) < 0)
         return -1;
-    rc = symlinkat(target, pfd, base + 1);
-    if (rc < 0 && errno == EEXIST)
-        rc = 0;
-    else if (rc < 0)
-        virCTErrorReport(errno, "cannot create symlink '%s' in '%s'", dst, root->path);
-    close(pfd);
-    return rc;
+    if (symlinkat(target, pfd, base + 1) < 0 && errno != EEXIST)
+        return virCTErrorReport(errno, "cannot create symlink '%s' in '%s'", dst, root->path);
+    return 0;
 }
 
 
@@ -300,8 +286,8 @@ parseCgroupLine(char *line, ctCgroupMount *mnt)
 static int
 readCgroupMounts(ctCgroupMount *mnts, size_t max)
 {
-    FILE *fp = fopen("/proc/self/mountinfo", "re");
-    char *line = NULL;
+    CT_AUTOFCLOSE FILE *fp = fopen("/proc/self/mountinfo", "re");
+    CT_AUTOFREE char *line = NULL;
     size_t cap = 0;
     int n = 0;
 
@@ -311,8 +297,6 @@ readCgroupMounts(ctCgroupMount *mnts, size_t max)
         if (parseCgroupLine(line, &mnts[n]))
             n++;
     }
-    free(line);
-    fclose(fp);
     return n;
 }
 

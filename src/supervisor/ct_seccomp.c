@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_seccomp.h"
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -280,22 +281,18 @@ virCTSeccompWriteMemory(int listener, const struct seccomp_notif *req, uint64_t 
                         const void *buf, size_t len)
 {
     char path[64];
-    ssize_t n;
-    int fd;
-    int rc = 0;
+    CT_AUTOCLOSE int fd = -1;
 
     snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
     if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
         return -errno;
     /* the file is bound to the process now: if the call is still
      * pending, @path named the right one */
-    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0) {
-        rc = -ENOENT;
-    } else if ((n = pwrite(fd, buf, len, (off_t)addr)) != (ssize_t)len) {
-        rc = -EFAULT;
-    }
-    close(fd);
-    return rc;
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+        return -ENOENT;
+    if (pwrite(fd, buf, len, (off_t)addr) != (ssize_t)len)
+        return -EFAULT;
+    return 0;
 }
 
 

@@ -6,33 +6,38 @@
  * Usage: ct-supervisor --plan FILE [--sync-fd N] [--foreground]
  *        ct-supervisor --keeper SOCKET (see ct_keeper.c)
  *
- * The daemon spawns this already detached; we never fork ourselves and
- * never depend on the daemon after the start, so a container outlives a
- * restart or a kill -9 of the daemon.
+ * The keeper runs this for the daemon (ct_keeper.c), so it is not the
+ * daemon's child; we clone the container child only, and never depend
+ * on the daemon after the start, so a container outlives a restart or a
+ * kill -9 of the daemon.  --foreground is accepted and ignored (we
+ * never detach ourselves).
  *
  * Start-up sync points (S: supervisor, C: container child, D: daemon on
- * the sync socket, one text line per message):
+ * the sync socket, one text line per message; docs/design.md has the
+ * picture and what a crash at each one leaves):
  *
  *  1. S parses the plan, creates the monitor socket (mode 0600) and opens
  *     the console PTY from the host's /dev/ptmx.
  *  2. S clone()s C into new mnt/pid/uts/ipc/net[/user] namespaces (not
- *     cgroup yet).  C installs the seccomp filter (deny list and sysinfo(2)) and
- *     sends its listener (or why there is none) to S, then blocks
- *     reading its sync socket.  With a user namespace S writes setgroups
- *     "deny", uid_map and gid_map, then hands C the idmapped mounts of
- *     its file systems (ct_idmap.h).
- *  3. S writes C's host PID into every cgroup-procs file of the plan.
- *  4. S -> D "PID <hostpid>"; D moves network devices into the netns and
- *     answers "GO" or "ABORT" (end of file counts as ABORT: S kills C and
- *     exits 1 without a reply).
- *  5. S releases C with one byte.  C unshares the cgroup namespace, sets
- *     up its root, pivots, drops capabilities and execs init; a failure
- *     comes back as {errno, message}, a successful exec as end of file.
- *  6. S -> D "OK <hostpid>" or "ERR <errno> <escaped message>", and closes
+ *     cgroup yet).  C installs the seccomp filter (deny list and
+ *     sysinfo(2)) and sends its listener (or why there is none) to S,
+ *     then blocks reading its sync socket.  With a user namespace S
+ *     writes setgroups "deny", uid_map and gid_map, then hands C the
+ *     idmapped mounts of its file systems (ct_idmap.h).
+ *  3. S -> D "PID <hostpid>".  D, not S, places C: it creates the
+ *     container's cgroups (limits, device policy), moves C into their
+ *     child "init", writes the status file, moves network devices into
+ *     the netns, and answers "GO" or "ABORT" (end of file counts as
+ *     ABORT: S kills C and exits 1 without a reply).
+ *  4. S releases C with one record.  C unshares the cgroup namespace
+ *     (rooted at "init"), sets up its root, pivots, drops capabilities
+ *     and execs init; a failure comes back as {errno, message}, a
+ *     successful exec as end of file.
+ *  5. S -> D "OK <hostpid>" or "ERR <errno> <escaped message>", and closes
  *     the sync socket.  After an ERR nothing is left behind: C is reaped
  *     and the monitor socket removed, S exits 1.
  *
- * A failure before step 4 is also answered "ERR ..." instead of "PID".
+ * A failure before step 3 is also answered "ERR ..." instead of "PID".
  */
 
 #define _GNU_SOURCE
@@ -53,6 +58,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_container.h"
 #include "ct_error.h"
 #include "ct_idmap.h"
@@ -68,16 +74,17 @@ loadPlan(const char *path)
 {
     char err[512];
     ctPlan *plan = NULL;
-    FILE *fp = fopen(path, "re");
+    CT_AUTOFCLOSE FILE *fp = fopen(path, "re");
 
     if (!fp) {
         virCTErrorReport(errno, "cannot open plan '%s'", path);
         return NULL;
     }
-    if (ctPlanParse(fp, &plan, err, sizeof(err)) < 0)
+    if (ctPlanParse(fp, &plan, err, sizeof(err)) < 0) {
         virCTErrorReport(0, "invalid plan '%s': %s", path, err);
-    fclose(fp);
-    if (plan && !(plan->nsFlags & CLONE_NEWNS)) {
+        return NULL;
+    }
+    if (!(plan->nsFlags & CLONE_NEWNS)) {
         virCTErrorReport(0, "plan '%s' has no mount namespace", path);
         ctPlanFree(plan);
         return NULL;
@@ -92,28 +99,28 @@ createMonitor(virCTSupervisor *sup)
 {
     const char *path = sup->plan->monitorPath;
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    CT_AUTOCLOSE int fd = -1;
     mode_t old;
     int rc;
 
     if (strlen(path) >= sizeof(addr.sun_path))
         return virCTErrorReport(ENAMETOOLONG, "monitor path '%s' is too long", path);
     strcpy(addr.sun_path, path);
-    sup->listenFd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (sup->listenFd < 0)
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
         return virCTErrorReport(errno, "cannot create monitor socket");
     if (unlink(path) < 0 && errno != ENOENT)
         return virCTErrorReport(errno, "cannot remove stale monitor '%s'", path);
     old = umask(0077);
-    rc = bind(sup->listenFd, (struct sockaddr *)&addr, sizeof(addr));
+    rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
     umask(old);
-    if (rc < 0) {
-        int err = errno;
-        close(sup->listenFd);
-        sup->listenFd = -1;
-        return virCTErrorReport(err, "cannot bind monitor socket '%s'", path);
+    if (rc < 0)
+        return virCTErrorReport(errno, "cannot bind monitor socket '%s'", path);
+    if (listen(fd, 8) < 0) {
+        virCTErrorReport(errno, "cannot listen on '%s'", path);
+        unlink(path);
+        return -1;
     }
-    if (listen(sup->listenFd, 8) < 0)
-        return virCTErrorReport(errno, "cannot listen on '%s'", path);
+    sup->listenFd = ctStealFd(&fd);
     return 0;
 }
 
@@ -136,19 +143,15 @@ static int
 writeProcFile(pid_t pid, const char *name, const char *text)
 {
     char path[64];
-    int fd;
+    CT_AUTOCLOSE int fd = -1;
     ssize_t n;
 
     snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
     if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
         return virCTErrorReport(errno, "cannot open '%s'", path);
     n = write(fd, text, strlen(text));
-    if (n != (ssize_t)strlen(text)) {
-        int err = n < 0 ? errno : EIO;
-        close(fd);
-        return virCTErrorReport(err, "cannot write '%s'", path);
-    }
-    close(fd);
+    if (n != (ssize_t)strlen(text))
+        return virCTErrorReport(n < 0 ? errno : EIO, "cannot write '%s'", path);
     return 0;
 }
 
@@ -180,11 +183,11 @@ setupUserns(virCTSupervisor *sup)
 
     if (!(plan->nsFlags & CLONE_NEWUSER))
         return 0;
-    if (writeProcFile(sup->pid, "setgroups", "deny") < 0 ||
-        writeIdMap(sup->pid, "uid_map", plan->uidMap, plan->nuidMap) < 0 ||
-        writeIdMap(sup->pid, "gid_map", plan->gidMap, plan->ngidMap) < 0)
+    if (writeProcFile(sup->pid, "setgroups", "deny") < 0)
         return -1;
-    return 0;
+    if (writeIdMap(sup->pid, "uid_map", plan->uidMap, plan->nuidMap) < 0)
+        return -1;
+    return writeIdMap(sup->pid, "gid_map", plan->gidMap, plan->ngidMap);
 }
 
 
@@ -195,30 +198,31 @@ cloneChild(virCTSupervisor *sup, int *childSock)
 {
     struct clone_args args = { 0 };
     virCTContainerArgs cargs = { .consolePath = sup->console.slavePath };
+    CT_AUTOCLOSE int ourEnd = -1;
+    CT_AUTOCLOSE int childEnd = -1;
     int sv[2];
     long pid;
 
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return virCTErrorReport(errno, "cannot create the container sync socket");
+    ourEnd = sv[0];
+    childEnd = sv[1];
     args.flags = (sup->plan->nsFlags & ~(unsigned long)CLONE_NEWCGROUP) | CLONE_PIDFD;
     args.pidfd = (uintptr_t)&sup->pidfd;
     args.exit_signal = SIGCHLD;
     pid = syscall(SYS_clone3, &args, sizeof(args));
     if (pid == 0) {
-        close(sv[0]);
-        cargs.syncSock = sv[1];
+        close(ourEnd);
+        cargs.syncSock = childEnd;
         cargs.sigmask = origMask;
         umask(022);
-        virCTContainerRun(sup->plan, &cargs);
+        virCTContainerRun(sup->plan, &cargs); /* never returns */
     }
-    close(sv[1]);
-    if (pid < 0) {
-        close(sv[0]);
+    if (pid < 0)
         return virCTErrorReport(errno, "cannot clone the container");
-    }
     sup->pid = pid;
     clock_gettime(CLOCK_BOOTTIME, &sup->started);
-    *childSock = sv[0];
+    *childSock = ctStealFd(&ourEnd);
     return 0;
 }
 
@@ -247,31 +251,9 @@ receiveListener(virCTSupervisor *sup, int childSock)
 }
 
 
-/* Step 3 */
-static int
-joinCgroups(virCTSupervisor *sup)
-{
-    char text[32];
-    size_t i;
-
-    snprintf(text, sizeof(text), "%d\n", (int)sup->pid);
-    for (i = 0; i < sup->plan->ncgroupProcs; i++) {
-        const char *path = sup->plan->cgroupProcs[i];
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-        if (fd < 0 || write(fd, text, strlen(text)) < 0) {
-            int err = errno;
-            if (fd >= 0)
-                close(fd);
-            return virCTErrorReport(err, "cannot move pid %d into '%s'", (int)sup->pid, path);
-        }
-        close(fd);
-    }
-    return 0;
-}
-
-
-/* Step 4: returns 1 on GO, 0 on ABORT or end of file, -1 on error. */
+/* Step 3: returns 1 on GO, 0 on ABORT or end of file, -1 on error.
+ * Without a sync socket (a test running the supervisor by hand) there
+ * is nobody to place init in its cgroups: it goes on at once. */
 static int
 waitForGo(virCTSupervisor *sup)
 {
@@ -293,7 +275,7 @@ waitForGo(virCTSupervisor *sup)
 }
 
 
-/* Step 5: returns 0 when init was executed, -1 with the child's error. */
+/* Step 4: returns 0 when init was executed, -1 with the child's error. */
 static int
 releaseChild(int childSock)
 {
@@ -323,12 +305,12 @@ killChild(virCTSupervisor *sup)
 }
 
 
-/* Step 6, or the answer to any earlier failure. */
+/* Step 5, or the answer to any earlier failure. */
 static void
 answerDaemon(virCTSupervisor *sup, bool ok)
 {
     const virCTError *err = virCTErrorLast();
-    char *msg;
+    CT_AUTOFREE char *msg = NULL;
 
     if (ok)
         virCTLog("container '%s' started, init is pid %d", sup->plan->name, (int)sup->pid);
@@ -340,42 +322,47 @@ answerDaemon(virCTSupervisor *sup, bool ok)
         virCTSyncWriteLine(sup->syncFd, "OK %d\n", (int)sup->pid);
     } else if ((msg = ctPlanEscape(err->msg))) {
         virCTSyncWriteLine(sup->syncFd, "ERR %d %s\n", err->err, msg);
-        free(msg);
     }
     close(sup->syncFd);
     sup->syncFd = -1;
 }
 
 
+/* Steps 1 to 4.  Returns 0 when init runs, 1 when the daemon aborted
+ * the start, -1 with the error reported; C is gone unless 0. */
 static int
 startContainer(virCTSupervisor *sup)
 {
     const ctPlan *plan = sup->plan;
-    int childSock = -1;
-    int rc = -1;
+    CT_AUTOCLOSE int childSock = -1;
     int go;
 
-    if (createMonitor(sup) < 0 ||
-        virCTConsoleOpen(&sup->console, hostRootId(plan->uidMap, plan->nuidMap),
-                         hostRootId(plan->gidMap, plan->ngidMap)) < 0 ||
-        cloneChild(sup, &childSock) < 0 || receiveListener(sup, childSock) < 0)
-        goto cleanup;
-    if (setupUserns(sup) < 0 || virCTIdmapSendMounts(plan, sup->pid, childSock) < 0 ||
-        joinCgroups(sup) < 0 || (go = waitForGo(sup)) < 0)
-        goto cleanup;
+    if (createMonitor(sup) < 0)
+        goto error;
+    if (virCTConsoleOpen(&sup->console, hostRootId(plan->uidMap, plan->nuidMap),
+                         hostRootId(plan->gidMap, plan->ngidMap)) < 0)
+        goto error;
+    if (cloneChild(sup, &childSock) < 0)
+        goto error;
+    if (receiveListener(sup, childSock) < 0)
+        goto error;
+    if (setupUserns(sup) < 0)
+        goto error;
+    if (virCTIdmapSendMounts(plan, sup->pid, childSock) < 0)
+        goto error;
+    if ((go = waitForGo(sup)) < 0)
+        goto error;
     if (go == 0) {
         killChild(sup);
-        rc = 1;
-        goto cleanup;
+        return 1;
     }
-    rc = releaseChild(childSock);
+    if (releaseChild(childSock) < 0)
+        goto error;
+    return 0;
 
-cleanup:
-    if (childSock >= 0)
-        close(childSock);
-    if (rc < 0)
-        killChild(sup);
-    return rc;
+error:
+    killChild(sup);
+    return -1;
 }
 
 
@@ -410,22 +397,22 @@ parseArgs(int argc, char **argv, const char **planPath, int *syncFd)
 static void
 setupStdio(const ctPlan *plan)
 {
-    int fd = open("/dev/null", O_RDONLY);
+    CT_AUTOCLOSE int null = open("/dev/null", O_RDONLY);
+    CT_AUTOCLOSE int log = -1;
 
-    if (fd >= 0 && fd != STDIN_FILENO) {
-        dup2(fd, STDIN_FILENO);
-        close(fd);
-    }
+    if (null >= 0 && null != STDIN_FILENO)
+        dup2(null, STDIN_FILENO);
+    else if (null == STDIN_FILENO)
+        ctStealFd(&null); /* stdin was closed: it is stdin now */
     if (!plan->logPath)
         return;
-    fd = open(plan->logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    log = open(plan->logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (log < 0) {
         virCTLog("cannot open log '%s': %s", plan->logPath, strerror(errno));
         return;
     }
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
 }
 
 
@@ -467,6 +454,33 @@ initSupervisor(virCTSupervisor *sup, int syncFd)
 }
 
 
+/* The supervisor's life after its arguments; returns its exit code. */
+static int
+runSupervisor(virCTSupervisor *sup, const char *planPath)
+{
+    int rc;
+
+    if (!(sup->plan = loadPlan(planPath))) {
+        answerDaemon(sup, false);
+        return 1;
+    }
+    if (setupSignals(sup) < 0) {
+        answerDaemon(sup, false);
+        return 1;
+    }
+    setupStdio(sup->plan);
+    if ((rc = startContainer(sup)) < 0)
+        answerDaemon(sup, false);
+    if (rc != 0) {
+        if (sup->listenFd >= 0)
+            unlink(sup->plan->monitorPath);
+        return 1;
+    }
+    answerDaemon(sup, true);
+    return virCTSupervisorLoop(sup);
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -484,22 +498,7 @@ main(int argc, char **argv)
     initSupervisor(&sup, syncFd);
     if (getsid(0) != getpid())
         setsid();
-    if (!(sup.plan = loadPlan(planPath)) || setupSignals(&sup) < 0) {
-        answerDaemon(&sup, false);
-        ctPlanFree(sup.plan);
-        return 1;
-    }
-    setupStdio(sup.plan);
-    if ((rc = startContainer(&sup)) != 0) {
-        if (rc < 0)
-            answerDaemon(&sup, false);
-        if (sup.listenFd >= 0)
-            unlink(sup.plan->monitorPath);
-        ctPlanFree(sup.plan);
-        return 1;
-    }
-    answerDaemon(&sup, true);
-    rc = virCTSupervisorLoop(&sup);
+    rc = runSupervisor(&sup, planPath);
     ctPlanFree(sup.plan);
     free(sup.memoryDir);
     free(sup.pidsDir);

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_error.h"
 #include "ct_supervisor.h"
 #include "ct_sync.h"
@@ -103,7 +104,7 @@ cmdSignal(virCTSupervisor *sup, virCTMonitorClient *client, const char *arg)
 static void
 cmdConsole(virCTSupervisor *sup, virCTMonitorClient *client, bool force)
 {
-    int clientEnd;
+    CT_AUTOCLOSE int clientEnd = -1;
 
     if (virCTConsoleAttach(&sup->console, force, &clientEnd) < 0) {
         if (errno == EBUSY)
@@ -114,7 +115,6 @@ cmdConsole(virCTSupervisor *sup, virCTMonitorClient *client, bool force)
     }
     if (virCTSyncSendFd(client->fd, "ok\n", clientEnd) < 0)
         dropClient(client);
-    close(clientEnd);
 }
 
 
@@ -204,7 +204,14 @@ writeExitFile(const char *path, const char *how, int code)
         virCTLog("cannot create '%s': %s", tmp, strerror(errno));
         return -1;
     }
-    if (write(fd, line, len) != len || fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+    /* close() is a step here: its error means the record may be lost */
+    if (write(fd, line, len) != len || fsync(fd) < 0) {
+        virCTLog("cannot write exit file '%s': %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
         virCTLog("cannot write exit file '%s': %s", path, strerror(errno));
         unlink(tmp);
         return -1;

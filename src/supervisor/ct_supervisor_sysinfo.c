@@ -22,6 +22,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "ct_cleanup.h"
 #include "ct_error.h"
 #include "ct_seccomp.h"
 #include "ct_supervisor.h"
@@ -62,16 +63,16 @@ cgroupDir(const char *root, const char *path, const char *file)
 }
 
 
-/* The daemon places init into its cgroups after the start, so they are
- * looked up in /proc/PID/cgroup at the first question, at the usual
- * mount points of a v1, hybrid or v2 host. */
+/* The daemon, not the plan, places init into its cgroups (at the "PID"
+ * sync point), so they are looked up in /proc/PID/cgroup at the first
+ * question, at the usual mount points of a v1, hybrid or v2 host. */
 static void
 findCgroups(virCTSupervisor *sup)
 {
     char path[64];
-    char *line = NULL;
+    CT_AUTOFREE char *line = NULL;
     size_t len = 0;
-    FILE *fp;
+    CT_AUTOFCLOSE FILE *fp = NULL;
 
     snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)sup->pid);
     if (!(fp = fopen(path, "re")))
@@ -97,8 +98,6 @@ findCgroups(virCTSupervisor *sup)
                 sup->pidsDir = cgroupDir("/sys/fs/cgroup", cgpath, "pids.current");
         }
     }
-    free(line);
-    fclose(fp);
 }
 
 
@@ -111,16 +110,14 @@ readValue(const char *dir, const char *name, uint64_t *value)
     char buf[64];
     ssize_t n;
     char *end;
-    int fd;
+    CT_AUTOCLOSE int fd = -1;
 
     if (!dir)
         return false;
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return false;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
+    if ((n = read(fd, buf, sizeof(buf) - 1)) <= 0)
         return false;
     buf[n] = '\0';
     if (strncmp(buf, "max", 3) == 0) {

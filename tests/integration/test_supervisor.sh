@@ -6,9 +6,10 @@
 #
 # Needs root.  Builds a busybox root in a temporary directory, writes
 # plans by hand, plays the daemon's side of the sync socket with a small
-# Python helper (/usr/bin/python3), and checks what the container sees
-# from the inside (its /sbin/init writes reports into a bind-mounted
-# directory) and what the supervisor does from the outside.
+# Python helper (/usr/bin/python3): at "PID" it moves init into an "init"
+# cgroup, as the daemon does, before it answers.  Checks what the
+# container sees from the inside (its /sbin/init writes reports into a
+# bind-mounted directory) and what the supervisor does from the outside.
 #
 # Environment: CT_SUPERVISOR (default build/src/ct-supervisor).
 
@@ -119,6 +120,11 @@ def start(sup, plan, answer, out, stay):
     lines = ["SUPPID %d" % proc.pid]
     first = f.readline().decode().rstrip("\n")
     lines.append(first)
+    if first.startswith("PID ") and answer != "eof":
+        # the daemon's part of sync point 3: init into its cgroups
+        for procs in os.environ.get("CT_TEST_CGROUP_PROCS", "").split():
+            with open(procs, "w") as cg:
+                cg.write(first[4:] + "\n")
     if first.startswith("PID "):
         if answer == "go":
             daemon.sendall(b"GO\n")
@@ -256,15 +262,18 @@ chmod 755 "$ROOT/sbin/init"
 # a host mount that must stay invisible inside
 mount -t tmpfs ctsuptest-hostmark "$TMP/hostmark"
 
-# cgroups the container is placed into: a v1 hierarchy and the v2 one
-CGPROCS=""
+# cgroups the helper places init into, as the daemon does: the child
+# "init" of the container's cgroup, in v1 hierarchies and the v2 one
+CT_TEST_CGROUP_PROCS=""
 for ctrl in pids memory unified; do
     cg=/sys/fs/cgroup/$ctrl/$NAME
     if [ -d "/sys/fs/cgroup/$ctrl" ] && mkdir "$cg" 2>/dev/null; then
-        CGROUPS+=("$cg")
-        CGPROCS+="cgroup-procs $cg/cgroup.procs"$'\n'
+        CGROUPS+=("$cg/init" "$cg")
+        mkdir "$cg/init"
+        CT_TEST_CGROUP_PROCS+="$cg/init/cgroup.procs "
     fi
 done
+export CT_TEST_CGROUP_PROCS
 
 # every capability but module loading, raw IO, clock and MAC admin
 CAPS=$(printf '0x%x' $(( ((1 << 41) - 1) & ~((1 << 16) | (1 << 17) | (1 << 25) | (1 << 32) | (1 << 33)) )))
@@ -274,7 +283,7 @@ write_plan() {
     local file=$1 name=$2 a
     shift 2
     {
-        echo "version 2"
+        echo "version 3"
         echo "name $name"
         echo "hostname $name-host"
         echo "root $ROOT"
@@ -287,7 +296,6 @@ write_plan() {
         echo "user 0"
         echo "group 0"
         echo "caps $CAPS"
-        printf '%s' "$CGPROCS"
         echo "monitor $TMP/$name.sock"
         echo "exit-file $TMP/$name.exit"
         echo "log $TMP/$name.log"
@@ -326,10 +334,13 @@ else
     check "cgroup v1 and v2 hierarchies mounted inside" bash -c \
         "grep -qx pids '$TMP/out/cgroups' && grep -qx memory '$TMP/out/cgroups' && grep -qx unified '$TMP/out/cgroups'"
     check "cgroup file systems read-only" grep -qx ro "$TMP/out/cgroupfs"
-    check "cgroup namespace root is the container's cgroup" \
+    # the cgroup namespace is made after GO: its root is where the
+    # daemon put init at "PID", not where the supervisor runs
+    check "cgroup namespace root is the cgroup the daemon chose" \
         grep -qx '[0-9]*:pids:/' "$TMP/out/selfcgroup"
     if [ ${#CGROUPS[@]} -gt 0 ]; then
-        check "init placed into the plan's cgroups" grep -qx "$HOSTPID" "${CGROUPS[0]}/cgroup.procs"
+        check "init stays in the cgroup the daemon chose" \
+            grep -qx "$HOSTPID" "${CGROUPS[0]}/cgroup.procs"
     fi
     check "/dev/console and /dev/null present" bash -c \
         "grep -q ' /dev/console' '$TMP/out/dev' && grep -q '^c.* /dev/null' '$TMP/out/dev'"
@@ -373,6 +384,14 @@ check "bad init: supervisor exits 1" grep -qx 'EXIT 1' "$TMP/bad.start"
 check "bad init: no process left" bash -c "[ -n '$BADPID' ] && ! kill -0 '$BADPID' 2>/dev/null"
 check "bad init: monitor socket removed" test ! -e "$TMP/bad.sock"
 
+# --- a plan with a line of an older version: ERR instead of PID -----------------
+write_plan "$TMP/old.plan" old /sbin/init
+echo "cgroup-procs /sys/fs/cgroup/pids/$NAME/cgroup.procs" >> "$TMP/old.plan"
+start "$TMP/old.start" "$TMP/old.plan" go
+check "old plan line: ERR naming the line, no PID, exit 1" bash -c \
+    "grep -q \"^ERR 22 invalid%20plan%20'.*old.plan':%20line%20[0-9]*:%20unknown%20key%20'cgroup-procs'\" '$TMP/old.start' &&
+     ! grep -q '^PID ' '$TMP/old.start' && grep -qx 'EXIT 1' '$TMP/old.start' && [ ! -e '$TMP/old.sock' ]"
+
 # --- ABORT from the daemon -------------------------------------------------------
 write_plan "$TMP/abort.plan" abort /sbin/init
 start "$TMP/abort.start" "$TMP/abort.plan" abort
@@ -390,7 +409,7 @@ check "sync EOF before GO: no reply, exit 1, nothing left" bash -c \
 
 # --- an application container and a normal exit ---------------------------------
 cat > "$TMP/app.plan" <<EOF
-version 2
+version 3
 name app
 namespaces mnt pid uts ipc net
 mount bind $TMP/out $TMP/out % % %
