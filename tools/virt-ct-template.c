@@ -684,13 +684,13 @@ cmdLayers(virCTStore *store)
         return fail(EXIT_FAILED);
     printf("%-24s %-20s %-10s %12s %12s\n", "CONTAINER", "TEMPLATE", "OWNER", "LIMIT", "USED");
     for (i = 0; i < n; i++) {
-        g_autofree char *dir = virCTLayerPath(store, layers[i]->name, NULL);
+        g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(store, layers[i]->name, NULL, false);
         unsigned long long used;
         unsigned long long files;
         char limit[32] = "-";
         char usedStr[32];
 
-        virCTStoreUsage(dir, &used, &files);
+        virCTStoreUsage(paths->dir, &used, &files);
         if (layers[i]->spaceLimit)
             humanSize(layers[i]->spaceLimit, limit, sizeof(limit));
         humanSize(used, usedStr, sizeof(usedStr));
