@@ -116,7 +116,7 @@ static void
 testSweep(virCTStore *store)
 {
     g_autofree char *dead = g_strdup_printf("%s/.creating.x.999999999", store->templateDir);
-    g_autofree char *live = g_strdup_printf("%s/.creating.y.%d", store->templateDir, getpid());
+    g_autofree char *live = virCTTemplateStagingPath(store, "y", false);
     g_autofree char *deadRoot = g_strdup_printf("%s/root/etc", dead);
     g_auto(GStrv) names = NULL;
 

@@ -490,7 +490,7 @@ cmdCreate(virCTStore *store, const char *name, const createSource *src)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
-    tmp = g_strdup_printf("%s/.creating.%s.%d", store->templateDir, name, (int)getpid());
+    tmp = virCTTemplateStagingPath(store, name, false);
     root = g_strdup_printf("%s/root", tmp);
     if (g_mkdir_with_parents(root, 0755) < 0) {
         virReportSystemError(errno, _("cannot create '%1$s'"), root);
@@ -661,7 +661,7 @@ cmdRemove(virCTStore *store, const char *name)
         return fail(EXIT_REFUSED);
     }
     path = virCTTemplatePath(store, name);
-    gone = g_strdup_printf("%s/.removing.%s.%d", store->templateDir, name, (int)getpid());
+    gone = virCTTemplateStagingPath(store, name, true);
     /* gone from the store at once; deleting the files may take a while */
     if (rename(path, gone) < 0) {
         virReportSystemError(errno, _("cannot remove '%1$s'"), path);

@@ -129,6 +129,19 @@ virCTTemplateRootPath(virCTStore *store, const char *name)
     return g_strdup_printf("%s/%s/root", store->templateDir, name);
 }
 
+static char *
+virCTTemplateConfPath(virCTStore *store, const char *name)
+{
+    return g_strdup_printf("%s/%s/template.conf", store->templateDir, name);
+}
+
+char *
+virCTTemplateStagingPath(virCTStore *store, const char *name, bool removing)
+{
+    return g_strdup_printf("%s/%s%s.%d", store->templateDir,
+                           removing ? CT_REMOVING_PREFIX : CT_CREATING_PREFIX, name, (int)getpid());
+}
+
 /* Writes @kf to @path through a temporary file and rename(), so a reader
  * sees the old or the new file, never half of one. */
 static int
@@ -183,7 +196,7 @@ virCTTemplateLoad(virCTStore *store, const char *name, virCTTemplate **tmpl)
 
     if (virCTTemplateCheckName("template", name) < 0)
         return -1;
-    path = g_strdup_printf("%s/%s/template.conf", store->templateDir, name);
+    path = virCTTemplateConfPath(store, name);
     if (!virFileExists(path)) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("template '%1$s' does not exist (see 'virt-ct-template list')"), name);
@@ -375,7 +388,7 @@ virCTTemplateList(virCTStore *store, char ***names)
     if ((n = virCTStoreListDir(store->templateDir, &all)) < 0)
         return -1;
     for (i = 0; all[i]; i++) {
-        g_autofree char *conf = g_strdup_printf("%s/%s/template.conf", store->templateDir, all[i]);
+        g_autofree char *conf = virCTTemplateConfPath(store, all[i]);
 
         if (virFileExists(conf))
             g_ptr_array_add(list, g_strdup(all[i]));

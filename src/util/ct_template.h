@@ -73,6 +73,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTTemplate, virCTTemplateFree);
 char *virCTTemplatePath(virCTStore *store, const char *name);
 char *virCTTemplateRootPath(virCTStore *store, const char *name);
 
+/* Where this process makes template @name before it is renamed into the
+ * store (@removing false), or moves it to while deleting it (@removing
+ * true): hidden names that virCTTemplateSweep() recognises. */
+char *virCTTemplateStagingPath(virCTStore *store, const char *name, bool removing);
+
 /* Loads the metadata of template @name into a new *tmpl; reports
  * VIR_ERR_CONFIG_UNSUPPORTED "template 'x' does not exist" when it is not
  * in the store.  Returns 0 or -1. */
