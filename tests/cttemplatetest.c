@@ -116,7 +116,7 @@ static void
 testSweep(virCTStore *store)
 {
     g_autofree char *dead = g_strdup_printf("%s/.creating.x.999999999", store->templateDir);
-    g_autofree char *live = g_strdup_printf("%s/.creating.y.%d", store->templateDir, getpid());
+    g_autofree char *live = virCTTemplateStagingPath(store, "y", false);
     g_autofree char *deadRoot = g_strdup_printf("%s/root/etc", dead);
     g_auto(GStrv) names = NULL;
 
@@ -129,6 +129,52 @@ testSweep(virCTStore *store)
     rmdir(live);
 }
 
+static bool
+pathIs(const char *got, const char *base, const char *rest)
+{
+    g_autofree char *want = g_strdup_printf("%s/%s", base, rest);
+
+    if (got && STREQ(got, want))
+        return true;
+    fprintf(stderr, "got '%s', want '%s'\n", NULLSTR(got), want);
+    return false;
+}
+
+/* The one place that spells a layer's paths: without and with a disk. */
+static void
+testLayerPaths(virCTStore *store)
+{
+    g_autoptr(virCTLayerPaths) dir = virCTLayerPathsNew(store, "c1", "t1", false);
+    g_autoptr(virCTLayerPaths) disk = virCTLayerPathsNew(store, "c1", "t1", true);
+    g_autoptr(virCTLayerPaths) bare = virCTLayerPathsNew(store, "c2", NULL, false);
+    g_autofree char *tmplRoot = virCTTemplateRootPath(store, "t1");
+    const char *d = store->dataDir;
+
+    ctTestReport(pathIs(dir->dir, d, "containers/c1") &&
+                     pathIs(dir->conf, d, "containers/c1/layer.conf") &&
+                     pathIs(dir->image, d, "containers/c1/disk.img") &&
+                     pathIs(dir->disk, d, "containers/c1/disk") &&
+                     pathIs(dir->overlay, d, "containers/c1") &&
+                     pathIs(dir->upper, d, "containers/c1/upper") &&
+                     pathIs(dir->work, d, "containers/c1/work") &&
+                     pathIs(dir->root, d, "containers/c1/root") &&
+                     pathIs(dir->templateRoot, d, "templates/t1/root"),
+                 "paths of a layer without a disk");
+    ctTestReport(pathIs(disk->dir, d, "containers/c1") &&
+                     pathIs(disk->image, d, "containers/c1/disk.img") &&
+                     pathIs(disk->disk, d, "containers/c1/disk") &&
+                     pathIs(disk->overlay, d, "containers/c1/disk") &&
+                     pathIs(disk->upper, d, "containers/c1/disk/upper") &&
+                     pathIs(disk->work, d, "containers/c1/disk/work") &&
+                     pathIs(disk->root, d, "containers/c1/root") &&
+                     pathIs(disk->templateRoot, d, "templates/t1/root"),
+                 "paths of a layer on a disk image: upper and work on its mount");
+    ctTestReport(pathIs(bare->dir, d, "containers/c2") && !bare->templateRoot,
+                 "no template root without a template name");
+    ctTestReport(dir->templateRoot && STREQ(dir->templateRoot, tmplRoot),
+                 "the template root is the template's own");
+}
+
 static void
 testLayers(virCTStore *store)
 {
@@ -139,8 +185,8 @@ testLayers(virCTStore *store)
     g_autoptr(virCTLayer) loaded = NULL;
     g_autoptr(virCTLayer) none = NULL;
     virCTLayer **all = NULL;
-    g_autofree char *upper = virCTLayerPath(store, "c1", "upper");
-    g_autofree char *data = virCTLayerPath(store, "c1", "upper/file");
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(store, "c1", NULL, false);
+    g_autofree char *data = g_strdup_printf("%s/file", paths->upper);
     int n;
 
     ctTestReport(virCTLayerSave(store, &layer) == 0 && virCTLayerLoad(store, "c1", &loaded) == 1 &&
@@ -150,7 +196,7 @@ testLayers(virCTStore *store)
                  "layer record survives save and load");
     ctTestReport(virCTLayerLoad(store, "c2", &none) == 0 && !none, "no layer is not an error");
     ctTestReport(!virCTLayerHasData(store, &layer), "a new layer holds nothing");
-    ignore_value(g_mkdir_with_parents(upper, 0755));
+    ignore_value(g_mkdir_with_parents(paths->upper, 0755));
     ignore_value(virFileWriteStr(data, "x", 0644));
     ctTestReport(virCTLayerHasData(store, &layer), "a written layer holds data");
     n = virCTLayerList(store, &all);
@@ -179,6 +225,7 @@ main(void)
     testNames();
     testMetadataAndChecksum(store);
     testSweep(store);
+    testLayerPaths(store);
     testLayers(store);
 
     ctTestReport(virCTStoreDeleteTree(tmp) == 0 && !virFileExists(tmp), "store deleted");

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ct_config.h"
+#include "ct_domain_plan.h"
 #include "ct_template.h"
 #include "vircommand.h"
 #include "virerror.h"
@@ -489,7 +490,7 @@ cmdCreate(virCTStore *store, const char *name, const createSource *src)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
-    tmp = g_strdup_printf("%s/.creating.%s.%d", store->templateDir, name, (int)getpid());
+    tmp = virCTTemplateStagingPath(store, name, false);
     root = g_strdup_printf("%s/root", tmp);
     if (g_mkdir_with_parents(root, 0755) < 0) {
         virReportSystemError(errno, _("cannot create '%1$s'"), root);
@@ -660,7 +661,7 @@ cmdRemove(virCTStore *store, const char *name)
         return fail(EXIT_REFUSED);
     }
     path = virCTTemplatePath(store, name);
-    gone = g_strdup_printf("%s/.removing.%s.%d", store->templateDir, name, (int)getpid());
+    gone = virCTTemplateStagingPath(store, name, true);
     /* gone from the store at once; deleting the files may take a while */
     if (rename(path, gone) < 0) {
         virReportSystemError(errno, _("cannot remove '%1$s'"), path);
@@ -684,13 +685,13 @@ cmdLayers(virCTStore *store)
         return fail(EXIT_FAILED);
     printf("%-24s %-20s %-10s %12s %12s\n", "CONTAINER", "TEMPLATE", "OWNER", "LIMIT", "USED");
     for (i = 0; i < n; i++) {
-        g_autofree char *dir = virCTLayerPath(store, layers[i]->name, NULL);
+        g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(store, layers[i]->name, NULL, false);
         unsigned long long used;
         unsigned long long files;
         char limit[32] = "-";
         char usedStr[32];
 
-        virCTStoreUsage(dir, &used, &files);
+        virCTStoreUsage(paths->dir, &used, &files);
         if (layers[i]->spaceLimit)
             humanSize(layers[i]->spaceLimit, limit, sizeof(limit));
         humanSize(used, usedStr, sizeof(usedStr));
@@ -702,10 +703,10 @@ cmdLayers(virCTStore *store)
 }
 
 static int
-cmdLayerRemove(virCTStore *store, const char *stateDir, const char *name)
+cmdLayerRemove(virCTStore *store, virCTDriverConfig *cfg, const char *name)
 {
     g_autoptr(virCTLayer) layer = NULL;
-    g_autofree char *status = g_strdup_printf("%s/%s.xml", stateDir, name);
+    g_autofree char *status = virCTDomainStatePath(cfg, name, ".xml");
     VIR_AUTOCLOSE lock = -1;
     int rc;
 
@@ -765,8 +766,10 @@ checkCreateSource(const createSource *src)
     return 0;
 }
 
-int
-main(int argc, char **argv)
+/* Reads the options into @src and *@dataDir.  Returns -1 to go on with
+ * the command, or the code to exit with (--help, --version, bad usage). */
+static int
+parseOptions(int argc, char **argv, createSource *src, char **dataDir)
 {
     static const struct option opts[] = {
         { "busybox", no_argument, NULL, 'b' },
@@ -782,41 +785,34 @@ main(int argc, char **argv)
         { "version", no_argument, NULL, 'v' },
         { NULL, 0, NULL, 0 },
     };
-    createSource src = { 0 };
-    g_autofree char *dataDir = NULL;
-    g_autofree char *stateDir = NULL;
-    g_autoptr(virCTStore) store = NULL;
-    const char *root = getenv("CT_ROOT");
-    const char *cmd;
     int c;
 
-    if (virGettextInitialize() < 0 || virErrorInitialize() < 0)
-        return EXIT_FAILED;
     while ((c = getopt_long(argc, argv, "qhv", opts, NULL)) != -1) {
         switch (c) {
         case 'b':
-            src.busybox = "";
+            src->busybox = "";
             break;
         case 'D':
-            src.suite = optarg;
+            src->suite = optarg;
             break;
         case 'V':
-            src.variant = optarg;
+            src->variant = optarg;
             break;
         case 'i':
-            src.include = optarg;
+            src->include = optarg;
             break;
         case 'm':
-            src.mirror = optarg;
+            src->mirror = optarg;
             break;
         case 't':
-            src.tar = optarg;
+            src->tar = optarg;
             break;
         case 'd':
-            src.dir = optarg;
+            src->dir = optarg;
             break;
         case 'R':
-            dataDir = g_strdup(optarg);
+            g_free(*dataDir);
+            *dataDir = g_strdup(optarg);
             break;
         case 'q':
             quiet = true;
@@ -836,23 +832,23 @@ main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    /* the daemon's layout: CT_ROOT puts everything under one tree */
-    if (!dataDir)
-        dataDir = root && *root ? g_strdup_printf("%s/var/lib/ct", root)
-                                : g_strdup(CT_LOCALSTATEDIR "/lib/libvirt/ct");
-    stateDir =
-        root && *root ? g_strdup_printf("%s/run/ct", root) : g_strdup(CT_RUNSTATEDIR "/libvirt/ct");
-    store = virCTStoreNew(dataDir);
-    virCTTemplateSweep(store);
+    return -1;
+}
 
-    cmd = argv[optind];
+/* Runs the command argv[optind] on @store; @cfg has the daemon's paths. */
+static int
+runCommandLine(virCTStore *store, virCTDriverConfig *cfg, int argc, char **argv,
+               const createSource *src)
+{
+    const char *cmd = argv[optind];
+
     if (STREQ(cmd, "create")) {
-        if (needArgs(argc, optind, 2, cmd) < 0 || checkCreateSource(&src) < 0)
+        if (needArgs(argc, optind, 2, cmd) < 0 || checkCreateSource(src) < 0)
             return EXIT_USAGE;
-        return cmdCreate(store, argv[optind + 1], &src);
+        return cmdCreate(store, argv[optind + 1], src);
     }
-    if (src.busybox || src.suite || src.tar || src.dir || src.variant || src.include ||
-        src.mirror) {
+    if (src->busybox || src->suite || src->tar || src->dir || src->variant || src->include ||
+        src->mirror) {
         fprintf(stderr, "virt-ct-template: source options go with 'create' only\n");
         return EXIT_USAGE;
     }
@@ -870,8 +866,29 @@ main(int argc, char **argv)
     if (STREQ(cmd, "remove"))
         return cmdRemove(store, argv[optind + 1]);
     if (STREQ(cmd, "layer-remove"))
-        return cmdLayerRemove(store, stateDir, argv[optind + 1]);
+        return cmdLayerRemove(store, cfg, argv[optind + 1]);
     fprintf(stderr, "virt-ct-template: unknown command '%s'\n", cmd);
     usage(stderr);
     return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+    createSource src = { 0 };
+    g_autofree char *dataDir = NULL;
+    g_autoptr(virCTDriverConfig) cfg = NULL;
+    g_autoptr(virCTStore) store = NULL;
+    int rc;
+
+    if (virGettextInitialize() < 0 || virErrorInitialize() < 0)
+        return EXIT_FAILED;
+    if ((rc = parseOptions(argc, argv, &src, &dataDir)) >= 0)
+        return rc;
+    /* the daemon's layout, under CT_ROOT when that is set */
+    if (!(cfg = virCTDriverConfigNew(true, NULL)))
+        return fail(EXIT_FAILED);
+    store = virCTStoreNew(dataDir ? dataDir : cfg->dataDir);
+    virCTTemplateSweep(store);
+    return runCommandLine(store, cfg, argc, argv, &src);
 }

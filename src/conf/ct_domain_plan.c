@@ -170,17 +170,13 @@ virCTDomainPlanUnsupportedFS(const virDomainFSDef *fs, const char *why)
     return -1;
 }
 
-/* The host directories of a template root: the template's own root and
- * the container's upper directory (on its disk when it has a limit),
- * beside which "work" is. */
-static void
-virCTDomainPlanLayerDirs(virCTDriverConfig *cfg, const virDomainDef *def, const virDomainFSDef *fs,
-                         char **lower, char **upper)
+/* The paths of the layer of @def, whose root @fs is a template. */
+static virCTLayerPaths *
+virCTDomainPlanLayerPaths(virCTDriverConfig *cfg, const virDomainDef *def, const virDomainFSDef *fs)
 {
     g_autoptr(virCTStore) store = virCTStoreNew(cfg->dataDir);
 
-    *lower = virCTTemplateRootPath(store, fs->src->path);
-    *upper = virCTLayerPath(store, def->name, fs->space_hard_limit ? "disk/upper" : "upper");
+    return virCTLayerPathsNew(store, def->name, fs->src->path, fs->space_hard_limit != 0);
 }
 
 /* A template root: the template read-only below, the container's own
@@ -189,15 +185,15 @@ static int
 virCTDomainPlanTemplateRoot(ctPlan *plan, virCTDriverConfig *cfg, const virDomainDef *def,
                             const virDomainFSDef *fs)
 {
-    g_autoptr(virCTStore) store = virCTStoreNew(cfg->dataDir);
-    g_autofree char *upper = NULL;
+    g_autoptr(virCTLayerPaths) paths = NULL;
 
     if (virCTTemplateCheckName("template", fs->src->path) < 0 ||
         virCTTemplateCheckName("container", def->name) < 0)
         return -1;
-    virCTDomainPlanLayerDirs(cfg, def, fs, &plan->rootLower, &upper);
-    plan->rootLayer = g_path_get_dirname(upper);
-    plan->root = virCTLayerPath(store, def->name, "root");
+    paths = virCTDomainPlanLayerPaths(cfg, def, fs);
+    plan->rootLower = g_strdup(paths->templateRoot);
+    plan->rootLayer = g_strdup(paths->overlay);
+    plan->root = g_strdup(paths->root);
     plan->rootReadonly = fs->readonly;
     /* the template belongs to the host's ids: any user namespace sees it
      * through an idmapped mount, whatever its map */
@@ -343,20 +339,20 @@ virCTDomainPlanLookupId(const char *upper, const char *lower, const char *db, co
 static int
 virCTDomainPlanIds(ctPlan *plan, virCTDriverConfig *cfg, const virDomainDef *def)
 {
-    const virDomainFSDef *fs = NULL;
-    g_autofree char *upper = NULL;
-    g_autofree char *lower = NULL;
+    g_autoptr(virCTLayerPaths) paths = NULL;
+    const char *upper = NULL;
+    const char *lower = plan->root;
     unsigned int id;
     size_t i;
 
-    for (i = 0; i < def->nfss; i++) {
+    for (i = 0; i < def->nfss && !paths; i++) {
         if (def->fss[i]->type == VIR_DOMAIN_FS_TYPE_TEMPLATE && STREQ(def->fss[i]->dst, "/"))
-            fs = def->fss[i];
+            paths = virCTDomainPlanLayerPaths(cfg, def, def->fss[i]);
     }
-    if (fs)
-        virCTDomainPlanLayerDirs(cfg, def, fs, &lower, &upper);
-    else
-        lower = g_strdup(plan->root);
+    if (paths) {
+        upper = paths->upper;
+        lower = paths->templateRoot;
+    }
     if (def->os.inituser) {
         if (virCTDomainPlanLookupId(upper, lower, "/etc/passwd", "inituser", def->os.inituser,
                                     &id) < 0)

@@ -36,6 +36,15 @@ virCTLayerTemplateRoot(const virDomainDef *def)
     return NULL;
 }
 
+virCTLayerPaths *
+virCTLayerPathsOf(virCTDriver *driver, const virDomainDef *def)
+{
+    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
+
+    return virCTLayerPathsNew(driver->store, def->name, fs ? fs->src->path : NULL,
+                              fs && fs->space_hard_limit);
+}
+
 static unsigned long long
 virCTLayerInodes(const virDomainDef *def)
 {
@@ -49,8 +58,8 @@ static int
 virCTLayerCheckFits(virCTDriver *driver, const virCTLayer *layer, const virDomainDef *def,
                     const virDomainFSDef *fs)
 {
-    g_autofree char *image = virCTLayerPath(driver->store, def->name, "disk.img");
-    bool hasImage = virFileExists(image);
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
+    bool hasImage = virFileExists(paths->image);
     bool hasData = virCTLayerHasData(driver->store, layer);
 
     if (STRNEQ(layer->template, fs->src->path) && hasData) {
@@ -96,19 +105,19 @@ static int
 virCTLayerLoadOwn(virCTDriver *driver, const virDomainDef *def, virCTLayer **layer)
 {
     char uuidstr[VIR_UUID_STRING_BUFLEN];
-    g_autofree char *dir = NULL;
+    g_autoptr(virCTLayerPaths) paths = NULL;
     int rc;
 
     if ((rc = virCTLayerLoad(driver->store, def->name, layer)) <= 0)
         return rc;
     virUUIDFormat(def->uuid, uuidstr);
     if (STRNEQ((*layer)->uuid, uuidstr)) {
-        dir = virCTLayerPath(driver->store, def->name, NULL);
+        paths = virCTLayerPathsOf(driver, def);
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("'%1$s' holds the %2$s layer of another container named '%3$s' (UUID "
                          "%4$s): remove it with 'virt-ct-template layer-remove %5$s' first"),
-                       dir, virCTLayerOwnerTypeToString((*layer)->owner), def->name, (*layer)->uuid,
-                       def->name);
+                       paths->dir, virCTLayerOwnerTypeToString((*layer)->owner), def->name,
+                       (*layer)->uuid, def->name);
         g_clear_pointer(layer, virCTLayerFree);
         return -1;
     }
@@ -138,7 +147,7 @@ static int
 virCTLayerRecord(virCTDriver *driver, const virDomainDef *def, const virDomainFSDef *fs,
                  bool persistent, virCTLayer **layer, bool *created)
 {
-    g_autofree char *image = virCTLayerPath(driver->store, def->name, "disk.img");
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
     char uuidstr[VIR_UUID_STRING_BUFLEN];
     int rc;
 
@@ -161,7 +170,7 @@ virCTLayerRecord(virCTDriver *driver, const virDomainDef *def, const virDomainFS
     }
     g_free((*layer)->template);
     (*layer)->template = g_strdup(fs->src->path);
-    if (!virFileExists(image))
+    if (!virFileExists(paths->image))
         (*layer)->inodes = virCTLayerInodes(def);
     return 0;
 }
@@ -201,7 +210,7 @@ void
 virCTLayerUndefine(virCTDriver *driver, const virDomainDef *def, bool active)
 {
     g_autoptr(virCTLayer) layer = NULL;
-    g_autofree char *dir = virCTLayerPath(driver->store, def->name, NULL);
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
     VIR_AUTOCLOSE lock = -1;
 
     if ((lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0) {
@@ -221,23 +230,23 @@ virCTLayerUndefine(virCTDriver *driver, const virDomainDef *def, bool active)
         VIR_WARN("cannot mark the layer of '%s' orphaned: %s", def->name, virGetLastErrorMessage());
     VIR_WARN("the layer of undefined container '%s' is kept in '%s'; "
              "'virt-ct-template layer-remove %s' removes it",
-             def->name, dir, def->name);
+             def->name, paths->dir, def->name);
 }
 
-/* The new upper directory gets the template root's owner and mode, which
- * is what "/" shows inside. */
+/* The new upper directory gets the template root's mode, which is what
+ * "/" shows inside. */
 static int
-virCTLayerMakeUpper(const char *upper, const char *work, const char *lower)
+virCTLayerMakeUpper(const virCTLayerPaths *paths)
 {
     struct stat sb;
 
-    if (stat(lower, &sb) < 0) {
-        virReportSystemError(errno, _("cannot stat template root '%1$s'"), lower);
+    if (stat(paths->templateRoot, &sb) < 0) {
+        virReportSystemError(errno, _("cannot stat template root '%1$s'"), paths->templateRoot);
         return -1;
     }
-    if ((mkdir(upper, sb.st_mode & 07777) < 0 && errno != EEXIST) ||
-        (mkdir(work, 0700) < 0 && errno != EEXIST)) {
-        virReportSystemError(errno, _("cannot create the layer in '%1$s'"), upper);
+    if ((mkdir(paths->upper, sb.st_mode & 07777) < 0 && errno != EEXIST) ||
+        (mkdir(paths->work, 0700) < 0 && errno != EEXIST)) {
+        virReportSystemError(errno, _("cannot create the layer in '%1$s'"), paths->upper);
         return -1;
     }
     return 0;
@@ -246,29 +255,26 @@ virCTLayerMakeUpper(const char *upper, const char *work, const char *lower)
 /* The disk image of @def: made on first start, shrunk (stopped) or
  * grown (mounted) to the limit, mounted on containers/NAME/disk. */
 static int
-virCTLayerPrepareDisk(virCTDriver *driver, virCTLayer *layer, const virDomainDef *def,
-                      unsigned long long limit)
+virCTLayerPrepareDisk(virCTLayer *layer, const virCTLayerPaths *paths, unsigned long long limit)
 {
-    g_autofree char *image = virCTLayerPath(driver->store, def->name, "disk.img");
-    g_autofree char *mnt = virCTLayerPath(driver->store, def->name, "disk");
     bool made = false;
 
-    if (!virFileExists(image)) {
-        if (virCTDiskCreate(image, limit, layer->inodes) < 0)
+    if (!virFileExists(paths->image)) {
+        if (virCTDiskCreate(paths->image, limit, layer->inodes) < 0)
             return -1;
         made = true;
     }
-    if (virCTDiskMount(image, mnt) < 0)
+    if (virCTDiskMount(paths->image, paths->disk) < 0)
         goto error;
-    if (virCTDiskGrow(image, mnt, limit, layer->inodes) < 0)
+    if (virCTDiskGrow(paths->image, paths->disk, limit, layer->inodes) < 0)
         goto error;
     layer->spaceLimit = limit;
     return 0;
 
 error:
-    virCTDiskUnmount(mnt);
+    virCTDiskUnmount(paths->disk);
     if (made)
-        unlink(image);
+        unlink(paths->image);
     return -1;
 }
 
@@ -278,25 +284,19 @@ static int
 virCTLayerFill(virCTDriver *driver, virCTLayer *layer, const virDomainDef *def,
                const virDomainFSDef *fs)
 {
-    g_autofree char *root = virCTLayerPath(driver->store, def->name, "root");
-    g_autofree char *lower = virCTTemplateRootPath(driver->store, fs->src->path);
-    const char *base = fs->space_hard_limit ? "disk/" : "";
-    g_autofree char *upper =
-        g_strdup_printf("%s/%s/%supper", driver->store->containerDir, def->name, base);
-    g_autofree char *work =
-        g_strdup_printf("%s/%s/%swork", driver->store->containerDir, def->name, base);
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
 
-    if (g_mkdir_with_parents(root, 0755) < 0) {
-        virReportSystemError(errno, _("cannot create '%1$s'"), root);
+    if (g_mkdir_with_parents(paths->root, 0755) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), paths->root);
         return -1;
     }
-    if (fs->space_hard_limit && virCTLayerPrepareDisk(driver, layer, def, fs->space_hard_limit) < 0)
+    if (fs->space_hard_limit && virCTLayerPrepareDisk(layer, paths, fs->space_hard_limit) < 0)
         return -1;
-    if (virCTLayerMakeUpper(upper, work, lower) < 0)
+    if (virCTLayerMakeUpper(paths) < 0)
         return -1;
     /* once, for a layer of an earlier version */
     if (!layer->userXattrs) {
-        if (virCTLayerConvertXattrs(upper) < 0)
+        if (virCTLayerConvertXattrs(paths->upper) < 0)
             return -1;
         layer->userXattrs = true;
     }
@@ -320,12 +320,12 @@ virCTLayerPrepare(virCTDriver *driver, const virDomainDef *def, bool persistent)
         virCTLayerRecord(driver, def, fs, persistent, &layer, &created) < 0)
         return -1;
     if (virCTLayerFill(driver, layer, def, fs) < 0) {
-        g_autofree char *mnt = virCTLayerPath(driver->store, def->name, "disk");
+        g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
         virErrorPtr orig;
 
         /* undo what this start made; the first error is the one to see */
         virErrorPreserveLast(&orig);
-        virCTDiskUnmount(mnt);
+        virCTDiskUnmount(paths->disk);
         if (created)
             virCTLayerRemove(driver->store, def->name);
         virErrorRestore(&orig);
@@ -338,13 +338,13 @@ void
 virCTLayerRelease(virCTDriver *driver, const virDomainDef *def, bool final)
 {
     g_autoptr(virCTLayer) layer = NULL;
-    g_autofree char *mnt = NULL;
+    g_autoptr(virCTLayerPaths) paths = NULL;
     VIR_AUTOCLOSE lock = -1;
 
     if (!virCTLayerTemplateRoot(def))
         return;
-    mnt = virCTLayerPath(driver->store, def->name, "disk");
-    if ((lock = virCTStoreLock(driver->store)) < 0 || virCTDiskUnmount(mnt) < 0 ||
+    paths = virCTLayerPathsOf(driver, def);
+    if ((lock = virCTStoreLock(driver->store)) < 0 || virCTDiskUnmount(paths->disk) < 0 ||
         virCTLayerLoadOwn(driver, def, &layer) < 0) {
         VIR_WARN("cannot release the layer of '%s': %s", def->name, virGetLastErrorMessage());
         virResetLastError();
@@ -361,7 +361,7 @@ virCTLayerRelease(virCTDriver *driver, const virDomainDef *def, bool final)
 static void
 virCTLayerCleanupOne(virCTDriver *driver, virCTLayer *layer)
 {
-    g_autofree char *mnt = virCTLayerPath(driver->store, layer->name, "disk");
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(driver->store, layer->name, NULL, false);
     virDomainObj *vm = virDomainObjListFindByName(driver->domains, layer->name);
     bool active = vm && virDomainObjIsActive(vm);
     bool persistent = vm && vm->persistent;
@@ -369,7 +369,7 @@ virCTLayerCleanupOne(virCTDriver *driver, virCTLayer *layer)
     virDomainObjEndAPI(&vm);
     if (active)
         return;
-    if (virCTDiskUnmount(mnt) < 0) {
+    if (virCTDiskUnmount(paths->disk) < 0) {
         VIR_WARN("%s", virGetLastErrorMessage());
         virResetLastError();
         return;
@@ -408,12 +408,11 @@ virCTLayerCleanupStale(virCTDriver *driver)
 int
 virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long long limit)
 {
-    g_autofree char *image = virCTLayerPath(driver->store, def->name, "disk.img");
-    g_autofree char *mnt = virCTLayerPath(driver->store, def->name, "disk");
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
     g_autoptr(virCTLayer) layer = NULL;
     VIR_AUTOCLOSE lock = -1;
 
-    if (virCTDiskIsMounted(mnt) <= 0) {
+    if (virCTDiskIsMounted(paths->disk) <= 0) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("'%1$s' runs without a disk image: a space limit can only be added "
                          "while it is stopped"),
@@ -421,7 +420,7 @@ virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long l
         return -1;
     }
     if ((lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0 ||
-        virCTDiskGrow(image, mnt, limit, layer->inodes) < 0)
+        virCTDiskGrow(paths->image, paths->disk, limit, layer->inodes) < 0)
         return -1;
     layer->spaceLimit = limit;
     return virCTLayerSave(driver->store, layer);
@@ -430,17 +429,15 @@ virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long l
 /* A layer without a disk: the host file system's size, what the upper
  * directory holds. */
 static int
-virCTLayerGetDirUsage(virCTDriver *driver, const virDomainDef *def, virCTDiskUsage *usage)
+virCTLayerGetDirUsage(const virCTLayerPaths *paths, virCTDiskUsage *usage)
 {
-    g_autofree char *upper = virCTLayerPath(driver->store, def->name, "upper");
-    g_autofree char *dir = virCTLayerPath(driver->store, def->name, NULL);
     struct statfs sf;
 
-    if (statfs(dir, &sf) < 0) {
-        virReportSystemError(errno, _("cannot query the file system of '%1$s'"), dir);
+    if (statfs(paths->dir, &sf) < 0) {
+        virReportSystemError(errno, _("cannot query the file system of '%1$s'"), paths->dir);
         return -1;
     }
-    virCTStoreUsage(upper, &usage->used, &usage->inodesUsed);
+    virCTStoreUsage(paths->upper, &usage->used, &usage->inodesUsed);
     usage->capacity = (unsigned long long)sf.f_blocks * sf.f_bsize;
     usage->inodes = sf.f_files;
     usage->physical = usage->used;
@@ -451,22 +448,20 @@ int
 virCTLayerGetUsage(virCTDriver *driver, const virDomainDef *def, virCTDiskUsage *usage)
 {
     virDomainFSDef *fs = virCTLayerTemplateRoot(def);
-    g_autofree char *image = NULL;
-    g_autofree char *mnt = NULL;
+    g_autoptr(virCTLayerPaths) paths = NULL;
     struct stat sb;
 
     memset(usage, 0, sizeof(*usage));
     if (!fs)
         return 0;
+    paths = virCTLayerPathsOf(driver, def);
     if (!fs->space_hard_limit)
-        return virCTLayerGetDirUsage(driver, def, usage);
-    image = virCTLayerPath(driver->store, def->name, "disk.img");
-    mnt = virCTLayerPath(driver->store, def->name, "disk");
-    if (virCTDiskIsMounted(mnt) > 0)
-        return virCTDiskGetUsage(image, mnt, usage) < 0 ? -1 : 1;
+        return virCTLayerGetDirUsage(paths, usage);
+    if (virCTDiskIsMounted(paths->disk) > 0)
+        return virCTDiskGetUsage(paths->image, paths->disk, usage) < 0 ? -1 : 1;
     /* stopped: what the image takes is all that is known without it */
     usage->capacity = fs->space_hard_limit;
-    if (stat(image, &sb) == 0)
+    if (stat(paths->image, &sb) == 0)
         usage->physical = usage->used = (unsigned long long)sb.st_blocks * 512;
     return 1;
 }

@@ -18,6 +18,10 @@
 /* The root filesystem of @def when it is a template, else NULL. */
 virDomainFSDef *virCTLayerTemplateRoot(const virDomainDef *def);
 
+/* The paths of the layer of @def (see virCTLayerPathsNew); its template
+ * root is NULL when @def's root is not a template. */
+virCTLayerPaths *virCTLayerPathsOf(virCTDriver *driver, const virDomainDef *def);
+
 /* Checks what defining (or creating) @def needs from the host: the
  * template exists and the existing layer of that name, if any, belongs
  * to this domain and fits the definition.  Changes nothing. */

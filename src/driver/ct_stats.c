@@ -712,16 +712,16 @@ static int
 ctStatsRecordBlock(ctStatsRecordData *data, virTypedParamList *params)
 {
     virDomainFSDef *fs = virCTLayerTemplateRoot(data->vm->def);
-    g_autofree char *path = NULL;
+    g_autoptr(virCTLayerPaths) paths = NULL;
 
     if (virTypedParamListAddUInt(params, data->diskRc, "block.count") < 0)
         return -1;
     if (data->diskRc <= 0)
         return 0;
-    path = virCTLayerPath(data->driver->store, data->vm->def->name,
-                          fs->space_hard_limit ? "disk.img" : "upper");
+    paths = virCTLayerPathsOf(data->driver, data->vm->def);
     if (virTypedParamListAddString(params, "/", "block.0.name") < 0 ||
-        virTypedParamListAddString(params, path, "block.0.path") < 0 ||
+        virTypedParamListAddString(params, fs->space_hard_limit ? paths->image : paths->upper,
+                                   "block.0.path") < 0 ||
         virTypedParamListAddULLong(params, data->disk.used, "block.0.allocation") < 0 ||
         virTypedParamListAddULLong(params, data->disk.capacity, "block.0.capacity") < 0 ||
         virTypedParamListAddULLong(params, data->disk.physical, "block.0.physical") < 0 ||

@@ -122,23 +122,6 @@ virCTDiskIsMounted(const char *mountpoint)
     return sb.st_dev != parent.st_dev;
 }
 
-static int
-virCTDiskMakeDirs(const char *mountpoint)
-{
-    const char *dirs[] = { "upper", "work" };
-    size_t i;
-
-    for (i = 0; i < G_N_ELEMENTS(dirs); i++) {
-        g_autofree char *dir = g_strdup_printf("%s/%s", mountpoint, dirs[i]);
-
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-            virReportSystemError(errno, _("cannot create '%1$s'"), dir);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* LOOP_CONFIGURE on a free loop device: 0 (its descriptor in @lofd,
  * name in @dev), 1 when the kernel lacks the ioctl, 2 when another
  * process took the device first, or -1 with an error. */
@@ -221,7 +204,7 @@ virCTDiskMount(const char *path, const char *mountpoint)
         return -1;
     }
     if (virCTDiskIsMounted(mountpoint) > 0)
-        return virCTDiskMakeDirs(mountpoint);
+        return 0;
     if ((imgfd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
         virReportSystemError(errno, _("cannot open disk image '%1$s'"), path);
         return -1;
@@ -235,7 +218,7 @@ virCTDiskMount(const char *path, const char *mountpoint)
         return -1;
     }
     /* the loop device is released (autoclear) when the mount goes */
-    return virCTDiskMakeDirs(mountpoint);
+    return 0;
 }
 
 int

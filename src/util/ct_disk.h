@@ -32,7 +32,8 @@ struct _virCTDiskUsage {
 int virCTDiskCreate(const char *path, unsigned long long limit, unsigned long long inodes);
 
 /* Loop-mounts the image @path on @mountpoint (the loop device goes away
- * with the mount) and makes sure "upper" and "work" exist on it. */
+ * with the mount); nothing when it is mounted already.  What goes on it
+ * is the layer's business (virCTLayerPaths). */
 int virCTDiskMount(const char *path, const char *mountpoint);
 
 /* Unmounts @mountpoint if something is mounted there. */

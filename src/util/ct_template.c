@@ -129,6 +129,19 @@ virCTTemplateRootPath(virCTStore *store, const char *name)
     return g_strdup_printf("%s/%s/root", store->templateDir, name);
 }
 
+static char *
+virCTTemplateConfPath(virCTStore *store, const char *name)
+{
+    return g_strdup_printf("%s/%s/template.conf", store->templateDir, name);
+}
+
+char *
+virCTTemplateStagingPath(virCTStore *store, const char *name, bool removing)
+{
+    return g_strdup_printf("%s/%s%s.%d", store->templateDir,
+                           removing ? CT_REMOVING_PREFIX : CT_CREATING_PREFIX, name, (int)getpid());
+}
+
 /* Writes @kf to @path through a temporary file and rename(), so a reader
  * sees the old or the new file, never half of one. */
 static int
@@ -183,7 +196,7 @@ virCTTemplateLoad(virCTStore *store, const char *name, virCTTemplate **tmpl)
 
     if (virCTTemplateCheckName("template", name) < 0)
         return -1;
-    path = g_strdup_printf("%s/%s/template.conf", store->templateDir, name);
+    path = virCTTemplateConfPath(store, name);
     if (!virFileExists(path)) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
                        _("template '%1$s' does not exist (see 'virt-ct-template list')"), name);
@@ -375,7 +388,7 @@ virCTTemplateList(virCTStore *store, char ***names)
     if ((n = virCTStoreListDir(store->templateDir, &all)) < 0)
         return -1;
     for (i = 0; all[i]; i++) {
-        g_autofree char *conf = g_strdup_printf("%s/%s/template.conf", store->templateDir, all[i]);
+        g_autofree char *conf = virCTTemplateConfPath(store, all[i]);
 
         if (virFileExists(conf))
             g_ptr_array_add(list, g_strdup(all[i]));
@@ -624,25 +637,52 @@ virCTLayerFree(virCTLayer *layer)
     g_free(layer);
 }
 
-char *
-virCTLayerPath(virCTStore *store, const char *name, const char *file)
+virCTLayerPaths *
+virCTLayerPathsNew(virCTStore *store, const char *name, const char *tmpl, bool disk)
 {
-    if (!file)
-        return g_strdup_printf("%s/%s", store->containerDir, name);
-    return g_strdup_printf("%s/%s/%s", store->containerDir, name, file);
+    virCTLayerPaths *paths = g_new0(virCTLayerPaths, 1);
+
+    paths->dir = g_strdup_printf("%s/%s", store->containerDir, name);
+    paths->conf = g_strdup_printf("%s/layer.conf", paths->dir);
+    paths->image = g_strdup_printf("%s/disk.img", paths->dir);
+    paths->disk = g_strdup_printf("%s/disk", paths->dir);
+    paths->overlay = g_strdup(disk ? paths->disk : paths->dir);
+    paths->upper = g_strdup_printf("%s/upper", paths->overlay);
+    paths->work = g_strdup_printf("%s/work", paths->overlay);
+    paths->root = g_strdup_printf("%s/root", paths->dir);
+    if (tmpl)
+        paths->templateRoot = virCTTemplateRootPath(store, tmpl);
+    return paths;
+}
+
+void
+virCTLayerPathsFree(virCTLayerPaths *paths)
+{
+    if (!paths)
+        return;
+    g_free(paths->dir);
+    g_free(paths->conf);
+    g_free(paths->image);
+    g_free(paths->disk);
+    g_free(paths->overlay);
+    g_free(paths->upper);
+    g_free(paths->work);
+    g_free(paths->root);
+    g_free(paths->templateRoot);
+    g_free(paths);
 }
 
 int
 virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer)
 {
-    g_autofree char *path = virCTLayerPath(store, name, "layer.conf");
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(store, name, NULL, false);
     g_autoptr(GKeyFile) kf = NULL;
     g_autoptr(virCTLayer) l = NULL;
     g_autofree char *owner = NULL;
 
-    if (!virFileExists(path))
+    if (!virFileExists(paths->conf))
         return 0;
-    if (!(kf = virCTStoreLoadKeyFile(path)))
+    if (!(kf = virCTStoreLoadKeyFile(paths->conf)))
         return -1;
     l = g_new0(virCTLayer, 1);
     l->name = g_strdup(name);
@@ -655,7 +695,7 @@ virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer)
     l->userXattrs = g_key_file_get_boolean(kf, CT_LAYER_GROUP, "user-xattrs", NULL);
     if (!l->uuid || !l->template || !owner ||
         (int)(l->owner = virCTLayerOwnerTypeFromString(owner)) < 0) {
-        virReportError(VIR_ERR_INTERNAL_ERROR, _("'%1$s' is incomplete or damaged"), path);
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("'%1$s' is incomplete or damaged"), paths->conf);
         return -1;
     }
     *layer = g_steal_pointer(&l);
@@ -665,12 +705,11 @@ virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer)
 int
 virCTLayerSave(virCTStore *store, const virCTLayer *layer)
 {
-    g_autofree char *dir = virCTLayerPath(store, layer->name, NULL);
-    g_autofree char *path = virCTLayerPath(store, layer->name, "layer.conf");
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(store, layer->name, NULL, false);
     g_autoptr(GKeyFile) kf = g_key_file_new();
 
-    if (g_mkdir_with_parents(dir, 0700) < 0) {
-        virReportSystemError(errno, _("cannot create '%1$s'"), dir);
+    if (g_mkdir_with_parents(paths->dir, 0700) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), paths->dir);
         return -1;
     }
     g_key_file_set_string(kf, CT_LAYER_GROUP, "uuid", layer->uuid);
@@ -680,7 +719,7 @@ virCTLayerSave(virCTStore *store, const virCTLayer *layer)
     g_key_file_set_uint64(kf, CT_LAYER_GROUP, "space-limit", layer->spaceLimit);
     g_key_file_set_uint64(kf, CT_LAYER_GROUP, "inodes", layer->inodes);
     g_key_file_set_boolean(kf, CT_LAYER_GROUP, "user-xattrs", layer->userXattrs);
-    return virCTStoreSaveKeyFile(kf, path);
+    return virCTStoreSaveKeyFile(kf, paths->conf);
 }
 
 void
@@ -720,25 +759,25 @@ virCTLayerList(virCTStore *store, virCTLayer ***layers)
 int
 virCTLayerRemove(virCTStore *store, const char *name)
 {
-    g_autofree char *dir = virCTLayerPath(store, name, NULL);
+    g_autoptr(virCTLayerPaths) paths = NULL;
 
     if (virCTTemplateCheckName("container", name) < 0)
         return -1;
-    return virCTStoreDeleteTree(dir);
+    paths = virCTLayerPathsNew(store, name, NULL, false);
+    return virCTStoreDeleteTree(paths->dir);
 }
 
 bool
 virCTLayerHasData(virCTStore *store, const virCTLayer *layer)
 {
-    g_autofree char *upper = virCTLayerPath(store, layer->name, "upper");
-    g_autofree char *image = virCTLayerPath(store, layer->name, "disk.img");
-
-    if (virFileExists(image))
-        return true;
+    /* the image, or else an upper directory beside it that is not empty */
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(store, layer->name, NULL, false);
     g_autoptr(DIR) dh = NULL;
     struct dirent *ent;
 
-    if (virDirOpenQuiet(&dh, upper) < 0)
+    if (virFileExists(paths->image))
+        return true;
+    if (virDirOpenQuiet(&dh, paths->upper) < 0)
         return false;
     return virDirRead(dh, &ent, NULL) > 0;
 }

@@ -73,6 +73,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTTemplate, virCTTemplateFree);
 char *virCTTemplatePath(virCTStore *store, const char *name);
 char *virCTTemplateRootPath(virCTStore *store, const char *name);
 
+/* Where this process makes template @name before it is renamed into the
+ * store (@removing false), or moves it to while deleting it (@removing
+ * true): hidden names that virCTTemplateSweep() recognises. */
+char *virCTTemplateStagingPath(virCTStore *store, const char *name, bool removing);
+
 /* Loads the metadata of template @name into a new *tmpl; reports
  * VIR_ERR_CONFIG_UNSUPPORTED "template 'x' does not exist" when it is not
  * in the store.  Returns 0 or -1. */
@@ -123,7 +128,30 @@ struct _virCTLayer {
 void virCTLayerFree(virCTLayer *layer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTLayer, virCTLayerFree);
 
-char *virCTLayerPath(virCTStore *store, const char *name, const char *file);
+/* Every path of the layer of container @name, the one place that spells
+ * them (see the layout at the top of this file). */
+typedef struct _virCTLayerPaths virCTLayerPaths;
+struct _virCTLayerPaths {
+    char *dir; /* containers/NAME: the layer, removed with it */
+    char *conf; /* containers/NAME/layer.conf: its record */
+    char *image; /* containers/NAME/disk.img: its disk image, if any */
+    char *disk; /* containers/NAME/disk: where the image is mounted */
+    char *overlay; /* the directory of upper and work: dir, or disk with a limit */
+    char *upper; /* overlay/upper: what the container wrote */
+    char *work; /* overlay/work: the overlay's scratch directory */
+    char *root; /* containers/NAME/root: where the overlay is mounted */
+    char *templateRoot; /* templates/TEMPLATE/root, NULL without a template */
+};
+
+/* Fills a new virCTLayerPaths for the layer of container @name on
+ * template @tmpl (NULL when it does not matter), whose upper and work
+ * are on its disk image when @disk (the domain has a space limit).
+ * @disk says nothing about whether the image exists: image and disk are
+ * always filled.  The caller frees it with virCTLayerPathsFree. */
+virCTLayerPaths *virCTLayerPathsNew(virCTStore *store, const char *name, const char *tmpl,
+                                    bool disk);
+void virCTLayerPathsFree(virCTLayerPaths *paths);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTLayerPaths, virCTLayerPathsFree);
 
 /* Gives every file under @upper that has trusted.overlay.* attributes the
  * same user.overlay.* ones.  Returns 0 or -1 with an error. */
