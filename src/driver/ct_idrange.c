@@ -8,12 +8,16 @@
  * (<ct:idrange>), so it survives restarts of the container and of the
  * daemon, and travels with the XML.  Files are stored unshifted (the
  * container's roots are idmapped mounts), so a container can change its
- * range at any time without touching a file.
+ * range without touching a file, while it is shut off.
  *
- * The driver keeps which UUID holds which range in driver->idRanges,
- * under driver->idLock.  The lock is never taken while a domain object is
- * locked; entries of UUIDs that left the domain list are dropped lazily,
- * when a range is looked for.
+ * The driver keeps which UUID holds which ids in driver->idRanges, under
+ * driver->idLock: the pool's ranges, which nothing else may meet, and the
+ * targets of <idmap>s, which the pool skips (two <idmap>s may share ids:
+ * Nova gives every container the same map).  A running container's entry
+ * is what its live definition holds.  The lock is taken before a domain
+ * object's (as virDomainObjListAdd() takes that one), never the other way;
+ * entries of UUIDs that left the domain list are dropped lazily, when a
+ * range is looked for.
  */
 
 #include <config.h>
@@ -29,30 +33,98 @@
 
 VIR_LOG_INIT("ct.ct_idrange");
 
+/* The host ids one domain holds: its <ct:idrange> (one range, "pool"),
+ * or the targets of its <idmap> entries. */
 typedef struct {
     unsigned int target;
     unsigned int count;
 } virCTIdRange;
 
+typedef struct {
+    bool pool; /* a range of the driver's, which no other domain may meet */
+    GArray *ranges; /* of virCTIdRange */
+} virCTIdHolding;
+
+static void
+virCTIdHoldingFree(void *opaque)
+{
+    virCTIdHolding *holding = opaque;
+
+    g_array_unref(holding->ranges);
+    g_free(holding);
+}
+
 static GHashTable *
 virCTIdRangeTable(virCTDriver *driver)
 {
     if (!driver->idRanges)
-        driver->idRanges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        driver->idRanges =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, virCTIdHoldingFree);
     return driver->idRanges;
 }
 
 static void
-virCTIdRangeSet(virCTDriver *driver, const unsigned char *uuid, unsigned int target,
-                unsigned int count)
+virCTIdHoldingAdd(virCTIdHolding *holding, unsigned int target, unsigned int count)
+{
+    virCTIdRange range = { target, count };
+
+    g_array_append_val(holding->ranges, range);
+}
+
+/* What @def holds, or NULL for a privileged container or one without a
+ * range yet. */
+static virCTIdHolding *
+virCTIdHoldingOf(const virDomainDef *def)
+{
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+    g_autofree virCTIdHolding *holding = NULL;
+    size_t i;
+
+    if (virCTDomainIsPrivileged(def))
+        return NULL;
+    holding = g_new0(virCTIdHolding, 1);
+    holding->ranges = g_array_new(FALSE, FALSE, sizeof(virCTIdRange));
+    if (def->idmap.nuidmap > 0) {
+        for (i = 0; i < def->idmap.nuidmap; i++)
+            virCTIdHoldingAdd(holding, def->idmap.uidmap[i].target, def->idmap.uidmap[i].count);
+        for (i = 0; i < def->idmap.ngidmap; i++)
+            virCTIdHoldingAdd(holding, def->idmap.gidmap[i].target, def->idmap.gidmap[i].count);
+    } else if (ns && ns->idrangeCount) {
+        holding->pool = true;
+        virCTIdHoldingAdd(holding, ns->idrangeTarget, ns->idrangeCount);
+    } else {
+        g_array_unref(holding->ranges);
+        return NULL;
+    }
+    return g_steal_pointer(&holding);
+}
+
+static void
+virCTIdRangeRecord(virCTDriver *driver, const virDomainDef *def)
 {
     char uuidstr[VIR_UUID_STRING_BUFLEN];
-    virCTIdRange *range = g_new0(virCTIdRange, 1);
+    virCTIdHolding *holding = virCTIdHoldingOf(def);
 
-    virUUIDFormat(uuid, uuidstr);
-    range->target = target;
-    range->count = count;
-    g_hash_table_replace(virCTIdRangeTable(driver), g_strdup(uuidstr), range);
+    virUUIDFormat(def->uuid, uuidstr);
+    if (holding)
+        g_hash_table_replace(virCTIdRangeTable(driver), g_strdup(uuidstr), holding);
+    else
+        g_hash_table_remove(virCTIdRangeTable(driver), uuidstr);
+}
+
+/* For a running container: what its live definition holds (if anything:
+ * one started privileged by an earlier version holds nothing) replaces
+ * what the persistent one holds, until it stops. */
+static void
+virCTIdRangeRecordLive(virCTDriver *driver, const virDomainDef *live)
+{
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    virCTIdHolding *holding = virCTIdHoldingOf(live);
+
+    if (!holding)
+        return;
+    virUUIDFormat(live->uuid, uuidstr);
+    g_hash_table_replace(virCTIdRangeTable(driver), g_strdup(uuidstr), holding);
 }
 
 static int
@@ -82,25 +154,32 @@ virCTIdRangePrune(virCTDriver *driver)
     g_hash_table_foreach_remove(virCTIdRangeTable(driver), virCTIdRangeIsStale, listed);
 }
 
-/* The UUID (as a string) of another domain whose range meets
- * [target, target + count), or NULL. */
+/* The UUID (as a string) of another domain whose ids meet [target,
+ * target + count) where that matters: a range of the pool meets nothing
+ * else; two <idmap>s may share ids (Nova gives every container the same
+ * map: the admin's choice, not a range of ours). */
 static const char *
-virCTIdRangeFindClash(virCTDriver *driver, const char *uuidstr, unsigned long long target,
-                      unsigned long long count)
+virCTIdRangeFindClash(virCTDriver *driver, const char *uuidstr, bool pool,
+                      unsigned long long target, unsigned long long count)
 {
     GHashTableIter iter;
     gpointer key;
     gpointer value;
+    size_t i;
 
     g_hash_table_iter_init(&iter, virCTIdRangeTable(driver));
     while (g_hash_table_iter_next(&iter, &key, &value)) {
-        virCTIdRange *range = value;
+        virCTIdHolding *holding = value;
 
-        if (STREQ(key, uuidstr))
+        if (STREQ(key, uuidstr) || (!pool && !holding->pool))
             continue;
-        if (target < (unsigned long long)range->target + range->count &&
-            range->target < target + count)
-            return key;
+        for (i = 0; i < holding->ranges->len; i++) {
+            virCTIdRange *range = &g_array_index(holding->ranges, virCTIdRange, i);
+
+            if (target < (unsigned long long)range->target + range->count &&
+                range->target < target + count)
+                return key;
+        }
     }
     return NULL;
 }
@@ -115,7 +194,7 @@ virCTIdRangeFindFree(virCTDriver *driver, const char *uuidstr, unsigned int *tar
     unsigned long long t;
 
     for (t = cfg->idPoolStart; t + size <= end; t += size) {
-        if (!virCTIdRangeFindClash(driver, uuidstr, t, size)) {
+        if (!virCTIdRangeFindClash(driver, uuidstr, true, t, size)) {
             *target = t;
             return 0;
         }
@@ -127,36 +206,127 @@ virCTIdRangeFindFree(virCTDriver *driver, const char *uuidstr, unsigned int *tar
     return -1;
 }
 
+/* A running container keeps the ids it runs with until it stops. */
+static int
+virCTIdRangeCheckRunning(virCTDriver *driver, const virDomainDef *def)
+{
+    virDomainObj *vm = virDomainObjListFindByUUID(driver->domains, def->uuid);
+    uid_t liveUid = 0;
+    uid_t newUid = 0;
+    gid_t gid;
+    bool liveUserns;
+    bool newUserns;
+    int ret = 0;
+
+    if (!vm)
+        return 0;
+    if (virDomainObjIsActive(vm)) {
+        liveUserns = virCTDomainGetHostRoot(vm->def, &liveUid, &gid);
+        newUserns = virCTDomainGetHostRoot(def, &newUid, &gid);
+        if (liveUserns != newUserns || liveUid != newUid) {
+            virReportError(VIR_ERR_OPERATION_INVALID,
+                           _("'%1$s' runs with other ids: its ids (<ct:idrange>, <idmap>, "
+                             "<ct:privileged/>) can change only while it is shut off"),
+                           def->name);
+            ret = -1;
+        }
+    }
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+/* An explicit range must come from the pool: the pool is what keeps the
+ * ranges off the host's own ids. */
+static int
+virCTIdRangeCheckInPool(virCTDriver *driver, const virCTDomainNamespaceDef *ns)
+{
+    virCTDriverConfig *cfg = driver->config;
+    unsigned long long end = (unsigned long long)cfg->idPoolStart + cfg->idPoolSize;
+
+    if (ns->idrangeTarget >= cfg->idPoolStart &&
+        (unsigned long long)ns->idrangeTarget + ns->idrangeCount <= end)
+        return 0;
+    virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                   _("<ct:idrange target='%1$u' count='%2$u'> is outside the id pool [%3$u, "
+                     "%4$llu) of virtctd.conf: leave it out to get a free range"),
+                   ns->idrangeTarget, ns->idrangeCount, cfg->idPoolStart, end);
+    return -1;
+}
+
+/* The name of the domain of @uuidstr, for messages (the UUID itself
+ * when it is gone). */
+static char *
+virCTIdRangeDomainName(virCTDriver *driver, const char *uuidstr)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    virDomainObj *vm = NULL;
+    char *name;
+
+    if (virUUIDParse(uuidstr, uuid) < 0 ||
+        !(vm = virDomainObjListFindByUUID(driver->domains, uuid)))
+        return g_strdup(uuidstr);
+    name = g_strdup(vm->def->name);
+    virDomainObjEndAPI(&vm);
+    return name;
+}
+
+/* Whether the ids of @def meet those of another domain where they must
+ * not. */
+static int
+virCTIdRangeCheckClash(virCTDriver *driver, const virDomainDef *def)
+{
+    virCTIdHolding *holding = virCTIdHoldingOf(def);
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *other = NULL;
+    const char *clash = NULL;
+    size_t i;
+
+    if (!holding)
+        return 0;
+    virUUIDFormat(def->uuid, uuidstr);
+    for (i = 0; i < holding->ranges->len && !clash; i++) {
+        virCTIdRange *range = &g_array_index(holding->ranges, virCTIdRange, i);
+
+        clash = virCTIdRangeFindClash(driver, uuidstr, holding->pool, range->target, range->count);
+    }
+    virCTIdHoldingFree(holding);
+    if (!clash)
+        return 0;
+    other = virCTIdRangeDomainName(driver, clash);
+    virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                   _("the ids of '%1$s' (<ct:idrange> or <idmap>) overlap the id range of domain "
+                     "'%2$s': leave <ct:idrange> out to get a free range, or map other ids"),
+                   def->name, other);
+    return -1;
+}
+
 int
 virCTIdRangeAssign(virCTDriver *driver, virDomainDef *def)
 {
     char uuidstr[VIR_UUID_STRING_BUFLEN];
     virCTDomainNamespaceDef *ns;
-    virCTIdRange *held;
-    const char *clash;
+    virCTIdHolding *held;
 
-    if (!virCTDomainUsesIdRange(def))
-        return 0;
-    virUUIDFormat(def->uuid, uuidstr);
-    ns = virCTDomainEnsureNamespaceDef(def);
     virCTIdRangePrune(driver);
-    if (ns->idrangeCount) {
-        if ((clash = virCTIdRangeFindClash(driver, uuidstr, ns->idrangeTarget, ns->idrangeCount))) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("<ct:idrange target='%1$u' count='%2$u'> overlaps the ids of domain "
-                             "%3$s: leave <ct:idrange> out to get a free range"),
-                           ns->idrangeTarget, ns->idrangeCount, clash);
-            return -1;
+    virUUIDFormat(def->uuid, uuidstr);
+    if (virCTDomainUsesIdRange(def)) {
+        ns = virCTDomainEnsureNamespaceDef(def);
+        held = g_hash_table_lookup(virCTIdRangeTable(driver), uuidstr);
+        if (ns->idrangeCount) {
+            if (virCTIdRangeCheckInPool(driver, ns) < 0)
+                return -1;
+        } else if (held && held->pool) {
+            ns->idrangeTarget = g_array_index(held->ranges, virCTIdRange, 0).target;
+            ns->idrangeCount = g_array_index(held->ranges, virCTIdRange, 0).count;
+        } else {
+            if (virCTIdRangeFindFree(driver, uuidstr, &ns->idrangeTarget) < 0)
+                return -1;
+            ns->idrangeCount = driver->config->idRangeSize;
         }
-    } else if ((held = g_hash_table_lookup(virCTIdRangeTable(driver), uuidstr))) {
-        ns->idrangeTarget = held->target;
-        ns->idrangeCount = held->count;
-    } else {
-        if (virCTIdRangeFindFree(driver, uuidstr, &ns->idrangeTarget) < 0)
-            return -1;
-        ns->idrangeCount = driver->config->idRangeSize;
     }
-    virCTIdRangeSet(driver, def->uuid, ns->idrangeTarget, ns->idrangeCount);
+    if (virCTIdRangeCheckClash(driver, def) < 0 || virCTIdRangeCheckRunning(driver, def) < 0)
+        return -1;
+    virCTIdRangeRecord(driver, def);
     return 0;
 }
 
@@ -168,23 +338,28 @@ virCTIdRangeLoadDef(virCTDriver *driver, virDomainDef *def)
     const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
     char uuidstr[VIR_UUID_STRING_BUFLEN];
 
-    if (!virCTDomainUsesIdRange(def))
-        return false;
     virUUIDFormat(def->uuid, uuidstr);
+    if (!virCTDomainUsesIdRange(def)) {
+        virCTIdRangeRecord(driver, def);
+        return false;
+    }
     if (ns && ns->idrangeCount &&
-        !virCTIdRangeFindClash(driver, uuidstr, ns->idrangeTarget, ns->idrangeCount)) {
-        virCTIdRangeSet(driver, def->uuid, ns->idrangeTarget, ns->idrangeCount);
+        !virCTIdRangeFindClash(driver, uuidstr, true, ns->idrangeTarget, ns->idrangeCount)) {
+        virCTIdRangeRecord(driver, def);
         return false;
     }
     if (ns && ns->idrangeCount) {
         VIR_WARN("id range of '%s' is held by another domain: giving it a new one", def->name);
         virCTDomainEnsureNamespaceDef(def)->idrangeCount = 0;
     }
-    if (virCTIdRangeAssign(driver, def) < 0) {
+    if (virCTIdRangeFindFree(driver, uuidstr, &virCTDomainEnsureNamespaceDef(def)->idrangeTarget) <
+        0) {
         VIR_WARN("'%s' has no id range: %s", def->name, virGetLastErrorMessage());
         virResetLastError();
         return false;
     }
+    virCTDomainEnsureNamespaceDef(def)->idrangeCount = driver->config->idRangeSize;
+    virCTIdRangeRecord(driver, def);
     return true;
 }
 
@@ -205,14 +380,16 @@ virCTIdRangeLoadDomain(virDomainObj *vm, void *opaque)
             VIR_WARN("cannot save the status of '%s': %s", vm->def->name, virGetLastErrorMessage());
             virResetLastError();
         }
-    } else if (virDomainObjIsActive(vm)) {
-        virCTIdRangeLoadDef(driver, vm->def);
     }
+    /* the persistent definition first: the live one, which a running
+     * container keeps until it stops, is what the table holds then */
     if (vm->persistent && virCTIdRangeLoadDef(driver, persistent) &&
         virDomainDefSave(persistent, driver->xmlopt, driver->config->configDir) < 0) {
         VIR_WARN("cannot save the id range of '%s': %s", vm->def->name, virGetLastErrorMessage());
         virResetLastError();
     }
+    if (virDomainObjIsActive(vm))
+        virCTIdRangeRecordLive(driver, vm->def);
     virObjectUnlock(vm);
     return 0;
 }

@@ -120,10 +120,31 @@ check "redefining u1 without <ct:idrange> keeps its range" vsh define "$CT_TEST_
 check "u1's range unchanged" test "$(range_of u1)" = "$r1"
 
 ct_xml u4 "$TEMPLATE_ROOT" "<ct:idrange target='$((POOL + 100))' count='10'/>" >"$CT_TEST_ROOT/u4.xml"
-check_fails "a range that meets u1's is refused" "overlaps the ids of domain" \
+check_fails "a range that meets u1's is refused" "overlap the id range of domain 'u1'" \
     vsh define "$CT_TEST_ROOT/u4.xml"
 check "nothing of u4 was defined" bash -c "! virsh -q -c '$CT_URI' dominfo u4"
 
+ct_xml u1 "$TEMPLATE_ROOT" "<ct:idrange target='$((POOL + 131072))' count='65536'/>" \
+    | sed "s|<name>u1</name>|&<uuid>$(vsh domuuid u1)</uuid>|" >"$CT_TEST_ROOT/u1-move.xml"
+check_fails "a running container's range cannot change" "can change only while it is shut off" \
+    vsh define "$CT_TEST_ROOT/u1-move.xml"
+check "u1 keeps its range" test "$(range_of u1)" = "$r1"
+ct_xml u6 "$TEMPLATE_ROOT" "<ct:idrange target='100000' count='65536'/>" >"$CT_TEST_ROOT/u6.xml"
+check_fails "a range outside the pool is refused" "outside the id pool" vsh define "$CT_TEST_ROOT/u6.xml"
+MAP="<idmap><uid start='0' target='%d' count='65536'/><gid start='0' target='%d' count='65536'/></idmap>"
+# shellcheck disable=SC2059
+ct_xml m0 "$TEMPLATE_ROOT" "$(printf "$MAP" $((POOL + 10)) $((POOL + 10)))" >"$CT_TEST_ROOT/m0.xml"
+check_fails "an <idmap> on u1's range is refused" "overlap the id range of domain" \
+    vsh define "$CT_TEST_ROOT/m0.xml"
+# shellcheck disable=SC2059
+check "two <idmap>s may share ids (Nova maps every container alike): m1" \
+    define m1 "$TEMPLATE_ROOT" "$(printf "$MAP" $((POOL + 131072)) $((POOL + 131072)))"
+# shellcheck disable=SC2059
+check "two <idmap>s may share ids: m2" \
+    define m2 "$TEMPLATE_ROOT" "$(printf "$MAP" $((POOL + 131072)) $((POOL + 131072)))"
+check_fails "the pool skips the ids of an <idmap>" "no free id range left" define u3 "$TEMPLATE_ROOT"
+check "undefine m1" vsh undefine m1
+check "undefine m2" vsh undefine m2
 check "define u3 (the pool's last range)" define u3 "$TEMPLATE_ROOT"
 ct_xml u5 "$TEMPLATE_ROOT" >"$CT_TEST_ROOT/u5.xml"
 check_fails "with the pool used up, define is refused" "no free id range left" \
