@@ -9,6 +9,8 @@
 
 #include <config.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -208,6 +210,67 @@ testLayers(virCTStore *store)
     virResetLastError();
 }
 
+static int
+countOpenFds(void)
+{
+    g_autoptr(DIR) dh = opendir("/proc/self/fd");
+    int n = 0;
+
+    while (dh && readdir(dh))
+        n++;
+    return n;
+}
+
+static bool
+hasStray(const char *dir)
+{
+    g_autoptr(DIR) dh = opendir(dir);
+    struct dirent *ent;
+
+    while (dh && (ent = readdir(dh))) {
+        if (g_str_has_prefix(ent->d_name, ".removing."))
+            return true;
+    }
+    return false;
+}
+
+/* A layer as deep as its container likes: walks hold a descriptor per
+ * level, so they stop going down at a depth; deleting it still deletes
+ * everything. */
+static void
+testDeepTree(virCTStore *store)
+{
+    g_autofree char *top = g_strdup_printf("%s/deep", store->containerDir);
+    VIR_AUTOCLOSE fd = -1;
+    unsigned long long bytes = 0;
+    unsigned long long files = 0;
+    int fdsBefore;
+    size_t i;
+
+    if (g_mkdir_with_parents(top, 0755) < 0 || (fd = open(top, O_RDONLY | O_DIRECTORY)) < 0) {
+        ctTestReport(false, "deep tree made");
+        return;
+    }
+    for (i = 0; i < 3000; i++) {
+        int next;
+
+        if (mkdirat(fd, "d", 0755) < 0 || (next = openat(fd, "d", O_RDONLY | O_DIRECTORY)) < 0)
+            break;
+        VIR_FORCE_CLOSE(fd);
+        fd = next;
+    }
+    ctTestReport(i == 3000, "a tree 3000 directories deep made");
+    fdsBefore = countOpenFds();
+    virCTStoreUsage(top, &bytes, &files);
+    ctTestReport(files > 0 && files < 3000 && countOpenFds() == fdsBefore,
+                 "its usage walk stops going down (%llu directories counted), nothing left open",
+                 files);
+    ctTestReport(virCTStoreDeleteTree(top) == 0 && !virFileExists(top) &&
+                     countOpenFds() == fdsBefore,
+                 "it is deleted whole");
+    ctTestReport(!hasStray(store->containerDir), "nothing moved up is left beside it");
+}
+
 int
 main(void)
 {
@@ -227,6 +290,7 @@ main(void)
     testSweep(store);
     testLayerPaths(store);
     testLayers(store);
+    testDeepTree(store);
 
     ctTestReport(virCTStoreDeleteTree(tmp) == 0 && !virFileExists(tmp), "store deleted");
     return ctTestSummary();

@@ -232,10 +232,24 @@ virCTStoreOpenDirAt(int fd, const char *path)
     return NULL;
 }
 
-static int virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev);
+/* A container chooses how deep its layer goes, and every level of a walk
+ * holds a descriptor: walks stop going down at CT_STORE_WALK_DEPTH.  A
+ * deletion moves what is deeper up, next to the tree it deletes, and
+ * deletes it from there. */
+#define CT_STORE_WALK_DEPTH 128
+
+typedef struct {
+    int topfd; /* the directory holding the tree being deleted */
+    dev_t dev; /* the tree's file system: nothing mounted on it is entered */
+    unsigned int nmoved;
+    GPtrArray *moved; /* names in topfd still to delete */
+} virCTStoreDeletion;
+
+static int virCTStoreDeleteAt(virCTStoreDeletion *del, int parentfd, const char *name,
+                              const char *path, unsigned int depth);
 
 static int
-virCTStoreDeleteChildren(int fd, const char *path, dev_t dev)
+virCTStoreDeleteChildren(virCTStoreDeletion *del, int fd, const char *path, unsigned int depth)
 {
     g_autoptr(DIR) dh = virCTStoreOpenDirAt(fd, path);
     struct dirent *ent;
@@ -248,16 +262,33 @@ virCTStoreDeleteChildren(int fd, const char *path, dev_t dev)
         if (STREQ(ent->d_name, ".") || STREQ(ent->d_name, ".."))
             continue;
         child = g_strdup_printf("%s/%s", path, ent->d_name);
-        if (virCTStoreDeleteAt(fd, ent->d_name, child, dev) < 0)
+        if (virCTStoreDeleteAt(del, fd, ent->d_name, child, depth + 1) < 0)
             return -1;
     }
+    return 0;
+}
+
+/* Moves the directory @name of @parentfd up next to the tree, to be
+ * deleted from there. */
+static int
+virCTStoreDeleteLater(virCTStoreDeletion *del, int parentfd, const char *name, const char *path)
+{
+    g_autofree char *later =
+        g_strdup_printf(CT_REMOVING_PREFIX "deep.%d.%u", (int)getpid(), del->nmoved++);
+
+    if (renameat(parentfd, name, del->topfd, later) < 0) {
+        virReportSystemError(errno, _("cannot move '%1$s' up to delete it"), path);
+        return -1;
+    }
+    g_ptr_array_add(del->moved, g_steal_pointer(&later));
     return 0;
 }
 
 /* Deletes @name in @parentfd and all below it, refusing to descend into
  * another file system (a container's disk still mounted, say). */
 static int
-virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev)
+virCTStoreDeleteAt(virCTStoreDeletion *del, int parentfd, const char *name, const char *path,
+                   unsigned int depth)
 {
     VIR_AUTOCLOSE fd = -1;
     struct stat sb;
@@ -275,16 +306,18 @@ virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev)
         }
         return 0;
     }
-    if (sb.st_dev != dev) {
+    if (sb.st_dev != del->dev) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("cannot delete '%1$s': a file system is mounted there"), path);
         return -1;
     }
+    if (depth >= CT_STORE_WALK_DEPTH)
+        return virCTStoreDeleteLater(del, parentfd, name, path);
     if ((fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
         virReportSystemError(errno, _("cannot open '%1$s'"), path);
         return -1;
     }
-    if (virCTStoreDeleteChildren(fd, path, dev) < 0)
+    if (virCTStoreDeleteChildren(del, fd, path, depth) < 0)
         return -1;
     if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
         virReportSystemError(errno, _("cannot delete '%1$s'"), path);
@@ -294,7 +327,8 @@ virCTStoreDeleteAt(int parentfd, const char *name, const char *path, dev_t dev)
 }
 
 static void
-virCTStoreUsageAt(int dirfd, dev_t dev, unsigned long long *bytes, unsigned long long *files)
+virCTStoreUsageAt(int dirfd, dev_t dev, unsigned int depth, unsigned long long *bytes,
+                  unsigned long long *files)
 {
     g_autoptr(DIR) dh = virCTStoreOpenDirAt(dirfd, NULL);
     struct dirent *ent;
@@ -310,12 +344,12 @@ virCTStoreUsageAt(int dirfd, dev_t dev, unsigned long long *bytes, unsigned long
         *bytes += (unsigned long long)sb.st_blocks * 512;
         (*files)++;
         /* a mounted disk is counted by its image file, not walked */
-        if (S_ISDIR(sb.st_mode) && sb.st_dev == dev) {
+        if (S_ISDIR(sb.st_mode) && sb.st_dev == dev && depth + 1 < CT_STORE_WALK_DEPTH) {
             VIR_AUTOCLOSE sub =
                 openat(dirfd, ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
             if (sub >= 0)
-                virCTStoreUsageAt(sub, dev, bytes, files);
+                virCTStoreUsageAt(sub, dev, depth + 1, bytes, files);
         }
     }
 }
@@ -329,21 +363,37 @@ virCTStoreUsage(const char *path, unsigned long long *bytes, unsigned long long 
     *bytes = 0;
     *files = 0;
     if (fd >= 0 && fstat(fd, &sb) == 0)
-        virCTStoreUsageAt(fd, sb.st_dev, bytes, files);
+        virCTStoreUsageAt(fd, sb.st_dev, 0, bytes, files);
 }
 
 int
 virCTStoreDeleteTree(const char *path)
 {
+    g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *topdir = g_path_get_dirname(path);
+    g_autofree char *name = g_path_get_basename(path);
+    VIR_AUTOCLOSE topfd = open(topdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    virCTStoreDeletion del = { topfd, 0, 0, moved };
     struct stat sb;
 
-    if (lstat(path, &sb) < 0) {
+    if (topfd < 0 || fstatat(topfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
         if (errno == ENOENT)
             return 0;
         virReportSystemError(errno, _("cannot stat '%1$s'"), path);
         return -1;
     }
-    return virCTStoreDeleteAt(AT_FDCWD, path, path, sb.st_dev);
+    del.dev = sb.st_dev;
+    if (virCTStoreDeleteAt(&del, topfd, name, path, 0) < 0)
+        return -1;
+    while (moved->len > 0) {
+        g_autofree char *later = g_strdup(g_ptr_array_index(moved, moved->len - 1));
+        g_autofree char *laterPath = g_strdup_printf("%s/%s", topdir, later);
+
+        g_ptr_array_remove_index(moved, moved->len - 1);
+        if (virCTStoreDeleteAt(&del, topfd, later, laterPath, 0) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int
