@@ -334,7 +334,7 @@ buildHost(const ctTestLayout *layout)
         goto error;
     return g_steal_pointer(&root);
 
-error:
+ error:
     removeHost(g_steal_pointer(&root));
     return NULL;
 }

@@ -82,7 +82,7 @@ testXML2XML(const char *datadir, const char *name)
     if (virDomainUndefine(dom) < 0)
         ctTestReport(false, "xml2xml %s: undefine failed: %s", name, ctTestLastError());
 
-cleanup:
+ cleanup:
     if (dom)
         virDomainFree(dom);
     free(xml);
@@ -140,7 +140,7 @@ testInvalid(const char *datadir, const char *name)
     ctTestReport(ctTestCountDomains(conn, 0) == before && countConfigFiles() == filesBefore,
                  "invalid %s: refused (%s), nothing changed", name, expect);
 
-cleanup:
+ cleanup:
     free(xml);
     free(expect);
 }

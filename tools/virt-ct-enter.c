@@ -141,7 +141,7 @@ ctEnterOpenInit(const char *uri, const char *name, ctEnterInit *init)
     }
     ret = 0;
 
-cleanup:
+ cleanup:
     virConnectClose(conn);
     return ret;
 }

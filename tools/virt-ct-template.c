@@ -518,7 +518,7 @@ cmdCreate(virCTStore *store, const char *name, const createSource *src)
                      tmpl->checksum);
     }
 
-cleanup:
+ cleanup:
     if (rc != EXIT_OK) {
         virErrorPtr err;
 

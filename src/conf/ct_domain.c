@@ -75,10 +75,10 @@ virCTDomainDefNamespaceParseIdRange(xmlNodePtr node, virCTDomainNamespaceDef *de
     if (!target || !count || virStrToLong_uip(target, NULL, 10, &def->idrangeTarget) < 0 ||
         virStrToLong_uip(count, NULL, 10, &def->idrangeCount) < 0 || def->idrangeCount == 0 ||
         def->idrangeTarget == 0 || def->idrangeCount > UINT_MAX - def->idrangeTarget) {
-        virReportError(VIR_ERR_XML_ERROR,
-                       _("invalid <%1$s:idrange target='%2$s' count='%3$s'>: expected positive "
-                         "integers, the range ending below 4294967295"),
-                       CT_NAMESPACE_PREFIX, NULLSTR(target), NULLSTR(count));
+        virReportError(
+            VIR_ERR_XML_ERROR,
+            _("invalid <%1$s:idrange target='%2$s' count='%3$s'>: expected positive integers, the range ending below 4294967295"),
+            CT_NAMESPACE_PREFIX, NULLSTR(target), NULLSTR(count));
         return -1;
     }
     return 0;
@@ -131,9 +131,9 @@ virCTDomainRejectLXCNamespace(xmlXPathContextPtr ctxt)
         return -1;
     }
     if (virXPathBoolean("boolean(./lxc:namespace)", ctxt) == 1) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                       _("<lxc:namespace> (sharing namespaces with another container or process) "
-                         "is not supported by the CT driver"));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+            _("<lxc:namespace> (sharing namespaces with another container or process) is not supported by the CT driver"));
         return -1;
     }
     return 0;
@@ -352,10 +352,10 @@ virCTDomainDefPostParse(virDomainDef *def, unsigned int parseFlags G_GNUC_UNUSED
         return -1;
     }
     if (def->os.type != VIR_DOMAIN_OSTYPE_EXE) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("os type '%1$s' is not supported by the CT driver: containers use "
-                         "<os><type>exe</type>"),
-                       virDomainOSTypeToString(def->os.type));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("os type '%1$s' is not supported by the CT driver: containers use <os><type>exe</type>"),
+            virDomainOSTypeToString(def->os.type));
         return -1;
     }
     if (!(caps = virCTDriverGetCapabilities(driver, false)))
@@ -398,11 +398,10 @@ virCTDomainValidateSpace(const virDomainFSDef *fs)
         return -1;
     }
     if ((fs->space_hard_limit || fs->space_soft_limit) && !templateRoot) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("<space_hard_limit>/<space_soft_limit> on filesystem '%1$s' cannot be "
-                         "enforced: only a template root (type='template', target '/') has "
-                         "disk limits"),
-                       fs->dst);
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("<space_hard_limit>/<space_soft_limit> on filesystem '%1$s' cannot be enforced: only a template root (type='template', target '/') has disk limits"),
+            fs->dst);
         return -1;
     }
     if (fs->space_soft_limit && !fs->space_hard_limit) {
@@ -411,10 +410,10 @@ virCTDomainValidateSpace(const virDomainFSDef *fs)
         return -1;
     }
     if (fs->space_soft_limit > fs->space_hard_limit) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("<space_soft_limit> (%1$llu bytes) is above <space_hard_limit> (%2$llu "
-                         "bytes)"),
-                       fs->space_soft_limit, fs->space_hard_limit);
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("<space_soft_limit> (%1$llu bytes) is above <space_hard_limit> (%2$llu bytes)"),
+            fs->space_soft_limit, fs->space_hard_limit);
         return -1;
     }
     if (fs->space_hard_limit && fs->space_hard_limit < CT_DOMAIN_MIN_SPACE) {
@@ -449,25 +448,25 @@ virCTDomainValidateResources(const virDomainDef *def)
 
     if (virDomainNumatuneGetMode(def->numa, -1, &mode) == 0 &&
         mode != VIR_DOMAIN_NUMATUNE_MEM_STRICT) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("numatune mode '%1$s' is not supported for containers: only 'strict' "
-                         "(cpuset.mems) can be enforced"),
-                       virDomainNumatuneMemModeTypeToString(mode));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("numatune mode '%1$s' is not supported for containers: only 'strict' (cpuset.mems) can be enforced"),
+            virDomainNumatuneMemModeTypeToString(mode));
         return -1;
     }
     if (virMemoryLimitIsSet(def->mem.swap_hard_limit) &&
         def->mem.swap_hard_limit < virCTDomainMemoryLimit(def)) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("swap_hard_limit (%1$llu KiB) must not be below the memory limit "
-                         "(%2$llu KiB): it bounds memory and swap together"),
-                       def->mem.swap_hard_limit, virCTDomainMemoryLimit(def));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("swap_hard_limit (%1$llu KiB) must not be below the memory limit (%2$llu KiB): it bounds memory and swap together"),
+            def->mem.swap_hard_limit, virCTDomainMemoryLimit(def));
         return -1;
     }
     if (virDomainNumatuneHasPlacementAuto(def->numa) ||
         def->placement_mode == VIR_DOMAIN_CPU_PLACEMENT_MODE_AUTO) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                       _("placement='auto' is not supported for containers: name the CPUs "
-                         "(<vcpu cpuset>) and memory nodes (<numatune>)"));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+            _("placement='auto' is not supported for containers: name the CPUs (<vcpu cpuset>) and memory nodes (<numatune>)"));
         return -1;
     }
     return 0;
@@ -487,17 +486,17 @@ virCTDomainValidateUserns(const virDomainDef *def, const virCTDomainNamespaceDef
     else if (ns->privileged && ns->idrangeCount)
         other = "<" CT_NAMESPACE_PREFIX ":idrange>";
     if (other) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("<%1$s:privileged/> runs a container without a user namespace: it "
-                         "cannot have %2$s too"),
-                       CT_NAMESPACE_PREFIX, other);
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("<%1$s:privileged/> runs a container without a user namespace: it cannot have %2$s too"),
+            CT_NAMESPACE_PREFIX, other);
         return -1;
     }
     if (ns->idrangeCount && def->idmap.nuidmap > 0) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("<%1$s:idrange> and <idmap> both choose the container's ids: give "
-                         "one of them"),
-                       CT_NAMESPACE_PREFIX);
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("<%1$s:idrange> and <idmap> both choose the container's ids: give one of them"),
+            CT_NAMESPACE_PREFIX);
         return -1;
     }
     return 0;
@@ -525,9 +524,9 @@ virCTDomainDefValidate(const virDomainDef *def)
             root = def->fss[i];
     }
     if (ns && ns->inodes && !(root && root->space_hard_limit)) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                       _("<ct:inodes> needs a template root with a <space_hard_limit>: the limit "
-                         "is the inode count of the container's disk image"));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+            _("<ct:inodes> needs a template root with a <space_hard_limit>: the limit is the inode count of the container's disk image"));
         return -1;
     }
     if (virCTDomainValidateUserns(def, ns) < 0)
@@ -555,10 +554,10 @@ virCTDomainValidateNet(const virDomainNetDef *net)
     case VIR_DOMAIN_NET_TYPE_DIRECT:
         break;
     default:
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("interface type '%1$s' is not supported by containers: use 'bridge', "
-                         "'network', 'ethernet' or 'direct'"),
-                       virDomainNetTypeToString(net->type));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("interface type '%1$s' is not supported by containers: use 'bridge', 'network', 'ethernet' or 'direct'"),
+            virDomainNetTypeToString(net->type));
         return -1;
     }
     if (net->filter)

@@ -96,10 +96,10 @@ virCTInputCheckValue(const virCTInputValue *v, const char *text)
     const char *bad = strpbrk(text, v->bad);
 
     if (bad) {
-        virReportError(VIR_ERR_XML_DETAIL,
-                       _("invalid character '%1$c' in %2$s '%3$s': libvirt would save it "
-                         "unescaped"),
-                       *bad, v->what, text);
+        virReportError(
+            VIR_ERR_XML_DETAIL,
+            _("invalid character '%1$c' in %2$s '%3$s': libvirt would save it unescaped"), *bad,
+            v->what, text);
         return -1;
     }
     return 0;
@@ -139,10 +139,10 @@ virCTInputCheckFSTargets(xmlXPathContextPtr ctxt)
     source = virXPathString("string(./devices/filesystem[not(target/@dir) or "
                             "target/@dir=''][1]/source/@*[1])",
                             ctxt);
-    virReportError(VIR_ERR_XML_DETAIL,
-                   _("<filesystem> with source '%1$s' has no <target dir>: say where it is "
-                     "mounted in the container"),
-                   NULLSTR_EMPTY(source));
+    virReportError(
+        VIR_ERR_XML_DETAIL,
+        _("<filesystem> with source '%1$s' has no <target dir>: say where it is mounted in the container"),
+        NULLSTR_EMPTY(source));
     return -1;
 }
 
@@ -263,10 +263,10 @@ virCTDomainInputCheckSaved(virCTDriver *driver, const virDomainDef *def)
         reread = virDomainDefFormat(again, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE);
     if (!reread || STRNEQ(saved, reread)) {
         VIR_WARN("definition of '%s' does not survive a save: %s", def->name, saved);
-        virReportError(VIR_ERR_XML_DETAIL,
-                       _("the definition of '%1$s' cannot be saved faithfully: libvirt writes "
-                         "one of its values back unescaped or changed"),
-                       def->name);
+        virReportError(
+            VIR_ERR_XML_DETAIL,
+            _("the definition of '%1$s' cannot be saved faithfully: libvirt writes one of its values back unescaped or changed"),
+            def->name);
         return -1;
     }
     return 0;

@@ -216,8 +216,8 @@ virCTDomainPlanRoot(ctPlan *plan, virCTDriverConfig *cfg, const virDomainDef *de
         return 0;
     default:
         return virCTDomainPlanUnsupportedFS(
-            fs, _("the root must be a template (type='template') or a host directory "
-                  "(type='mount')"));
+            fs,
+            _("the root must be a template (type='template') or a host directory (type='mount')"));
     }
 }
 
@@ -400,10 +400,10 @@ virCTDomainPlanIdMaps(ctPlan *plan, const virDomainDef *def)
         return 0;
     }
     if (!ns || !ns->idrangeCount) {
-        virReportError(VIR_ERR_INTERNAL_ERROR,
-                       _("container '%1$s' has no id range: define it again, or give it "
-                         "<ct:privileged/>"),
-                       def->name);
+        virReportError(
+            VIR_ERR_INTERNAL_ERROR,
+            _("container '%1$s' has no id range: define it again, or give it <ct:privileged/>"),
+            def->name);
         return -1;
     }
     plan->uidMap = g_new0(ctPlanIdMap, 1);

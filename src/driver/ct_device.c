@@ -42,10 +42,10 @@ ctDeviceFindFS(virDomainDef *def, const virDomainFSDef *fs)
             continue;
         if (cur->type != fs->type || cur->readonly != fs->readonly ||
             STRNEQ_NULLABLE(cur->src->path, fs->src->path) || cur->usage != fs->usage) {
-            virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                           _("only <space_hard_limit> and <space_soft_limit> of filesystem '%1$s' "
-                             "can be updated"),
-                           fs->dst);
+            virReportError(
+                VIR_ERR_OPERATION_UNSUPPORTED,
+                _("only <space_hard_limit> and <space_soft_limit> of filesystem '%1$s' can be updated"),
+                fs->dst);
             return NULL;
         }
         return cur;
@@ -62,10 +62,10 @@ ctDeviceUpdateLive(virCTDriver *driver, virDomainObj *vm, const virDomainFSDef *
     if (!cur)
         return -1;
     if (fs->space_hard_limit < cur->space_hard_limit) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("lowering <space_hard_limit> of '%1$s' from %2$llu to %3$llu bytes is "
-                         "not supported while it runs: change it with --config and restart"),
-                       vm->def->name, cur->space_hard_limit, fs->space_hard_limit);
+        virReportError(
+            VIR_ERR_OPERATION_UNSUPPORTED,
+            _("lowering <space_hard_limit> of '%1$s' from %2$llu to %3$llu bytes is not supported while it runs: change it with --config and restart"),
+            vm->def->name, cur->space_hard_limit, fs->space_hard_limit);
         return -1;
     }
     if (fs->space_hard_limit > cur->space_hard_limit &&
@@ -278,9 +278,9 @@ ctDeviceAttachDetach(virDomainPtr dom, const char *xml, unsigned int flags, bool
         goto endjob;
     ret = 0;
 
-endjob:
+ endjob:
     virDomainObjEndJob(vm);
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -332,10 +332,10 @@ ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags)
         goto endjob;
     }
     if (dev->type != VIR_DOMAIN_DEVICE_FS) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("updating a <%1$s> is not supported: only the limits of a <filesystem> "
-                         "and the link state of an <interface>"),
-                       virDomainDeviceTypeToString(dev->type));
+        virReportError(
+            VIR_ERR_OPERATION_UNSUPPORTED,
+            _("updating a <%1$s> is not supported: only the limits of a <filesystem> and the link state of an <interface>"),
+            virDomainDeviceTypeToString(dev->type));
         goto endjob;
     }
     if (virCTDomainValidateSpace(dev->data.fs) < 0)
@@ -348,9 +348,9 @@ ctDomainUpdateDeviceFlags(virDomainPtr dom, const char *xml, unsigned int flags)
         goto endjob;
     ret = 0;
 
-endjob:
+ endjob:
     virDomainObjEndJob(vm);
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -391,7 +391,7 @@ ctDomainGetBlockInfo(virDomainPtr dom, const char *path, virDomainBlockInfoPtr i
     info->physical = usage.physical;
     ret = 0;
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }

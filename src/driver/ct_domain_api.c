@@ -162,7 +162,7 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
                                                       : VIR_DOMAIN_EVENT_DEFINED_UPDATED);
     dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     return dom;
@@ -213,11 +213,11 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
     g_clear_pointer(&vm->newDef, virDomainDefFree);
     ret = 0;
 
-endjob:
+ endjob:
     virDomainObjEndJob(vm);
     if (ret == 0 && !virDomainObjIsActive(vm))
         virDomainObjListRemove(driver->domains, vm);
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     return ret;
@@ -269,7 +269,7 @@ ctDomainGetInfo(virDomainPtr dom, virDomainInfoPtr info)
         goto cleanup;
     ret = 0;
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -435,7 +435,7 @@ ctDomainSetAutostart(virDomainPtr dom, int autostart)
     }
 
     virDomainObjEndJob(vm);
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -464,7 +464,7 @@ ctDomainSetMetadata(virDomainPtr dom, int type, const char *metadata, const char
         event = virDomainEventMetadataChangeNewFromObj(vm, type, uri);
 
     virDomainObjEndJob(vm);
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     return ret;
@@ -561,7 +561,7 @@ ctDomainGetVcpusFlags(virDomainPtr dom, unsigned int flags)
 
     ret = (flags & VIR_DOMAIN_VCPU_MAXIMUM) ? virDomainDefGetVcpusMax(def)
                                             : virDomainDefGetVcpus(def);
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }

@@ -124,7 +124,7 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
 
     return VIR_DRV_STATE_INIT_COMPLETE;
 
-error:
+ error:
     ctStateCleanup();
     return VIR_DRV_STATE_INIT_ERROR;
 }
@@ -216,9 +216,9 @@ ctConnectOpen(virConnectPtr conn, virConnectAuthPtr auth G_GNUC_UNUSED, virConf 
     virCheckFlags(VIR_CONNECT_RO, VIR_DRV_OPEN_ERROR);
 
     if (!ct_driver) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
-                       _("the CT driver is not active: it runs as root (ct:///system) or embedded "
-                         "(ct:///embed?root=DIR)"));
+        virReportError(
+            VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+            _("the CT driver is not active: it runs as root (ct:///system) or embedded (ct:///embed?root=DIR)"));
         return VIR_DRV_OPEN_ERROR;
     }
     if (ctConnectCheckURI(conn) < 0)

@@ -199,10 +199,10 @@ virCTIdRangeFindFree(virCTDriver *driver, const char *uuidstr, unsigned int *tar
             return 0;
         }
     }
-    virReportError(VIR_ERR_OPERATION_FAILED,
-                   _("no free id range left: all %1$llu ranges of %2$llu ids from %3$u are in "
-                     "use (ct_id_pool_size in virtctd.conf)"),
-                   cfg->idPoolSize / size, size, cfg->idPoolStart);
+    virReportError(
+        VIR_ERR_OPERATION_FAILED,
+        _("no free id range left: all %1$llu ranges of %2$llu ids from %3$u are in use (ct_id_pool_size in virtctd.conf)"),
+        cfg->idPoolSize / size, size, cfg->idPoolStart);
     return -1;
 }
 
@@ -224,10 +224,10 @@ virCTIdRangeCheckRunning(virCTDriver *driver, const virDomainDef *def)
         liveUserns = virCTDomainGetHostRoot(vm->def, &liveUid, &gid);
         newUserns = virCTDomainGetHostRoot(def, &newUid, &gid);
         if (liveUserns != newUserns || liveUid != newUid) {
-            virReportError(VIR_ERR_OPERATION_INVALID,
-                           _("'%1$s' runs with other ids: its ids (<ct:idrange>, <idmap>, "
-                             "<ct:privileged/>) can change only while it is shut off"),
-                           def->name);
+            virReportError(
+                VIR_ERR_OPERATION_INVALID,
+                _("'%1$s' runs with other ids: its ids (<ct:idrange>, <idmap>, <ct:privileged/>) can change only while it is shut off"),
+                def->name);
             ret = -1;
         }
     }
@@ -246,10 +246,10 @@ virCTIdRangeCheckInPool(virCTDriver *driver, const virCTDomainNamespaceDef *ns)
     if (ns->idrangeTarget >= cfg->idPoolStart &&
         (unsigned long long)ns->idrangeTarget + ns->idrangeCount <= end)
         return 0;
-    virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                   _("<ct:idrange target='%1$u' count='%2$u'> is outside the id pool [%3$u, "
-                     "%4$llu) of virtctd.conf: leave it out to get a free range"),
-                   ns->idrangeTarget, ns->idrangeCount, cfg->idPoolStart, end);
+    virReportError(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        _("<ct:idrange target='%1$u' count='%2$u'> is outside the id pool [%3$u, %4$llu) of virtctd.conf: leave it out to get a free range"),
+        ns->idrangeTarget, ns->idrangeCount, cfg->idPoolStart, end);
     return -1;
 }
 
@@ -293,10 +293,10 @@ virCTIdRangeCheckClash(virCTDriver *driver, const virDomainDef *def)
     if (!clash)
         return 0;
     other = virCTIdRangeDomainName(driver, clash);
-    virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                   _("the ids of '%1$s' (<ct:idrange> or <idmap>) overlap the id range of domain "
-                     "'%2$s': leave <ct:idrange> out to get a free range, or map other ids"),
-                   def->name, other);
+    virReportError(
+        VIR_ERR_CONFIG_UNSUPPORTED,
+        _("the ids of '%1$s' (<ct:idrange> or <idmap>) overlap the id range of domain '%2$s': leave <ct:idrange> out to get a free range, or map other ids"),
+        def->name, other);
     return -1;
 }
 

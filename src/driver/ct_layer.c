@@ -63,38 +63,38 @@ virCTLayerCheckFits(virCTDriver *driver, const virCTLayer *layer, const virDomai
     bool hasData = virCTLayerHasData(driver->store, layer);
 
     if (STRNEQ(layer->template, fs->src->path) && hasData) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("the layer of '%1$s' holds changes to template '%2$s': it cannot be put "
-                         "on template '%3$s'"),
-                       def->name, layer->template, fs->src->path);
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("the layer of '%1$s' holds changes to template '%2$s': it cannot be put on template '%3$s'"),
+            def->name, layer->template, fs->src->path);
         return -1;
     }
     if (hasImage && !fs->space_hard_limit) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("the layer of '%1$s' is a disk image with a space limit: removing "
-                         "<space_hard_limit> is not supported"),
-                       def->name);
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("the layer of '%1$s' is a disk image with a space limit: removing <space_hard_limit> is not supported"),
+            def->name);
         return -1;
     }
     if (!hasImage && fs->space_hard_limit && hasData) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("the layer of '%1$s' holds data without a disk image: adding "
-                         "<space_hard_limit> to it is not supported"),
-                       def->name);
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("the layer of '%1$s' holds data without a disk image: adding <space_hard_limit> to it is not supported"),
+            def->name);
         return -1;
     }
     if (hasImage && fs->space_hard_limit + CT_LAYER_SLACK < layer->spaceLimit) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("<space_hard_limit> of '%1$s' cannot go below the %2$llu bytes its disk "
-                         "was grown to: its file system (XFS) cannot shrink"),
-                       def->name, layer->spaceLimit);
+        virReportError(
+            VIR_ERR_OPERATION_UNSUPPORTED,
+            _("<space_hard_limit> of '%1$s' cannot go below the %2$llu bytes its disk was grown to: its file system (XFS) cannot shrink"),
+            def->name, layer->spaceLimit);
         return -1;
     }
     if (hasImage && virCTLayerInodes(def) != layer->inodes) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("the inode count of the disk of '%1$s' was fixed when it was made "
-                         "(<ct:inodes> %2$llu): it cannot change to %3$llu"),
-                       def->name, layer->inodes, virCTLayerInodes(def));
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("the inode count of the disk of '%1$s' was fixed when it was made (<ct:inodes> %2$llu): it cannot change to %3$llu"),
+            def->name, layer->inodes, virCTLayerInodes(def));
         return -1;
     }
     return 0;
@@ -113,11 +113,11 @@ virCTLayerLoadOwn(virCTDriver *driver, const virDomainDef *def, virCTLayer **lay
     virUUIDFormat(def->uuid, uuidstr);
     if (STRNEQ((*layer)->uuid, uuidstr)) {
         paths = virCTLayerPathsOf(driver, def);
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("'%1$s' holds the %2$s layer of another container named '%3$s' (UUID "
-                         "%4$s): remove it with 'virt-ct-template layer-remove %5$s' first"),
-                       paths->dir, virCTLayerOwnerTypeToString((*layer)->owner), def->name,
-                       (*layer)->uuid, def->name);
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("'%1$s' holds the %2$s layer of another container named '%3$s' (UUID %4$s): remove it with 'virt-ct-template layer-remove %5$s' first"),
+            paths->dir, virCTLayerOwnerTypeToString((*layer)->owner), def->name, (*layer)->uuid,
+            def->name);
         g_clear_pointer(layer, virCTLayerFree);
         return -1;
     }
@@ -271,7 +271,7 @@ virCTLayerPrepareDisk(virCTLayer *layer, const virCTLayerPaths *paths, unsigned 
     layer->spaceLimit = limit;
     return 0;
 
-error:
+ error:
     virCTDiskUnmount(paths->disk);
     if (made)
         unlink(paths->image);
@@ -413,10 +413,10 @@ virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long l
     VIR_AUTOCLOSE lock = -1;
 
     if (virCTDiskIsMounted(paths->disk) <= 0) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("'%1$s' runs without a disk image: a space limit can only be added "
-                         "while it is stopped"),
-                       def->name);
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("'%1$s' runs without a disk image: a space limit can only be added while it is stopped"),
+            def->name);
         return -1;
     }
     if ((lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0 ||

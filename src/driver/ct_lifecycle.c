@@ -96,7 +96,7 @@ ctDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
     }
     virDomainObjEndJob(vm);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -143,7 +143,7 @@ ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     if (!dom && !vm->persistent)
         virDomainObjListRemove(driver->domains, vm);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return dom;
 }
@@ -181,10 +181,10 @@ ctDomainDestroyGraceful(virCTDriver *driver, virDomainObj *vm)
         return -1;
     VIR_DEBUG("waiting for init of '%s' to end", vm->def->name);
     if (!ctDomainWaitInitEnd(driver, vm, CT_GRACEFUL_TIMEOUT_MS)) {
-        virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("container '%1$s' did not stop on SIGTERM; destroy it without the "
-                         "graceful flag to kill it"),
-                       vm->def->name);
+        virReportError(
+            VIR_ERR_OPERATION_FAILED,
+            _("container '%1$s' did not stop on SIGTERM; destroy it without the graceful flag to kill it"),
+            vm->def->name);
         return -1;
     }
     return 0;
@@ -217,11 +217,11 @@ ctDomainDestroyFlags(virDomainPtr dom, unsigned int flags)
                                               VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
     dom->id = -1;
 
-endjob:
+ endjob:
     virDomainObjEndJob(vm);
     if (!vm->persistent && !virDomainObjIsActive(vm))
         virDomainObjListRemove(driver->domains, vm);
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     return ret;
@@ -360,7 +360,7 @@ ctDomainShutdownOrReboot(virDomainPtr dom, unsigned int flags, bool reboot)
         ret = ctDomainRequestStop(driver, vm, flags, reboot);
     virDomainObjEndJob(vm);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -426,9 +426,9 @@ ctDomainSetPaused(virDomainPtr dom, bool pause)
         goto endjob;
     ret = 0;
 
-endjob:
+ endjob:
     virDomainObjEndJob(vm);
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     return ret;
@@ -484,7 +484,7 @@ ctDomainOpenConsole(virDomainPtr dom, const char *devname, virStreamPtr st, unsi
     }
     ret = 0;
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -556,16 +556,15 @@ ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
     if (ctDomainHasOwnUserns(vm->def->id, &ownUserns) < 0)
         goto cleanup;
     if (ownUserns) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("container '%1$s' has its own user namespace: a process entered with "
-                         "lxc-enter-namespace would run as an unmapped user; run 'virt-ct-enter "
-                         "%2$s COMMAND' on the host to run a command as the container's root"),
-                       vm->def->name, vm->def->name);
+        virReportError(
+            VIR_ERR_OPERATION_UNSUPPORTED,
+            _("container '%1$s' has its own user namespace: a process entered with lxc-enter-namespace would run as an unmapped user; run 'virt-ct-enter %2$s COMMAND' on the host to run a command as the container's root"),
+            vm->def->name, vm->def->name);
         goto cleanup;
     }
     ret = ctDomainOpenNamespaceFds(vm->def->id, fdlist);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -597,7 +596,7 @@ ctDomainSendProcessSignal(virDomainPtr dom, long long pid, unsigned int signum, 
     }
     ret = ctDomainSignalInit(driver, vm, signum);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -660,7 +659,7 @@ ctDomainGetHostname(virDomainPtr dom, unsigned int flags)
     if (virDomainObjCheckActive(vm) == 0)
         ret = ctDomainReadHostname(vm);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }

@@ -157,9 +157,9 @@ virCTNetCreate(virDomainObj *vm, virDomainNetDef *net, char **inner)
         break;
     case VIR_DOMAIN_NET_TYPE_DIRECT:
         if (virDomainNetGetActualBandwidth(net)) {
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                           _("<bandwidth> on a 'direct' interface is not supported: a macvlan "
-                             "device has no host end to shape"));
+            virReportError(
+                VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                _("<bandwidth> on a 'direct' interface is not supported: a macvlan device has no host end to shape"));
             return -1;
         }
         return virCTNetCreateMacvlan(vm, net, inner);
@@ -210,7 +210,7 @@ virCTNetPlugOne(virDomainObj *vm, virDomainNetDef *net, pid_t initPid, virCTNetP
         goto error;
     return 0;
 
-error:
+ error:
     /* a macvlan still on the host is ours to remove; a veth goes with
      * its host end at the stop */
     if (plug->inner && virCTNetIsMacvlan(net) && virNetDevExists(plug->inner) == 1)
@@ -261,7 +261,7 @@ virCTNetStart(virDomainObj *vm, pid_t initPid)
     }
     ret = virCTNetnsRun(initPid, virCTNetConfigureInside, &job);
 
-cleanup:
+ cleanup:
     virCTNetPlugsClear(job.plugs, vm->def->nnets);
     return ret;
 }
@@ -653,7 +653,7 @@ virCTNetGetAddresses(virDomainObj *vm, unsigned int source, virDomainInterfacePt
     *ifaces = job.ifaces;
     return job.nifaces;
 
-error:
+ error:
     for (i = 0; i < job.nifaces; i++)
         virDomainInterfaceFree(job.ifaces[i]);
     g_free(job.ifaces);

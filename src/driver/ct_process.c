@@ -624,7 +624,7 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
         goto error;
     return 0;
 
-error:
+ error:
     virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_FAILED);
     return -1;
 }
@@ -1008,9 +1008,9 @@ virCTProcessWorker(void *data, void *opaque)
     }
     virCTProcessHandleExit(driver, vm, end->kind, end->code);
 
-endjob:
+ endjob:
     virDomainObjEndJob(vm);
-cleanup:
+ cleanup:
     if (!vm->persistent && !virDomainObjIsActive(vm))
         virDomainObjListRemove(driver->domains, vm);
     virDomainObjEndAPI(&vm);
@@ -1150,7 +1150,7 @@ virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
             VIR_WARN("cannot update the status of '%s'", vm->def->name);
     }
 
-cleanup:
+ cleanup:
     if (!vm->persistent && !virDomainObjIsActive(vm))
         virDomainObjListRemove(driver->domains, vm);
     virDomainObjEndAPI(&vm);

@@ -233,9 +233,9 @@ ctStatsReadPercpu(virDomainObj *vm, unsigned long long **times)
     if (dir)
         path = g_strdup_printf("%s/cpuacct.usage_percpu", dir);
     if (!path || !virFileExists(path)) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
-                       _("per-CPU statistics need the cgroup v1 cpuacct controller, which this "
-                         "host does not have: only the total is known"));
+        virReportError(
+            VIR_ERR_OPERATION_UNSUPPORTED, "%s",
+            _("per-CPU statistics need the cgroup v1 cpuacct controller, which this host does not have: only the total is known"));
         return -1;
     }
     if (virFileReadAll(path, CT_STATS_FILE_MAX, &text) < 0)
@@ -304,7 +304,7 @@ ctDomainGetCPUStats(virDomainPtr dom, virTypedParameterPtr params, unsigned int 
     else
         ret = ctStatsPercpu(vm, params, nparams, start_cpu, ncpus);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -503,7 +503,7 @@ ctDomainGetVcpus(virDomainPtr dom, virVcpuInfoPtr info, int maxinfo, unsigned ch
         memset(cpumaps, 0, (size_t)maxinfo * maplen);
     ret = ctStatsFillVcpus(vm, info, maxinfo, cpumaps, maplen);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -872,7 +872,7 @@ ctDomainInterfaceStats(virDomainPtr dom, const char *device, virDomainInterfaceS
         goto cleanup;
     ret = virCTNetGetStats(vm, net, stats);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -896,7 +896,7 @@ ctDomainInterfaceAddresses(virDomainPtr dom, virDomainInterfacePtr **ifaces, uns
     }
     ret = virCTNetGetAddresses(vm, source, ifaces);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }

@@ -158,7 +158,7 @@ ctTuneRun(virDomainPtr dom, unsigned int flags, ctTuneACL acl, const ctTuneOps *
     ret = ctTuneModify(dom->conn->privateData, vm, flags, ops, change);
     virDomainObjEndJob(vm);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -238,17 +238,17 @@ ctTuneMemoryCheck(const virDomainDef *def, const void *opaque)
     unsigned long long total = m->total ? m->total : virDomainDefGetMemoryTotal(def);
 
     if (virMemoryLimitIsSet(hard) && virMemoryLimitIsSet(swap) && hard > swap) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("memory hard_limit (%1$llu KiB) must not be above swap_hard_limit "
-                         "(%2$llu KiB)"),
-                       hard, swap);
+        virReportError(
+            VIR_ERR_INVALID_ARG,
+            _("memory hard_limit (%1$llu KiB) must not be above swap_hard_limit (%2$llu KiB)"),
+            hard, swap);
         return -1;
     }
     if (virMemoryLimitIsSet(swap) && ctTuneMemoryNewLimit(def, m, hard) > swap) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("swap_hard_limit (%1$llu KiB) must not be below the memory limit "
-                         "(%2$llu KiB): it bounds memory and swap together"),
-                       swap, ctTuneMemoryNewLimit(def, m, hard));
+        virReportError(
+            VIR_ERR_INVALID_ARG,
+            _("swap_hard_limit (%1$llu KiB) must not be below the memory limit (%2$llu KiB): it bounds memory and swap together"),
+            swap, ctTuneMemoryNewLimit(def, m, hard));
         return -1;
     }
     if (m->balloon > total) {
@@ -358,7 +358,7 @@ ctDomainGetMemoryParameters(virDomainPtr dom, virTypedParameterPtr params, int *
         goto cleanup;
     ret = ctTuneCopyOut(list, params, nparams);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -419,10 +419,10 @@ ctTuneSchedCheck(const virDomainDef *def G_GNUC_UNUSED, const void *opaque)
         return -1;
     }
     if (c->hasQuota && c->quota >= 0 && c->quota < CT_TUNE_QUOTA_MIN) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("vcpu_quota %1$lld is out of range: at least %2$lld, or negative for "
-                         "no limit"),
-                       c->quota, CT_TUNE_QUOTA_MIN);
+        virReportError(
+            VIR_ERR_INVALID_ARG,
+            _("vcpu_quota %1$lld is out of range: at least %2$lld, or negative for no limit"),
+            c->quota, CT_TUNE_QUOTA_MIN);
         return -1;
     }
     return 0;
@@ -561,7 +561,7 @@ ctDomainGetSchedulerParametersFlags(virDomainPtr dom, virTypedParameterPtr param
         goto cleanup;
     ret = ctTuneCopyOut(list, params, nparams);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -692,7 +692,7 @@ ctDomainGetBlkioParameters(virDomainPtr dom, virTypedParameterPtr params, int *n
     }
     ret = ctTuneCopyOut(list, params, nparams);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -713,10 +713,10 @@ ctTuneNumaCheck(const virDomainDef *def, const void *opaque)
                   mode == VIR_DOMAIN_NUMATUNE_MEM_STRICT;
 
     if (n->mode >= 0 && n->mode != VIR_DOMAIN_NUMATUNE_MEM_STRICT) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                       _("numatune mode '%1$s' is not supported for containers: only 'strict' "
-                         "(cpuset.mems) can be enforced"),
-                       virDomainNumatuneMemModeTypeToString(n->mode));
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("numatune mode '%1$s' is not supported for containers: only 'strict' (cpuset.mems) can be enforced"),
+            virDomainNumatuneMemModeTypeToString(n->mode));
         return -1;
     }
     if (n->nodeset && !strict) {
@@ -797,7 +797,7 @@ ctDomainGetNumaParameters(virDomainPtr dom, virTypedParameterPtr params, int *np
         goto cleanup;
     ret = ctTuneCopyOut(list, params, nparams);
 
-cleanup:
+ cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
 }

@@ -728,7 +728,7 @@ parseLine(ctPlan *plan, char *line, uint32_t *seen, char *err, size_t errlen)
     *seen |= 1u << (dir - directives);
     ret = dir->func(plan, dir, fields + 1, nf - 1, err, errlen);
 
-cleanup:
+ cleanup:
     for (i = 1; i < CT_PLAN_MAX_FIELDS; i++)
         free(fields[i]);
     return ret;
@@ -800,7 +800,7 @@ ctPlanParse(FILE *fp, ctPlan **planp, char *errbuf, size_t errbuf_len)
     *planp = plan;
     return 0;
 
-error:
+ error:
     setErr(errbuf, errbuf_len, "line %zu: %s", lineno, err);
     free(line);
     ctPlanFree(plan);

@@ -48,7 +48,7 @@ virCTConsoleOpen(virCTConsole *con, uid_t owner, gid_t group)
     ioctl(con->master, TIOCSWINSZ, &ws);
     return 0;
 
-error:
+ error:
     virCTConsoleClose(con);
     return -1;
 }

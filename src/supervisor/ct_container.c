@@ -589,7 +589,7 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
         goto error;
     execInit(plan);
 
-error:
+ error:
     virCTErrorSend(args->syncSock, virCTErrorLast());
     _exit(1);
 }

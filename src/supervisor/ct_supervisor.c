@@ -360,7 +360,7 @@ startContainer(virCTSupervisor *sup)
         goto error;
     return 0;
 
-error:
+ error:
     killChild(sup);
     return -1;
 }

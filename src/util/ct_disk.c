@@ -103,7 +103,7 @@ virCTDiskCreate(const char *path, unsigned long long limit, unsigned long long i
         goto error;
     return 0;
 
-error:
+ error:
     unlink(path);
     return -1;
 }

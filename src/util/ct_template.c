@@ -97,10 +97,10 @@ virCTTemplateCheckName(const char *what, const char *name)
             break;
     }
     if (i < len || name[0] == '.' || name[0] == '-') {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("%1$s name '%2$s' is not valid: use letters, digits, '.', '_' and '-', "
-                         "not first '.' or '-'"),
-                       what, name);
+        virReportError(
+            VIR_ERR_INVALID_ARG,
+            _("%1$s name '%2$s' is not valid: use letters, digits, '.', '_' and '-', not first '.' or '-'"),
+            what, name);
         return -1;
     }
     return 0;
