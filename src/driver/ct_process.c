@@ -479,7 +479,8 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
 static void virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code,
                                    void *opaque);
 
-/* Sync point 6: init runs; the watch reports when it ends. */
+/* Sync points 3 and 5 (GO, then OK): init runs; the watch reports when
+ * it ends. */
 static int
 virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
 {
