@@ -62,33 +62,26 @@ ctStateLoadDomains(virCTDriver *driver)
                                           driver->xmlopt, NULL, NULL);
 }
 
-static virDrvStateInitResult
-ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUSED,
-                  virStateInhibitCallback callback, void *opaque)
+/* The driver with its configuration, locks and state directory taken;
+ * NULL on error (everything undone). */
+static virCTDriver *
+ctStateNewDriver(bool privileged, const char *root)
 {
     g_autofree char *configFile = NULL;
-
-    if (!privileged && !root) {
-        VIR_INFO("Not running privileged, disabling the CT driver");
-        return VIR_DRV_STATE_INIT_SKIPPED;
-    }
 
     ct_driver = g_new0(virCTDriver, 1);
     ct_driver->lockFD = -1;
     if (virMutexInit(&ct_driver->lock) < 0) {
         g_clear_pointer(&ct_driver, g_free);
-        return VIR_DRV_STATE_INIT_ERROR;
+        return NULL;
     }
     if (virMutexInit(&ct_driver->idLock) < 0) {
         virMutexDestroy(&ct_driver->lock);
         g_clear_pointer(&ct_driver, g_free);
-        return VIR_DRV_STATE_INIT_ERROR;
+        return NULL;
     }
     ct_driver->privileged = privileged;
-    ct_driver->inhibitCallback = callback;
-    ct_driver->inhibitOpaque = opaque;
     ct_driver->embeddedRoot = g_strdup(root);
-
     if (!(ct_driver->config = virCTDriverConfigNew(privileged, root)) ||
         virCTDriverConfigMakeDirs(ct_driver->config) < 0)
         goto error;
@@ -96,11 +89,29 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
     if (virCTDriverConfigLoadFile(ct_driver->config, configFile) < 0)
         goto error;
     ct_driver->store = virCTStoreNew(ct_driver->config->dataDir);
-
     /* One daemon (or embedding process) per state directory. */
     if ((ct_driver->lockFD =
              virPidFileAcquire(ct_driver->config->stateDir, "driver", false, getpid())) < 0)
         goto error;
+    return ct_driver;
+
+ error:
+    ctStateCleanup();
+    return NULL;
+}
+
+static virDrvStateInitResult
+ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUSED,
+                  virStateInhibitCallback callback, void *opaque)
+{
+    if (!privileged && !root) {
+        VIR_INFO("Not running privileged, disabling the CT driver");
+        return VIR_DRV_STATE_INIT_SKIPPED;
+    }
+    if (!ctStateNewDriver(privileged, root))
+        return VIR_DRV_STATE_INIT_ERROR;
+    ct_driver->inhibitCallback = callback;
+    ct_driver->inhibitOpaque = opaque;
 
     if (!(ct_driver->caps = virCTDriverCapsInit(ct_driver->config)) ||
         !(ct_driver->xmlopt = virCTDomainXMLConfInit(ct_driver)) ||
