@@ -21,7 +21,9 @@ SECONDS_MAX=${CT_CRASH_SECONDS:-150}
 store_daemon_start
 "$TPL" -q create busybox --busybox || { not_ok "busybox template"; summary; exit 1; }
 RUN=$CT_TEST_ROOT/run/ct
-NAMES="cr1 cr2 cr3 cr4"
+# names of this run's own (their cgroups are found by name on the host)
+P=cr$(($$ % 100000))x
+NAMES="${P}1 ${P}2 ${P}3 ${P}4"
 
 ct_xml() {
     local name=$1 disk=$2 fs
@@ -30,7 +32,7 @@ ct_xml() {
     cat <<XML
 <domain type='lxc'>
   <name>$name</name>
-  <uuid>$(printf 'c0ffee00-0000-4000-8000-%012d' "${name#cr}")</uuid>
+  <uuid>$(printf 'c0ffee00-0000-4000-8000-%012d' "${name#"$P"}")</uuid>
   <memory unit='MiB'>64</memory>
   <os><type>exe</type><init>/sbin/init</init></os>
   <devices>
@@ -43,7 +45,7 @@ XML
 
 # canonical dumpxml of each defined container, to compare at the end
 for n in $NAMES; do
-    disk=0; [ "$n" = cr1 ] || [ "$n" = cr3 ] && disk=1
+    disk=0; [ "$n" = "${P}1" ] || [ "$n" = "${P}3" ] && disk=1
     ct_xml "$n" "$disk" >"$CT_TEST_ROOT/$n.xml"
 done
 
@@ -56,7 +58,7 @@ note_supervisors() {
 
 # one random operation on a random container, in the background
 random_op() {
-    local n=cr$((RANDOM % 4 + 1))
+    local n=$P$((RANDOM % 4 + 1))
     case $((RANDOM % 5)) in
     0 | 1) vsh start "$n" ;;
     2) vsh destroy "$n" ;;
@@ -102,11 +104,11 @@ done
 check "every definition intact ($defined defined, $bad differ)" test "$bad" = 0
 
 # one last round with a container ending while the daemon is down
-vsh start cr2 >/dev/null 2>&1
+vsh start "${P}2" >/dev/null 2>&1
 note_supervisors
 daemon_kill9
-kill -9 "$(cat /proc/$(vsh domid cr2 2>/dev/null || echo 0)/task/*/children 2>/dev/null)" 2>/dev/null
-pkill -9 -f -- "--plan $RUN/cr2.plan" 2>/dev/null
+kill -9 "$(cat /proc/$(vsh domid "${P}2" 2>/dev/null || echo 0)/task/*/children 2>/dev/null)" 2>/dev/null
+pkill -9 -f -- "--plan $RUN/${P}2.plan" 2>/dev/null
 daemon_start || not_ok "virtctd restarts"
 for n in $NAMES; do
     vsh destroy "$n" >/dev/null 2>&1
