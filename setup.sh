@@ -68,4 +68,4 @@ virsh -c ct:///system list
 virt-ct-template list
 echo "The demo container runs; try:"
 echo "  virsh -c ct:///system console demo                      (Ctrl-] leaves)"
-echo "  virsh -c ct:///system lxc-enter-namespace demo /bin/df -h /"
+echo "  virt-ct-enter demo /bin/df -h /                         (a command as the container's root)"
