@@ -16,6 +16,7 @@
 #include "ct_device.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_domcaps.h"
 #include "ct_layer.h"
 #include "ct_lifecycle.h"
 #include "ct_lxcfs.h"
@@ -398,7 +399,6 @@ ctConnectGetDomainCapabilities(virConnectPtr conn, const char *emulatorbin, cons
                                const char *machine, const char *virttypeStr, unsigned int flags)
 {
     virCTDriver *driver = conn->privateData;
-    g_autoptr(virDomainCaps) domCaps = NULL;
     virArch arch;
 
     virCheckFlags(0, NULL);
@@ -407,14 +407,7 @@ ctConnectGetDomainCapabilities(virConnectPtr conn, const char *emulatorbin, cons
         return NULL;
     if (ctDomainCapsCheckArgs(driver, emulatorbin, archStr, virttypeStr, &arch) < 0)
         return NULL;
-    if (!(domCaps = virDomainCapsNew(driver->config->emulator, machine, arch, VIR_DOMAIN_VIRT_LXC)))
-        return NULL;
-
-    domCaps->maxvcpus = virHostCPUGetCount();
-    domCaps->os.supported = VIR_TRISTATE_BOOL_YES;
-    domCaps->filesystem.supported = VIR_TRISTATE_BOOL_YES;
-    VIR_DOMAIN_CAPS_ENUM_SET(domCaps->filesystem.driverType, VIR_DOMAIN_FS_DRIVER_TYPE_PATH);
-    return virDomainCapsFormat(domCaps);
+    return virCTDomainCapsFormat(driver->config->emulator, machine, arch);
 }
 
 static int
