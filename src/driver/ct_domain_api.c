@@ -17,6 +17,7 @@
 #include "ct_domain.h"
 #include "ct_domain_input.h"
 #include "ct_stats.h"
+#include "ct_tune.h"
 
 #include "datatypes.h"
 #include "viraccessapicheck.h"
@@ -559,8 +560,8 @@ ctDomainGetVcpusFlags(virDomainPtr dom, unsigned int flags)
     if (!(def = virDomainObjGetOneDef(vm, flags)))
         goto cleanup;
 
-    ret = (flags & VIR_DOMAIN_VCPU_MAXIMUM) ? virDomainDefGetVcpusMax(def)
-                                            : virDomainDefGetVcpus(def);
+    /* the maximum is what setvcpus accepts */
+    ret = (flags & VIR_DOMAIN_VCPU_MAXIMUM) ? virCTTuneVcpusMax(def) : virDomainDefGetVcpus(def);
  cleanup:
     virDomainObjEndAPI(&vm);
     return ret;

@@ -617,6 +617,11 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainSetVcpus = ctDomainSetVcpus,
     .domainSetVcpusFlags = ctDomainSetVcpusFlags,
     .domainGetVcpus = ctDomainGetVcpus,
+    .domainPinVcpu = ctDomainPinVcpu,
+    .domainPinVcpuFlags = ctDomainPinVcpuFlags,
+    .domainGetVcpuPinInfo = ctDomainGetVcpuPinInfo,
+    .domainPinEmulator = ctDomainPinEmulator,
+    .domainGetEmulatorPinInfo = ctDomainGetEmulatorPinInfo,
     .domainGetMessages = ctDomainGetMessages,
     /* statistics (ct_stats.c) */
     .domainMemoryStats = ctDomainMemoryStats,

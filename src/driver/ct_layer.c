@@ -252,6 +252,39 @@ virCTLayerMakeUpper(const virCTLayerPaths *paths)
     return 0;
 }
 
+/* A container's hostname is its name, but busybox's and Debian's init set
+ * the UTS name from /etc/hostname, where the template's file would win.
+ * So the layer gets its own file at a start where it has none (neither a
+ * file nor a whiteout), owned as the template's: one the user writes or
+ * deletes inside is kept. */
+static int
+virCTLayerSetHostname(const virCTLayerPaths *paths, const char *name)
+{
+    g_autofree char *lowerEtc = g_build_filename(paths->templateRoot, "etc", NULL);
+    g_autofree char *lowerFile = g_build_filename(lowerEtc, "hostname", NULL);
+    g_autofree char *upperEtc = g_build_filename(paths->upper, "etc", NULL);
+    g_autofree char *upperFile = g_build_filename(upperEtc, "hostname", NULL);
+    g_autofree char *content = g_strdup_printf("%.64s\n", name);
+    struct stat etc;
+    struct stat file;
+
+    if (lstat(upperFile, &file) == 0 || stat(lowerFile, &file) < 0 || stat(lowerEtc, &etc) < 0)
+        return 0;
+    if (mkdir(upperEtc, etc.st_mode & 07777) == 0 && chown(upperEtc, etc.st_uid, etc.st_gid) < 0) {
+        virReportSystemError(errno, _("cannot change the owner of '%1$s'"), upperEtc);
+        return -1;
+    }
+    if (virFileWriteStr(upperFile, content, file.st_mode & 0777) < 0) {
+        virReportSystemError(errno, _("cannot write '%1$s'"), upperFile);
+        return -1;
+    }
+    if (chown(upperFile, file.st_uid, file.st_gid) < 0) {
+        virReportSystemError(errno, _("cannot change the owner of '%1$s'"), upperFile);
+        return -1;
+    }
+    return 0;
+}
+
 /* The disk image of @def: made on first start, shrunk (stopped) or
  * grown (mounted) to the limit, mounted on containers/NAME/disk. */
 static int
@@ -292,7 +325,7 @@ virCTLayerFill(virCTDriver *driver, virCTLayer *layer, const virDomainDef *def,
     }
     if (fs->space_hard_limit && virCTLayerPrepareDisk(layer, paths, fs->space_hard_limit) < 0)
         return -1;
-    if (virCTLayerMakeUpper(paths) < 0)
+    if (virCTLayerMakeUpper(paths) < 0 || virCTLayerSetHostname(paths, def->name) < 0)
         return -1;
     /* once, for a layer of an earlier version */
     if (!layer->userXattrs) {

@@ -11,7 +11,8 @@
  * ctTuneUndo) and on the persistent definition, each saved at once.
  *
  * A container has no virtual CPUs: its vCPU count is a limit of that many
- * whole CPUs (see ct_resource.c), and current and maximum are one value.
+ * whole CPUs (see ct_resource.c); the definition holds one value, and the
+ * maximum reported is what setvcpus accepts, the host's CPU count.
  */
 
 #include <config.h>
@@ -857,4 +858,159 @@ int
 ctDomainSetVcpus(virDomainPtr dom, unsigned int nvcpus)
 {
     return ctDomainSetVcpusFlags(dom, nvcpus, VIR_DOMAIN_AFFECT_LIVE);
+}
+
+/* A container may have as many CPUs as the host: what setvcpus accepts
+ * (or more, for a definition written for a bigger host). */
+int
+virCTTuneVcpusMax(const virDomainDef *def)
+{
+    int host = virHostCPUGetCount();
+
+    if (host < 0)
+        return -1;
+    return MAX(host, (int)virDomainDefGetVcpusMax(def));
+}
+
+/* ---- Pinning: vcpupin, emulatorpin ----
+ *
+ * A container is one cpuset (<vcpu cpuset>): its processes are not vCPUs
+ * and no emulator thread runs for it.  So pinning any vCPU, or the
+ * emulator, pins the whole container, and each of them reports the
+ * container's cpuset (all host CPUs when it has none). */
+
+typedef struct {
+    int vcpu; /* -1 for the emulator */
+    virBitmap *cpus;
+} ctTunePin;
+
+static int
+ctTunePinCheck(const virDomainDef *def, const void *opaque)
+{
+    const ctTunePin *p = opaque;
+    int max = virCTTuneVcpusMax(def);
+    int host = virHostCPUGetCount();
+    ssize_t last = virBitmapLastSetBit(p->cpus);
+
+    if (max < 0 || host < 0)
+        return -1;
+    if (p->vcpu >= max) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("vcpu %1$d is out of range: a container has at most %2$d"), p->vcpu, max);
+        return -1;
+    }
+    if (last < 0 || last >= host) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("cpu list must name at least one of the host's CPUs 0 to %1$d"), host - 1);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+ctTunePinApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
+{
+    const ctTunePin *p = opaque;
+    g_autofree char *list = NULL;
+    virCgroup *cgroup;
+
+    if (vm && (!(cgroup = virCTProcessGetCgroup(vm)) || !(list = virBitmapFormat(p->cpus)) ||
+               virCTCgroupSetCpusetCpus(cgroup, list) < 0))
+        return -1;
+    virBitmapFree(def->cpumask);
+    def->cpumask = virBitmapNewCopy(p->cpus);
+    return 0;
+}
+
+static const ctTuneOps ctTunePinOps = { ctTunePinCheck, ctTunePinApply };
+
+static int
+ctTunePinRun(virDomainPtr dom, int vcpu, unsigned char *cpumap, int maplen, unsigned int flags,
+             ctTuneACL acl)
+{
+    g_autoptr(virBitmap) cpus = virBitmapNewData(cpumap, maplen);
+    ctTunePin p = { vcpu, cpus };
+
+    if (!cpus)
+        return -1;
+    return ctTuneRun(dom, flags, acl, &ctTunePinOps, &p);
+}
+
+int
+ctDomainPinVcpuFlags(virDomainPtr dom, unsigned int vcpu, unsigned char *cpumap, int maplen,
+                     unsigned int flags)
+{
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
+    if (vcpu > INT_MAX) {
+        virReportError(VIR_ERR_INVALID_ARG, _("vcpu %1$u is out of range"), vcpu);
+        return -1;
+    }
+    return ctTunePinRun(dom, vcpu, cpumap, maplen, flags, virDomainPinVcpuFlagsEnsureACL);
+}
+
+int
+ctDomainPinVcpu(virDomainPtr dom, unsigned int vcpu, unsigned char *cpumap, int maplen)
+{
+    return ctDomainPinVcpuFlags(dom, vcpu, cpumap, maplen, VIR_DOMAIN_AFFECT_LIVE);
+}
+
+int
+ctDomainPinEmulator(virDomainPtr dom, unsigned char *cpumap, int maplen, unsigned int flags)
+{
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
+    return ctTunePinRun(dom, -1, cpumap, maplen, flags, virDomainPinEmulatorEnsureACL);
+}
+
+/* The container's cpuset into @cpumaps, @n maps of @maplen bytes. */
+static int
+ctTunePinFill(const virDomainDef *def, unsigned char *cpumaps, int n, int maplen)
+{
+    g_autoptr(virBitmap) all = NULL;
+    virBitmap *cpus = def->cpumask;
+    int host = virHostCPUGetCount();
+    int i;
+
+    if (host < 0)
+        return -1;
+    if (!cpus) {
+        all = virBitmapNew(host);
+        virBitmapSetAll(all);
+        cpus = all;
+    }
+    for (i = 0; i < n; i++)
+        virBitmapToDataBuf(cpus, VIR_GET_CPUMAP(cpumaps, maplen, i), maplen);
+    return n;
+}
+
+int
+ctDomainGetVcpuPinInfo(virDomainPtr dom, int ncpumaps, unsigned char *cpumaps, int maplen,
+                       unsigned int flags)
+{
+    virDomainDef *def;
+    virDomainObj *vm;
+    int max;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
+    if (!(vm = ctTuneGetBegin(dom, flags, virDomainGetVcpuPinInfoEnsureACL, &def)))
+        return -1;
+    if ((max = virCTTuneVcpusMax(def)) >= 0)
+        ret = ctTunePinFill(def, cpumaps, MIN(ncpumaps, max), maplen);
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainGetEmulatorPinInfo(virDomainPtr dom, unsigned char *cpumap, int maplen, unsigned int flags)
+{
+    virDomainDef *def;
+    virDomainObj *vm;
+    int ret;
+
+    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
+    if (!(vm = ctTuneGetBegin(dom, flags, virDomainGetEmulatorPinInfoEnsureACL, &def)))
+        return -1;
+    ret = ctTunePinFill(def, cpumap, 1, maplen) < 0 ? -1 : 1;
+    virDomainObjEndAPI(&vm);
+    return ret;
 }

@@ -33,3 +33,15 @@ int ctDomainGetNumaParameters(virDomainPtr dom, virTypedParameterPtr params, int
                               unsigned int flags);
 int ctDomainSetVcpusFlags(virDomainPtr dom, unsigned int nvcpus, unsigned int flags);
 int ctDomainSetVcpus(virDomainPtr dom, unsigned int nvcpus);
+
+/* The most CPUs @def may be given (setvcpus' upper bound), or -1 with an
+ * error reported. */
+int virCTTuneVcpusMax(const virDomainDef *def);
+int ctDomainPinVcpuFlags(virDomainPtr dom, unsigned int vcpu, unsigned char *cpumap, int maplen,
+                         unsigned int flags);
+int ctDomainPinVcpu(virDomainPtr dom, unsigned int vcpu, unsigned char *cpumap, int maplen);
+int ctDomainPinEmulator(virDomainPtr dom, unsigned char *cpumap, int maplen, unsigned int flags);
+int ctDomainGetVcpuPinInfo(virDomainPtr dom, int ncpumaps, unsigned char *cpumaps, int maplen,
+                           unsigned int flags);
+int ctDomainGetEmulatorPinInfo(virDomainPtr dom, unsigned char *cpumap, int maplen,
+                               unsigned int flags);

@@ -355,37 +355,52 @@ virCTCgroupLimitsPath(const char *initPath)
     return g_strdup(initPath);
 }
 
-int
-virCTCgroupSetCpusetMems(virCgroup *cgroup, const char *mems)
+/* Sets cpuset.@what (mems or cpus) of @cgroup and of its init child. */
+static int
+virCTCgroupSetCpusetList(virCgroup *cgroup, const char *what, const char *value,
+                         int (*plain)(virCgroup *cgroup, const char *value))
 {
+    g_autofree char *name = g_strdup_printf("cpuset.%s", what);
+    g_autofree char *childName = g_strdup_printf("%s/%s", CT_CGROUP_INIT, name);
     g_autofree char *file = NULL;
     g_autofree char *child = NULL;
     g_autofree char *above = NULL;
     g_autofree char *wide = NULL;
 
-    if (virCgroupPathOfController(cgroup, VIR_CGROUP_CONTROLLER_CPUSET, "cpuset.mems", &file) < 0 ||
-        virCgroupPathOfController(cgroup, VIR_CGROUP_CONTROLLER_CPUSET,
-                                  CT_CGROUP_INIT "/cpuset.mems", &child) < 0 ||
+    if (virCgroupPathOfController(cgroup, VIR_CGROUP_CONTROLLER_CPUSET, name, &file) < 0 ||
+        virCgroupPathOfController(cgroup, VIR_CGROUP_CONTROLLER_CPUSET, childName, &child) < 0 ||
         !virFileExists(child))
-        return virCgroupSetCpusetMems(cgroup, mems);
+        return plain(cgroup, value);
 
-    /* v1: a cpuset holds its children's nodes.  Narrowing: the child
-     * first; widening: the parent first; otherwise through the nodes of
-     * the cgroup above. */
-    ignore_value(virFileWriteStr(child, mems, 0));
-    if (virFileWriteStr(file, mems, 0) < 0) {
-        above = g_strdup_printf("%s/../../cpuset.mems", child);
+    /* v1: a cpuset holds its children's CPUs and nodes.  Narrowing: the
+     * child first; widening: the parent first; otherwise through the
+     * list of the cgroup above. */
+    ignore_value(virFileWriteStr(child, value, 0));
+    if (virFileWriteStr(file, value, 0) < 0) {
+        above = g_strdup_printf("%s/../../%s", child, name);
         if (virFileReadAll(above, 4096, &wide) < 0)
             return -1;
-        if (virFileWriteStr(file, wide, 0) < 0 || virFileWriteStr(child, mems, 0) < 0 ||
-            virFileWriteStr(file, mems, 0) < 0) {
-            virReportSystemError(errno, _("cannot set '%1$s' to '%2$s'"), file, mems);
+        if (virFileWriteStr(file, wide, 0) < 0 || virFileWriteStr(child, value, 0) < 0 ||
+            virFileWriteStr(file, value, 0) < 0) {
+            virReportSystemError(errno, _("cannot set '%1$s' to '%2$s'"), file, value);
             return -1;
         }
     }
-    if (virFileWriteStr(child, mems, 0) < 0) {
-        virReportSystemError(errno, _("cannot set '%1$s' to '%2$s'"), child, mems);
+    if (virFileWriteStr(child, value, 0) < 0) {
+        virReportSystemError(errno, _("cannot set '%1$s' to '%2$s'"), child, value);
         return -1;
     }
     return 0;
+}
+
+int
+virCTCgroupSetCpusetMems(virCgroup *cgroup, const char *mems)
+{
+    return virCTCgroupSetCpusetList(cgroup, "mems", mems, virCgroupSetCpusetMems);
+}
+
+int
+virCTCgroupSetCpusetCpus(virCgroup *cgroup, const char *cpus)
+{
+    return virCTCgroupSetCpusetList(cgroup, "cpus", cpus, virCgroupSetCpusetCpus);
 }

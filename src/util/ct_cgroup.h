@@ -79,3 +79,5 @@ char *virCTCgroupLimitsPath(const char *initPath);
 /* Sets the cpuset.mems of @cgroup, and of its CT_CGROUP_INIT child in
  * an order a v1 cpuset accepts. */
 int virCTCgroupSetCpusetMems(virCgroup *cgroup, const char *mems);
+/* The same for cpuset.cpus. */
+int virCTCgroupSetCpusetCpus(virCgroup *cgroup, const char *cpus);
