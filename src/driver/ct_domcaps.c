@@ -54,6 +54,7 @@ virCTDomainCapsFill(virDomainCaps *caps)
     /* mount, bind and ram filesystems: the kernel's own mounts, which
      * libvirt's format calls driver 'path' (it has no enum of types) */
     caps->filesystem.supported = VIR_TRISTATE_BOOL_YES;
+    caps->filesystem.driverType.report = true;
     VIR_DOMAIN_CAPS_ENUM_SET(caps->filesystem.driverType, VIR_DOMAIN_FS_DRIVER_TYPE_PATH);
 
     for (i = 0; i < VIR_DOMAIN_CAPS_FEATURE_LAST; i++)
