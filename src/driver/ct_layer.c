@@ -268,7 +268,9 @@ virCTLayerSetHostname(const virCTLayerPaths *paths, const char *name)
     struct stat etc;
     struct stat file;
 
-    if (lstat(upperFile, &file) == 0 || stat(lowerFile, &file) < 0 || stat(lowerEtc, &etc) < 0)
+    /* also when /etc itself was deleted inside (a whiteout) */
+    if (lstat(upperFile, &file) == 0 || (lstat(upperEtc, &etc) == 0 && !S_ISDIR(etc.st_mode)) ||
+        stat(lowerFile, &file) < 0 || stat(lowerEtc, &etc) < 0)
         return 0;
     if (mkdir(upperEtc, etc.st_mode & 07777) == 0 && chown(upperEtc, etc.st_uid, etc.st_gid) < 0) {
         virReportSystemError(errno, _("cannot change the owner of '%1$s'"), upperEtc);
