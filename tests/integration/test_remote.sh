@@ -140,4 +140,128 @@ refused "tls: a client without a certificate is refused" \
     "No certificate was found" "ct+tls://127.0.0.1:$PORT/system?pkipath=$PKI/nocert"
 check "tls: the good client still connects" out_has "^$" tvsh list --all
 
+# --- ct+ssh:// through a private sshd -----------------------------------------
+SSHD=$CT_TEST_ROOT/sshd
+LINKS_MADE=()
+RUNSSHD_MADE=
+cleanup() {
+    [ -f "$SSHD/sshd.pid" ] && kill "$(cat "$SSHD/sshd.pid")" 2>/dev/null
+    [ ${#LINKS_MADE[@]} -eq 0 ] || rm -f "${LINKS_MADE[@]}"
+    [ -z "$RUNSSHD_MADE" ] || rmdir /run/sshd 2>/dev/null
+    daemon_teardown
+}
+trap cleanup EXIT
+
+# sshd_up: sshd on 127.0.0.1:$SSH_PORT with a throw-away host key, letting
+# in root with a throw-away key only; nothing of the host's ssh setup is
+# read or written (the client runs through a wrapper: no known_hosts)
+sshd_up() {
+    mkdir -p "$SSHD"
+    ssh-keygen -q -t ed25519 -N '' -f "$SSHD/hostkey" &&
+        ssh-keygen -q -t ed25519 -N '' -f "$SSHD/id" &&
+        cp "$SSHD/id.pub" "$SSHD/authorized_keys" || return 1
+    SSH_PORT=$(free_port)
+    cat >"$SSHD/sshd_config" <<CONF
+ListenAddress 127.0.0.1:$SSH_PORT
+HostKey $SSHD/hostkey
+PidFile $SSHD/sshd.pid
+AuthorizedKeysFile $SSHD/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+CONF
+    cat >"$SSHD/ssh" <<SH
+#!/bin/sh
+exec ssh -F /dev/null -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o LogLevel=ERROR "\$@"
+SH
+    chmod +x "$SSHD/ssh"
+    # sshd's privilege separation directory (the ssh package's unit makes it)
+    if [ ! -d /run/sshd ]; then
+        mkdir -m 0755 /run/sshd && RUNSSHD_MADE=1
+    fi
+    "$(command -v sshd)" -f "$SSHD/sshd_config" -E "$SSHD/sshd.log" || return 1
+    for _ in $(seq 50); do
+        [ -s "$SSHD/sshd.pid" ] && ss -Hltn "sport = :$SSH_PORT" | grep -q . && return 0
+        sleep 0.1
+    done
+    cat "$SSHD/sshd.log"
+    return 1
+}
+if sshd_up; then
+    # the netcat proxy to this test's socket (virt-ssh-helper would pick the
+    # system daemon's socket)
+    SSH_URI="ct+ssh://root@127.0.0.1:$SSH_PORT/system?keyfile=$SSHD/id&command=$SSHD/ssh&no_tty=1&proxy=netcat&socket=$CT_TEST_ROOT/sock/virtctd-sock"
+    svsh() {
+        virsh -q -c "$SSH_URI" "$@"
+    }
+    check "ssh: the daemon at the other end is virtctd (CT)" out_has "Running hypervisor: CT" svsh version
+    check "ssh: define" svsh define "$CT_TEST_ROOT/rt1.xml"
+    check "ssh: start" svsh start rt1
+    check "ssh: list shows rt1 running" out_has "rt1 +running" svsh list
+    check "ssh: destroy" svsh destroy rt1
+    check "ssh: undefine" svsh undefine rt1
+    check_fails "ssh: a key sshd does not know is refused" "Permission denied" \
+        virsh -q -c "${SSH_URI/keyfile=$SSHD\/id/keyfile=$SSHD/hostkey}" list
+else
+    echo "# skipped ct+ssh://: sshd did not start (see above)"
+fi
+
+# --- node devices, secrets, host interfaces: forwarded to libvirtd ------------
+# virtctd dials /run/libvirt/virt<driver>d-sock for them (remote driver,
+# direct mode); Debian's libvirtd serves them all on libvirt-sock, and
+# build-aux/start-libvirtd.sh links those names to it.  Links that are
+# missing are made here and removed at exit.
+lv_answers() {
+    virsh -q -c "$1:///system?mode=legacy" "$2" >/dev/null 2>&1
+}
+if lv_answers nodedev nodedev-list && lv_answers secret secret-list && lv_answers interface iface-list; then
+    for d in virtnodedevd virtsecretd virtinterfaced; do
+        for s in sock sock-ro; do
+            if [ ! -e "/run/libvirt/$d-$s" ] && [ ! -L "/run/libvirt/$d-$s" ]; then
+                ln -s "libvirt-$s" "/run/libvirt/$d-$s" && LINKS_MADE+=("/run/libvirt/$d-$s")
+            fi
+        done
+    done
+    check "forward: nodedev-list shows the host's 'computer'" out_has "^computer$" vsh nodedev-list
+    check "forward: nodedev-dumpxml computer" out_has "<name>computer</name>" vsh nodedev-dumpxml computer
+    check "forward: secret-list" vsh secret-list
+    lo_listed() {
+        local want got
+        want=$(virsh -q -c 'interface:///system?mode=legacy' iface-list --all | awk '{print $1}' | sort)
+        got=$(vsh iface-list --all | awk '{print $1}' | sort) || return 1
+        [ -n "$got" ] && [ "$got" = "$want" ] || { echo "got: $got"; echo "libvirtd: $want"; return 1; }
+    }
+    check "forward: iface-list --all is libvirtd's" lo_listed
+    check "forward: ... and over TLS" out_has "^computer$" tvsh nodedev-list
+else
+    echo "# skipped forwarding: libvirtd does not serve nodedev/secret/interface (build-aux/start-libvirtd.sh)"
+fi
+
+# --- without certificates -----------------------------------------------------
+# a second daemon: listen_tls = 1 and a CA file that is not there
+BAD=$CT_TEST_ROOT/bad
+mkdir -p "$BAD/sock"
+cat >"$BAD/virtctd.conf" <<CONF
+unix_sock_dir = "$BAD/sock"
+log_outputs = "3:file:$BAD/virtctd.log"
+listen_tls = 1
+listen_addr = "127.0.0.1"
+tls_port = "$(free_port)"
+ca_file = "$BAD/nothere.pem"
+cert_file = "$PKI/server/servercert.pem"
+key_file = "$PKI/server/serverkey.pem"
+CONF
+no_start() {
+    CT_ROOT=$BAD LIBVIRT_DRIVER_DIR=$CT_BUILD/src CT_SCHEMA_DIR=$CT_SRC/xml \
+        CT_SUPERVISOR=$CT_BUILD/src/ct-supervisor \
+        timeout 20 "$CT_BUILD/src/virtctd" -f "$BAD/virtctd.conf" -p "$BAD/virtctd.pid" 2>&1
+    local rc=$?
+    [ $rc != 0 ] && [ $rc != 124 ] || { echo "exit status $rc"; return 1; }
+    grep "$BAD/nothere.pem" "$BAD/virtctd.log" || { tail -n 5 "$BAD/virtctd.log"; return 1; }
+}
+check "listen_tls = 1 with a missing CA file: virtctd exits, naming the file" no_start
+check "... and the first daemon did not notice" out_has "Running hypervisor: CT" tvsh version
+
 summary
