@@ -239,29 +239,34 @@ else
     echo "# skipped forwarding: libvirtd does not serve nodedev/secret/interface (build-aux/start-libvirtd.sh)"
 fi
 
-# --- without certificates -----------------------------------------------------
-# a second daemon: listen_tls = 1 and a CA file that is not there
+# --- daemons that must not start -----------------------------------------------
+# no_start EXPECT PORT CA: a second daemon with listen_tls = 1 on PORT
+# with the CA file CA exits with an error, and its log has EXPECT
 BAD=$CT_TEST_ROOT/bad
-mkdir -p "$BAD/sock"
-cat >"$BAD/virtctd.conf" <<CONF
+no_start() {
+    local expect=$1 port=$2 cafile=$3 rc
+    rm -rf "$BAD" && mkdir -p "$BAD/sock" || return 1
+    cat >"$BAD/virtctd.conf" <<CONF
 unix_sock_dir = "$BAD/sock"
 log_outputs = "3:file:$BAD/virtctd.log"
 listen_tls = 1
 listen_addr = "127.0.0.1"
-tls_port = "$(free_port)"
-ca_file = "$BAD/nothere.pem"
+tls_port = "$port"
+ca_file = "$cafile"
 cert_file = "$PKI/server/servercert.pem"
 key_file = "$PKI/server/serverkey.pem"
 CONF
-no_start() {
     CT_ROOT=$BAD LIBVIRT_DRIVER_DIR=$CT_BUILD/src CT_SCHEMA_DIR=$CT_SRC/xml \
         CT_SUPERVISOR=$CT_BUILD/src/ct-supervisor \
         timeout 20 "$CT_BUILD/src/virtctd" -f "$BAD/virtctd.conf" -p "$BAD/virtctd.pid" 2>&1
-    local rc=$?
+    rc=$?
     [ $rc != 0 ] && [ $rc != 124 ] || { echo "exit status $rc"; return 1; }
-    grep "$BAD/nothere.pem" "$BAD/virtctd.log" || { tail -n 5 "$BAD/virtctd.log"; return 1; }
+    grep "$expect" "$BAD/virtctd.log" || { tail -n 5 "$BAD/virtctd.log"; return 1; }
 }
-check "listen_tls = 1 with a missing CA file: virtctd exits, naming the file" no_start
+check "listen_tls = 1 with a missing CA file: virtctd exits, naming the file" \
+    no_start "$BAD/nothere.pem" "$(free_port)" "$BAD/nothere.pem"
+check "listen_tls = 1 on a port in use (the first daemon's): virtctd exits" \
+    no_start "Unable to bind to port: Address already in use" "$PORT" "$PKI/server/cacert.pem"
 check "... and the first daemon did not notice" out_has "Running hypervisor: CT" tvsh version
 
 summary
