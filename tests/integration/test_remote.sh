@@ -79,6 +79,7 @@ make_pki >"$CT_TEST_ROOT/pki.log" 2>&1 || {
 
 # --- virtctd with TLS on 127.0.0.1:PORT ---------------------------------------
 PORT=$(free_port)
+# shellcheck disable=SC2034 # read by daemon_start (lib.sh)
 CT_EXTRA_CONF="listen_tls = 1
 listen_addr = \"127.0.0.1\"
 tls_port = \"$PORT\"
@@ -227,13 +228,17 @@ if lv_answers nodedev nodedev-list && lv_answers secret secret-list && lv_answer
     check "forward: nodedev-list shows the host's 'computer'" out_has "^computer$" vsh nodedev-list
     check "forward: nodedev-dumpxml computer" out_has "<name>computer</name>" vsh nodedev-dumpxml computer
     check "forward: secret-list" vsh secret-list
-    lo_listed() {
+    ifaces_match() {
         local want got
         want=$(virsh -q -c 'interface:///system?mode=legacy' iface-list --all | awk '{print $1}' | sort)
         got=$(vsh iface-list --all | awk '{print $1}' | sort) || return 1
-        [ -n "$got" ] && [ "$got" = "$want" ] || { echo "got: $got"; echo "libvirtd: $want"; return 1; }
+        if [ -z "$got" ] || [ "$got" != "$want" ]; then
+            echo "got: $got"
+            echo "libvirtd: $want"
+            return 1
+        fi
     }
-    check "forward: iface-list --all is libvirtd's" lo_listed
+    check "forward: iface-list --all is libvirtd's" ifaces_match
     check "forward: ... and over TLS" out_has "^computer$" tvsh nodedev-list
 else
     echo "# skipped forwarding: libvirtd does not serve nodedev/secret/interface (build-aux/start-libvirtd.sh)"
@@ -260,7 +265,10 @@ CONF
         CT_SUPERVISOR=$CT_BUILD/src/ct-supervisor \
         timeout 20 "$CT_BUILD/src/virtctd" -f "$BAD/virtctd.conf" -p "$BAD/virtctd.pid" 2>&1
     rc=$?
-    [ $rc != 0 ] && [ $rc != 124 ] || { echo "exit status $rc"; return 1; }
+    if [ $rc = 0 ] || [ $rc = 124 ]; then
+        echo "exit status $rc"
+        return 1
+    fi
     grep "$expect" "$BAD/virtctd.log" || { tail -n 5 "$BAD/virtctd.log"; return 1; }
 }
 check "listen_tls = 1 with a missing CA file: virtctd exits, naming the file" \
