@@ -1,8 +1,10 @@
 #!/bin/bash
-# start-libvirtd.sh: serve network:///system, nwfilter:///system and
-# storage:///system with Debian's libvirtd, so that virtctd can forward the
-# network, nwfilter and storage calls of a ct:///system connection (the
-# libvirt TCK makes such calls in every script).  Idempotent; run as root.
+# start-libvirtd.sh: serve network:///system, nwfilter:///system,
+# storage:///system, nodedev:///system, secret:///system and
+# interface:///system with Debian's libvirtd, so that virtctd can forward
+# those calls of a ct:///system connection (the libvirt TCK makes network
+# calls in every script; virt-manager lists node devices, secrets and host
+# interfaces of every connection).  Idempotent; run as root.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
@@ -17,10 +19,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Debian 12 builds only the monolithic libvirtd (its debian/rules leaves the
-# modular virtnetworkd/virtnwfilterd/virtstoraged out); libvirt-daemon has it
-# and the network, nwfilter and storage drivers, and pulls in the qemu driver
-# module (not qemu).  libvirt-daemon-system is avoided: its scripts need
-# systemd.  libvirt-clients gives virsh for the checks below.
+# modular virtnetworkd, virtnodedevd, ... out); libvirt-daemon has it and
+# the network, nwfilter, storage, nodedev, secret and interface drivers, and
+# pulls in the qemu driver module (not qemu).  libvirt-daemon-system is
+# avoided: its scripts need systemd.  libvirt-clients gives virsh for the checks below.
 pkgs="libvirt-daemon libvirt-clients"
 missing=()
 for p in $pkgs; do
@@ -67,7 +69,7 @@ fi
 # daemon), i.e. it dials /run/libvirt/virtnetworkd-sock and so on, never
 # libvirt-sock.  libvirtd accepts every driver's URI on its socket, so point
 # the modular socket names at it.
-for d in virtnetworkd virtnwfilterd virtstoraged; do
+for d in virtnetworkd virtnwfilterd virtstoraged virtnodedevd virtsecretd virtinterfaced; do
     ln -sfn libvirt-sock "/run/libvirt/$d-sock"
     ln -sfn libvirt-sock-ro "/run/libvirt/$d-sock-ro"
 done
@@ -76,4 +78,7 @@ done
 virsh -q -c 'network:///system?mode=direct' net-list --all >/dev/null
 virsh -q -c 'nwfilter:///system?mode=direct' nwfilter-list >/dev/null
 virsh -q -c 'storage:///system?mode=direct' pool-list --all >/dev/null
-echo "start-libvirtd: libvirtd serves network, nwfilter and storage (pid $(cat /run/libvirtd.pid))"
+virsh -q -c 'nodedev:///system?mode=direct' nodedev-list >/dev/null
+virsh -q -c 'secret:///system?mode=direct' secret-list >/dev/null
+virsh -q -c 'interface:///system?mode=direct' iface-list --all >/dev/null
+echo "start-libvirtd: libvirtd serves network, nwfilter, storage, nodedev, secret and interface (pid $(cat /run/libvirtd.pid))"
