@@ -34,6 +34,7 @@ fi
 # an id pool that leaves room for the maps given to Nova
 POOL=3100000000
 MAPS="0:$((POOL + 262144)):65536"
+# shellcheck disable=SC2034 # read by daemon_start
 CT_EXTRA_CONF="ct_id_pool_start = $POOL
 ct_id_pool_size = 131072"
 daemon_setup
@@ -55,8 +56,11 @@ printf '::sysinit:/bin/echo %s\n::askfirst:-/bin/sh\n' "$MARKER" >"$ROOT/etc/ini
 IMAGE=$CT_TEST_ROOT/busybox.raw
 check "a raw ext4 image of the busybox root" \
     mkfs.ext4 -q -F -d "$ROOT" -L ctnova "$IMAGE" 32M
-ip link add "$BR" type bridge && ip link set "$BR" up ||
-    { not_ok "bridge $BR"; summary; exit 1; }
+if ! ip link add "$BR" type bridge || ! ip link set "$BR" up; then
+    not_ok "bridge $BR"
+    summary
+    exit 1
+fi
 
 # run_nova NAME [UIDMAPS]: one instance's life through nova_driver.py;
 # its lines are this test's lines
