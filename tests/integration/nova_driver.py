@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 import uuid
@@ -254,14 +255,32 @@ def fixed_idmapshift(path, uid_map, gid_map):
         idmapshift.shift_dir(path, u, g, idmapshift.NOBODY_ID)
 
 
+def nova_idmapshift_is_broken():
+    """Whether this Nova's own idmapshift.shift fails on the map objects
+    its driver passes (Nova 26.2.2 in Debian 12: TypeError), which is
+    Nova's bug, not the driver's: then the test uses a corrected copy."""
+    from nova.virt.libvirt import config as vconfig
+    um = vconfig.LibvirtConfigGuestUIDMap()
+    gm = vconfig.LibvirtConfigGuestGIDMap()
+    um.start, um.target, um.count = 0, 3100262144, 65536
+    gm.start, gm.target, gm.count = 0, 3100262144, 65536
+    scratch = tempfile.mkdtemp(prefix="nova-idmapshift-")
+    try:
+        idmapshift.shift(scratch, [um], [gm])
+        return False
+    except TypeError:
+        return True
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 nets = network_model.NetworkInfo([])
+if idmaps and nova_idmapshift_is_broken():
+    print("# Nova's own idmapshift.shift fails on its map objects (TypeError, "
+          "Nova 26.2.2's bug, not the driver's): the test uses a corrected copy")
+    idmapshift.shift = fixed_idmapshift
 ok, _ = op("spawn from a raw image", drv.spawn, ctx, inst, image_meta, [],
            None, {}, network_info=nets)
-if not ok and idmaps:
-    idmapshift.shift = fixed_idmapshift
-    ok, _ = op("spawn from a raw image, Nova's idmapshift bug worked around",
-               drv.spawn, ctx, inst, image_meta, [], None, {},
-               network_info=nets)
 if not ok:
     print(f"# {len(failed)} operation(s) failed: {', '.join(failed)}")
     sys.exit(1)
