@@ -453,16 +453,24 @@ virCTDomainPlanArgv(ctPlan *plan, const virDomainDef *def)
         plan->argv[plan->nargv++] = g_strdup(def->os.initargv[i]);
 }
 
+ctPlan *
+virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
+{
+    return virCTDomainBuildPlanWithRoot(cfg, def, NULL);
+}
+
 /**
- * virCTDomainBuildPlan:
+ * virCTDomainBuildPlanWithRoot:
  * @cfg: driver configuration (paths of the monitor, exit and log files)
  * @def: the definition to start
+ * @rootDir: when not NULL, the host directory that stands for the source
+ *     of a type='mount' root (the driver's kept bind of it)
  *
  * Returns a new plan (free with ctPlanFree()), or NULL with an error naming
  * the element that cannot be honoured.  The caller adds the cgroup files.
  */
 ctPlan *
-virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
+virCTDomainBuildPlanWithRoot(virCTDriverConfig *cfg, const virDomainDef *def, const char *rootDir)
 {
     g_autoptr(ctPlan) plan = g_new0(ctPlan, 1);
     char uuidstr[VIR_UUID_STRING_BUFLEN];
@@ -486,6 +494,11 @@ virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
     for (i = 0; i < def->nfss; i++) {
         if (virCTDomainPlanFilesystem(plan, cfg, def, def->fss[i]) < 0)
             return NULL;
+    }
+    /* named ids are looked up in the root init will really get */
+    if (rootDir && plan->root && !plan->rootLower) {
+        g_free(plan->root);
+        plan->root = g_strdup(rootDir);
     }
     if (virCTDomainPlanIds(plan, cfg, def) < 0)
         return NULL;

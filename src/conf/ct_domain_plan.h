@@ -12,6 +12,9 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ctPlan, ctPlanFree);
 
 ctPlan *virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def);
+/* The same, with @rootDir standing for the source of a type='mount' root. */
+ctPlan *virCTDomainBuildPlanWithRoot(virCTDriverConfig *cfg, const virDomainDef *def,
+                                     const char *rootDir);
 
 /* Adds read-only binds of @dir/F over /F inside, for each of the
  * NULL-ended relative paths @files, after /proc and /sys are mounted:

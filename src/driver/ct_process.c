@@ -30,8 +30,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -578,33 +582,151 @@ virCTProcessAddLxcfs(ctPlan *plan, virDomainObj *vm)
     virCTDomainPlanAddHostView(plan, CT_LXCFS_DIR, virCTLxcfsFiles);
 }
 
+/* ---- a bound root outlives the container's reboots ---------------- */
+
+/* A host directory given as the root (<filesystem type='mount'> with
+ * target '/') is bound at start onto NAME.root in the state directory,
+ * and the container gets that bind.  A client may unmount the source on
+ * the host once the container runs (Nova does so for every instance);
+ * a reboot, which starts init anew, still finds the root the container
+ * had.  Kept over a reboot, released when the container stops. */
+#define VIR_CT_PROCESS_KEPT_ROOT ".root"
+
+static const virDomainFSDef *
+virCTProcessBoundRoot(const virDomainDef *def)
+{
+    size_t i;
+
+    for (i = 0; i < def->nfss; i++) {
+        if (STREQ(def->fss[i]->dst, "/"))
+            return def->fss[i]->type == VIR_DOMAIN_FS_TYPE_MOUNT ? def->fss[i] : NULL;
+    }
+    return NULL;
+}
+
+/* Whether @path is the root of a mount (bound onto a directory of the
+ * same file system too, which st_dev cannot tell). */
+static bool
+virCTProcessIsMountRoot(const char *path)
+{
+    struct statx stx;
+
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+        return false;
+    return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+           (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/* Binds @src (never through a symbolic link: a directory on its path may
+ * be writable by a container) onto @path, private to it. */
+static int
+virCTProcessBindRoot(const char *src, const char *path)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    VIR_AUTOCLOSE srcFd = -1;
+    VIR_AUTOCLOSE tree = -1;
+
+    if ((srcFd = syscall(SYS_openat2, AT_FDCWD, src, &how, sizeof(how))) < 0) {
+        if (errno == ELOOP)
+            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                           _("'%1$s' has a symbolic link in its path: give a container's "
+                             "directories by their real path"),
+                           src);
+        else
+            virReportSystemError(errno, _("cannot open root '%1$s'"), src);
+        return -1;
+    }
+    if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), path);
+        return -1;
+    }
+    tree = open_tree(srcFd, "", AT_EMPTY_PATH | AT_RECURSIVE | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0) {
+        virReportSystemError(errno, _("cannot bind-mount root '%1$s'"), src);
+        return -1;
+    }
+    if (move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+        virReportSystemError(errno, _("cannot bind-mount root '%1$s' on '%2$s'"), src, path);
+        return -1;
+    }
+    /* nothing mounted or unmounted below the source reaches it later */
+    if (mount(NULL, path, NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        virReportSystemError(errno, _("cannot make '%1$s' private"), path);
+        umount2(path, MNT_DETACH);
+        return -1;
+    }
+    return 0;
+}
+
+/* The bind of @vm's root for its plan in @keptRoot (NULL without a bound
+ * root): the one kept over a reboot, or a new one of the source. */
+static int
+virCTProcessKeepRoot(virCTDriver *driver, virDomainObj *vm, char **keptRoot)
+{
+    const virDomainFSDef *fs = virCTProcessBoundRoot(vm->def);
+    g_autofree char *path = NULL;
+
+    *keptRoot = NULL;
+    if (!fs)
+        return 0;
+    path = virCTProcessStatePath(driver, vm, VIR_CT_PROCESS_KEPT_ROOT);
+    if (virCTProcessIsMountRoot(path)) {
+        VIR_DEBUG("'%s' keeps its root '%s'", vm->def->name, path);
+    } else {
+        VIR_DEBUG("binding the root '%s' of '%s' on '%s'", fs->src->path, vm->def->name, path);
+        if (virCTProcessBindRoot(fs->src->path, path) < 0)
+            return -1;
+    }
+    *keptRoot = g_steal_pointer(&path);
+    return 0;
+}
+
+/* Never removes anything below @path but the empty mount point. */
+static void
+virCTProcessReleaseRootPath(const char *path)
+{
+    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        VIR_WARN("cannot unmount '%s': %s", path, g_strerror(errno));
+    if (rmdir(path) < 0 && errno != ENOENT)
+        VIR_WARN("cannot remove '%s': %s", path, g_strerror(errno));
+}
+
+static void
+virCTProcessReleaseRoot(virCTDriver *driver, virDomainObj *vm)
+{
+    g_autofree char *path = virCTProcessStatePath(driver, vm, VIR_CT_PROCESS_KEPT_ROOT);
+
+    virCTProcessReleaseRootPath(path);
+}
+
 int
 virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
                   virDomainRunningReason reason)
 {
     g_autoptr(ctPlan) plan = NULL;
     g_autofree char *planPath = virCTProcessStatePath(driver, vm, ".plan");
+    g_autofree char *keptRoot = NULL;
 
     if (virDomainObjIsActive(vm)) {
         virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("domain is already running"));
         return -1;
     }
-    /* the layer first: named <inituser>s are looked up in it */
+    /* the layer and the root first: named <inituser>s are looked up there */
     VIR_DEBUG("preparing the layer of '%s'", vm->def->name);
-    if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0) {
-        virCTLayerRelease(driver, vm->def, true);
-        return -1;
-    }
+    if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0 ||
+        virCTProcessKeepRoot(driver, vm, &keptRoot) < 0)
+        goto early_error;
     VIR_DEBUG("building the plan of '%s'", vm->def->name);
-    if (!(plan = virCTDomainBuildPlan(driver->config, vm->def))) {
-        virCTLayerRelease(driver, vm->def, true);
-        return -1;
-    }
+    if (!(plan = virCTDomainBuildPlanWithRoot(driver->config, vm->def, keptRoot)))
+        goto early_error;
     if (driver->privileged)
         virCTProcessAddLxcfs(plan, vm);
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
-        return -1;
+        goto early_error;
 
     virCTProcessRemoveStateFiles(driver, vm);
     VIR_DEBUG("writing the plan of '%s' to '%s'", vm->def->name, planPath);
@@ -627,6 +749,11 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
 
  error:
     virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_FAILED);
+    return -1;
+
+ early_error:
+    virCTProcessReleaseRoot(driver, vm);
+    virCTLayerRelease(driver, vm->def, true);
     return -1;
 }
 
@@ -766,6 +893,8 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     virCTProcessRemoveCgroup(driver, vm);
     g_clear_pointer(&priv->cgroupPath, g_free);
     virCTLayerRelease(driver, vm->def, !priv->restarting);
+    if (!priv->restarting)
+        virCTProcessReleaseRoot(driver, vm);
 
     if (priv->autodestroy)
         virCloseCallbacksDomainRemove(vm, NULL, virCTProcessAutoDestroy);
@@ -1174,6 +1303,8 @@ virCTProcessSweepFile(virCTDriver *driver, const char *file)
             g_str_has_suffix(file, virCTProcessStateFiles[i]))
             name = g_strndup(file, strlen(file) - strlen(virCTProcessStateFiles[i]));
     }
+    if (!name && g_str_has_suffix(file, VIR_CT_PROCESS_KEPT_ROOT))
+        name = g_strndup(file, strlen(file) - strlen(VIR_CT_PROCESS_KEPT_ROOT));
     if (!name)
         return;
     if ((vm = virDomainObjListFindByName(driver->domains, name))) {
@@ -1185,7 +1316,9 @@ virCTProcessSweepFile(virCTDriver *driver, const char *file)
     }
     path = g_build_filename(driver->config->stateDir, file, NULL);
     VIR_INFO("removing '%s' of a container that does not run", path);
-    if (unlink(path) < 0 && errno != ENOENT)
+    if (g_str_has_suffix(file, VIR_CT_PROCESS_KEPT_ROOT))
+        virCTProcessReleaseRootPath(path);
+    else if (unlink(path) < 0 && errno != ENOENT)
         VIR_WARN("cannot remove '%s': %s", path, g_strerror(errno));
 }
 

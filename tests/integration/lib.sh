@@ -116,7 +116,12 @@ daemon_setup() {
 }
 
 daemon_teardown() {
+    local d
     daemon_stop
+    # a kept bind of a container's root (NAME.root): rm must not descend
+    for d in "$CT_TEST_ROOT"/run/ct/*.root; do
+        [ -d "$d" ] && umount -l "$d" 2>/dev/null
+    done
     [ -n "${CT_KEEP:-}" ] || rm -rf "$CT_TEST_ROOT"
 }
 

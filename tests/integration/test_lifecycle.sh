@@ -66,7 +66,10 @@ leftovers() {
     ls -d /sys/fs/cgroup/*/machine/ct-*-"$1".libvirt-ct 2>/dev/null
     ls "$CT_TEST_ROOT/run/ct/$1".* 2>/dev/null
     pgrep -af -- "--plan $CT_TEST_ROOT/run/ct/$1.plan"
-    grep " $ROOT" /proc/self/mountinfo
+    # mounts on the root, and the container's own bind of it (NAME.root;
+    # a running one on the same source has its own)
+    awk -v r="$ROOT" -v k="$CT_TEST_ROOT/run/ct/$1.root" \
+        '$5 == k || index($5, r) == 1' /proc/self/mountinfo
 }
 
 nothing_left() {
