@@ -628,6 +628,7 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         return -1;
+    virCTDomainAssignAliases(vm->def);
 
     virCTProcessRemoveStateFiles(driver, vm);
     VIR_DEBUG("writing the plan of '%s' to '%s'", vm->def->name, planPath);
