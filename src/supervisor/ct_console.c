@@ -77,6 +77,9 @@ virCTConsoleOpenHost(virCTConsole *con)
     cfmakeraw(&tio);
     if (tcsetattr(con->hostSlave, TCSANOW, &tio) < 0)
         return virCTErrorReport(errno, "cannot set '%s' to raw mode", con->hostPath);
+    /* we read it only to discard old output, never waiting */
+    if (fcntl(con->hostSlave, F_SETFL, O_NONBLOCK) < 0)
+        return virCTErrorReport(errno, "cannot make '%s' non-blocking", con->hostPath);
     return 0;
 }
 
@@ -167,10 +170,55 @@ writeLog(virCTConsole *con, const char *buf, size_t len)
 }
 
 
+/* Takes away all the host PTY holds, also what the kernel has not moved
+ * to the tty's read buffer yet (a read finding that buffer empty waits
+ * for it), and returns the newest @keep bytes of it in @old. */
+static size_t
+takeHostBacklog(virCTConsole *con, char *old, size_t oldlen, size_t keep)
+{
+    size_t nold = 0;
+    ssize_t n;
+
+    while ((n = read(con->hostSlave, old + nold, oldlen - nold)) > 0) {
+        nold += n;
+        if (nold > keep) {
+            memmove(old, old + nold - keep, keep);
+            nold = keep;
+        }
+    }
+    return nold;
+}
+
+
+/* The host PTY keeps the latest output for whoever opens its slave later
+ * (Nova reads what is there), at most CT_CONSOLE_HOST_KEEP bytes: when
+ * it is full we take its backlog away through our own slave and put back
+ * the newest part, so the kernel never holds up to its tty buffer limit
+ * (640 KiB, twice that in memory) for a container nobody reads. */
+static void
+copyToHost(virCTConsole *con, const char *buf, size_t len)
+{
+    char old[2 * CT_CONSOLE_HOST_KEEP];
+    size_t nold;
+    int inq = 0;
+
+    if (len > CT_CONSOLE_HOST_KEEP) {
+        buf += len - CT_CONSOLE_HOST_KEEP;
+        len = CT_CONSOLE_HOST_KEEP;
+    }
+    if (ioctl(con->hostSlave, TIOCINQ, &inq) < 0 || inq + len > CT_CONSOLE_HOST_KEEP) {
+        nold = takeHostBacklog(con, old, sizeof(old), CT_CONSOLE_HOST_KEEP - len);
+        if (nold > 0 && write(con->hostMaster, old, nold) < 0 && errno != EAGAIN)
+            virCTLog("cannot copy the console to '%s': %s", con->hostPath, strerror(errno));
+    }
+    if (write(con->hostMaster, buf, len) < 0 && errno != EAGAIN)
+        virCTLog("cannot copy the console to '%s': %s", con->hostPath, strerror(errno));
+}
+
+
 /* Output of the container: always read; copied to the log, to the host
- * PTY (whose slave keeps what nobody read, up to the kernel's tty
- * buffer) and to the attached client.  The PTY and the client lose what
- * they cannot take at once: a console must not block init. */
+ * PTY (whose slave keeps the latest of it) and to the attached client.  The PTY and the client lose
+ * what they cannot take at once: a console must not block init. */
 static void
 drainMaster(virCTConsole *con)
 {
@@ -180,8 +228,8 @@ drainMaster(virCTConsole *con)
     while ((n = read(con->master, buf, sizeof(buf))) > 0) {
         if (con->logFd >= 0)
             writeLog(con, buf, n);
-        if (con->hostMaster >= 0 && write(con->hostMaster, buf, n) < 0 && errno != EAGAIN)
-            virCTLog("cannot copy the console to '%s': %s", con->hostPath, strerror(errno));
+        if (con->hostMaster >= 0)
+            copyToHost(con, buf, n);
         if (con->peer < 0)
             continue;
         if (send(con->peer, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN &&

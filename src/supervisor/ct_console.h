@@ -11,8 +11,8 @@
  * raw host PTY if any (libvirt's <console type='pty' tty=...>): its
  * slave is the path a client reads the output from and writes input to,
  * as with libvirt-lxc.  We hold that slave open too, so the kernel keeps
- * output nobody has read yet (up to its tty buffer) and reading the
- * master never ends in EIO.
+ * the latest output nobody has read yet (CT_CONSOLE_HOST_KEEP bytes) and
+ * reading the master never ends in EIO.
  */
 
 #pragma once
@@ -23,6 +23,10 @@
 #include <sys/types.h>
 
 #define CT_CONSOLE_POLLFDS 3
+
+/* Output the host PTY keeps for a reader that comes later: under the
+ * 4 KiB of a tty's read buffer, so the kernel buffers no more. */
+#define CT_CONSOLE_HOST_KEEP 4000
 
 typedef struct _virCTConsole virCTConsole;
 struct _virCTConsole {

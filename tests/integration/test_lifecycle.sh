@@ -147,13 +147,21 @@ check "the inactive definition names no PTY" bash -c \
 conlog=$CT_TEST_ROOT/ctltlog.console
 echo "old-line" >"$conlog"
 ct_xml ctltlog /bin/sh |
-    sed -e "s|</init>|</init><initarg>-c</initarg><initarg>echo log-marker-\$((6*6)); exec sleep 600</initarg>|" \
+    sed -e "s#</init>#</init><initarg>-c</initarg><initarg>yes filler-line-016 | head -c 320000; echo log-marker-\$((6*6)); exec sleep 600</initarg>#" \
         -e "s|<console type='pty'/>|<console type='pty'><log file='$conlog' append='on'/></console>|" \
         >"$CT_TEST_ROOT/ctltlog.xml"
 check "a container with a console log starts" vsh create "$CT_TEST_ROOT/ctltlog.xml"
 check "everything it writes to its console is in the log (append='on' kept the old line)" bash -c \
     "for i in \$(seq 50); do grep -q log-marker-36 '$conlog' && break; sleep 0.1; done;
      grep -q log-marker-36 '$conlog' && grep -qx old-line '$conlog'"
+# (the console is a terminal: its line ends come out as CR LF)
+check "the log has all 20000 lines written before the marker" bash -c \
+    "[ \$(tr -d '\\r' <'$conlog' | grep -c '^filler-line-016\$') = 20000 ]"
+# nobody read the host PTY meanwhile: it keeps only the newest output
+tty=$(virsh -q -c "$CT_URI" ttyconsole ctltlog 2>&1)
+timeout 1 cat "$tty" >"$CT_TEST_ROOT/ctltlog.tty"
+check "its host PTY kept the newest output only (under 4 KiB, ending with the marker)" bash -c \
+    "[ \$(stat -c %s '$CT_TEST_ROOT/ctltlog.tty') -le 4096 ] && grep -q log-marker-36 '$CT_TEST_ROOT/ctltlog.tty'"
 check "what is written later goes there too" bash -c \
     "ct_exec ctltlog /bin/sh -c 'echo later-marker >/dev/console' &&
      for i in \$(seq 50); do grep -q later-marker '$conlog' && exit 0; sleep 0.1; done; exit 1"
