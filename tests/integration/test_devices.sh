@@ -53,6 +53,20 @@ check "python3-libvirt: device-added and device-removed (within 2 s) with the al
 check "the hotplugged interface is named net1 (after net0)" grep -q "alias net1" "$out"
 sed 's/^/# /' "$out"
 
+# a restarted daemon reads them back from the status file
+tty=$(virsh -q -c "$CT_URI" ttyconsole ctdev1 2>&1)
+before=$(vsh dumpxml ctdev1 | grep -E "<alias|tty=")
+daemon_stop
+daemon_start || { not_ok "virtctd starts again"; summary; exit 1; }
+check "after a daemon restart: the same aliases and console PTY" bash -c \
+    "[ \"\$(vsh dumpxml ctdev1 | grep -E '<alias|tty=')\" = \"$before\" ] && [ -c '$tty' ] &&
+     [ \"\$(vsh ttyconsole ctdev1)\" = '$tty' ]"
+check "after a daemon restart: the PTY still carries the console" bash -c \
+    "ct_exec ctdev1 /bin/sh -c 'echo restart-marker >/dev/console' &&
+     timeout 1 cat '$tty' | grep -q restart-marker"
+check "after a daemon restart: device-added and device-removed still come" \
+    /usr/bin/python3 "$(dirname "$0")/devevents.py" "$CT_URI" ctdev1 "$BR" 52:54:00:de:0e:04
+
 check "destroy" vsh destroy ctdev1
 check "undefine" vsh undefine ctdev1
 summary
