@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -70,6 +71,9 @@ virCTConsoleOpenHost(virCTConsole *con)
 
     if (openPty(&con->hostMaster, &con->hostSlave, con->hostPath, sizeof(con->hostPath)) < 0)
         return -1;
+    /* the container's console input: root's alone, not group tty's */
+    if (fchmod(con->hostSlave, 0600) < 0)
+        return virCTErrorReport(errno, "cannot change the mode of '%s'", con->hostPath);
     /* raw: what we write to the master must not be echoed back to us as
      * input for the container, nor its line ends rewritten */
     if (tcgetattr(con->hostSlave, &tio) < 0)

@@ -130,7 +130,8 @@ check "console is free again after the client left" bash -c \
 
 # --- the console's host PTY (virsh ttyconsole, Nova's get_console_output) ------
 tty=$(virsh -q -c "$CT_URI" ttyconsole ctlt1 2>&1)
-check "ttyconsole names a host PTY" bash -c "[[ '$tty' == /dev/pts/* ]] && [ -c '$tty' ]"
+check "ttyconsole names a host PTY, root's alone (mode 0600)" bash -c \
+    "[[ '$tty' == /dev/pts/* ]] && [ -c '$tty' ] && [ \$(stat -c %a:%u '$tty') = 600:0 ]"
 check "live XML: <console type='pty' tty=...><source path=...>" bash -c \
     "vsh dumpxml ctlt1 | grep -q \"<console type='pty' tty='$tty'>\" &&
      vsh dumpxml ctlt1 | grep -q \"<source path='$tty'/>\""
