@@ -310,6 +310,14 @@ def meminfo():
     return out
 
 
+def pty_count():
+    try:
+        with open("/proc/sys/kernel/pty/nr") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 0
+
+
 def pss_kb(pid):
     try:
         with open("/proc/%d/smaps_rollup" % pid) as f:
@@ -1318,7 +1326,7 @@ class Harness:
                 "host_procs": len(host_pids()), "ct_procs": len(inits), "supervisors": len(sups),
                 "sup_pss_kb": sum(pss_kb(p) for p in sups),
                 "ct_pss_kb": sum(pss_kb(p) for p in inits), "daemon_pss_kb": daemon,
-                "containers": len(set(procs.values()))}
+                "containers": len(set(procs.values())), "ptys": pty_count()}
 
     def scenario_density(self, systems):
         levels = self.cfg["density_levels"]
@@ -1372,6 +1380,8 @@ class Harness:
                        "host_procs_delta_per_ct": round((snap["host_procs"] - base["host_procs"]) / n,
                                                         3),
                        "sup_pss_kb_per_ct": round(snap["sup_pss_kb"] / n, 1),
+                       # host PTYs in use (kernel.pty.nr, bounded by kernel.pty.max)
+                       "ptys_per_ct": round((snap["ptys"] - base["ptys"]) / n, 2),
                        "ct_pss_kb_per_ct": round(snap["ct_pss_kb"] / n, 1),
                        "daemon_pss_kb_per_ct": round((snap["daemon_pss_kb"] - base["daemon_pss_kb"])
                                                      / n, 1),
@@ -1379,9 +1389,9 @@ class Harness:
                 out["levels"].append(lvl)
                 out["max_n"] = n
                 log("  N=%d: start all %.1f s, MemAvailable -%.0f KiB/ct, %.2f procs/ct, "
-                    "supervisor PSS %.0f KiB/ct" % (n, lvl["start_all_s"],
-                                                    lvl["mem_avail_drop_kb_per_ct"],
-                                                    lvl["procs_per_ct"], lvl["sup_pss_kb_per_ct"]))
+                    "supervisor PSS %.0f KiB/ct, %.2f PTYs/ct"
+                    % (n, lvl["start_all_s"], lvl["mem_avail_drop_kb_per_ct"], lvl["procs_per_ct"],
+                       lvl["sup_pss_kb_per_ct"], lvl["ptys_per_ct"]))
             t0 = time.perf_counter_ns()
             stop_err = self.stop_all(boxes)
             out["stop_all_s"] = round((time.perf_counter_ns() - t0) / 1e9, 3)

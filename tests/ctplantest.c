@@ -177,6 +177,10 @@ static const struct {
       "line 3: unknown mount kind 'overlay'" },
     { "root-readonly with value", HEAD "root-readonly yes\n",
       "line 3: 'root-readonly' takes 0 field(s), got 1" },
+    { "relative console log", HEAD "console-log log append\n",
+      "line 3: 'console-log' needs an absolute path, got 'log'" },
+    { "console log mode", HEAD "console-log /l keep\n",
+      "line 3: 'console-log': expected 'append' or 'truncate', got 'keep'" },
 };
 
 

@@ -640,3 +640,66 @@ virCTDomainXMLConfInit(virCTDriver *driver)
         virDomainXMLOptionSetCloseCallbackAlloc(xmlopt, virCloseCallbacksDomainAlloc);
     return xmlopt;
 }
+
+/* One more than the highest index of the @prefix aliases in @infos. */
+static size_t
+virCTDomainNextAliasIndex(virDomainDeviceInfo **infos, size_t n, const char *prefix)
+{
+    size_t next = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *rest = infos[i]->alias ? STRSKIP(infos[i]->alias, prefix) : NULL;
+        unsigned int idx;
+
+        if (rest && virStrToLong_ui(rest, NULL, 10, &idx) == 0 && idx >= next)
+            next = idx + 1;
+    }
+    return next;
+}
+
+/* Names the devices without an alias: @prefix followed by an index no
+ * other device of the kind has. */
+static void
+virCTDomainAssignKindAliases(virDomainDeviceInfo **infos, size_t n, const char *prefix)
+{
+    size_t next = virCTDomainNextAliasIndex(infos, n, prefix);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!infos[i]->alias)
+            infos[i]->alias = g_strdup_printf("%s%zu", prefix, next++);
+    }
+}
+
+void
+virCTDomainAssignAliases(virDomainDef *def)
+{
+    g_autofree virDomainDeviceInfo **infos = NULL;
+    size_t i;
+
+    infos = g_new0(virDomainDeviceInfo *, MAX(def->nnets, MAX(def->nfss, def->nconsoles)) + 1);
+    for (i = 0; i < def->nnets; i++)
+        infos[i] = &def->nets[i]->info;
+    virCTDomainAssignKindAliases(infos, def->nnets, "net");
+    for (i = 0; i < def->nfss; i++)
+        infos[i] = &def->fss[i]->info;
+    virCTDomainAssignKindAliases(infos, def->nfss, "fs");
+    for (i = 0; i < def->nconsoles; i++)
+        infos[i] = &def->consoles[i]->info;
+    virCTDomainAssignKindAliases(infos, def->nconsoles, "console");
+}
+
+void
+virCTDomainAssignNetAlias(const virDomainDef *def, virDomainNetDef *net)
+{
+    g_autofree virDomainDeviceInfo **infos = g_new0(virDomainDeviceInfo *, def->nnets + 1);
+    size_t i;
+
+    if (net->info.alias)
+        return;
+    for (i = 0; i < def->nnets; i++)
+        infos[i] = &def->nets[i]->info;
+    net->info.alias =
+        g_strdup_printf("net%zu", virCTDomainNextAliasIndex(infos, def->nnets, "net"));
+}

@@ -73,3 +73,12 @@ unsigned long long virCTDomainMemoryLimit(const virDomainDef *def);
 int virCTDomainValidateSpace(const virDomainFSDef *fs);
 
 int virCTDomainDefValidate(const virDomainDef *def);
+
+/* Device aliases of a running definition, libvirt's convention: "net0",
+ * "fs0", "console0", ...; aliases already set (ua-* from the user, or
+ * from a status file) are kept.  They appear in the live XML and name
+ * devices in device events. */
+void virCTDomainAssignAliases(virDomainDef *def);
+
+/* The alias of @net, about to be attached to the running @def. */
+void virCTDomainAssignNetAlias(const virDomainDef *def, virDomainNetDef *net);

@@ -453,6 +453,29 @@ virCTDomainPlanArgv(ctPlan *plan, const virDomainDef *def)
         plan->argv[plan->nargv++] = g_strdup(def->os.initargv[i]);
 }
 
+/* The console's copies: a host PTY for <console type='pty'> (its path
+ * comes back at start) and the <log> file. */
+static int
+virCTDomainPlanConsole(ctPlan *plan, const virDomainDef *def)
+{
+    const virDomainChrSourceDef *src;
+
+    if (def->nconsoles == 0)
+        return 0;
+    src = def->consoles[0]->source;
+    plan->consoleTty = src->type == VIR_DOMAIN_CHR_TYPE_PTY;
+    if (!src->logfile)
+        return 0;
+    if (!g_path_is_absolute(src->logfile)) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
+                       _("console <log file='%1$s'> must be an absolute path"), src->logfile);
+        return -1;
+    }
+    plan->consoleLog = g_strdup(src->logfile);
+    plan->consoleLogAppend = src->logappend == VIR_TRISTATE_SWITCH_ON;
+    return 0;
+}
+
 ctPlan *
 virCTDomainBuildPlan(virCTDriverConfig *cfg, const virDomainDef *def)
 {
@@ -503,6 +526,8 @@ virCTDomainBuildPlanWithRoot(virCTDriverConfig *cfg, const virDomainDef *def, co
     if (virCTDomainPlanIds(plan, cfg, def) < 0)
         return NULL;
 
+    if (virCTDomainPlanConsole(plan, def) < 0)
+        return NULL;
     virCTDomainPlanArgv(plan, def);
     virCTDomainPlanEnv(plan, def);
     plan->cwd = g_strdup(def->os.initdir ? def->os.initdir : "/");

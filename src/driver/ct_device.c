@@ -19,6 +19,7 @@
 #include "ct_layer.h"
 #include "ct_net.h"
 #include "datatypes.h"
+#include "domain_event.h"
 #include "viraccessapicheck.h"
 #include "virdomainjob.h"
 #include "virerror.h"
@@ -173,28 +174,42 @@ ctDeviceParseNet(virCTDriver *driver, virDomainDef *def, const char *xml)
     return g_steal_pointer(&dev->data.net);
 }
 
-/* Takes *@net once it is plugged. */
+/* Takes *@net once it is plugged; clients waiting for the device (Nova)
+ * learn it from the device-added event, named by its alias. */
 static int
 ctDeviceAttachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef **net)
 {
-    if (ctDeviceCheckNewNet(vm->def, *net) < 0 || virCTNetAttach(vm, *net) < 0)
+    virDomainNetDef *added = *net;
+
+    if (ctDeviceCheckNewNet(vm->def, added) < 0)
         return -1;
-    if (virDomainNetInsert(vm->def, *net) < 0) {
-        ignore_value(virCTNetDetach(vm, *net));
+    virCTDomainAssignNetAlias(vm->def, added);
+    if (virCTNetAttach(vm, added) < 0)
+        return -1;
+    if (virDomainNetInsert(vm->def, added) < 0) {
+        ignore_value(virCTNetDetach(vm, added));
         return -1;
     }
     *net = NULL;
+    virObjectEventStateQueue(driver->domainEventState,
+                             virDomainEventDeviceAddedNewFromObj(vm, added->info.alias));
     return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
 }
 
+/* The device-removed event lets a client (Nova's detach_interface) go on
+ * at once instead of polling the XML. */
 static int
 ctDeviceDetachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net)
 {
     int idx = virDomainNetFindIdx(vm->def, net);
+    g_autoptr(virDomainNetDef) removed = NULL;
 
     if (idx < 0 || virCTNetDetach(vm, vm->def->nets[idx]) < 0)
         return -1;
-    virDomainNetDefFree(virDomainNetRemove(vm->def, idx));
+    removed = virDomainNetRemove(vm->def, idx);
+    if (removed->info.alias)
+        virObjectEventStateQueue(driver->domainEventState,
+                                 virDomainEventDeviceRemovedNewFromObj(vm, removed->info.alias));
     return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
 }
 

@@ -174,23 +174,44 @@ virCTProcessReportStartError(virDomainObj *vm, const char *line)
                    vm->def->name, msg);
 }
 
-/* Reads "<keyword> <pid>", or reports the supervisor's error. */
+/* Reads "<keyword> <pid>[ <word>]", or reports the supervisor's error;
+ * the word, if any, is stored in @word (the caller frees it). */
 static int
-virCTProcessSyncReadPid(virDomainObj *vm, int fd, const char *keyword, pid_t *pid)
+virCTProcessSyncReadPid(virDomainObj *vm, int fd, const char *keyword, pid_t *pid, char **word)
 {
     char line[1024];
     const char *rest;
+    char *end = NULL;
     int val;
 
     if (virCTProcessSyncRead(vm, fd, line, sizeof(line)) < 0)
         return -1;
     if (!(rest = STRSKIP(line, keyword)) || *rest != ' ' ||
-        virStrToLong_i(rest + 1, NULL, 10, &val) < 0 || val <= 0) {
+        virStrToLong_i(rest + 1, &end, 10, &val) < 0 || val <= 0 ||
+        (*end && (*end != ' ' || !word || !end[1] || strchr(end + 1, ' ')))) {
         virCTProcessReportStartError(vm, line);
         return -1;
     }
     *pid = val;
+    if (word)
+        *word = *end ? g_strdup(end + 1) : NULL;
     return 0;
+}
+
+/* The host PTY that carries the console, as libvirt-lxc shows it: the
+ * source path (and tty attribute) of a <console type='pty'>. */
+static void
+virCTProcessSetConsolePath(virDomainObj *vm, char *path)
+{
+    virDomainChrSourceDef *src;
+
+    if (vm->def->nconsoles == 0 || !path)
+        return;
+    src = vm->def->consoles[0]->source;
+    if (src->type != VIR_DOMAIN_CHR_TYPE_PTY)
+        return;
+    g_free(src->data.file.path);
+    src->data.file.path = path;
 }
 
 /* Connects to the keeper of the state directory (ct_keeper.c). */
@@ -497,7 +518,7 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
         virReportSystemError(errno, _("cannot release the supervisor of '%1$s'"), vm->def->name);
         return -1;
     }
-    if (virCTProcessSyncReadPid(vm, syncFD, "OK", &pid) < 0)
+    if (virCTProcessSyncReadPid(vm, syncFD, "OK", &pid, NULL) < 0)
         return -1;
     VIR_DEBUG("init of '%s' runs, watching its supervisor", vm->def->name);
     if (!(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm)))
@@ -537,14 +558,16 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     VIR_AUTOCLOSE syncFD = -1;
+    g_autofree char *ttyPath = NULL;
     pid_t initPid;
 
     VIR_DEBUG("spawning the supervisor of '%s'", vm->def->name);
     if (virCTProcessSpawn(driver, vm, planPath, &syncFD) < 0)
         return -1;
     VIR_DEBUG("waiting for init of '%s' (PID)", vm->def->name);
-    if (virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid) < 0)
+    if (virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid, &ttyPath) < 0)
         return -1;
+    virCTProcessSetConsolePath(vm, g_steal_pointer(&ttyPath));
     virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
     virCTProcessCountActive(driver, vm, true);
     VIR_DEBUG("recording the cgroup of '%s' (init %d)", vm->def->name, initPid);
@@ -727,6 +750,7 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         goto early_error;
+    virCTDomainAssignAliases(vm->def);
 
     virCTProcessRemoveStateFiles(driver, vm);
     VIR_DEBUG("writing the plan of '%s' to '%s'", vm->def->name, planPath);

@@ -279,6 +279,13 @@ ctPlanFormat(const ctPlan *plan, FILE *fp)
     fmtLine(fp, "exit-file", plan->exitPath);
     if (plan->logPath)
         fmtLine(fp, "log", plan->logPath);
+    if (plan->consoleTty)
+        fputs("console-tty\n", fp);
+    if (plan->consoleLog) {
+        fputs("console-log", fp);
+        fmtField(fp, plan->consoleLog);
+        fputs(plan->consoleLogAppend ? " append\n" : " truncate\n", fp);
+    }
     if (fflush(fp) != 0 || ferror(fp))
         return -1;
     return 0;
@@ -408,6 +415,38 @@ dirRootFlag(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char 
         plan->rootIdmap = true;
     else
         plan->rootReadonly = true;
+    return 0;
+}
+
+
+static int
+dirConsoleTty(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
+              size_t errlen)
+{
+    (void)dir;
+    (void)f;
+    (void)nf;
+    (void)err;
+    (void)errlen;
+    plan->consoleTty = true;
+    return 0;
+}
+
+
+static int
+dirConsoleLog(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
+              size_t errlen)
+{
+    (void)dir;
+    (void)nf;
+    if (f[0][0] != '/')
+        return setErr(err, errlen, "'console-log' needs an absolute path, got '%s'", f[0]);
+    if (strcmp(f[1], "append") != 0 && strcmp(f[1], "truncate") != 0)
+        return setErr(err, errlen, "'console-log': expected 'append' or 'truncate', got '%s'",
+                      f[1]);
+    plan->consoleLogAppend = strcmp(f[1], "append") == 0;
+    plan->consoleLog = f[0];
+    f[0] = NULL;
     return 0;
 }
 
@@ -653,6 +692,8 @@ static const ctPlanDirective directives[] = {
     STR("monitor", monitorPath),
     STR("exit-file", exitPath),
     STR("log", logPath),
+    { "console-tty", 0, 0, false, dirConsoleTty, 0 },
+    { "console-log", 2, 2, false, dirConsoleLog, 0 },
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -847,5 +888,6 @@ ctPlanFree(ctPlan *plan)
     free(plan->monitorPath);
     free(plan->exitPath);
     free(plan->logPath);
+    free(plan->consoleLog);
     free(plan);
 }

@@ -99,6 +99,14 @@ struct _ctPlan {
     char *monitorPath; /* UNIX socket the supervisor listens on */
     char *exitPath; /* file the supervisor writes the exit record to */
     char *logPath; /* supervisor's own log, or NULL */
+
+    /* The console's copies ("console-tty", "console-log PATH MODE"): a
+     * host PTY whose slave carries it (<console type='pty'>) and a file
+     * that gets all its output (<log file=...>), appended to or
+     * truncated first. */
+    bool consoleTty;
+    char *consoleLog;
+    bool consoleLogAppend;
 };
 
 /* Both functions report errors as a message in errbuf (errbuf_len bytes),

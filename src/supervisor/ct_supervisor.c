@@ -24,10 +24,10 @@
  *     then blocks reading its sync socket.  With a user namespace S
  *     writes setgroups "deny", uid_map and gid_map, then hands C the
  *     idmapped mounts of its file systems (ct_idmap.h).
- *  3. S -> D "PID <hostpid>".  D, not S, places C: it creates the
- *     container's cgroups (limits, device policy), moves C into their
- *     child "init", writes the status file, moves network devices into
- *     the netns, and answers "GO" or "ABORT" (end of file counts as
+ *  3. S -> D "PID <hostpid>[ <host PTY of the console>]".  D, not S,
+ *     places C: it creates the container's cgroups (limits, device
+ *     policy), moves C into their child "init", writes the status file,
+ *     moves network devices into the netns, and answers "GO" or "ABORT" (end of file counts as
  *     ABORT: S kills C and exits 1 without a reply).
  *  4. S releases C with one record.  C unshares the cgroup namespace
  *     (rooted at "init"), sets up its root, pivots, drops capabilities
@@ -262,7 +262,8 @@ waitForGo(virCTSupervisor *sup)
 
     if (sup->syncFd < 0)
         return 1;
-    if (virCTSyncWriteLine(sup->syncFd, "PID %d\n", (int)sup->pid) < 0)
+    if (virCTSyncWriteLine(sup->syncFd, "PID %d%s%s\n", (int)sup->pid,
+                           sup->console.hostPath[0] ? " " : "", sup->console.hostPath) < 0)
         return virCTErrorReport(errno, "cannot write to the sync socket");
     if ((n = virCTSyncReadLine(sup->syncFd, line, sizeof(line))) < 0)
         return virCTErrorReport(errno, "cannot read from the sync socket");
@@ -328,6 +329,24 @@ answerDaemon(virCTSupervisor *sup, bool ok)
 }
 
 
+/* Step 1: the console, with the copies the plan asks for. */
+static int
+openConsole(virCTSupervisor *sup)
+{
+    const ctPlan *plan = sup->plan;
+
+    if (virCTConsoleOpen(&sup->console, hostRootId(plan->uidMap, plan->nuidMap),
+                         hostRootId(plan->gidMap, plan->ngidMap)) < 0)
+        return -1;
+    if (plan->consoleTty && virCTConsoleOpenHost(&sup->console) < 0)
+        return -1;
+    if (plan->consoleLog &&
+        virCTConsoleOpenLog(&sup->console, plan->consoleLog, plan->consoleLogAppend) < 0)
+        return -1;
+    return 0;
+}
+
+
 /* Steps 1 to 4.  Returns 0 when init runs, 1 when the daemon aborted
  * the start, -1 with the error reported; C is gone unless 0. */
 static int
@@ -339,8 +358,7 @@ startContainer(virCTSupervisor *sup)
 
     if (createMonitor(sup) < 0)
         goto error;
-    if (virCTConsoleOpen(&sup->console, hostRootId(plan->uidMap, plan->nuidMap),
-                         hostRootId(plan->gidMap, plan->ngidMap)) < 0)
+    if (openConsole(sup) < 0)
         goto error;
     if (cloneChild(sup, &childSock) < 0)
         goto error;
@@ -446,6 +464,7 @@ initSupervisor(virCTSupervisor *sup, int syncFd)
     sup->syncFd = syncFd;
     sup->listenFd = sup->sigFd = sup->pidfd = sup->notifyFd = -1;
     sup->console.master = sup->console.slave = sup->console.peer = -1;
+    sup->console.hostMaster = sup->console.hostSlave = sup->console.logFd = -1;
     for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++)
         sup->clients[i].fd = -1;
     /* the daemon's end may lack close-on-exec; init must not inherit it */

@@ -131,6 +131,56 @@ check "virsh console runs a shell inside" grep -q marker-42 "$console_out"
 check "console is free again after the client left" bash -c \
     "(sleep 1; printf '\035') | script -qc \"virsh -c '$CT_URI' console ctlt1\" /dev/null | grep -q 'Connected to domain'"
 
+# --- the console's host PTY (virsh ttyconsole, Nova's get_console_output) ------
+tty=$(virsh -q -c "$CT_URI" ttyconsole ctlt1 2>&1)
+check "ttyconsole names a host PTY, root's alone (mode 0600)" bash -c \
+    "[[ '$tty' == /dev/pts/* ]] && [ -c '$tty' ] && [ \$(stat -c %a:%u '$tty') = 600:0 ]"
+check "live XML: <console type='pty' tty=...><source path=...>" bash -c \
+    "vsh dumpxml ctlt1 | grep -q \"<console type='pty' tty='$tty'>\" &&
+     vsh dumpxml ctlt1 | grep -q \"<source path='$tty'/>\""
+check "the container's console output is read from that PTY on the host" bash -c \
+    "ct_exec ctlt1 /bin/sh -c 'echo tty-marker-\$((4*5)) >/dev/console' &&
+     timeout 1 cat '$tty' | grep -q tty-marker-20"
+# what the host writes to the PTY is the container's console input
+check "input written to that PTY reaches the container's console" bash -c \
+    "printf 'echo tty-input-\$((5*5))\\r' >'$tty' && timeout 1 cat '$tty' | grep -q tty-input-25"
+check "the inactive definition names no PTY" bash -c \
+    "! vsh dumpxml --inactive ctlt1 | grep -q -e 'tty=' -e '<source path='"
+
+# --- the console log file ------------------------------------------------------
+conlog=$CT_TEST_ROOT/ctltlog.console
+echo "old-line" >"$conlog"
+ct_xml ctltlog /bin/sh |
+    sed -e "s#</init>#</init><initarg>-c</initarg><initarg>yes filler-line-016 | head -c 320000; echo log-marker-\$((6*6)); exec sleep 600</initarg>#" \
+        -e "s|<console type='pty'/>|<console type='pty'><log file='$conlog' append='on'/></console>|" \
+        >"$CT_TEST_ROOT/ctltlog.xml"
+check "a container with a console log starts" vsh create "$CT_TEST_ROOT/ctltlog.xml"
+check "everything it writes to its console is in the log (append='on' kept the old line)" bash -c \
+    "for i in \$(seq 50); do grep -q log-marker-36 '$conlog' && break; sleep 0.1; done;
+     grep -q log-marker-36 '$conlog' && grep -qx old-line '$conlog'"
+# (the console is a terminal: its line ends come out as CR LF)
+check "the log has all 20000 lines written before the marker" bash -c \
+    "[ \$(tr -d '\\r' <'$conlog' | grep -c '^filler-line-016\$') = 20000 ]"
+# nobody read the host PTY meanwhile: it keeps only the newest output
+tty=$(virsh -q -c "$CT_URI" ttyconsole ctltlog 2>&1)
+timeout 1 cat "$tty" >"$CT_TEST_ROOT/ctltlog.tty"
+check "its host PTY kept the newest output only (under 4 KiB, ending with the marker)" bash -c \
+    "[ \$(stat -c %s '$CT_TEST_ROOT/ctltlog.tty') -le 4096 ] && grep -q log-marker-36 '$CT_TEST_ROOT/ctltlog.tty'"
+check "what is written later goes there too" bash -c \
+    "ct_exec ctltlog /bin/sh -c 'echo later-marker >/dev/console' &&
+     for i in \$(seq 50); do grep -q later-marker '$conlog' && exit 0; sleep 0.1; done; exit 1"
+check "destroy it" vsh destroy ctltlog
+sed -i "s|append='on'|append='off'|" "$CT_TEST_ROOT/ctltlog.xml"
+vsh create "$CT_TEST_ROOT/ctltlog.xml" >/dev/null
+check "append='off' starts the log afresh" bash -c \
+    "for i in \$(seq 50); do grep -q log-marker-36 '$conlog' && break; sleep 0.1; done;
+     grep -q log-marker-36 '$conlog' && ! grep -q old-line '$conlog'"
+vsh destroy ctltlog >/dev/null
+sed -i "s|file='$conlog'|file='$CT_TEST_ROOT/no-such-dir/x.log'|" "$CT_TEST_ROOT/ctltlog.xml"
+check_fails "a console log that cannot be opened refuses the start, naming it" \
+    "cannot open console log '$CT_TEST_ROOT/no-such-dir/x.log': No such file or directory" \
+    vsh create "$CT_TEST_ROOT/ctltlog.xml"
+
 # --- suspend / resume ----------------------------------------------------------
 check "suspend" vsh suspend ctlt1
 check "paused (user)" wait_state ctlt1 "paused (user)"
