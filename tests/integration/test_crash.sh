@@ -87,7 +87,13 @@ while [ $(($(date +%s) - start)) -lt "$SECONDS_MAX" ]; do
     note_supervisors
     daemon_kill9 && kills=$((kills + 1))
     wait
-    daemon_start || { not_ok "virtctd restarts after kill $kills"; break; }
+    if ! daemon_start; then
+        not_ok "virtctd restarts after kill $kills"
+        # who holds the state directory's locks, if anyone
+        lslocks -o COMMAND,PID,PATH 2>/dev/null | grep -F "$CT_TEST_ROOT" | sed 's/^/#   /'
+        pgrep -af "$CT_BUILD/src/virtctd" | sed 's/^/#   /'
+        break
+    fi
 done
 echo "# $rounds rounds, $kills kills in $(($(date +%s) - start)) s"
 
