@@ -130,7 +130,7 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
     /* virDomainObjListAdd refuses a name clash with another UUID and a
      * UUID clash with another name, before anything is written. */
     VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
-        if (virCTIdRangeAssign(driver, def) < 0)
+        if (virCTIdRangeAssign(driver, def, false) < 0)
             return NULL;
         vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt, 0, &oldDef);
     }

@@ -13,11 +13,10 @@
  * The driver keeps which UUID holds which ids in driver->idRanges, under
  * driver->idLock: the pool's ranges, which nothing else may meet, and the
  * targets of <idmap>s, which the pool skips (two <idmap>s may share ids:
- * Nova gives every container the same map).  A running container's entry
- * is what its live definition holds.  The lock is taken before a domain
- * object's (as virDomainObjListAdd() takes that one), never the other way;
- * entries of UUIDs that left the domain list are dropped lazily, when a
- * range is looked for.
+ * Nova gives every container the same map).  The lock is taken before a
+ * domain object's (as virDomainObjListAdd() takes that one), never the
+ * other way; entries of UUIDs that left the domain list are dropped
+ * lazily, when a range is looked for.
  */
 
 #include <config.h>
@@ -33,98 +32,75 @@
 
 VIR_LOG_INIT("ct.ct_idrange");
 
-/* The host ids one domain holds: its <ct:idrange> (one range, "pool"),
- * or the targets of its <idmap> entries. */
+/* Host ids a domain holds: its <ct:idrange> ("pool": no other domain may
+ * meet it), or the targets of its <idmap> entries. */
 typedef struct {
     unsigned int target;
     unsigned int count;
+    bool pool;
 } virCTIdRange;
 
-typedef struct {
-    bool pool; /* a range of the driver's, which no other domain may meet */
-    GArray *ranges; /* of virCTIdRange */
-} virCTIdHolding;
-
-static void
-virCTIdHoldingFree(void *opaque)
-{
-    virCTIdHolding *holding = opaque;
-
-    g_array_unref(holding->ranges);
-    g_free(holding);
-}
-
+/* The table: UUID string -> GArray of virCTIdRange.  A domain's entry
+ * only grows while it is listed (a redefinition, a transient start or a
+ * failed define adds what it asked for), so nothing a definition or a
+ * running container uses ever looks free; it is rebuilt from the
+ * definitions at daemon start and dropped when the domain leaves the
+ * list. */
 static GHashTable *
 virCTIdRangeTable(virCTDriver *driver)
 {
     if (!driver->idRanges)
         driver->idRanges =
-            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, virCTIdHoldingFree);
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
     return driver->idRanges;
 }
 
 static void
-virCTIdHoldingAdd(virCTIdHolding *holding, unsigned int target, unsigned int count)
+virCTIdRangeAdd(GArray *ranges, unsigned int target, unsigned int count, bool pool)
 {
-    virCTIdRange range = { target, count };
+    virCTIdRange range = { target, count, pool };
+    size_t i;
 
-    g_array_append_val(holding->ranges, range);
+    for (i = 0; i < ranges->len; i++) {
+        virCTIdRange *have = &g_array_index(ranges, virCTIdRange, i);
+
+        if (have->target == target && have->count == count && have->pool == pool)
+            return;
+    }
+    g_array_append_val(ranges, range);
 }
 
-/* What @def holds, or NULL for a privileged container or one without a
- * range yet. */
-static virCTIdHolding *
-virCTIdHoldingOf(const virDomainDef *def)
+/* Adds what @def holds (nothing for a privileged container or one without
+ * a range yet) to @ranges. */
+static void
+virCTIdRangeAddDef(GArray *ranges, const virDomainDef *def)
 {
     const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
-    g_autofree virCTIdHolding *holding = NULL;
     size_t i;
 
     if (virCTDomainIsPrivileged(def))
-        return NULL;
-    holding = g_new0(virCTIdHolding, 1);
-    holding->ranges = g_array_new(FALSE, FALSE, sizeof(virCTIdRange));
-    if (def->idmap.nuidmap > 0) {
-        for (i = 0; i < def->idmap.nuidmap; i++)
-            virCTIdHoldingAdd(holding, def->idmap.uidmap[i].target, def->idmap.uidmap[i].count);
-        for (i = 0; i < def->idmap.ngidmap; i++)
-            virCTIdHoldingAdd(holding, def->idmap.gidmap[i].target, def->idmap.gidmap[i].count);
-    } else if (ns && ns->idrangeCount) {
-        holding->pool = true;
-        virCTIdHoldingAdd(holding, ns->idrangeTarget, ns->idrangeCount);
-    } else {
-        g_array_unref(holding->ranges);
-        return NULL;
-    }
-    return g_steal_pointer(&holding);
+        return;
+    for (i = 0; i < def->idmap.nuidmap; i++)
+        virCTIdRangeAdd(ranges, def->idmap.uidmap[i].target, def->idmap.uidmap[i].count, false);
+    for (i = 0; i < def->idmap.ngidmap; i++)
+        virCTIdRangeAdd(ranges, def->idmap.gidmap[i].target, def->idmap.gidmap[i].count, false);
+    if (def->idmap.nuidmap == 0 && ns && ns->idrangeCount)
+        virCTIdRangeAdd(ranges, ns->idrangeTarget, ns->idrangeCount, true);
 }
 
 static void
 virCTIdRangeRecord(virCTDriver *driver, const virDomainDef *def)
 {
     char uuidstr[VIR_UUID_STRING_BUFLEN];
-    virCTIdHolding *holding = virCTIdHoldingOf(def);
+    GHashTable *table = virCTIdRangeTable(driver);
+    GArray *ranges;
 
     virUUIDFormat(def->uuid, uuidstr);
-    if (holding)
-        g_hash_table_replace(virCTIdRangeTable(driver), g_strdup(uuidstr), holding);
-    else
-        g_hash_table_remove(virCTIdRangeTable(driver), uuidstr);
-}
-
-/* For a running container: what its live definition holds (if anything:
- * one started privileged by an earlier version holds nothing) replaces
- * what the persistent one holds, until it stops. */
-static void
-virCTIdRangeRecordLive(virCTDriver *driver, const virDomainDef *live)
-{
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-    virCTIdHolding *holding = virCTIdHoldingOf(live);
-
-    if (!holding)
-        return;
-    virUUIDFormat(live->uuid, uuidstr);
-    g_hash_table_replace(virCTIdRangeTable(driver), g_strdup(uuidstr), holding);
+    if (!(ranges = g_hash_table_lookup(table, uuidstr))) {
+        ranges = g_array_new(FALSE, FALSE, sizeof(virCTIdRange));
+        g_hash_table_insert(table, g_strdup(uuidstr), ranges);
+    }
+    virCTIdRangeAddDef(ranges, def);
 }
 
 static int
@@ -169,14 +145,15 @@ virCTIdRangeFindClash(virCTDriver *driver, const char *uuidstr, bool pool,
 
     g_hash_table_iter_init(&iter, virCTIdRangeTable(driver));
     while (g_hash_table_iter_next(&iter, &key, &value)) {
-        virCTIdHolding *holding = value;
+        GArray *ranges = value;
 
-        if (STREQ(key, uuidstr) || (!pool && !holding->pool))
+        if (STREQ(key, uuidstr))
             continue;
-        for (i = 0; i < holding->ranges->len; i++) {
-            virCTIdRange *range = &g_array_index(holding->ranges, virCTIdRange, i);
+        for (i = 0; i < ranges->len; i++) {
+            virCTIdRange *range = &g_array_index(ranges, virCTIdRange, i);
 
-            if (target < (unsigned long long)range->target + range->count &&
+            if ((pool || range->pool) &&
+                target < (unsigned long long)range->target + range->count &&
                 range->target < target + count)
                 return key;
         }
@@ -206,33 +183,44 @@ virCTIdRangeFindFree(virCTDriver *driver, const char *uuidstr, unsigned int *tar
     return -1;
 }
 
-/* A running container keeps the ids it runs with until it stops. */
-static int
-virCTIdRangeCheckRunning(virCTDriver *driver, const virDomainDef *def)
+/* The definition a new one of @uuid replaces or runs beside, if any:
+ * the running one (its ids stay until it stops), else the persistent
+ * one.  Returns a locked object (virDomainObjEndAPI()) or NULL. */
+static virDomainObj *
+virCTIdRangeExisting(virCTDriver *driver, const unsigned char *uuid)
 {
-    virDomainObj *vm = virDomainObjListFindByUUID(driver->domains, def->uuid);
-    uid_t liveUid = 0;
+    return virDomainObjListFindByUUID(driver->domains, uuid);
+}
+
+/* A running container keeps the ids it runs with until it stops; a
+ * defined one started with a transient definition (@live: create) runs
+ * with the ids of its definition. */
+static int
+virCTIdRangeCheckExisting(virDomainObj *vm, const virDomainDef *def, bool live)
+{
+    const virDomainDef *current;
+    uid_t oldUid = 0;
     uid_t newUid = 0;
     gid_t gid;
-    bool liveUserns;
-    bool newUserns;
-    int ret = 0;
 
-    if (!vm)
+    if (!vm || (!virDomainObjIsActive(vm) && !(live && vm->persistent)))
         return 0;
-    if (virDomainObjIsActive(vm)) {
-        liveUserns = virCTDomainGetHostRoot(vm->def, &liveUid, &gid);
-        newUserns = virCTDomainGetHostRoot(def, &newUid, &gid);
-        if (liveUserns != newUserns || liveUid != newUid) {
-            virReportError(
-                VIR_ERR_OPERATION_INVALID,
-                _("'%1$s' runs with other ids: its ids (<ct:idrange>, <idmap>, <ct:privileged/>) can change only while it is shut off"),
-                def->name);
-            ret = -1;
-        }
-    }
-    virDomainObjEndAPI(&vm);
-    return ret;
+    current = virDomainObjIsActive(vm) ? vm->def : (vm->newDef ? vm->newDef : vm->def);
+    if (virCTDomainGetHostRoot(current, &oldUid, &gid) ==
+            virCTDomainGetHostRoot(def, &newUid, &gid) &&
+        oldUid == newUid)
+        return 0;
+    if (virDomainObjIsActive(vm))
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("'%1$s' runs with other ids: its ids (<ct:idrange>, <idmap>, <ct:privileged/>) can change only while it is shut off"),
+            def->name);
+    else
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("'%1$s' is defined with other ids: start it with the ids of its definition, or define it again"),
+            def->name);
+    return -1;
 }
 
 /* An explicit range must come from the pool: the pool is what keeps the
@@ -275,21 +263,19 @@ virCTIdRangeDomainName(virCTDriver *driver, const char *uuidstr)
 static int
 virCTIdRangeCheckClash(virCTDriver *driver, const virDomainDef *def)
 {
-    virCTIdHolding *holding = virCTIdHoldingOf(def);
+    g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(virCTIdRange));
     char uuidstr[VIR_UUID_STRING_BUFLEN];
     g_autofree char *other = NULL;
     const char *clash = NULL;
     size_t i;
 
-    if (!holding)
-        return 0;
     virUUIDFormat(def->uuid, uuidstr);
-    for (i = 0; i < holding->ranges->len && !clash; i++) {
-        virCTIdRange *range = &g_array_index(holding->ranges, virCTIdRange, i);
+    virCTIdRangeAddDef(ranges, def);
+    for (i = 0; i < ranges->len && !clash; i++) {
+        virCTIdRange *range = &g_array_index(ranges, virCTIdRange, i);
 
-        clash = virCTIdRangeFindClash(driver, uuidstr, holding->pool, range->target, range->count);
+        clash = virCTIdRangeFindClash(driver, uuidstr, range->pool, range->target, range->count);
     }
-    virCTIdHoldingFree(holding);
     if (!clash)
         return 0;
     other = virCTIdRangeDomainName(driver, clash);
@@ -300,38 +286,59 @@ virCTIdRangeCheckClash(virCTDriver *driver, const virDomainDef *def)
     return -1;
 }
 
-int
-virCTIdRangeAssign(virCTDriver *driver, virDomainDef *def)
+/* A new definition without a range: the one its domain already has (the
+ * running definition's, else the persistent one's), or a free one. */
+static int
+virCTIdRangeChoose(virCTDriver *driver, virDomainObj *vm, virCTDomainNamespaceDef *ns,
+                   const char *uuidstr)
 {
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-    virCTDomainNamespaceDef *ns;
-    virCTIdHolding *held;
+    const virCTDomainNamespaceDef *have = NULL;
 
-    virCTIdRangePrune(driver);
-    virUUIDFormat(def->uuid, uuidstr);
-    if (virCTDomainUsesIdRange(def)) {
-        ns = virCTDomainEnsureNamespaceDef(def);
-        held = g_hash_table_lookup(virCTIdRangeTable(driver), uuidstr);
-        if (ns->idrangeCount) {
-            if (virCTIdRangeCheckInPool(driver, ns) < 0)
-                return -1;
-        } else if (held && held->pool) {
-            ns->idrangeTarget = g_array_index(held->ranges, virCTIdRange, 0).target;
-            ns->idrangeCount = g_array_index(held->ranges, virCTIdRange, 0).count;
-        } else {
-            if (virCTIdRangeFindFree(driver, uuidstr, &ns->idrangeTarget) < 0)
-                return -1;
-            ns->idrangeCount = driver->config->idRangeSize;
-        }
+    if (vm)
+        have = virCTDomainGetNamespaceDef(virDomainObjIsActive(vm) || !vm->newDef ? vm->def
+                                                                                  : vm->newDef);
+    if (vm && have && have->idrangeCount && virCTDomainUsesIdRange(vm->def)) {
+        ns->idrangeTarget = have->idrangeTarget;
+        ns->idrangeCount = have->idrangeCount;
+        return 0;
     }
-    if (virCTIdRangeCheckClash(driver, def) < 0 || virCTIdRangeCheckRunning(driver, def) < 0)
+    if (virCTIdRangeFindFree(driver, uuidstr, &ns->idrangeTarget) < 0)
         return -1;
-    virCTIdRangeRecord(driver, def);
+    ns->idrangeCount = driver->config->idRangeSize;
     return 0;
 }
 
+int
+virCTIdRangeAssign(virCTDriver *driver, virDomainDef *def, bool live)
+{
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    virDomainObj *vm = NULL;
+    virCTDomainNamespaceDef *ns;
+    int ret = -1;
+
+    virCTIdRangePrune(driver);
+    virUUIDFormat(def->uuid, uuidstr);
+    vm = virCTIdRangeExisting(driver, def->uuid);
+    if (virCTDomainUsesIdRange(def)) {
+        ns = virCTDomainEnsureNamespaceDef(def);
+        if (ns->idrangeCount && virCTIdRangeCheckInPool(driver, ns) < 0)
+            goto cleanup;
+        if (!ns->idrangeCount && virCTIdRangeChoose(driver, vm, ns, uuidstr) < 0)
+            goto cleanup;
+    }
+    if (virCTIdRangeCheckClash(driver, def) < 0 || virCTIdRangeCheckExisting(vm, def, live) < 0)
+        goto cleanup;
+    virCTIdRangeRecord(driver, def);
+    ret = 0;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
 /* Records the range of @def, or, for a definition from before ranges
- * existed or one whose range another holds, gives it a new one. */
+ * existed or one whose range another holds, gives it a new one.  Returns
+ * whether it changed @def. */
 static bool
 virCTIdRangeLoadDef(virCTDriver *driver, virDomainDef *def)
 {
@@ -339,22 +346,18 @@ virCTIdRangeLoadDef(virCTDriver *driver, virDomainDef *def)
     char uuidstr[VIR_UUID_STRING_BUFLEN];
 
     virUUIDFormat(def->uuid, uuidstr);
-    if (!virCTDomainUsesIdRange(def)) {
+    if (!virCTDomainUsesIdRange(def) ||
+        (ns && ns->idrangeCount &&
+         !virCTIdRangeFindClash(driver, uuidstr, true, ns->idrangeTarget, ns->idrangeCount))) {
         virCTIdRangeRecord(driver, def);
         return false;
     }
-    if (ns && ns->idrangeCount &&
-        !virCTIdRangeFindClash(driver, uuidstr, true, ns->idrangeTarget, ns->idrangeCount)) {
-        virCTIdRangeRecord(driver, def);
-        return false;
-    }
-    if (ns && ns->idrangeCount) {
+    if (ns && ns->idrangeCount)
         VIR_WARN("id range of '%s' is held by another domain: giving it a new one", def->name);
-        virCTDomainEnsureNamespaceDef(def)->idrangeCount = 0;
-    }
     if (virCTIdRangeFindFree(driver, uuidstr, &virCTDomainEnsureNamespaceDef(def)->idrangeTarget) <
         0) {
         VIR_WARN("'%s' has no id range: %s", def->name, virGetLastErrorMessage());
+        virCTDomainEnsureNamespaceDef(def)->idrangeCount = 0;
         virResetLastError();
         return false;
     }
@@ -381,15 +384,15 @@ virCTIdRangeLoadDomain(virDomainObj *vm, void *opaque)
             virResetLastError();
         }
     }
-    /* the persistent definition first: the live one, which a running
-     * container keeps until it stops, is what the table holds then */
+    /* what the running definition holds first: a persistent one of an
+     * earlier version then gets a range of its own */
+    if (virDomainObjIsActive(vm))
+        virCTIdRangeRecord(driver, vm->def);
     if (vm->persistent && virCTIdRangeLoadDef(driver, persistent) &&
         virDomainDefSave(persistent, driver->xmlopt, driver->config->configDir) < 0) {
         VIR_WARN("cannot save the id range of '%s': %s", vm->def->name, virGetLastErrorMessage());
         virResetLastError();
     }
-    if (virDomainObjIsActive(vm))
-        virCTIdRangeRecordLive(driver, vm->def);
     virObjectUnlock(vm);
     return 0;
 }

@@ -123,7 +123,7 @@ ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
     VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
-        if (virCTIdRangeAssign(driver, def) < 0)
+        if (virCTIdRangeAssign(driver, def, true) < 0)
             return NULL;
         vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
                                  VIR_DOMAIN_OBJ_LIST_ADD_LIVE | VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE,

@@ -817,6 +817,29 @@ virCTLayerRemove(virCTStore *store, const char *name)
     return virCTStoreDeleteTree(paths->dir);
 }
 
+/* Whether @upper/etc holds nothing but the hostname file the driver
+ * writes, still saying @name. */
+static bool
+virCTLayerOnlyHostname(const char *upper, const char *name)
+{
+    g_autofree char *etc = g_build_filename(upper, "etc", NULL);
+    g_autofree char *file = g_build_filename(etc, "hostname", NULL);
+    g_autofree char *want = g_strdup_printf("%.64s\n", name);
+    g_autofree char *content = NULL;
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+    struct stat sb;
+
+    if (lstat(file, &sb) < 0 || !S_ISREG(sb.st_mode) || virDirOpenQuiet(&dh, etc) < 0)
+        return false;
+    if (virDirRead(dh, &ent, NULL) <= 0 || STRNEQ(ent->d_name, "hostname") ||
+        virDirRead(dh, &ent, NULL) > 0)
+        return false;
+    if (virFileReadAllQuiet(file, 256, &content) < 0)
+        return false;
+    return STREQ(content, want);
+}
+
 bool
 virCTLayerHasData(virCTStore *store, const virCTLayer *layer)
 {
@@ -829,7 +852,12 @@ virCTLayerHasData(virCTStore *store, const virCTLayer *layer)
         return true;
     if (virDirOpenQuiet(&dh, paths->upper) < 0)
         return false;
-    return virDirRead(dh, &ent, NULL) > 0;
+    if (virDirRead(dh, &ent, NULL) <= 0)
+        return false;
+    /* the /etc/hostname the driver gives a layer is no data of the user's */
+    if (STRNEQ(ent->d_name, "etc") || virDirRead(dh, &ent, NULL) > 0)
+        return true;
+    return !virCTLayerOnlyHostname(paths->upper, layer->name);
 }
 
 

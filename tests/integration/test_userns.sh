@@ -218,6 +218,20 @@ check_fails "n1 does not start again through the link" "has a symbolic link in i
 check "the host directory was not handed to it" test ! -e "$CT_TEST_ROOT/hostsecret/planted"
 check "undefine n1" vsh undefine n1
 
+# --- a defined container started from a transient definition ------------------
+check "define d1" define d1 "$TEMPLATE_ROOT"
+rd=$(range_of d1)
+vsh dumpxml --inactive d1 | sed -e "/<ct:idrange/d" \
+    -e "s|</domain>|<ct:privileged/></domain>|" >"$CT_TEST_ROOT/d1-other.xml"
+check_fails "create with other ids than its definition's is refused" \
+    "is defined with other ids" vsh create "$CT_TEST_ROOT/d1-other.xml"
+vsh dumpxml --inactive d1 | sed -e "/<ct:idrange/d" >"$CT_TEST_ROOT/d1-none.xml"
+check "create without a range runs with its definition's" vsh create "$CT_TEST_ROOT/d1-none.xml"
+check "  which is $rd" test "$(range_of d1)" = "$rd"
+check "destroy d1" vsh destroy d1
+check "its range stays its definition's" test "$(range_of d1)" = "$rd"
+check "undefine d1" vsh undefine d1
+
 # --- an earlier version's definitions and running containers -----------------
 check "stop u2" vsh destroy u2
 daemon_stop
