@@ -163,7 +163,7 @@ check "the log has all 20000 lines written before the marker" bash -c \
     "[ \$(tr -d '\\r' <'$conlog' | grep -c '^filler-line-016\$') = 20000 ]"
 # nobody read the host PTY meanwhile: it keeps only the newest output
 tty=$(virsh -q -c "$CT_URI" ttyconsole ctltlog 2>&1)
-timeout 1 cat "$tty" >"$CT_TEST_ROOT/ctltlog.tty"
+timeout 3 cat "$tty" >"$CT_TEST_ROOT/ctltlog.tty"
 check "its host PTY kept the newest output only (under 4 KiB, ending with the marker)" bash -c \
     "[ \$(stat -c %s '$CT_TEST_ROOT/ctltlog.tty') -le 4096 ] && grep -q log-marker-36 '$CT_TEST_ROOT/ctltlog.tty'"
 check "what is written later goes there too" bash -c \
