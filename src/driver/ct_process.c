@@ -30,24 +30,23 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "ct_process.h"
 #include "ct_cgroup.h"
 #include "ct_domain.h"
 #include "ct_domain_plan.h"
+#include "ct_keeper_client.h"
 #include "ct_layer.h"
 #include "ct_lxcfs.h"
 #include "ct_monitor.h"
 #include "ct_net.h"
 #include "ct_resource.h"
+#include "ct_root.h"
 #include "ct_sync.h"
 
 #include "domain_driver.h"
@@ -214,81 +213,6 @@ virCTProcessSetConsolePath(virDomainObj *vm, char *path)
     src->data.file.path = path;
 }
 
-/* Connects to the keeper of the state directory (ct_keeper.c). */
-static int
-virCTProcessKeeperConnect(const char *path)
-{
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    int fd;
-
-    if (virStrcpyStatic(addr.sun_path, path) < 0) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
-        return -1;
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        VIR_FORCE_CLOSE(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* The keeper's socket, starting the keeper if none serves it: it is
- * not our child (daemonized), so it outlives us. */
-static int
-virCTProcessKeeper(virCTDriver *driver)
-{
-    g_autofree char *path = g_build_filename(driver->config->stateDir, "keeper.sock", NULL);
-    g_autoptr(virCommand) cmd = NULL;
-    size_t i;
-    int fd;
-
-    if ((fd = virCTProcessKeeperConnect(path)) >= 0)
-        return fd;
-    cmd = virCommandNewArgList(driver->config->supervisor, "--keeper", path, NULL);
-    virCommandDaemonize(cmd);
-    if (virCommandRun(cmd, NULL) < 0)
-        return -1;
-    for (i = 0; i < 200; i++) {
-        if ((fd = virCTProcessKeeperConnect(path)) >= 0)
-            return fd;
-        g_usleep(10 * 1000);
-    }
-    virReportSystemError(errno, _("cannot reach the supervisor keeper on '%1$s'"), path);
-    return -1;
-}
-
-/* Asks the keeper to run the supervisor of @planPath on @syncFD. */
-static int
-virCTProcessKeeperSpawn(virCTDriver *driver, const char *planPath, int syncFD, pid_t *pid)
-{
-    VIR_AUTOCLOSE fd = virCTProcessKeeper(driver);
-    char reply[64] = "";
-    int val = 0;
-    ssize_t n;
-
-    if (fd < 0)
-        return -1;
-    if (virCTSyncSendFd(fd, planPath, syncFD) < 0 ||
-        (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0) {
-        virReportSystemError(errno ? errno : EPIPE, "%s",
-                             _("cannot run the supervisor through its keeper"));
-        return -1;
-    }
-    reply[n] = '\0';
-    if (STRPREFIX(reply, "PID ") && virStrToLong_i(reply + 4, NULL, 10, &val) == 0 && val > 0) {
-        *pid = val;
-        return 0;
-    }
-    if (STRPREFIX(reply, "ERR ") && virStrToLong_i(reply + 4, NULL, 10, &val) == 0)
-        virReportSystemError(val, "%s", _("the supervisor keeper cannot run the supervisor"));
-    else
-        virReportError(VIR_ERR_INTERNAL_ERROR, _("unexpected answer '%1$s' from the keeper"),
-                       reply);
-    return -1;
-}
-
 static int
 virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, int *syncFD)
 {
@@ -312,7 +236,7 @@ virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, i
      * it whenever it ends, also after this daemon is gone.  It answers
      * at once (it forks and replies). */
     VIR_DEBUG("asking the keeper to run the supervisor of '%s'", vm->def->name);
-    if (virCTProcessKeeperSpawn(driver, planPath, peer, &pid) < 0)
+    if (virCTKeeperSpawn(driver, planPath, peer, &pid) < 0)
         return -1;
     priv->supervisorPid = pid;
     /* Active from now on, as qemu allocates the ID before it waits for
@@ -605,126 +529,6 @@ virCTProcessAddLxcfs(ctPlan *plan, virDomainObj *vm)
     virCTDomainPlanAddHostView(plan, CT_LXCFS_DIR, virCTLxcfsFiles);
 }
 
-/* ---- a bound root outlives the container's reboots ---------------- */
-
-/* A host directory given as the root (<filesystem type='mount'> with
- * target '/') is bound at start onto NAME.root in the state directory,
- * and the container gets that bind.  A client may unmount the source on
- * the host once the container runs (Nova does so for every instance);
- * a reboot, which starts init anew, still finds the root the container
- * had.  Kept over a reboot, released when the container stops. */
-#define VIR_CT_PROCESS_KEPT_ROOT ".root"
-
-static const virDomainFSDef *
-virCTProcessBoundRoot(const virDomainDef *def)
-{
-    size_t i;
-
-    for (i = 0; i < def->nfss; i++) {
-        if (STREQ(def->fss[i]->dst, "/"))
-            return def->fss[i]->type == VIR_DOMAIN_FS_TYPE_MOUNT ? def->fss[i] : NULL;
-    }
-    return NULL;
-}
-
-/* Whether @path is the root of a mount (bound onto a directory of the
- * same file system too, which st_dev cannot tell). */
-static bool
-virCTProcessIsMountRoot(const char *path)
-{
-    struct statx stx;
-
-    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
-        return false;
-    return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-           (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-}
-
-/* Binds @src (never through a symbolic link: a directory on its path may
- * be writable by a container) onto @path, private to it. */
-static int
-virCTProcessBindRoot(const char *src, const char *path)
-{
-    struct open_how how = {
-        .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-    };
-    VIR_AUTOCLOSE srcFd = -1;
-    VIR_AUTOCLOSE tree = -1;
-
-    if ((srcFd = syscall(SYS_openat2, AT_FDCWD, src, &how, sizeof(how))) < 0) {
-        if (errno == ELOOP)
-            virReportError(VIR_ERR_CONFIG_UNSUPPORTED,
-                           _("'%1$s' has a symbolic link in its path: give a container's "
-                             "directories by their real path"),
-                           src);
-        else
-            virReportSystemError(errno, _("cannot open root '%1$s'"), src);
-        return -1;
-    }
-    if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-        virReportSystemError(errno, _("cannot create '%1$s'"), path);
-        return -1;
-    }
-    tree = open_tree(srcFd, "", AT_EMPTY_PATH | AT_RECURSIVE | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-    if (tree < 0) {
-        virReportSystemError(errno, _("cannot bind-mount root '%1$s'"), src);
-        return -1;
-    }
-    if (move_mount(tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-        virReportSystemError(errno, _("cannot bind-mount root '%1$s' on '%2$s'"), src, path);
-        return -1;
-    }
-    /* nothing mounted or unmounted below the source reaches it later */
-    if (mount(NULL, path, NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-        virReportSystemError(errno, _("cannot make '%1$s' private"), path);
-        umount2(path, MNT_DETACH);
-        return -1;
-    }
-    return 0;
-}
-
-/* The bind of @vm's root for its plan in @keptRoot (NULL without a bound
- * root): the one kept over a reboot, or a new one of the source. */
-static int
-virCTProcessKeepRoot(virCTDriver *driver, virDomainObj *vm, char **keptRoot)
-{
-    const virDomainFSDef *fs = virCTProcessBoundRoot(vm->def);
-    g_autofree char *path = NULL;
-
-    *keptRoot = NULL;
-    if (!fs)
-        return 0;
-    path = virCTProcessStatePath(driver, vm, VIR_CT_PROCESS_KEPT_ROOT);
-    if (virCTProcessIsMountRoot(path)) {
-        VIR_DEBUG("'%s' keeps its root '%s'", vm->def->name, path);
-    } else {
-        VIR_DEBUG("binding the root '%s' of '%s' on '%s'", fs->src->path, vm->def->name, path);
-        if (virCTProcessBindRoot(fs->src->path, path) < 0)
-            return -1;
-    }
-    *keptRoot = g_steal_pointer(&path);
-    return 0;
-}
-
-/* Never removes anything below @path but the empty mount point. */
-static void
-virCTProcessReleaseRootPath(const char *path)
-{
-    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-        VIR_WARN("cannot unmount '%s': %s", path, g_strerror(errno));
-    if (rmdir(path) < 0 && errno != ENOENT)
-        VIR_WARN("cannot remove '%s': %s", path, g_strerror(errno));
-}
-
-static void
-virCTProcessReleaseRoot(virCTDriver *driver, virDomainObj *vm)
-{
-    g_autofree char *path = virCTProcessStatePath(driver, vm, VIR_CT_PROCESS_KEPT_ROOT);
-
-    virCTProcessReleaseRootPath(path);
-}
-
 int
 virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
                   virDomainRunningReason reason)
@@ -740,7 +544,7 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
     /* the layer and the root first: named <inituser>s are looked up there */
     VIR_DEBUG("preparing the layer of '%s'", vm->def->name);
     if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0 ||
-        virCTProcessKeepRoot(driver, vm, &keptRoot) < 0)
+        virCTRootKeep(driver, vm, &keptRoot) < 0)
         goto early_error;
     VIR_DEBUG("building the plan of '%s'", vm->def->name);
     if (!(plan = virCTDomainBuildPlanWithRoot(driver->config, vm->def, keptRoot)))
@@ -776,7 +580,7 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
     return -1;
 
  early_error:
-    virCTProcessReleaseRoot(driver, vm);
+    virCTRootRelease(driver, vm);
     virCTLayerRelease(driver, vm->def, true);
     return -1;
 }
@@ -918,7 +722,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     g_clear_pointer(&priv->cgroupPath, g_free);
     virCTLayerRelease(driver, vm->def, !priv->restarting);
     if (!priv->restarting)
-        virCTProcessReleaseRoot(driver, vm);
+        virCTRootRelease(driver, vm);
 
     if (priv->autodestroy)
         virCloseCallbacksDomainRemove(vm, NULL, virCTProcessAutoDestroy);
@@ -1327,8 +1131,8 @@ virCTProcessSweepFile(virCTDriver *driver, const char *file)
             g_str_has_suffix(file, virCTProcessStateFiles[i]))
             name = g_strndup(file, strlen(file) - strlen(virCTProcessStateFiles[i]));
     }
-    if (!name && g_str_has_suffix(file, VIR_CT_PROCESS_KEPT_ROOT))
-        name = g_strndup(file, strlen(file) - strlen(VIR_CT_PROCESS_KEPT_ROOT));
+    if (!name && g_str_has_suffix(file, VIR_CT_ROOT_SUFFIX))
+        name = g_strndup(file, strlen(file) - strlen(VIR_CT_ROOT_SUFFIX));
     if (!name)
         return;
     if ((vm = virDomainObjListFindByName(driver->domains, name))) {
@@ -1340,8 +1144,8 @@ virCTProcessSweepFile(virCTDriver *driver, const char *file)
     }
     path = g_build_filename(driver->config->stateDir, file, NULL);
     VIR_INFO("removing '%s' of a container that does not run", path);
-    if (g_str_has_suffix(file, VIR_CT_PROCESS_KEPT_ROOT))
-        virCTProcessReleaseRootPath(path);
+    if (g_str_has_suffix(file, VIR_CT_ROOT_SUFFIX))
+        virCTRootReleasePath(path);
     else if (unlink(path) < 0 && errno != ENOENT)
         VIR_WARN("cannot remove '%s': %s", path, g_strerror(errno));
 }
