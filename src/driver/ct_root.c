@@ -28,7 +28,7 @@
 
 #define VIR_FROM_THIS VIR_FROM_NONE
 
-    VIR_LOG_INIT("ct.ct_root");
+VIR_LOG_INIT("ct.ct_root");
 
 static const virDomainFSDef *
 virCTRootBound(const virDomainDef *def)
