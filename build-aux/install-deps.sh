@@ -12,6 +12,11 @@ build_pkgs="libvirt0 libvirt-dev meson ninja-build pkg-config gcc patch dpkg-dev
   libglib2.0-dev libxml2-dev libxml2-utils xsltproc rpcsvc-proto libtirpc-dev
   libgnutls28-dev libnl-3-dev libnl-route-3-dev libselinux1-dev libcap-ng-dev
   python3-docutils perl"
+# build: CRIU 4.1.1, which build-aux/prepare-criu.sh builds from source
+# because Debian 12's criu 3.17 fails on current kernels (-Dcriu)
+build_pkgs="$build_pkgs make libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
+  libprotobuf-dev libnl-3-dev libnet1-dev libnftables-dev libcap-dev libbsd-dev
+  libgnutls28-dev uuid-dev pkgconf python3-protobuf"
 # run and test: the stock clients, a static busybox for container roots,
 # what templates and disk images are made with, the checkers of the
 # quality bar, and for networks (test_network.sh): libvirtd's network

@@ -718,7 +718,7 @@ cmdLayerRemove(virCTStore *store, virCTDriverConfig *cfg, const char *name)
         virReportError(VIR_ERR_NO_DOMAIN, _("there is no layer of a container named '%1$s'"), name);
         return fail(EXIT_FAILED);
     }
-    if (layer->owner != VIR_CT_LAYER_ORPHANED) {
+    if (layer->owner != VIR_CT_LAYER_ORPHANED && layer->owner != VIR_CT_LAYER_SAVED) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("the layer of '%1$s' belongs to a %2$s container: undefine it first"),
                        name, virCTLayerOwnerTypeToString(layer->owner));

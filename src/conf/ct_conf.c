@@ -37,6 +37,7 @@ virCTDriverConfigDispose(void *obj)
     g_free(cfg->logDir);
     g_free(cfg->schemaDir);
     g_free(cfg->supervisor);
+    g_free(cfg->criu);
     g_free(cfg->emulator);
 }
 
@@ -49,6 +50,10 @@ virCTDriverConfigOnceInit(void)
 }
 
 VIR_ONCE_GLOBAL_INIT(virCTDriverConfig);
+
+#ifndef CT_CRIU_NAME
+# define CT_CRIU_NAME "ct-criu"
+#endif
 
 /* Tests and a daemon run from the build tree point at the build tree's
  * supervisor and schemas; otherwise the installed ones are used. */
@@ -108,6 +113,7 @@ virCTDriverConfigNew(bool privileged, const char *root)
         virCTDriverConfigFindResource("CT_SCHEMA_DIR", CT_DATADIR "/libvirt-ct/schemas");
     cfg->emulator = g_strdup(CT_LIBEXECDIR "/" CT_SUPERVISOR_NAME);
     cfg->supervisor = virCTDriverConfigFindResource("CT_SUPERVISOR", cfg->emulator);
+    cfg->criu = virCTDriverConfigFindResource("CT_CRIU", CT_LIBEXECDIR "/" CT_CRIU_NAME);
     cfg->idPoolStart = CT_ID_POOL_START;
     cfg->idPoolSize = CT_ID_POOL_SIZE;
     cfg->idRangeSize = CT_ID_RANGE_SIZE;

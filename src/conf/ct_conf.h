@@ -33,6 +33,7 @@ struct _virCTDriverConfig {
     char *logDir; /* supervisor logs */
     char *schemaDir; /* our RelaxNG schemas */
     char *supervisor; /* ct-supervisor binary that is run */
+    char *criu; /* CRIU for checkpoint and restore (ct_save.c), maybe absent */
     char *emulator; /* what <emulator> shows: the installed path */
 
     /* Host ids for containers with a user namespace of their own: each

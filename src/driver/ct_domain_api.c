@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ct_domain_api.h"
+#include "ct_save.h"
 #include "ct_idrange.h"
 #include "ct_layer.h"
 #include "ct_domain.h"
@@ -179,12 +180,13 @@ int
 ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
 {
     virCTDriver *driver = dom->conn->privateData;
+    g_autofree char *managedSave = NULL;
     virDomainObj *vm;
     virObjectEvent *event = NULL;
     int ret = -1;
 
-    /* Nothing to remove for these: containers have no managed save
-     * image, snapshot metadata, checkpoints or NVRAM. */
+    /* Nothing to remove for the others: containers have no snapshot
+     * metadata, checkpoints or NVRAM. */
     virCheckFlags(VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
                       VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM |
                       VIR_DOMAIN_UNDEFINE_KEEP_NVRAM | VIR_DOMAIN_UNDEFINE_TPM |
@@ -201,6 +203,20 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
     if (!vm->persistent) {
         virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("cannot undefine transient domain"));
         goto endjob;
+    }
+    managedSave = virCTSaveManagedPath(driver, vm->def->name);
+    if (virFileExists(managedSave)) {
+        if (!(flags & VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)) {
+            virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                           _("Refusing to undefine while domain managed save image exists"));
+            goto endjob;
+        }
+        if (unlink(managedSave) < 0) {
+            virReportSystemError(errno, _("Failed to remove domain managed save image '%1$s'"),
+                                 managedSave);
+            goto endjob;
+        }
+        vm->hasManagedSave = false;
     }
     if (virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir, vm) < 0)
         goto endjob;
@@ -489,22 +505,6 @@ ctDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int fl
 
 /* Containers have no managed save image and no snapshots; virsh asks
  * before undefine, and "none" is the true answer. */
-int
-ctDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags)
-{
-    virDomainObj *vm;
-    int ret = -1;
-
-    virCheckFlags(0, -1);
-
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainHasManagedSaveImageEnsureACL(dom->conn, vm->def) == 0)
-        ret = 0;
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
 int
 ctDomainSnapshotNum(virDomainPtr dom, unsigned int flags)
 {

@@ -19,6 +19,7 @@
 #include "ct_domcaps.h"
 #include "ct_layer.h"
 #include "ct_lifecycle.h"
+#include "ct_save.h"
 #include "ct_lxcfs.h"
 #include "ct_process.h"
 #include "ct_stats.h"
@@ -127,6 +128,7 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
     if (ctStateLoadDomains(ct_driver) < 0)
         goto error;
     virCTProcessReconnectAll(ct_driver);
+    virCTSaveInit(ct_driver);
     virCTIdRangeLoadAll(ct_driver);
     virCTLayerCleanupStale(ct_driver);
     /* before autostart: containers bind /proc files from it */
@@ -578,6 +580,14 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainSetMetadata = ctDomainSetMetadata,
     .domainGetMetadata = ctDomainGetMetadata,
     .domainHasManagedSaveImage = ctDomainHasManagedSaveImage,
+    .domainSave = ctDomainSave,
+    .domainSaveFlags = ctDomainSaveFlags,
+    .domainRestore = ctDomainRestore,
+    .domainRestoreFlags = ctDomainRestoreFlags,
+    .domainSaveImageGetXMLDesc = ctDomainSaveImageGetXMLDesc,
+    .domainManagedSave = ctDomainManagedSave,
+    .domainManagedSaveRemove = ctDomainManagedSaveRemove,
+    .domainManagedSaveGetXMLDesc = ctDomainManagedSaveGetXMLDesc,
     .domainSnapshotNum = ctDomainSnapshotNum,
     .domainListAllSnapshots = ctDomainListAllSnapshots,
     .domainGetVcpusFlags = ctDomainGetVcpusFlags,

@@ -167,6 +167,9 @@ virCTLayerRecord(virCTDriver *driver, const virDomainDef *def, const virDomainFS
     } else if (persistent) {
         /* a defined container adopts its own orphaned or transient layer */
         (*layer)->owner = VIR_CT_LAYER_DEFINED;
+    } else if ((*layer)->owner == VIR_CT_LAYER_SAVED) {
+        /* restored: transient again */
+        (*layer)->owner = VIR_CT_LAYER_TRANSIENT;
     }
     g_free((*layer)->template);
     (*layer)->template = g_strdup(fs->src->path);
@@ -204,6 +207,28 @@ virCTLayerForget(virCTDriver *driver, const virDomainDef *def)
 
     if (lock < 0 || virCTLayerRemove(driver->store, def->name) < 0)
         VIR_WARN("cannot remove the layer of '%s': %s", def->name, virGetLastErrorMessage());
+}
+
+void
+virCTLayerKeepSaved(virCTDriver *driver, const virDomainDef *def)
+{
+    g_autoptr(virCTLayer) layer = NULL;
+    VIR_AUTOCLOSE lock = -1;
+
+    if (!virCTLayerTemplateRoot(def))
+        return;
+    if ((lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) < 0) {
+        VIR_WARN("cannot keep the layer of saved '%s': %s", def->name, virGetLastErrorMessage());
+        virResetLastError();
+        return;
+    }
+    if (!layer || layer->owner != VIR_CT_LAYER_TRANSIENT)
+        return;
+    layer->owner = VIR_CT_LAYER_SAVED;
+    if (virCTLayerSave(driver->store, layer) < 0) {
+        VIR_WARN("cannot keep the layer of saved '%s': %s", def->name, virGetLastErrorMessage());
+        virResetLastError();
+    }
 }
 
 void

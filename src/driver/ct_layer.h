@@ -33,6 +33,10 @@ int virCTLayerCheck(virCTDriver *driver, const virDomainDef *def);
 int virCTLayerDefine(virCTDriver *driver, const virDomainDef *def, bool persistent, bool *created);
 void virCTLayerForget(virCTDriver *driver, const virDomainDef *def);
 
+/* A transient container saved to an image (ct_save.c): its layer stays
+ * ("saved") until a restore takes it back or the user removes it. */
+void virCTLayerKeepSaved(virCTDriver *driver, const virDomainDef *def);
+
 /* The domain @def was undefined (@active: it still runs): the layer goes
  * when it holds nothing, else it stays, orphaned. */
 void virCTLayerUndefine(virCTDriver *driver, const virDomainDef *def, bool active);

@@ -23,6 +23,7 @@
 #include "ct_domain_input.h"
 #include "ct_domain_plan.h"
 #include "ct_process.h"
+#include "ct_save.h"
 
 #include "datatypes.h"
 #include "viraccessapicheck.h"
@@ -76,9 +77,9 @@ ctDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
 {
     virCTDriver *driver = dom->conn->privateData;
     virDomainObj *vm;
+    bool restored = false;
     int ret = -1;
 
-    /* FORCE_BOOT: there is never a managed save image to ignore */
     virCheckFlags(
         VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_FORCE_BOOT, -1);
 
@@ -90,7 +91,9 @@ ctDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
         goto cleanup;
     if (virDomainObjIsActive(vm)) {
         virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("domain is already running"));
-    } else if (ctDomainStart(driver, vm, dom->conn, flags) == 0) {
+    } else if (virCTSaveStartManaged(driver, vm, dom->conn, flags, &restored) < 0) {
+        /* the image stays for another try (or --force-boot) */
+    } else if (restored || ctDomainStart(driver, vm, dom->conn, flags) == 0) {
         dom->id = vm->def->id;
         ret = 0;
     }

@@ -444,6 +444,13 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
     }
     if (virCTProcessSyncReadPid(vm, syncFD, "OK", &pid, NULL) < 0)
         return -1;
+    /* a restore's init is CRIU's, not the restorer that stood in for it */
+    if (pid != vm->def->id) {
+        VIR_DEBUG("init of '%s' is %d", vm->def->name, pid);
+        vm->def->id = pid;
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+            return -1;
+    }
     VIR_DEBUG("init of '%s' runs, watching its supervisor", vm->def->name);
     if (!(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm)))
         return -1;
@@ -529,9 +536,36 @@ virCTProcessAddLxcfs(ctPlan *plan, virDomainObj *vm)
     virCTDomainPlanAddHostView(plan, CT_LXCFS_DIR, virCTLxcfsFiles);
 }
 
+/* A restore instead of a boot: the checkpoint's details (ct_save.c)
+ * into the plan. */
+static int
+virCTProcessAddRestore(virCTDriver *driver, ctPlan *plan, const ctPlan *restore)
+{
+    size_t i;
+
+    plan->restoreDir = g_strdup(restore->restoreDir);
+    plan->criuPath = g_strdup(driver->config->criu);
+    plan->restoreTty = g_strdup(restore->restoreTty);
+    plan->restoreCgroup = g_strdup(restore->restoreCgroup);
+    plan->restoreMounts = g_new0(ctPlanRestoreMount, restore->nrestoreMounts + 1);
+    for (i = 0; i < restore->nrestoreMounts; i++) {
+        plan->restoreMounts[i].key = g_strdup(restore->restoreMounts[i].key);
+        plan->restoreMounts[i].path = g_strdup(restore->restoreMounts[i].path);
+    }
+    plan->nrestoreMounts = restore->nrestoreMounts;
+    return 0;
+}
+
 int
 virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
                   virDomainRunningReason reason)
+{
+    return virCTProcessStartRestore(driver, vm, conn, flags, reason, NULL);
+}
+
+int
+virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                         unsigned int flags, virDomainRunningReason reason, const ctPlan *restore)
 {
     g_autoptr(ctPlan) plan = NULL;
     g_autofree char *planPath = virCTProcessStatePath(driver, vm, ".plan");
@@ -551,6 +585,8 @@ virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, uns
         goto early_error;
     if (driver->privileged)
         virCTProcessAddLxcfs(plan, vm);
+    if (restore)
+        virCTProcessAddRestore(driver, plan, restore);
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         goto early_error;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "ct_conf.h"
+#include "ct_plan.h"
 #include "vircgroup.h"
 
 typedef enum {
@@ -22,6 +23,13 @@ typedef enum {
  * reported.  Returns 0 or -1. */
 int virCTProcessStart(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
                       virDomainRunningReason reason);
+
+/* As virCTProcessStart(), but CRIU brings the processes of the
+ * checkpoint @restore describes back (its restore* fields; ct_save.c)
+ * instead of a boot of init. */
+int virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                             unsigned int flags, virDomainRunningReason reason,
+                             const ctPlan *restore);
 
 /* Kills the container and cleans up after it (cgroup, state files);
  * @vm becomes inactive with @reason.  What cannot be removed is logged:

@@ -243,6 +243,29 @@ fmtProcess(FILE *fp, const ctPlan *plan)
 }
 
 
+static void
+fmtRestore(FILE *fp, const ctPlan *plan)
+{
+    size_t i;
+
+    if (!plan->restoreDir)
+        return;
+    fmtLine(fp, "restore", plan->restoreDir);
+    if (plan->criuPath)
+        fmtLine(fp, "criu", plan->criuPath);
+    if (plan->restoreTty)
+        fmtLine(fp, "restore-tty", plan->restoreTty);
+    if (plan->restoreCgroup)
+        fmtLine(fp, "restore-cgroup", plan->restoreCgroup);
+    for (i = 0; i < plan->nrestoreMounts; i++) {
+        fputs("restore-mount", fp);
+        fmtField(fp, plan->restoreMounts[i].key);
+        fmtField(fp, plan->restoreMounts[i].path);
+        fputc('\n', fp);
+    }
+}
+
+
 int
 ctPlanFormat(const ctPlan *plan, FILE *fp)
 {
@@ -286,6 +309,7 @@ ctPlanFormat(const ctPlan *plan, FILE *fp)
         fmtField(fp, plan->consoleLog);
         fputs(plan->consoleLogAppend ? " append\n" : " truncate\n", fp);
     }
+    fmtRestore(fp, plan);
     if (fflush(fp) != 0 || ferror(fp))
         return -1;
     return 0;
@@ -384,7 +408,8 @@ dirVersion(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *
 static bool
 pathKey(const char *key)
 {
-    return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 && strcmp(key, "hostname") != 0;
+    return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 && strcmp(key, "hostname") != 0 &&
+           strcmp(key, "restore-tty") != 0;
 }
 
 
@@ -447,6 +472,25 @@ dirConsoleLog(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, cha
     plan->consoleLogAppend = strcmp(f[1], "append") == 0;
     plan->consoleLog = f[0];
     f[0] = NULL;
+    return 0;
+}
+
+
+static int
+dirRestoreMount(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err,
+                size_t errlen)
+{
+    ctPlanRestoreMount *slot;
+
+    (void)dir;
+    (void)nf;
+    if (f[1][0] != '/')
+        return setErr(err, errlen, "'restore-mount' needs an absolute path, got '%s'", f[1]);
+    if (!(slot = growArray((void **)&plan->restoreMounts, &plan->nrestoreMounts, sizeof(*slot))))
+        return setErr(err, errlen, "out of memory");
+    slot->key = f[0];
+    slot->path = f[1];
+    f[0] = f[1] = NULL;
     return 0;
 }
 
@@ -694,6 +738,11 @@ static const ctPlanDirective directives[] = {
     STR("log", logPath),
     { "console-tty", 0, 0, false, dirConsoleTty, 0 },
     { "console-log", 2, 2, false, dirConsoleLog, 0 },
+    STR("restore", restoreDir),
+    STR("criu", criuPath),
+    STR("restore-tty", restoreTty),
+    STR("restore-cgroup", restoreCgroup),
+    { "restore-mount", 2, 2, true, dirRestoreMount, 0 },
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -801,6 +850,11 @@ checkComplete(const ctPlan *plan, uint32_t seen, char *err, size_t errlen)
     }
     if (plan->rootIdmap && !plan->root)
         return setErr(err, errlen, "end of plan: 'root-idmap' without a 'root'");
+    if ((plan->criuPath || plan->restoreTty || plan->restoreCgroup || plan->nrestoreMounts) &&
+        !plan->restoreDir)
+        return setErr(err, errlen, "end of plan: restore details without 'restore'");
+    if (plan->restoreDir && !plan->criuPath)
+        return setErr(err, errlen, "end of plan: 'restore' without 'criu'");
     return 0;
 }
 
@@ -889,5 +943,14 @@ ctPlanFree(ctPlan *plan)
     free(plan->exitPath);
     free(plan->logPath);
     free(plan->consoleLog);
+    free(plan->restoreDir);
+    free(plan->criuPath);
+    free(plan->restoreTty);
+    free(plan->restoreCgroup);
+    for (i = 0; i < plan->nrestoreMounts; i++) {
+        free(plan->restoreMounts[i].key);
+        free(plan->restoreMounts[i].path);
+    }
+    free(plan->restoreMounts);
     free(plan);
 }

@@ -57,6 +57,14 @@ struct _ctPlanIdMap {
     unsigned int count;
 };
 
+/* A mount the checkpoint marked external ("restore-mount KEY PATH"):
+ * CRIU binds PATH where the mount was. */
+typedef struct _ctPlanRestoreMount ctPlanRestoreMount;
+struct _ctPlanRestoreMount {
+    char *key;
+    char *path;
+};
+
 typedef struct _ctPlan ctPlan;
 struct _ctPlan {
     char *name; /* domain name */
@@ -107,6 +115,19 @@ struct _ctPlan {
     bool consoleTty;
     char *consoleLog;
     bool consoleLogAppend;
+
+    /* A restore instead of a boot ("restore DIR", ct_restore.c): CRIU
+     * ("criu PATH") brings back the processes checkpointed into DIR;
+     * init and argv are not used then.  The console's tty at the dump
+     * ("restore-tty KEY", CRIU's tty[rdev:dev]), the machine cgroup it
+     * ran in ("restore-cgroup PATH", replaced by the new one in the
+     * cgroup mounts) and the external mounts of the image. */
+    char *restoreDir;
+    char *criuPath;
+    char *restoreTty;
+    char *restoreCgroup;
+    ctPlanRestoreMount *restoreMounts;
+    size_t nrestoreMounts;
 };
 
 /* Both functions report errors as a message in errbuf (errbuf_len bytes),

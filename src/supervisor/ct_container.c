@@ -341,6 +341,13 @@ prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
 }
 
 
+int
+virCTContainerPrepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
+{
+    return prepareRoot(plan, fds, root);
+}
+
+
 /* The plan's own mounts, in order, over what the root brought. */
 static int
 extraMounts(const ctPlan *plan, const virCTIdmapFds *fds, const int *srcFds, const virCTRoot *root)

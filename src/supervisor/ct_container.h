@@ -8,6 +8,8 @@
 
 #include <signal.h>
 
+#include "ct_idmap.h"
+#include "ct_mount.h"
 #include "ct_plan.h"
 
 typedef struct _virCTContainerArgs virCTContainerArgs;
@@ -25,3 +27,14 @@ struct _virCTContainerArgs {
  * 1; a successful exec closes the socket (it is close-on-exec). */
 void virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
     __attribute__((noreturn));
+
+/* For a restore (ct_restore.c), in a mount namespace of its own: the
+ * container's root as a boot would make it (a template's overlay, a bound
+ * or idmapped root, the host's for an application container), on a
+ * staging tmpfs over /tmp where needed; @root gets its path.  Returns 0,
+ * or -1 with the error reported. */
+int virCTContainerPrepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root);
+
+/* The staging directory where a restore attaches the idmapped tree of
+ * plan->mounts[i]: "/tmp/mnt-<i>". */
+#define CT_CONTAINER_STAGING_MOUNT "/tmp/mnt-%zu"

@@ -14,6 +14,7 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ct_cleanup.h"
@@ -86,35 +87,39 @@ cloneTree(const char *path, bool userPath, int userns, bool idmap, bool recursiv
 }
 
 
+/* What becomes of each tree: sent to the container child, or kept. */
+typedef int (*ctIdmapTakeFunc)(void *opaque, const char *record, int fd);
+
+
 static int
-sendClone(int sock, const char *record, const char *path, bool userPath, int userns, bool idmap,
-          bool recursive)
+takeTree(ctIdmapTakeFunc take, void *opaque, const char *record, const char *path, bool userPath,
+         int userns, bool idmap, bool recursive)
 {
-    CT_AUTOCLOSE int fd = cloneTree(path, userPath, userns, idmap, recursive);
+    int fd = cloneTree(path, userPath, userns, idmap, recursive);
 
     if (fd < 0)
         return -1;
-    if (virCTSyncSendFd(sock, record, fd) < 0)
-        return virCTErrorReport(errno, "cannot pass the mount of '%s' to the container", path);
-    return 0;
+    return take(opaque, record, fd); /* @take owns @fd from here */
 }
 
 
 /* Every host path the container's file systems come from, since its
  * ids may not even look them up; shifted where the plan says so. */
 static int
-sendAll(const ctPlan *plan, int userns, int sock)
+eachTree(const ctPlan *plan, int userns, ctIdmapTakeFunc take, void *opaque)
 {
     char record[32];
     size_t i;
 
     if (plan->rootLower) {
-        if (sendClone(sock, "lower\n", plan->rootLower, false, userns, plan->rootIdmap, false) < 0)
+        if (takeTree(take, opaque, "lower", plan->rootLower, false, userns, plan->rootIdmap,
+                     false) < 0)
             return -1;
-        if (sendClone(sock, "layer\n", plan->rootLayer, false, userns, plan->rootIdmap, false) < 0)
+        if (takeTree(take, opaque, "layer", plan->rootLayer, false, userns, plan->rootIdmap,
+                     false) < 0)
             return -1;
     } else if (plan->root) {
-        if (sendClone(sock, "root\n", plan->root, true, userns, plan->rootIdmap, true) < 0)
+        if (takeTree(take, opaque, "root", plan->root, true, userns, plan->rootIdmap, true) < 0)
             return -1;
     }
     for (i = 0; i < plan->nmounts; i++) {
@@ -124,10 +129,37 @@ sendAll(const ctPlan *plan, int userns, int sock)
             continue;
         if (i >= CT_IDMAP_MAX_MOUNTS)
             return virCTErrorReport(E2BIG, "more than %d bind mounts", CT_IDMAP_MAX_MOUNTS);
-        snprintf(record, sizeof(record), "mount %zu\n", i);
-        if (sendClone(sock, record, mnt->src, true, userns, mnt->idmap, mnt->flags & MS_REC) < 0)
+        snprintf(record, sizeof(record), "mount %zu", i);
+        if (takeTree(take, opaque, record, mnt->src, true, userns, mnt->idmap,
+                     mnt->flags & MS_REC) < 0)
             return -1;
     }
+    return 0;
+}
+
+
+static int
+sendTree(void *opaque, const char *record, int fd)
+{
+    int sock = *(int *)opaque;
+    CT_AUTOCLOSE int owned = fd;
+    char line[40];
+
+    snprintf(line, sizeof(line), "%s\n", record);
+    if (virCTSyncSendFd(sock, line, owned) < 0)
+        return virCTErrorReport(errno, "cannot pass a mount (%s) to the container", record);
+    return 0;
+}
+
+
+static int
+keepTree(void *opaque, const char *record, int fd)
+{
+    CT_AUTOCLOSE int owned = fd;
+
+    if (virCTIdmapFdsTake(opaque, record, owned) < 0)
+        return -1;
+    ctStealFd(&owned);
     return 0;
 }
 
@@ -143,7 +175,123 @@ virCTIdmapSendMounts(const ctPlan *plan, pid_t pid, int sock)
     snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
     if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return virCTErrorReport(errno, "cannot open '%s'", path);
-    return sendAll(plan, userns, sock);
+    return eachTree(plan, userns, sendTree, &sock);
+}
+
+
+static int
+writeProcFile(pid_t pid, const char *name, const char *text)
+{
+    char path[64];
+    CT_AUTOCLOSE int fd = -1;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+        return virCTErrorReport(errno, "cannot open '%s'", path);
+    n = write(fd, text, strlen(text));
+    if (n != (ssize_t)strlen(text))
+        return virCTErrorReport(n < 0 ? errno : EIO, "cannot write '%s'", path);
+    return 0;
+}
+
+
+static int
+writeIdMap(pid_t pid, const char *name, const ctPlanIdMap *maps, size_t n)
+{
+    char text[1024] = "";
+    size_t len = 0;
+    size_t i;
+
+    if (n == 0)
+        return virCTErrorReport(EINVAL, "user namespace without a %s", name);
+    for (i = 0; i < n && len < sizeof(text); i++)
+        len += snprintf(text + len, sizeof(text) - len, "%u %u %u\n", maps[i].start, maps[i].target,
+                        maps[i].count);
+    if (len >= sizeof(text))
+        return virCTErrorReport(E2BIG, "%s has too many entries", name);
+    return writeProcFile(pid, name, text);
+}
+
+
+int
+virCTIdmapWriteMaps(const ctPlan *plan, pid_t pid)
+{
+    if (!(plan->nsFlags & CLONE_NEWUSER))
+        return 0;
+    if (writeProcFile(pid, "setgroups", "deny") < 0)
+        return -1;
+    if (writeIdMap(pid, "uid_map", plan->uidMap, plan->nuidMap) < 0)
+        return -1;
+    return writeIdMap(pid, "gid_map", plan->gidMap, plan->ngidMap);
+}
+
+
+/* A user namespace with the plan's maps and nothing in it: a child that
+ * made it waits on a pipe until we have opened it. */
+static int
+makeUserns(const ctPlan *plan)
+{
+    CT_AUTOCLOSE int userns = -1;
+    char path[64];
+    int ready[2];
+    int hold[2];
+    char c;
+    pid_t pid;
+
+    if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(hold, O_CLOEXEC) < 0)
+        return virCTErrorReport(errno, "cannot create a pipe");
+    if ((pid = fork()) < 0) {
+        virCTErrorReport(errno, "cannot fork");
+        goto cleanup;
+    }
+    if (pid == 0) {
+        close(ready[0]);
+        close(hold[1]);
+        c = unshare(CLONE_NEWUSER) < 0 ? 'E' : 'U';
+        if (write(ready[1], &c, 1) != 1 || c != 'U')
+            _exit(1);
+        (void)!read(hold[0], &c, 1); /* until the parent closes its end */
+        _exit(0);
+    }
+    close(ready[1]);
+    ready[1] = -1;
+    if (read(ready[0], &c, 1) != 1 || c != 'U') {
+        virCTErrorReport(EPERM, "cannot create a user namespace for the container's mounts");
+        goto reap;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+    if (virCTIdmapWriteMaps(plan, pid) < 0)
+        goto reap;
+    if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        virCTErrorReport(errno, "cannot open '%s'", path);
+
+ reap:
+    close(hold[1]);
+    hold[1] = -1;
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+ cleanup:
+    close(ready[0]);
+    if (ready[1] >= 0)
+        close(ready[1]);
+    close(hold[0]);
+    if (hold[1] >= 0)
+        close(hold[1]);
+    return ctStealFd(&userns);
+}
+
+
+int
+virCTIdmapCloneAll(const ctPlan *plan, virCTIdmapFds *fds)
+{
+    CT_AUTOCLOSE int userns = -1;
+
+    if (!(plan->nsFlags & CLONE_NEWUSER))
+        return 0;
+    if ((userns = makeUserns(plan)) < 0)
+        return -1;
+    return eachTree(plan, userns, keepTree, fds);
 }
 
 
@@ -155,6 +303,20 @@ virCTIdmapFdsInit(virCTIdmapFds *fds)
     fds->lower = fds->layer = fds->root = -1;
     for (i = 0; i < CT_IDMAP_MAX_MOUNTS; i++)
         fds->mounts[i] = -1;
+}
+
+
+void
+virCTIdmapFdsClose(virCTIdmapFds *fds)
+{
+    size_t i;
+
+    ctCleanupClose(&fds->lower);
+    ctCleanupClose(&fds->layer);
+    ctCleanupClose(&fds->root);
+    for (i = 0; i < CT_IDMAP_MAX_MOUNTS; i++)
+        ctCleanupClose(&fds->mounts[i]);
+    virCTIdmapFdsInit(fds);
 }
 
 

@@ -33,6 +33,10 @@
  * are written) on @sock.  Returns 0, or -1 with the error reported. */
 int virCTIdmapSendMounts(const ctPlan *plan, pid_t pid, int sock);
 
+/* Writes setgroups "deny" and the plan's uid and gid maps for @pid, a
+ * process in a new user namespace. */
+int virCTIdmapWriteMaps(const ctPlan *plan, pid_t pid);
+
 /* What the child received. */
 typedef struct {
     int lower;
@@ -43,6 +47,14 @@ typedef struct {
 
 void virCTIdmapFdsInit(virCTIdmapFds *fds);
 
+/* Closes every descriptor in @fds (and sets them to -1). */
+void virCTIdmapFdsClose(virCTIdmapFds *fds);
+
 /* In the child: stores the descriptor of one record; returns 1 when the
  * record was one of ours, 0 when it was not, -1 for a bad one. */
 int virCTIdmapFdsTake(virCTIdmapFds *fds, const char *record, int fd);
+
+/* For a restore (ct_restore.h), which has no child in the container's
+ * user namespace yet: the same trees into @fds, shifted by a user
+ * namespace of the plan's maps made for the purpose. */
+int virCTIdmapCloneAll(const ctPlan *plan, virCTIdmapFds *fds);

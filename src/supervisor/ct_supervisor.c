@@ -63,6 +63,7 @@
 #include "ct_error.h"
 #include "ct_idmap.h"
 #include "ct_keeper.h"
+#include "ct_restore.h"
 #include "ct_supervisor.h"
 #include "ct_sync.h"
 
@@ -136,58 +137,6 @@ hostRootId(const ctPlanIdMap *maps, size_t n)
             return maps[i].target;
     }
     return (unsigned int)-1;
-}
-
-
-static int
-writeProcFile(pid_t pid, const char *name, const char *text)
-{
-    char path[64];
-    CT_AUTOCLOSE int fd = -1;
-    ssize_t n;
-
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-        return virCTErrorReport(errno, "cannot open '%s'", path);
-    n = write(fd, text, strlen(text));
-    if (n != (ssize_t)strlen(text))
-        return virCTErrorReport(n < 0 ? errno : EIO, "cannot write '%s'", path);
-    return 0;
-}
-
-
-static int
-writeIdMap(pid_t pid, const char *name, const ctPlanIdMap *maps, size_t n)
-{
-    char text[1024] = "";
-    size_t len = 0;
-    size_t i;
-
-    if (n == 0)
-        return virCTErrorReport(EINVAL, "user namespace without a %s", name);
-    for (i = 0; i < n && len < sizeof(text); i++)
-        len += snprintf(text + len, sizeof(text) - len, "%u %u %u\n", maps[i].start, maps[i].target,
-                        maps[i].count);
-    if (len >= sizeof(text))
-        return virCTErrorReport(E2BIG, "%s has too many entries", name);
-    return writeProcFile(pid, name, text);
-}
-
-
-/* Step 2 (parent side): ids of a user namespace, written before the child
- * is released so it already is root inside when it starts. */
-static int
-setupUserns(virCTSupervisor *sup)
-{
-    const ctPlan *plan = sup->plan;
-
-    if (!(plan->nsFlags & CLONE_NEWUSER))
-        return 0;
-    if (writeProcFile(sup->pid, "setgroups", "deny") < 0)
-        return -1;
-    if (writeIdMap(sup->pid, "uid_map", plan->uidMap, plan->nuidMap) < 0)
-        return -1;
-    return writeIdMap(sup->pid, "gid_map", plan->gidMap, plan->ngidMap);
 }
 
 
@@ -347,6 +296,49 @@ openConsole(virCTSupervisor *sup)
 }
 
 
+/* Steps 2 to 4 of a restore (ct_restore.h): the restorer stands in for
+ * the child until CRIU has brought init back.  sysinfo(2) is not
+ * answered then: the listener of the checkpointed filter is gone. */
+static int
+restoreContainer(virCTSupervisor *sup)
+{
+    CT_AUTOCLOSE int sock = -1;
+    pid_t restorer = 0;
+    pid_t init;
+    int go;
+
+    if (virCTRestoreSpawn(sup->plan, &sup->console, &origMask, &restorer, &sup->pidfd, &sock) < 0)
+        goto error;
+    sup->pid = restorer;
+    if ((go = waitForGo(sup)) < 0)
+        goto error;
+    if (go == 0) {
+        killChild(sup);
+        return 1;
+    }
+    if (virCTRestoreRun(sup->plan, sock, restorer, &init) < 0) {
+        sup->pid = 0; /* reaped */
+        goto error;
+    }
+    close(sup->pidfd);
+    sup->pid = init;
+    if ((sup->pidfd = syscall(SYS_pidfd_open, init, 0)) < 0) {
+        virCTErrorReport(errno, "cannot watch the restored init %d", (int)init);
+        kill(init, SIGKILL);
+        goto error;
+    }
+    clock_gettime(CLOCK_BOOTTIME, &sup->started);
+    virCTLog("container '%s' restored from '%s': sysinfo(2) is not answered from its cgroups",
+             sup->plan->name, sup->plan->restoreDir);
+    return 0;
+
+ error:
+    if (restorer > 0 && sup->pid == restorer)
+        killChild(sup);
+    return -1;
+}
+
+
 /* Steps 1 to 4.  Returns 0 when init runs, 1 when the daemon aborted
  * the start, -1 with the error reported; C is gone unless 0. */
 static int
@@ -360,11 +352,13 @@ startContainer(virCTSupervisor *sup)
         goto error;
     if (openConsole(sup) < 0)
         goto error;
+    if (plan->restoreDir)
+        return restoreContainer(sup);
     if (cloneChild(sup, &childSock) < 0)
         goto error;
     if (receiveListener(sup, childSock) < 0)
         goto error;
-    if (setupUserns(sup) < 0)
+    if (virCTIdmapWriteMaps(plan, sup->pid) < 0)
         goto error;
     if (virCTIdmapSendMounts(plan, sup->pid, childSock) < 0)
         goto error;

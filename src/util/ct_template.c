@@ -25,7 +25,8 @@
 
 VIR_LOG_INIT("ct.template");
 
-VIR_ENUM_IMPL(virCTLayerOwner, VIR_CT_LAYER_LAST, "defined", "transient", "orphaned");
+VIR_ENUM_IMPL(virCTLayerOwner, VIR_CT_LAYER_LAST, "defined", "transient", "orphaned",
+              "saved");
 
 #define CT_TEMPLATE_GROUP "template"
 #define CT_LAYER_GROUP "layer"

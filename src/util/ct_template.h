@@ -105,6 +105,7 @@ typedef enum {
     VIR_CT_LAYER_DEFINED = 0, /* its container is defined */
     VIR_CT_LAYER_TRANSIENT, /* removed when its container stops */
     VIR_CT_LAYER_ORPHANED, /* its container was undefined */
+    VIR_CT_LAYER_SAVED, /* its transient container was saved (ct_save.c) */
     VIR_CT_LAYER_LAST
 } virCTLayerOwner;
 

@@ -72,6 +72,7 @@ ${CT_EXTRA_CONF:-}
 CONF
     CT_ROOT=$CT_TEST_ROOT LIBVIRT_DRIVER_DIR=$CT_BUILD/src \
         CT_SCHEMA_DIR=$CT_SRC/xml CT_SUPERVISOR=${CT_TEST_SUPERVISOR:-$CT_BUILD/src/ct-supervisor} \
+        CT_CRIU=$([ -x "$CT_BUILD/ct-criu" ] && echo "$CT_BUILD/ct-criu") \
         "$CT_BUILD/src/virtctd" -d -f "$CT_TEST_ROOT/virtctd.conf" \
         -p "$CT_TEST_ROOT/virtctd.pid" || return 1
     local i

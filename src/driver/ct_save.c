@@ -1,0 +1,1211 @@
+/*
+ * ct_save.c: checkpoint and restore of running containers with CRIU
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A save dumps the container's processes with CRIU into a work directory
+ * (they stay stopped meanwhile), packs that directory and the live
+ * definition into one image file, and only then stops the container: a
+ * dump or a write that fails leaves it running as it was.  A restore
+ * unpacks the image and starts the container as a boot does, except that
+ * its supervisor runs CRIU instead of init (ct_restore.c in the
+ * supervisor): same plan, same root and layer, new cgroups and console.
+ *
+ * What the processes use from the host is marked external at the dump
+ * and given again at the restore: the console's tty and /dev/console
+ * (the new PTY), the container's cgroup mounts (the new cgroups), the
+ * plan's bind mounts ("ct-mount-N"), and other host binds (LXCFS, device
+ * nodes) at the same host path.
+ *
+ * The image file: "LibvirtCTSave 1\n", then sections "<kind> <name>
+ * <length>\n" followed by <length> bytes: "xml" (the definition), "meta"
+ * (plan lines: the state, restore-tty, restore-cgroup, restore-mount),
+ * "file" (one file of CRIU's image directory each), and "end % 0\n".
+ */
+
+#include <config.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "ct_save.h"
+#include "ct_domain.h"
+#include "ct_domain_api.h"
+#include "ct_domain_input.h"
+#include "ct_domain_plan.h"
+#include "ct_idrange.h"
+#include "ct_layer.h"
+#include "ct_plan.h"
+#include "ct_process.h"
+
+#include "datatypes.h"
+#include "viraccessapicheck.h"
+#include "vircommand.h"
+#include "virdomainjob.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "virstring.h"
+#include "virtime.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.ct_save");
+
+#define CT_SAVE_MAGIC "LibvirtCTSave"
+#define CT_SAVE_VERSION 1
+#define CT_SAVE_MAX_XML (16 * 1024 * 1024)
+#define CT_SAVE_MAX_META (1024 * 1024)
+#define CT_SAVE_MAX_FILE (1ULL << 40)
+#define CT_SAVE_MAX_FILES 100000
+#define CT_SAVE_BUF (1024 * 1024)
+
+/* ------------------------------------------------------------ the image */
+
+typedef struct {
+    int fd;
+    const char *path;
+    unsigned long long bytes; /* written so far */
+} virCTSaveWriter;
+
+static int
+virCTSaveWrite(virCTSaveWriter *w, const void *buf, size_t len)
+{
+    if (safewrite(w->fd, buf, len) != (ssize_t)len) {
+        virReportSystemError(errno, _("cannot write save image '%1$s'"), w->path);
+        return -1;
+    }
+    w->bytes += len;
+    return 0;
+}
+
+static int
+virCTSaveWriteSection(virCTSaveWriter *w, const char *kind, const char *name, const char *data,
+                      size_t len)
+{
+    g_autofree char *escaped = ctPlanEscape(name);
+    g_autofree char *head = g_strdup_printf("%s %s %zu\n", kind, escaped, len);
+
+    if (virCTSaveWrite(w, head, strlen(head)) < 0)
+        return -1;
+    return virCTSaveWrite(w, data, len);
+}
+
+/* One file of CRIU's directory, copied in. */
+static int
+virCTSaveWriteFile(virCTSaveWriter *w, const char *dir, const char *name, char *buf)
+{
+    g_autofree char *path = g_strdup_printf("%s/%s", dir, name);
+    g_autofree char *escaped = ctPlanEscape(name);
+    g_autofree char *head = NULL;
+    VIR_AUTOCLOSE fd = -1;
+    struct stat sb;
+    off_t left;
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) < 0) {
+        virReportSystemError(errno, _("cannot read checkpoint file '%1$s'"), path);
+        return -1;
+    }
+    head = g_strdup_printf("file %s %lld\n", escaped, (long long)sb.st_size);
+    if (virCTSaveWrite(w, head, strlen(head)) < 0)
+        return -1;
+    for (left = sb.st_size; left > 0;) {
+        ssize_t n = saferead(fd, buf, MIN(left, CT_SAVE_BUF));
+
+        if (n <= 0) {
+            virReportSystemError(n < 0 ? errno : EIO, _("cannot read checkpoint file '%1$s'"),
+                                 path);
+            return -1;
+        }
+        if (virCTSaveWrite(w, buf, n) < 0)
+            return -1;
+        left -= n;
+    }
+    return 0;
+}
+
+/* The image file @path: the definition, @meta, and every file of @dir.  Written in place, synced; removed on failure. */
+static int
+virCTSaveWriteImage(const char *path, const char *xml, const char *meta, const char *dir,
+                    bool bypassCache, unsigned long long *bytes)
+{
+    virCTSaveWriter w = { .fd = -1, .path = path };
+    g_autofree char *buf = g_new0(char, CT_SAVE_BUF);
+    g_autofree char *head = g_strdup_printf("%s %d\n", CT_SAVE_MAGIC, CT_SAVE_VERSION);
+    g_autoptr(GDir) gdir = NULL;
+    g_autoptr(GError) gerr = NULL;
+    const char *name;
+    int ret = -1;
+
+    if ((w.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+        virReportSystemError(errno, _("cannot create save image '%1$s'"), path);
+        return -1;
+    }
+    if (!(gdir = g_dir_open(dir, 0, &gerr))) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("cannot list '%1$s': %2$s"), dir, gerr->message);
+        goto cleanup;
+    }
+    if (virCTSaveWrite(&w, head, strlen(head)) < 0 ||
+        virCTSaveWriteSection(&w, "xml", "domain", xml, strlen(xml)) < 0 ||
+        virCTSaveWriteSection(&w, "meta", "restore", meta, strlen(meta)) < 0)
+        goto cleanup;
+    while ((name = g_dir_read_name(gdir))) {
+        if (virCTSaveWriteFile(&w, dir, name, buf) < 0)
+            goto cleanup;
+    }
+    if (virCTSaveWrite(&w, "end % 0\n", 8) < 0)
+        goto cleanup;
+    if (fsync(w.fd) < 0) {
+        virReportSystemError(errno, _("cannot write save image '%1$s'"), path);
+        goto cleanup;
+    }
+    /* the image is on disk: it need not stay in the page cache */
+    if (bypassCache)
+        posix_fadvise(w.fd, 0, 0, POSIX_FADV_DONTNEED);
+    if (VIR_CLOSE(w.fd) < 0) {
+        virReportSystemError(errno, _("cannot write save image '%1$s'"), path);
+        goto cleanup;
+    }
+    *bytes = w.bytes;
+    ret = 0;
+
+ cleanup:
+    VIR_FORCE_CLOSE(w.fd);
+    if (ret < 0)
+        unlink(path);
+    return ret;
+}
+
+typedef struct {
+    int fd;
+    const char *path;
+} virCTSaveReader;
+
+static int
+virCTSaveBadImage(const virCTSaveReader *r, const char *what)
+{
+    virReportError(VIR_ERR_OPERATION_FAILED,
+                   _("'%1$s' is not a container save image of this version: %2$s"), r->path,
+                   what);
+    return -1;
+}
+
+/* One header line (at most @len - 1 bytes), without its newline. */
+static int
+virCTSaveReadLine(virCTSaveReader *r, char *line, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < len; i++) {
+        ssize_t n = saferead(r->fd, line + i, 1);
+
+        if (n < 0) {
+            virReportSystemError(errno, _("cannot read save image '%1$s'"), r->path);
+            return -1;
+        }
+        if (n == 0)
+            return virCTSaveBadImage(r, _("it ends early"));
+        if (line[i] == '\n') {
+            line[i] = '\0';
+            return 0;
+        }
+    }
+    return virCTSaveBadImage(r, _("a header line is too long"));
+}
+
+static int
+virCTSaveOpen(virCTSaveReader *r, const char *path)
+{
+    g_autofree char *want = g_strdup_printf("%s %d", CT_SAVE_MAGIC, CT_SAVE_VERSION);
+    char line[64];
+
+    r->path = path;
+    if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        virReportSystemError(errno, _("cannot open save image '%1$s'"), path);
+        return -1;
+    }
+    if (virCTSaveReadLine(r, line, sizeof(line)) < 0)
+        return -1;
+    if (STRNEQ(line, want))
+        return virCTSaveBadImage(r, _("no container save header"));
+    return 0;
+}
+
+/* The next section's header; *name is NULL for "end". */
+static int
+virCTSaveNextSection(virCTSaveReader *r, const char *kind, char **name, unsigned long long *len,
+                     unsigned long long max)
+{
+    char line[1024];
+    g_auto(GStrv) fields = NULL;
+
+    *name = NULL;
+    if (virCTSaveReadLine(r, line, sizeof(line)) < 0)
+        return -1;
+    fields = g_strsplit(line, " ", 0);
+    if (g_strv_length(fields) != 3 || virStrToLong_ullp(fields[2], NULL, 10, len) < 0)
+        return virCTSaveBadImage(r, _("bad section header"));
+    if (STREQ(fields[0], "end") && STREQ(kind, "file"))
+        return 0;
+    if (STRNEQ(fields[0], kind))
+        return virCTSaveBadImage(r, _("sections out of order"));
+    if (*len > max)
+        return virCTSaveBadImage(r, _("a section is too large"));
+    if (!(*name = ctPlanUnescape(fields[1])))
+        return virCTSaveBadImage(r, _("bad section name"));
+    return 0;
+}
+
+static int
+virCTSaveReadText(virCTSaveReader *r, const char *kind, unsigned long long max, char **text)
+{
+    g_autofree char *name = NULL;
+    unsigned long long len;
+    g_autofree char *buf = NULL;
+
+    if (virCTSaveNextSection(r, kind, &name, &len, max) < 0)
+        return -1;
+    buf = g_new0(char, len + 1);
+    if (saferead(r->fd, buf, len) != (ssize_t)len)
+        return virCTSaveBadImage(r, _("it ends early"));
+    if (strlen(buf) != len)
+        return virCTSaveBadImage(r, _("a text section has a NUL byte"));
+    *text = g_steal_pointer(&buf);
+    return 0;
+}
+
+/* The definition and the meta lines of the image @path. */
+static int
+virCTSaveReadHeader(const char *path, char **xml, char **meta, virCTSaveReader *r)
+{
+    if (virCTSaveOpen(r, path) < 0)
+        return -1;
+    if (virCTSaveReadText(r, "xml", CT_SAVE_MAX_XML, xml) < 0)
+        return -1;
+    if (meta && virCTSaveReadText(r, "meta", CT_SAVE_MAX_META, meta) < 0)
+        return -1;
+    return 0;
+}
+
+/* A file name CRIU writes: no path, nothing hidden. */
+static bool
+virCTSaveNameOK(const char *name)
+{
+    size_t i;
+
+    if (!*name || name[0] == '.' || strlen(name) > 200)
+        return false;
+    for (i = 0; name[i]; i++) {
+        if (!g_ascii_isalnum(name[i]) && !strchr("._-", name[i]))
+            return false;
+    }
+    return true;
+}
+
+/* The files of the image, after its header, into the empty @dir; owned
+ * by @uid:@gid, which CRIU's restored processes have when they read
+ * some of them (the container's root in a user namespace). */
+static int
+virCTSaveExtract(virCTSaveReader *r, const char *dir, uid_t uid, gid_t gid)
+{
+    g_autofree char *buf = g_new0(char, CT_SAVE_BUF);
+    size_t count = 0;
+
+    for (;;) {
+        g_autofree char *name = NULL;
+        g_autofree char *path = NULL;
+        unsigned long long len;
+        VIR_AUTOCLOSE fd = -1;
+
+        if (virCTSaveNextSection(r, "file", &name, &len, CT_SAVE_MAX_FILE) < 0)
+            return -1;
+        if (!name)
+            return 0;
+        if (!virCTSaveNameOK(name) || ++count > CT_SAVE_MAX_FILES)
+            return virCTSaveBadImage(r, _("bad file name"));
+        path = g_strdup_printf("%s/%s", dir, name);
+        if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+            fchown(fd, uid, gid) < 0) {
+            virReportSystemError(errno, _("cannot create '%1$s'"), path);
+            return -1;
+        }
+        while (len > 0) {
+            ssize_t n = saferead(r->fd, buf, MIN(len, CT_SAVE_BUF));
+
+            if (n < 0) {
+                virReportSystemError(errno, _("cannot read save image '%1$s'"), r->path);
+                return -1;
+            }
+            if (n == 0)
+                return virCTSaveBadImage(r, _("it ends early"));
+            if (safewrite(fd, buf, n) != n) {
+                virReportSystemError(errno, _("cannot write '%1$s'"), path);
+                return -1;
+            }
+            len -= n;
+        }
+    }
+}
+
+/* ------------------------------------------------------------- the dump */
+
+static char *
+virCTSaveDir(virCTDriver *driver)
+{
+    return g_strdup_printf("%s/save", driver->config->dataDir);
+}
+
+char *
+virCTSaveManagedPath(virCTDriver *driver, const char *name)
+{
+    return g_strdup_printf("%s/save/%s.save", driver->config->dataDir, name);
+}
+
+static char *
+virCTSaveWorkDir(virCTDriver *driver, const char *name, const char *kind)
+{
+    return g_strdup_printf("%s/save/%s.%s", driver->config->dataDir, name, kind);
+}
+
+/* A fresh, empty work directory private to root. */
+static int
+virCTSaveMakeWorkDir(virCTDriver *driver, const char *dir)
+{
+    g_autofree char *parent = virCTSaveDir(driver);
+
+    if (g_mkdir_with_parents(parent, 0700) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), parent);
+        return -1;
+    }
+    if (virFileExists(dir) && virFileDeleteTree(dir) < 0)
+        return -1;
+    if (mkdir(dir, 0700) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* The error CRIU logged last before it gave up, for the user (the
+ * earlier ones are often probes of the kernel it recovers from). */
+static char *
+virCTSaveCriuError(const char *log)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    const char *found = NULL;
+    size_t i;
+
+    if (virFileReadAllQuiet(log, 16 * 1024 * 1024, &text) < 0)
+        return g_strdup(_("CRIU failed without a log"));
+    lines = g_strsplit(text, "\n", 0);
+    for (i = 0; lines[i]; i++) {
+        const char *at = strstr(lines[i], "Error (");
+        const char *msg;
+
+        if (!at || !(msg = strstr(at, "): ")))
+            continue;
+        if (strstr(msg, "Dumping FAILED"))
+            break;
+        found = msg + 3;
+    }
+    return g_strdup(found ? found : _("CRIU failed (see its log)"));
+}
+
+typedef struct {
+    char *mountpoint;
+    char *root;
+    char *fstype;
+    unsigned int major;
+    unsigned int minor;
+} virCTSaveMount;
+
+static void
+virCTSaveMountFree(void *opaque)
+{
+    virCTSaveMount *m = opaque;
+
+    g_free(m->mountpoint);
+    g_free(m->root);
+    g_free(m->fstype);
+    g_free(m);
+}
+
+/* /proc/PID/mountinfo: mount points and roots are octal-escaped. */
+static char *
+virCTSaveUnoctal(const char *s)
+{
+    GString *out = g_string_new(NULL);
+
+    while (*s) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+            s[3] >= '0' && s[3] <= '7') {
+            g_string_append_c(out, (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0')));
+            s += 4;
+        } else {
+            g_string_append_c(out, *s++);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+static GPtrArray *
+virCTSaveReadMounts(const char *path)
+{
+    g_autoptr(GPtrArray) mounts = g_ptr_array_new_with_free_func(virCTSaveMountFree);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    size_t i;
+
+    if (virFileReadAll(path, 4 * 1024 * 1024, &text) < 0)
+        return NULL;
+    lines = g_strsplit(text, "\n", 0);
+    for (i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], " ", 0);
+        size_t n = g_strv_length(f);
+        size_t sep;
+        virCTSaveMount *m;
+
+        for (sep = 6; sep < n && STRNEQ(f[sep], "-"); sep++)
+            ;
+        if (n < 7 || sep + 1 >= n)
+            continue;
+        m = g_new0(virCTSaveMount, 1);
+        if (sscanf(f[2], "%u:%u", &m->major, &m->minor) != 2) {
+            virCTSaveMountFree(m);
+            continue;
+        }
+        m->root = virCTSaveUnoctal(f[3]);
+        m->mountpoint = virCTSaveUnoctal(f[4]);
+        m->fstype = g_strdup(f[sep + 1]);
+        g_ptr_array_add(mounts, m);
+    }
+    return g_steal_pointer(&mounts);
+}
+
+/* Where the host has the file system of @m mounted whole (its root). */
+static const virCTSaveMount *
+virCTSaveHostMount(GPtrArray *host, const virCTSaveMount *m)
+{
+    size_t i;
+
+    for (i = 0; i < host->len; i++) {
+        const virCTSaveMount *h = g_ptr_array_index(host, i);
+
+        if (h->major == m->major && h->minor == m->minor && STREQ(h->root, "/"))
+            return h;
+    }
+    return NULL;
+}
+
+typedef struct {
+    GPtrArray *args; /* of CRIU's dump */
+    GString *meta; /* plan lines for the restore */
+} virCTSaveDumpInfo;
+
+static void
+virCTSaveMeta(virCTSaveDumpInfo *info, const char *key, const char *a, const char *b)
+{
+    g_autofree char *ea = ctPlanEscape(a);
+    g_autofree char *eb = b ? ctPlanEscape(b) : NULL;
+
+    g_string_append_printf(info->meta, "%s %s%s%s\n", key, ea, b ? " " : "", b ? eb : "");
+}
+
+static void
+virCTSaveArg(virCTSaveDumpInfo *info, const char *opt, char *val)
+{
+    g_ptr_array_add(info->args, g_strdup(opt));
+    g_ptr_array_add(info->args, val);
+}
+
+/* The console: its tty and /dev/console are the supervisor's PTY. */
+static int
+virCTSaveConsole(virCTSaveDumpInfo *info, GPtrArray *host, const virCTSaveMount *m)
+{
+    const virCTSaveMount *h = virCTSaveHostMount(host, m);
+    g_autofree char *slave = NULL;
+    g_autofree char *key = NULL;
+    struct stat sb;
+
+    if (!h) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("the console of the container is on no PTY of the host (%1$u:%2$u)"),
+                       m->major, m->minor);
+        return -1;
+    }
+    slave = g_strdup_printf("%s%s", h->mountpoint, m->root);
+    if (stat(slave, &sb) < 0) {
+        virReportSystemError(errno, _("cannot find the console PTY '%1$s'"), slave);
+        return -1;
+    }
+    key = g_strdup_printf("tty[%llx:%llx]", (unsigned long long)sb.st_rdev,
+                          (unsigned long long)sb.st_dev);
+    virCTSaveArg(info, "--external", g_strdup_printf("mnt[/dev/console]:%s", "ct-console"));
+    virCTSaveArg(info, "--external", g_strdup(key));
+    virCTSaveMeta(info, "restore-tty", key, NULL);
+    return 0;
+}
+
+/* The external mounts of init @pid: the console, the cgroup mounts (at
+ * the new cgroup's path at the restore), the plan's binds. */
+static int
+virCTSaveExternals(virCTSaveDumpInfo *info, pid_t pid, const ctPlan *plan)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/mountinfo", pid);
+    g_autoptr(GPtrArray) mounts = virCTSaveReadMounts(path);
+    g_autoptr(GPtrArray) host = virCTSaveReadMounts("/proc/self/mountinfo");
+    size_t i;
+    size_t j;
+    size_t ncg = 0;
+
+    if (!mounts || !host)
+        return -1;
+    virCTSaveArg(info, "--external", g_strdup("mnt[]"));
+    for (i = 0; i < mounts->len; i++) {
+        const virCTSaveMount *m = g_ptr_array_index(mounts, i);
+
+        if (STREQ(m->mountpoint, "/dev/console") && STREQ(m->fstype, "devpts")) {
+            if (virCTSaveConsole(info, host, m) < 0)
+                return -1;
+        } else if (STREQ(m->fstype, "cgroup") || STREQ(m->fstype, "cgroup2")) {
+            const virCTSaveMount *h = virCTSaveHostMount(host, m);
+            g_autofree char *key = g_strdup_printf("ct-cg-%zu", ncg++);
+            g_autofree char *src = NULL;
+
+            if (!h) {
+                virReportError(VIR_ERR_OPERATION_FAILED,
+                               _("the container's cgroup mount '%1$s' is of no hierarchy of the host"),
+                               m->mountpoint);
+                return -1;
+            }
+            src = g_strdup_printf("%s%s", h->mountpoint, STREQ(m->root, "/") ? "" : m->root);
+            virCTSaveArg(info, "--external", g_strdup_printf("mnt[%s]:%s", m->mountpoint, key));
+            virCTSaveMeta(info, "restore-mount", key, src);
+        } else {
+            for (j = 0; j < plan->nmounts; j++) {
+                if (plan->mounts[j].kind == CT_PLAN_MOUNT_BIND &&
+                    STREQ(plan->mounts[j].dst, m->mountpoint)) {
+                    virCTSaveArg(info, "--external",
+                                 g_strdup_printf("mnt[%s]:ct-mount-%zu", m->mountpoint, j));
+                    break;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static ctPlan *
+virCTSaveLoadPlan(virCTDriver *driver, virDomainObj *vm)
+{
+    g_autofree char *path = virCTDomainStatePath(driver->config, vm->def->name, ".plan");
+    g_autoptr(FILE) fp = fopen(path, "re");
+    char err[512];
+    ctPlan *plan = NULL;
+
+    if (!fp) {
+        virReportSystemError(errno, _("cannot read the plan of '%1$s'"), vm->def->name);
+        return NULL;
+    }
+    if (ctPlanParse(fp, &plan, err, sizeof(err)) < 0) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("plan of '%1$s': %2$s"), vm->def->name, err);
+        return NULL;
+    }
+    return plan;
+}
+
+static int
+virCTSaveCheckCriu(virCTDriver *driver)
+{
+    if (access(driver->config->criu, X_OK) < 0) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("checkpoint and restore are not supported: CRIU unavailable ('%1$s': %2$s); build libvirt-ct with -Dcriu=enabled"),
+                       driver->config->criu, g_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* What a checkpoint cannot bring back yet, refused before anything. */
+static int
+virCTSaveCheckDomain(virDomainObj *vm)
+{
+    if (vm->def->nnets > 0) {
+        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
+                       _("cannot save container '%1$s': its network interfaces cannot be checkpointed yet"),
+                       vm->def->name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Dumps the running @vm into @dir, its processes left stopped; @meta
+ * gets the plan lines of the restore.  On failure CRIU lets them run on. */
+static int
+virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *meta)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autoptr(ctPlan) plan = virCTSaveLoadPlan(driver, vm);
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+    virCTSaveDumpInfo info = { args, meta };
+    g_autoptr(virCommand) cmd = NULL;
+    g_autofree char *log = g_strdup_printf("%s/%s.dump.log", driver->config->logDir, vm->def->name);
+    g_autofree char *freezer = NULL;
+    g_autofree char *errbuf = NULL;
+    pid_t pid = vm->def->id;
+    size_t i;
+    int status = -1;
+
+    if (!plan)
+        return -1;
+    if (virCTSaveExternals(&info, pid, plan) < 0)
+        return -1;
+    if (priv->cgroupPath) {
+        virCTSaveMeta(&info, "restore-cgroup", priv->cgroupPath, NULL);
+        freezer = g_strdup_printf("/sys/fs/cgroup/freezer%s", priv->cgroupPath);
+    }
+
+    cmd = virCommandNewArgList(driver->config->criu, "dump", "--tree", NULL);
+    virCommandAddArgFormat(cmd, "%d", pid);
+    virCommandAddArgList(cmd, "--images-dir", dir, "--log-file", log, "-v4",
+                         "--leave-stopped", "--tcp-established", "--file-locks", NULL);
+    /* frozen together rather than seized one by one: a paused container
+     * stays frozen, and nothing forks in between */
+    if (freezer && virFileIsDir(freezer))
+        virCommandAddArgList(cmd, "--freeze-cgroup", freezer, NULL);
+    for (i = 0; i < args->len; i++)
+        virCommandAddArg(cmd, g_ptr_array_index(args, i));
+    virCommandSetErrorBuffer(cmd, &errbuf);
+    VIR_DEBUG("checkpointing '%s' (init %d) into '%s'", vm->def->name, pid, dir);
+    if (virCommandRun(cmd, &status) < 0)
+        return -1;
+    if (status != 0) {
+        g_autofree char *why = virCTSaveCriuError(log);
+
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("cannot save container '%1$s': CRIU: %2$s (the container runs on; log: %3$s)"),
+                       vm->def->name, why, log);
+        return -1;
+    }
+    return 0;
+}
+
+/* The processes of @vm stopped by a dump, running again. */
+static void
+virCTSaveResume(virDomainObj *vm)
+{
+    virCgroup *cgroup = virCTProcessGetCgroup(vm);
+
+    if (!cgroup) {
+        virResetLastError();
+        return;
+    }
+    if (virCgroupKillRecursive(cgroup, SIGCONT) < 0)
+        virResetLastError();
+}
+
+/* Save of the running @vm to @path; @vm stops with reason "saved". */
+static int
+virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigned int flags,
+                virObjectEvent **event)
+{
+    g_autofree char *dir = virCTSaveWorkDir(driver, vm->def->name, "dump");
+    g_autofree char *xml = NULL;
+    g_autoptr(GString) meta = g_string_new(NULL);
+    bool paused = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
+    unsigned long long bytes = 0;
+    unsigned long long start;
+    unsigned long long dumped;
+    int ret = -1;
+
+    if (virCTSaveCheckCriu(driver) < 0 || virCTSaveCheckDomain(vm) < 0)
+        return -1;
+    if ((flags & VIR_DOMAIN_SAVE_RUNNING))
+        paused = false;
+    if ((flags & VIR_DOMAIN_SAVE_PAUSED))
+        paused = true;
+    if (!(xml = virDomainDefFormat(vm->def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE)))
+        return -1;
+    g_string_append_printf(meta, "state %s\n", paused ? "paused" : "running");
+    if (virCTSaveMakeWorkDir(driver, dir) < 0)
+        return -1;
+    ignore_value(virTimeMillisNow(&start));
+    if (virCTSaveDump(driver, vm, dir, meta) < 0)
+        goto cleanup;
+    ignore_value(virTimeMillisNow(&dumped));
+    if (virCTSaveWriteImage(path, xml, meta->str, dir, flags & VIR_DOMAIN_SAVE_BYPASS_CACHE,
+                            &bytes) < 0) {
+        virCTSaveResume(vm);
+        goto cleanup;
+    }
+    VIR_INFO("saved '%s' to '%s': %llu bytes, dump %llu ms, total %llu ms", vm->def->name, path,
+             bytes, dumped - start, (virTimeMillisNow(&dumped) == 0 ? dumped : start) - start);
+    /* a transient container's layer outlives it, for the restore */
+    virCTLayerKeepSaved(driver, vm->def);
+    virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_SAVED);
+    *event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                               VIR_DOMAIN_EVENT_STOPPED_SAVED);
+    ret = 0;
+
+ cleanup:
+    if (virFileDeleteTree(dir) < 0)
+        virResetLastError();
+    return ret;
+}
+
+static int
+virCTSaveBegin(virDomainPtr dom, virDomainObj *vm)
+{
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        return -1;
+    if (virDomainObjCheckActive(vm) < 0) {
+        virDomainObjEndJob(vm);
+        return -1;
+    }
+    return 0;
+}
+
+int
+ctDomainSaveFlags(virDomainPtr dom, const char *to, const char *dxml, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    virObjectEvent *event = NULL;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_BYPASS_CACHE | VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED,
+                  -1);
+    VIR_EXCLUSIVE_FLAGS_RET(VIR_DOMAIN_SAVE_RUNNING, VIR_DOMAIN_SAVE_PAUSED, -1);
+    if (dxml) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
+                       _("a different definition for the saved container is not supported"));
+        return -1;
+    }
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainSaveFlagsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virCTSaveBegin(dom, vm) < 0)
+        goto cleanup;
+    ret = virCTSaveDomain(driver, vm, to, flags, &event);
+    if (ret == 0)
+        dom->id = -1;
+    virDomainObjEndJob(vm);
+    if (ret == 0 && !vm->persistent)
+        virDomainObjListRemove(driver->domains, vm);
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    virObjectEventStateQueue(driver->domainEventState, event);
+    return ret;
+}
+
+int
+ctDomainSave(virDomainPtr dom, const char *to)
+{
+    return ctDomainSaveFlags(dom, to, NULL, 0);
+}
+
+int
+ctDomainManagedSave(virDomainPtr dom, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    virObjectEvent *event = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *dir = virCTSaveDir(driver);
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_BYPASS_CACHE | VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED,
+                  -1);
+    VIR_EXCLUSIVE_FLAGS_RET(VIR_DOMAIN_SAVE_RUNNING, VIR_DOMAIN_SAVE_PAUSED, -1);
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainManagedSaveEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virCTSaveBegin(dom, vm) < 0)
+        goto cleanup;
+    if (!vm->persistent) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                       _("cannot do managed save for transient domain"));
+        goto endjob;
+    }
+    if (g_mkdir_with_parents(dir, 0700) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), dir);
+        goto endjob;
+    }
+    path = virCTSaveManagedPath(driver, vm->def->name);
+    ret = virCTSaveDomain(driver, vm, path, flags, &event);
+    if (ret == 0) {
+        vm->hasManagedSave = true;
+        dom->id = -1;
+    }
+
+ endjob:
+    virDomainObjEndJob(vm);
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    virObjectEventStateQueue(driver->domainEventState, event);
+    return ret;
+}
+
+/* ---------------------------------------------------------- the restore */
+
+/* The meta lines of an image into the restore* fields of @restore. */
+static int
+virCTSaveParseMeta(const char *path, const char *meta, ctPlan *restore, bool *paused)
+{
+    g_auto(GStrv) lines = g_strsplit(meta, "\n", 0);
+    size_t i;
+
+    for (i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = NULL;
+        g_autofree char *a = NULL;
+        g_autofree char *b = NULL;
+        size_t n;
+
+        if (!*lines[i])
+            continue;
+        f = g_strsplit(lines[i], " ", 0);
+        n = g_strv_length(f);
+        if (n >= 2 && !(a = ctPlanUnescape(f[1])))
+            goto bad;
+        if (n >= 3 && !(b = ctPlanUnescape(f[2])))
+            goto bad;
+        if (STREQ(f[0], "state") && n == 2) {
+            *paused = STREQ(a, "paused");
+        } else if (STREQ(f[0], "restore-tty") && n == 2) {
+            g_free(restore->restoreTty);
+            restore->restoreTty = g_steal_pointer(&a);
+        } else if (STREQ(f[0], "restore-cgroup") && n == 2) {
+            g_free(restore->restoreCgroup);
+            restore->restoreCgroup = g_steal_pointer(&a);
+        } else if (STREQ(f[0], "restore-mount") && n == 3 && b[0] == '/') {
+            restore->restoreMounts =
+                g_renew(ctPlanRestoreMount, restore->restoreMounts, restore->nrestoreMounts + 1);
+            restore->restoreMounts[restore->nrestoreMounts].key = g_steal_pointer(&a);
+            restore->restoreMounts[restore->nrestoreMounts].path = g_steal_pointer(&b);
+            restore->nrestoreMounts++;
+        } else {
+            goto bad;
+        }
+    }
+    return 0;
+
+ bad:
+    virReportError(VIR_ERR_OPERATION_FAILED,
+                   _("'%1$s' is not a container save image of this version: bad line '%2$s'"),
+                   path, lines[i]);
+    return -1;
+}
+
+/* Starts @vm (locked, with a job, not running) from the image @path,
+ * whose header @r has read.  The image is left alone. */
+static int
+virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                       virCTSaveReader *r, const char *meta, unsigned int flags,
+                       virObjectEvent **events)
+{
+    g_autofree char *dir = virCTSaveWorkDir(driver, vm->def->name, "restore");
+    g_autoptr(ctPlan) restore = g_new0(ctPlan, 1);
+    unsigned int startFlags = 0;
+    bool paused = false;
+    uid_t uid;
+    gid_t gid;
+    int ret = -1;
+
+    if (virCTSaveCheckCriu(driver) < 0)
+        return -1;
+    if (virCTSaveParseMeta(r->path, meta, restore, &paused) < 0)
+        return -1;
+    if ((flags & VIR_DOMAIN_SAVE_RUNNING))
+        paused = false;
+    if ((flags & VIR_DOMAIN_SAVE_PAUSED))
+        paused = true;
+    if (virCTSaveMakeWorkDir(driver, dir) < 0)
+        return -1;
+    if (!virCTDomainGetHostRoot(vm->def, &uid, &gid))
+        uid = gid = 0;
+    if (chown(dir, uid, gid) < 0) {
+        virReportSystemError(errno, _("cannot give '%1$s' to the container's root"), dir);
+        goto cleanup;
+    }
+    if (virCTSaveExtract(r, dir, uid, gid) < 0)
+        goto cleanup;
+    restore->restoreDir = g_strdup(dir);
+    if (paused)
+        startFlags |= VIR_CT_PROCESS_START_PAUSED;
+    if (virCTProcessStartRestore(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_RESTORED,
+                                 restore) < 0)
+        goto cleanup;
+    events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                                  VIR_DOMAIN_EVENT_STARTED_RESTORED);
+    if (paused)
+        events[1] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
+                                                      VIR_DOMAIN_EVENT_SUSPENDED_RESTORED);
+    ret = 0;
+
+ cleanup:
+    if (virFileDeleteTree(dir) < 0)
+        virResetLastError();
+    return ret;
+}
+
+static virDomainDef *
+virCTSaveParseXML(virCTDriver *driver, const char *path, const char *xml)
+{
+    virDomainDef *def = virCTDomainInputParse(driver, xml, false);
+
+    if (!def)
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("the definition in save image '%1$s' is not valid: %2$s"), path,
+                       virGetLastErrorMessage());
+    return def;
+}
+
+int
+ctDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml, unsigned int flags)
+{
+    virCTDriver *driver = conn->privateData;
+    virCTSaveReader r = { .fd = -1 };
+    g_autofree char *xml = NULL;
+    g_autofree char *meta = NULL;
+    g_autoptr(virDomainDef) def = NULL;
+    virObjectEvent *events[2] = { NULL, NULL };
+    virDomainObj *vm = NULL;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_BYPASS_CACHE | VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED,
+                  -1);
+    VIR_EXCLUSIVE_FLAGS_RET(VIR_DOMAIN_SAVE_RUNNING, VIR_DOMAIN_SAVE_PAUSED, -1);
+    if (dxml) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
+                       _("a different definition for the restored container is not supported"));
+        return -1;
+    }
+    if (virCTSaveReadHeader(from, &xml, &meta, &r) < 0)
+        goto cleanup;
+    if (!(def = virCTSaveParseXML(driver, from, xml)))
+        goto cleanup;
+    if (virDomainRestoreFlagsEnsureACL(conn, def) < 0)
+        goto cleanup;
+    VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
+        if (virCTIdRangeAssign(driver, def, true) < 0)
+            goto cleanup;
+        vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
+                                 VIR_DOMAIN_OBJ_LIST_ADD_LIVE | VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE,
+                                 NULL);
+    }
+    if (!vm)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
+        if (!vm->persistent)
+            virDomainObjListRemove(driver->domains, vm);
+        goto cleanup;
+    }
+    ret = virCTSaveRestoreDomain(driver, vm, conn, &r, meta, flags, events);
+    virDomainObjEndJob(vm);
+    if (ret < 0 && !vm->persistent)
+        virDomainObjListRemove(driver->domains, vm);
+
+ cleanup:
+    VIR_FORCE_CLOSE(r.fd);
+    virDomainObjEndAPI(&vm);
+    virObjectEventStateQueue(driver->domainEventState, events[0]);
+    virObjectEventStateQueue(driver->domainEventState, events[1]);
+    return ret;
+}
+
+int
+ctDomainRestore(virConnectPtr conn, const char *from)
+{
+    return ctDomainRestoreFlags(conn, from, NULL, 0);
+}
+
+char *
+ctDomainSaveImageGetXMLDesc(virConnectPtr conn, const char *path, unsigned int flags)
+{
+    virCTDriver *driver = conn->privateData;
+    virCTSaveReader r = { .fd = -1 };
+    g_autofree char *xml = NULL;
+    g_autoptr(virDomainDef) def = NULL;
+    char *ret = NULL;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, NULL);
+
+    if (virCTSaveReadHeader(path, &xml, NULL, &r) < 0)
+        goto cleanup;
+    if (!(def = virCTSaveParseXML(driver, path, xml)))
+        goto cleanup;
+    if (virDomainSaveImageGetXMLDescEnsureACL(conn, def) < 0)
+        goto cleanup;
+    ret = virDomainDefFormat(def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE);
+
+ cleanup:
+    VIR_FORCE_CLOSE(r.fd);
+    return ret;
+}
+
+int
+virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                      unsigned int flags, bool *restored)
+{
+    g_autofree char *path = virCTSaveManagedPath(driver, vm->def->name);
+    virCTSaveReader r = { .fd = -1 };
+    g_autofree char *xml = NULL;
+    g_autofree char *meta = NULL;
+    virObjectEvent *events[2] = { NULL, NULL };
+    unsigned int saveFlags = (flags & VIR_DOMAIN_START_PAUSED) ? VIR_DOMAIN_SAVE_PAUSED : 0;
+    int ret = -1;
+
+    *restored = false;
+    if (!virFileExists(path)) {
+        vm->hasManagedSave = false;
+        return 0;
+    }
+    if ((flags & VIR_DOMAIN_START_FORCE_BOOT)) {
+        VIR_INFO("'%s' boots: its managed save image is discarded", vm->def->name);
+        if (unlink(path) < 0) {
+            virReportSystemError(errno, _("cannot remove managed save image '%1$s'"), path);
+            return -1;
+        }
+        vm->hasManagedSave = false;
+        return 0;
+    }
+    if (virCTSaveReadHeader(path, &xml, &meta, &r) < 0)
+        goto cleanup;
+    if (virCTSaveRestoreDomain(driver, vm, conn, &r, meta, saveFlags, events) < 0)
+        goto cleanup;
+    *restored = true;
+    vm->hasManagedSave = false;
+    if (unlink(path) < 0)
+        VIR_WARN("cannot remove managed save image '%s': %s", path, g_strerror(errno));
+    ret = 0;
+
+ cleanup:
+    VIR_FORCE_CLOSE(r.fd);
+    virObjectEventStateQueue(driver->domainEventState, events[0]);
+    virObjectEventStateQueue(driver->domainEventState, events[1]);
+    return ret;
+}
+
+int
+ctDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    g_autofree char *path = NULL;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainHasManagedSaveImageEnsureACL(dom->conn, vm->def) == 0) {
+        path = virCTSaveManagedPath(driver, vm->def->name);
+        vm->hasManagedSave = virFileExists(path);
+        ret = vm->hasManagedSave ? 1 : 0;
+    }
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainManagedSaveRemove(virDomainPtr dom, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    g_autofree char *path = NULL;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainManagedSaveRemoveEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+    path = virCTSaveManagedPath(driver, vm->def->name);
+    if (unlink(path) < 0 && errno != ENOENT)
+        virReportSystemError(errno, _("cannot remove managed save image '%1$s'"), path);
+    else
+        ret = 0;
+    vm->hasManagedSave = virFileExists(path);
+    virDomainObjEndJob(vm);
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+char *
+ctDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    g_autofree char *path = NULL;
+    virCTSaveReader r = { .fd = -1 };
+    g_autofree char *xml = NULL;
+    g_autoptr(virDomainDef) def = NULL;
+    virDomainObj *vm;
+    char *ret = NULL;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, NULL);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return NULL;
+    if (virDomainManagedSaveGetXMLDescEnsureACL(dom->conn, vm->def, flags) < 0)
+        goto cleanup;
+    path = virCTSaveManagedPath(driver, vm->def->name);
+    if (!virFileExists(path)) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                       _("domain does not have managed save image"));
+        goto cleanup;
+    }
+    if (virCTSaveReadHeader(path, &xml, NULL, &r) < 0)
+        goto cleanup;
+    if (!(def = virCTSaveParseXML(driver, path, xml)))
+        goto cleanup;
+    ret = virDomainDefFormat(def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE);
+
+ cleanup:
+    VIR_FORCE_CLOSE(r.fd);
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+static int
+virCTSaveInitOne(virDomainObj *vm, void *opaque)
+{
+    virCTDriver *driver = opaque;
+    g_autofree char *path = virCTSaveManagedPath(driver, vm->def->name);
+
+    virObjectLock(vm);
+    vm->hasManagedSave = virFileExists(path);
+    virObjectUnlock(vm);
+    return 0;
+}
+
+void
+virCTSaveInit(virCTDriver *driver)
+{
+    g_autofree char *dir = virCTSaveDir(driver);
+    g_autoptr(GDir) gdir = NULL;
+    const char *name;
+
+    virDomainObjListForEach(driver->domains, false, virCTSaveInitOne, driver);
+    if (!(gdir = g_dir_open(dir, 0, NULL)))
+        return;
+    while ((name = g_dir_read_name(gdir))) {
+        g_autofree char *path = NULL;
+
+        if (!g_str_has_suffix(name, ".dump") && !g_str_has_suffix(name, ".restore"))
+            continue;
+        path = g_strdup_printf("%s/%s", dir, name);
+        VIR_INFO("removing '%s', left by an interrupted save or restore", path);
+        if (virFileDeleteTree(path) < 0)
+            virResetLastError();
+    }
+}
