@@ -81,21 +81,13 @@ virCTNetIsMacvlan(virDomainNetDef *net)
     return virDomainNetGetActualType(net) == VIR_DOMAIN_NET_TYPE_DIRECT;
 }
 
+/* The host end @host of a veth pair as a boot leaves it: on @bridge
+ * (isolated if asked), up; for 'ethernet' with the host's addresses and
+ * the script. */
 static int
-virCTNetCreateVeth(virDomainNetDef *net, const char *bridge, char **inner)
+virCTNetSetupHostEnd(virDomainNetDef *net, const char *bridge, const char *host)
 {
-    g_autofree char *host = g_strdup(net->ifname);
-    g_autofree char *peer = NULL;
-
-    if (virNetDevVethCreate(&host, &peer) < 0)
-        return -1;
-    /* from now on the stop removes the pair through its host end */
-    g_free(net->ifname);
-    net->ifname = g_strdup(host);
-
-    if (virNetDevSetMAC(peer, &net->mac) < 0)
-        return -1;
-    if (net->mtu && (virNetDevSetMTU(host, net->mtu) < 0 || virNetDevSetMTU(peer, net->mtu) < 0))
+    if (net->mtu && virNetDevSetMTU(host, net->mtu) < 0)
         return -1;
     if (bridge) {
         if (virNetDevBridgeAddPort(bridge, host) < 0)
@@ -113,6 +105,27 @@ virCTNetCreateVeth(virDomainNetDef *net, const char *bridge, char **inner)
         if (net->script && virNetDevRunEthernetScript(host, net->script) < 0)
             return -1;
     }
+    return 0;
+}
+
+static int
+virCTNetCreateVeth(virDomainNetDef *net, const char *bridge, char **inner)
+{
+    g_autofree char *host = g_strdup(net->ifname);
+    g_autofree char *peer = NULL;
+
+    if (virNetDevVethCreate(&host, &peer) < 0)
+        return -1;
+    /* from now on the stop removes the pair through its host end */
+    g_free(net->ifname);
+    net->ifname = g_strdup(host);
+
+    if (virNetDevSetMAC(peer, &net->mac) < 0)
+        return -1;
+    if (net->mtu && virNetDevSetMTU(peer, net->mtu) < 0)
+        return -1;
+    if (virCTNetSetupHostEnd(net, bridge, host) < 0)
+        return -1;
     *inner = g_steal_pointer(&peer);
     return 0;
 }
@@ -130,20 +143,25 @@ virCTNetCreateMacvlan(virDomainObj *vm, virDomainNetDef *net, char **inner)
         driver->config->stateDir, NULL, 0, 0);
 }
 
+/* Step 1: the port of a libvirt network. */
 static int
-virCTNetCreate(virDomainObj *vm, virDomainNetDef *net, char **inner)
+virCTNetAllocate(virDomainObj *vm, virDomainNetDef *net)
 {
-    const virNetDevBandwidth *bandwidth;
-    virDomainNetType type;
-
     if (net->type == VIR_DOMAIN_NET_TYPE_NETWORK) {
         g_autoptr(virConnect) conn = virGetConnectNetwork();
 
         if (!conn || virDomainNetAllocateActualDevice(conn, vm->def, net) < 0)
             return -1;
     }
-    if (virDomainActualNetDefValidate(net) < 0)
-        return -1;
+    return virDomainActualNetDefValidate(net);
+}
+
+/* Step 2, once the network's port is known. */
+static int
+virCTNetCreateAllocated(virDomainObj *vm, virDomainNetDef *net, char **inner)
+{
+    const virNetDevBandwidth *bandwidth;
+    virDomainNetType type;
 
     switch ((type = virDomainNetGetActualType(net))) {
     case VIR_DOMAIN_NET_TYPE_NETWORK:
@@ -174,6 +192,14 @@ virCTNetCreate(virDomainObj *vm, virDomainNetDef *net, char **inner)
         virCTBandwidthSet(net->ifname, bandwidth) < 0)
         return -1;
     return 0;
+}
+
+static int
+virCTNetCreate(virDomainObj *vm, virDomainNetDef *net, char **inner)
+{
+    if (virCTNetAllocate(vm, net) < 0)
+        return -1;
+    return virCTNetCreateAllocated(vm, net, inner);
 }
 
 /* The lowest ethN that no other interface of @def is called. */
@@ -264,6 +290,36 @@ virCTNetStart(virDomainObj *vm, pid_t initPid)
  cleanup:
     virCTNetPlugsClear(job.plugs, vm->def->nnets);
     return ret;
+}
+
+/* ---- restored ------------------------------------------------------- */
+
+GPtrArray *
+virCTNetPrepareRestore(virDomainObj *vm)
+{
+    g_autoptr(GPtrArray) externals = g_ptr_array_new_with_free_func(g_free);
+    size_t i;
+
+    for (i = 0; i < vm->def->nnets; i++) {
+        virDomainNetDef *net = vm->def->nets[i];
+        g_autofree char *inner = NULL;
+
+        virCTNetNameGuest(vm->def, net);
+        if (virCTNetAllocate(vm, net) < 0)
+            return NULL;
+        /* CRIU makes a macvlan on its parent itself */
+        if (virCTNetIsMacvlan(net)) {
+            g_ptr_array_add(externals, g_strdup_printf("macvlan[%s]:%s", net->ifname_guest,
+                                                       virDomainNetGetActualDirectDev(net)));
+            continue;
+        }
+        /* a veth pair as a boot makes it; CRIU moves its container end in
+         * (a user namespace may not make one with an end on the host) */
+        if (virCTNetCreateAllocated(vm, net, &inner) < 0)
+            return NULL;
+        g_ptr_array_add(externals, g_strdup_printf("netdev[%s]:%s", net->ifname_guest, inner));
+    }
+    return g_steal_pointer(&externals);
 }
 
 /* ---- off ------------------------------------------------------------ */

@@ -20,6 +20,13 @@
  * stops the container, which undoes what was done. */
 int virCTNetStart(virDomainObj *vm, pid_t initPid);
 
+/* A restore (ct_save.c), before CRIU runs: the checkpoint's interfaces
+ * get their network ports and, but for macvlans, veth pairs on the host
+ * as at a boot (recorded in the definition, so a stop removes them);
+ * returns how CRIU finds them (its --external values: netdev[IN]:PEER,
+ * macvlan[IN]:PARENT), or NULL with an error. */
+GPtrArray *virCTNetPrepareRestore(virDomainObj *vm);
+
 /* After the container's processes are gone: removes the host ends left,
  * gives network ports back.  Never fails; problems are logged. */
 void virCTNetStop(virDomainObj *vm);

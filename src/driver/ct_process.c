@@ -509,8 +509,9 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     VIR_DEBUG("saving the status of '%s'", vm->def->name);
     if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         return -1;
+    /* a restore's interfaces are CRIU's to make (virCTNetPrepareRestore) */
     VIR_DEBUG("plugging the interfaces of '%s'", vm->def->name);
-    if (virCTNetStart(vm, initPid) < 0)
+    if (!plan->restoreDir && virCTNetStart(vm, initPid) < 0)
         return -1;
     /* saved again with the host ends' names before init runs */
     if (vm->def->nnets > 0 && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
@@ -539,9 +540,18 @@ virCTProcessAddLxcfs(ctPlan *plan, virDomainObj *vm)
 /* A restore instead of a boot: the checkpoint's details (ct_save.c)
  * into the plan. */
 static int
-virCTProcessAddRestore(virCTDriver *driver, ctPlan *plan, const ctPlan *restore)
+virCTProcessAddRestore(virCTDriver *driver, virDomainObj *vm, ctPlan *plan,
+                       const ctPlan *restore)
 {
+    g_autoptr(GPtrArray) externals = virCTNetPrepareRestore(vm);
     size_t i;
+
+    if (!externals)
+        return -1;
+    plan->restoreExternals = g_new0(char *, externals->len + 1);
+    for (i = 0; i < externals->len; i++)
+        plan->restoreExternals[i] = g_strdup(g_ptr_array_index(externals, i));
+    plan->nrestoreExternals = externals->len;
 
     plan->restoreDir = g_strdup(restore->restoreDir);
     plan->criuPath = g_strdup(driver->config->criu);
@@ -585,14 +595,14 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
         goto early_error;
     if (driver->privileged)
         virCTProcessAddLxcfs(plan, vm);
-    if (restore)
-        virCTProcessAddRestore(driver, plan, restore);
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         goto early_error;
     virCTDomainAssignAliases(vm->def);
 
     virCTProcessRemoveStateFiles(driver, vm);
+    if (restore && virCTProcessAddRestore(driver, vm, plan, restore) < 0)
+        goto error;
     VIR_DEBUG("writing the plan of '%s' to '%s'", vm->def->name, planPath);
     if (virCTProcessWritePlan(plan, planPath) < 0)
         goto error;

@@ -628,17 +628,25 @@ virCTSaveCheckCriu(virCTDriver *driver)
     return 0;
 }
 
-/* What a checkpoint cannot bring back yet, refused before anything. */
-static int
-virCTSaveCheckDomain(virDomainObj *vm)
+/* The freezer CRIU stops the container with: the one a pause uses
+ * (virCTProcessSetFrozen: cgroup v2's cgroup.freeze where the container
+ * has one, else v1's freezer), so that a paused container is dumped as
+ * it is and nothing runs between freezing and seizing. */
+static char *
+virCTSaveFreezer(const char *cgroupPath)
 {
-    if (vm->def->nnets > 0) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("cannot save container '%1$s': its network interfaces cannot be checkpointed yet"),
-                       vm->def->name);
-        return -1;
+    const char *const dirs[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+    g_autofree char *v1 = g_strdup_printf("/sys/fs/cgroup/freezer%s", cgroupPath);
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        g_autofree char *dir = g_strdup_printf("%s%s", dirs[i], cgroupPath);
+        g_autofree char *file = g_strdup_printf("%s/cgroup.freeze", dir);
+
+        if (virFileExists(file))
+            return g_steal_pointer(&dir);
     }
-    return 0;
+    return virFileIsDir(v1) ? g_steal_pointer(&v1) : NULL;
 }
 
 /* Dumps the running @vm into @dir, its processes left stopped; @meta
@@ -664,7 +672,7 @@ virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *m
         return -1;
     if (priv->cgroupPath) {
         virCTSaveMeta(&info, "restore-cgroup", priv->cgroupPath, NULL);
-        freezer = g_strdup_printf("/sys/fs/cgroup/freezer%s", priv->cgroupPath);
+        freezer = virCTSaveFreezer(priv->cgroupPath);
     }
 
     cmd = virCommandNewArgList(driver->config->criu, "dump", "--tree", NULL);
@@ -673,7 +681,7 @@ virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *m
                          "--leave-stopped", "--tcp-established", "--file-locks", NULL);
     /* frozen together rather than seized one by one: a paused container
      * stays frozen, and nothing forks in between */
-    if (freezer && virFileIsDir(freezer))
+    if (freezer)
         virCommandAddArgList(cmd, "--freeze-cgroup", freezer, NULL);
     for (i = 0; i < args->len; i++)
         virCommandAddArg(cmd, g_ptr_array_index(args, i));
@@ -720,7 +728,7 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
     unsigned long long dumped;
     int ret = -1;
 
-    if (virCTSaveCheckCriu(driver) < 0 || virCTSaveCheckDomain(vm) < 0)
+    if (virCTSaveCheckCriu(driver) < 0)
         return -1;
     if ((flags & VIR_DOMAIN_SAVE_RUNNING))
         paused = false;

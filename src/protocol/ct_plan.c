@@ -257,6 +257,8 @@ fmtRestore(FILE *fp, const ctPlan *plan)
         fmtLine(fp, "restore-tty", plan->restoreTty);
     if (plan->restoreCgroup)
         fmtLine(fp, "restore-cgroup", plan->restoreCgroup);
+    for (i = 0; i < plan->nrestoreExternals; i++)
+        fmtLine(fp, "restore-external", plan->restoreExternals[i]);
     for (i = 0; i < plan->nrestoreMounts; i++) {
         fputs("restore-mount", fp);
         fmtField(fp, plan->restoreMounts[i].key);
@@ -409,7 +411,7 @@ static bool
 pathKey(const char *key)
 {
     return strcmp(key, "name") != 0 && strcmp(key, "uuid") != 0 && strcmp(key, "hostname") != 0 &&
-           strcmp(key, "restore-tty") != 0;
+           strcmp(key, "restore-tty") != 0 && strcmp(key, "restore-external") != 0;
 }
 
 
@@ -660,7 +662,12 @@ dirStringList(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, cha
               size_t errlen)
 {
     (void)nf;
-    if (strcmp(dir->key, "env") == 0) {
+    if (strcmp(dir->key, "restore-external") == 0) {
+        if (!strchr(f[0], '[') || f[0][0] == '-')
+            return setErr(err, errlen, "'restore-external': bad value '%s'", f[0]);
+        if (appendString(&plan->restoreExternals, &plan->nrestoreExternals, &f[0]) < 0)
+            return setErr(err, errlen, "out of memory");
+    } else if (strcmp(dir->key, "env") == 0) {
         if (!strchr(f[0], '=') || f[0][0] == '=')
             return setErr(err, errlen, "'env': expected KEY=VALUE, got '%s'", f[0]);
         if (appendString(&plan->env, &plan->nenv, &f[0]) < 0)
@@ -743,6 +750,7 @@ static const ctPlanDirective directives[] = {
     STR("restore-tty", restoreTty),
     STR("restore-cgroup", restoreCgroup),
     { "restore-mount", 2, 2, true, dirRestoreMount, 0 },
+    { "restore-external", 1, 1, true, dirStringList, 0 },
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -850,7 +858,8 @@ checkComplete(const ctPlan *plan, uint32_t seen, char *err, size_t errlen)
     }
     if (plan->rootIdmap && !plan->root)
         return setErr(err, errlen, "end of plan: 'root-idmap' without a 'root'");
-    if ((plan->criuPath || plan->restoreTty || plan->restoreCgroup || plan->nrestoreMounts) &&
+    if ((plan->criuPath || plan->restoreTty || plan->restoreCgroup || plan->nrestoreMounts ||
+         plan->nrestoreExternals) &&
         !plan->restoreDir)
         return setErr(err, errlen, "end of plan: restore details without 'restore'");
     if (plan->restoreDir && !plan->criuPath)
@@ -952,5 +961,6 @@ ctPlanFree(ctPlan *plan)
         free(plan->restoreMounts[i].path);
     }
     free(plan->restoreMounts);
+    freeStrings(plan->restoreExternals, plan->nrestoreExternals);
     free(plan);
 }

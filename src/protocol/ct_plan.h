@@ -128,6 +128,10 @@ struct _ctPlan {
     char *restoreCgroup;
     ctPlanRestoreMount *restoreMounts;
     size_t nrestoreMounts;
+    /* what else CRIU finds on the host ("restore-external SPEC", its
+     * --external: the host ends of veth pairs, the parents of macvlans) */
+    char **restoreExternals;
+    size_t nrestoreExternals;
 };
 
 /* Both functions report errors as a message in errbuf (errbuf_len bytes),

@@ -148,6 +148,10 @@ externalMounts(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds,
         (argAdd(args, "--external") < 0 ||
          argAdd(args, "mnt[%s]:%s", CT_RESTORE_KEY_CONSOLE, consolePath) < 0))
         return -1;
+    for (i = 0; i < plan->nrestoreExternals; i++) {
+        if (argAdd(args, "--external") < 0 || argAdd(args, "%s", plan->restoreExternals[i]) < 0)
+            return -1;
+    }
     for (i = 0; i < plan->nrestoreMounts; i++) {
         const ctPlanRestoreMount *rm = &plan->restoreMounts[i];
 
