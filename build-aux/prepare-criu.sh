@@ -12,20 +12,22 @@
 # the ~20 s compile; later runs need no network.
 #
 # Debian 12's criu (3.17) fails on current kernels and bookworm has no 4.x,
-# so we build trixie's upstream tarball.  Only the tarball is fetched: apt
+# so we build the upstream tarball of Debian testing's (4.2.1; trixie's
+# 4.1.1 cannot dump a TCP socket on kernels from 6.16 on, which refuse
+# SO_PASSCRED on it).  Only the tarball is fetched: apt
 # checks it against the signed Sources index, and we check it against the
 # sha256 pinned below as well, so what we build changes only with a commit
 # to this file, never with the archive.
 
 set -euo pipefail
 
-criu_version=4.1.1
-# The Debian revision only selects the source package: every revision of
-# 4.1.1 shares this orig tarball, so bumping it does not change the hash.
-criu_debian_version=4.1.1-1
-criu_suite=trixie
+criu_version=4.2.1
+# Every Debian revision of 4.2.1 shares this orig tarball: whichever the
+# suites carry (4.2.1-1 today) is fetched, and the hash still pins it.
+criu_debian_version=
+criu_suite="forky sid"
 criu_tarball=criu_${criu_version}.orig.tar.xz
-criu_sha256=f80a66cb3726bb2116266d4759ce3bcbfab7abdb6b6d430bf20dd41911717afe
+criu_sha256=29ec0ee09e296479fe7048c80980e8ef1d0684d0b0204c2b101dfea19f6725b9
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
 # What "make criu" needs; python3-protobuf is for crit, criu's image tool.
@@ -107,9 +109,13 @@ EOF
     # Signatures and hashes are checked either way.
     [ "$(id -u)" = 0 ] && apt_opts+=(-o APT::Sandbox::User=root)
 
-    log "fetching criu $criu_debian_version's $criu_tarball from '$entry'"
     apt-get "${apt_opts[@]}" -qq update >&2 ||
         die "apt-get update of '$entry' failed (private apt state in $aptdir)"
+    criu_debian_version=$(apt-cache "${apt_opts[@]}" showsrc criu 2>/dev/null |
+        sed -n "s/^Version: \(${criu_version//./\\.}-[^ ]*\)$/\1/p" | head -n 1)
+    [ -n "$criu_debian_version" ] ||
+        die "no criu $criu_version in '$entry'; if the suites moved on, pin the new version and its sha256 in $0"
+    log "fetching criu $criu_debian_version's $criu_tarball from '$entry'"
     tmpdir=$(mktemp -d "$cachedir/criu-fetch.XXXXXX")
     (cd "$tmpdir" && apt-get "${apt_opts[@]}" -qq source --download-only --tar-only --only-source \
         "criu=$criu_debian_version" >&2) ||

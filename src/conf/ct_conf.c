@@ -52,7 +52,7 @@ virCTDriverConfigOnceInit(void)
 VIR_ONCE_GLOBAL_INIT(virCTDriverConfig);
 
 #ifndef CT_CRIU_NAME
-# define CT_CRIU_NAME "ct-criu"
+#define CT_CRIU_NAME "ct-criu"
 #endif
 
 /* Tests and a daemon run from the build tree point at the build tree's

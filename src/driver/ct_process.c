@@ -540,8 +540,7 @@ virCTProcessAddLxcfs(ctPlan *plan, virDomainObj *vm)
 /* A restore instead of a boot: the checkpoint's details (ct_save.c)
  * into the plan. */
 static int
-virCTProcessAddRestore(virCTDriver *driver, virDomainObj *vm, ctPlan *plan,
-                       const ctPlan *restore)
+virCTProcessAddRestore(virCTDriver *driver, virDomainObj *vm, ctPlan *plan, const ctPlan *restore)
 {
     g_autoptr(GPtrArray) externals = virCTNetPrepareRestore(vm);
     size_t i;

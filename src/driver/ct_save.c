@@ -125,7 +125,8 @@ virCTSaveWriteFile(virCTSaveWriter *w, const char *dir, const char *name, char *
     return 0;
 }
 
-/* The image file @path: the definition, @meta, and every file of @dir.  Written in place, synced; removed on failure. */
+/* The image file @path: the definition, @meta, and every file of @dir.  Written in place, synced;
+ * removed on failure. */
 static int
 virCTSaveWriteImage(const char *path, const char *xml, const char *meta, const char *dir,
                     bool bypassCache, unsigned long long *bytes)
@@ -186,8 +187,7 @@ static int
 virCTSaveBadImage(const virCTSaveReader *r, const char *what)
 {
     virReportError(VIR_ERR_OPERATION_FAILED,
-                   _("'%1$s' is not a container save image of this version: %2$s"), r->path,
-                   what);
+                   _("'%1$s' is not a container save image of this version: %2$s"), r->path, what);
     return -1;
 }
 
@@ -303,11 +303,13 @@ virCTSaveNameOK(const char *name)
     return true;
 }
 
-/* The files of the image, after its header, into the empty @dir; owned
- * by @uid:@gid, which CRIU's restored processes have when they read
- * some of them (the container's root in a user namespace). */
+/* The files of the image, after its header, into the empty @dir.  CRIU's
+ * restored processes read some of them themselves, also before their
+ * user namespace has its ids: they are readable by anyone who gets that
+ * far, which only CRIU does (the parent directory is root's alone, see
+ * virCTSaveMakeWorkDir). */
 static int
-virCTSaveExtract(virCTSaveReader *r, const char *dir, uid_t uid, gid_t gid)
+virCTSaveExtract(virCTSaveReader *r, const char *dir)
 {
     g_autofree char *buf = g_new0(char, CT_SAVE_BUF);
     size_t count = 0;
@@ -325,8 +327,8 @@ virCTSaveExtract(virCTSaveReader *r, const char *dir, uid_t uid, gid_t gid)
         if (!virCTSaveNameOK(name) || ++count > CT_SAVE_MAX_FILES)
             return virCTSaveBadImage(r, _("bad file name"));
         path = g_strdup_printf("%s/%s", dir, name);
-        if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
-            fchown(fd, uid, gid) < 0) {
+        if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0 ||
+            fchmod(fd, 0644) < 0) {
             virReportSystemError(errno, _("cannot create '%1$s'"), path);
             return -1;
         }
@@ -368,7 +370,8 @@ virCTSaveWorkDir(virCTDriver *driver, const char *name, const char *kind)
     return g_strdup_printf("%s/save/%s.%s", driver->config->dataDir, name, kind);
 }
 
-/* A fresh, empty work directory private to root. */
+/* A fresh, empty work directory in the save directory, which is private
+ * to root. */
 static int
 virCTSaveMakeWorkDir(virCTDriver *driver, const char *dir)
 {
@@ -387,15 +390,22 @@ virCTSaveMakeWorkDir(virCTDriver *driver, const char *dir)
     return 0;
 }
 
-/* The error CRIU logged last before it gave up, for the user (the
- * earlier ones are often probes of the kernel it recovers from). */
+/* What CRIU logs as errors while it probes the kernel and goes on. */
+static const char *const virCTSaveCriuNoise[] = {
+    "RLIMIT_NOFILE",
+    "tun: Unable to create tun",
+    "cgroupd: recv req error",
+    "FAILED",
+};
+
+/* The first error CRIU logged that made it give up, for the user. */
 static char *
 virCTSaveCriuError(const char *log)
 {
     g_autofree char *text = NULL;
     g_auto(GStrv) lines = NULL;
-    const char *found = NULL;
     size_t i;
+    size_t j;
 
     if (virFileReadAllQuiet(log, 16 * 1024 * 1024, &text) < 0)
         return g_strdup(_("CRIU failed without a log"));
@@ -406,11 +416,14 @@ virCTSaveCriuError(const char *log)
 
         if (!at || !(msg = strstr(at, "): ")))
             continue;
-        if (strstr(msg, "Dumping FAILED"))
-            break;
-        found = msg + 3;
+        for (j = 0; j < G_N_ELEMENTS(virCTSaveCriuNoise); j++) {
+            if (strstr(msg, virCTSaveCriuNoise[j]))
+                break;
+        }
+        if (j == G_N_ELEMENTS(virCTSaveCriuNoise))
+            return g_strdup(msg + 3);
     }
-    return g_strdup(found ? found : _("CRIU failed (see its log)"));
+    return g_strdup(_("CRIU failed (see its log)"));
 }
 
 typedef struct {
@@ -575,9 +588,10 @@ virCTSaveExternals(virCTSaveDumpInfo *info, pid_t pid, const ctPlan *plan)
             g_autofree char *src = NULL;
 
             if (!h) {
-                virReportError(VIR_ERR_OPERATION_FAILED,
-                               _("the container's cgroup mount '%1$s' is of no hierarchy of the host"),
-                               m->mountpoint);
+                virReportError(
+                    VIR_ERR_OPERATION_FAILED,
+                    _("the container's cgroup mount '%1$s' is of no hierarchy of the host"),
+                    m->mountpoint);
                 return -1;
             }
             src = g_strdup_printf("%s%s", h->mountpoint, STREQ(m->root, "/") ? "" : m->root);
@@ -620,9 +634,10 @@ static int
 virCTSaveCheckCriu(virCTDriver *driver)
 {
     if (access(driver->config->criu, X_OK) < 0) {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED,
-                       _("checkpoint and restore are not supported: CRIU unavailable ('%1$s': %2$s); build libvirt-ct with -Dcriu=enabled"),
-                       driver->config->criu, g_strerror(errno));
+        virReportError(
+            VIR_ERR_OPERATION_UNSUPPORTED,
+            _("checkpoint and restore are not supported: CRIU unavailable ('%1$s': %2$s); build libvirt-ct with -Dcriu=enabled"),
+            driver->config->criu, g_strerror(errno));
         return -1;
     }
     return 0;
@@ -677,8 +692,8 @@ virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *m
 
     cmd = virCommandNewArgList(driver->config->criu, "dump", "--tree", NULL);
     virCommandAddArgFormat(cmd, "%d", pid);
-    virCommandAddArgList(cmd, "--images-dir", dir, "--log-file", log, "-v4",
-                         "--leave-stopped", "--tcp-established", "--file-locks", NULL);
+    virCommandAddArgList(cmd, "--images-dir", dir, "--log-file", log, "-v4", "--leave-stopped",
+                         "--tcp-established", "--file-locks", NULL);
     /* frozen together rather than seized one by one: a paused container
      * stays frozen, and nothing forks in between */
     if (freezer)
@@ -692,9 +707,10 @@ virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *m
     if (status != 0) {
         g_autofree char *why = virCTSaveCriuError(log);
 
-        virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("cannot save container '%1$s': CRIU: %2$s (the container runs on; log: %3$s)"),
-                       vm->def->name, why, log);
+        virReportError(
+            VIR_ERR_OPERATION_FAILED,
+            _("cannot save container '%1$s': CRIU: %2$s (the container runs on; log: %3$s)"),
+            vm->def->name, why, log);
         return -1;
     }
     return 0;
@@ -904,8 +920,8 @@ virCTSaveParseMeta(const char *path, const char *meta, ctPlan *restore, bool *pa
 
  bad:
     virReportError(VIR_ERR_OPERATION_FAILED,
-                   _("'%1$s' is not a container save image of this version: bad line '%2$s'"),
-                   path, lines[i]);
+                   _("'%1$s' is not a container save image of this version: bad line '%2$s'"), path,
+                   lines[i]);
     return -1;
 }
 
@@ -920,8 +936,6 @@ virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn
     g_autoptr(ctPlan) restore = g_new0(ctPlan, 1);
     unsigned int startFlags = 0;
     bool paused = false;
-    uid_t uid;
-    gid_t gid;
     int ret = -1;
 
     if (virCTSaveCheckCriu(driver) < 0)
@@ -934,13 +948,11 @@ virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn
         paused = true;
     if (virCTSaveMakeWorkDir(driver, dir) < 0)
         return -1;
-    if (!virCTDomainGetHostRoot(vm->def, &uid, &gid))
-        uid = gid = 0;
-    if (chown(dir, uid, gid) < 0) {
-        virReportSystemError(errno, _("cannot give '%1$s' to the container's root"), dir);
+    if (chmod(dir, 0755) < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s' to CRIU"), dir);
         goto cleanup;
     }
-    if (virCTSaveExtract(r, dir, uid, gid) < 0)
+    if (virCTSaveExtract(r, dir) < 0)
         goto cleanup;
     restore->restoreDir = g_strdup(dir);
     if (paused)
@@ -1057,8 +1069,8 @@ ctDomainSaveImageGetXMLDesc(virConnectPtr conn, const char *path, unsigned int f
 }
 
 int
-virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
-                      unsigned int flags, bool *restored)
+virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
+                      bool *restored)
 {
     g_autofree char *path = virCTSaveManagedPath(driver, vm->def->name);
     virCTSaveReader r = { .fd = -1 };

@@ -57,8 +57,7 @@ typedef struct {
 } ctArgs;
 
 
-static int __attribute__((format(printf, 2, 3)))
-argAdd(ctArgs *args, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) argAdd(ctArgs *args, const char *fmt, ...)
 {
     va_list ap;
     int rc;
@@ -136,8 +135,8 @@ rewritePath(const char *path, const char *old, const char *new, char *out, size_
 
 
 static int
-externalMounts(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds,
-               const char *consolePath, const char *machine)
+externalMounts(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds, const char *consolePath,
+               const char *machine)
 {
     char path[PATH_MAX];
     size_t i;
@@ -259,9 +258,9 @@ criuArgs(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds, const ctRes
     if (argAdd(args, "%s", plan->criuPath) < 0 || argAdd(args, "restore") < 0 ||
         argAdd(args, "--images-dir") < 0 || argAdd(args, "/proc/self/fd/%d", host->images) < 0 ||
         argAdd(args, "--log-file") < 0 || argAdd(args, "/proc/self/fd/%d", host->log) < 0 ||
-        argAdd(args, "-v4") < 0 || argAdd(args, "--root") < 0 ||
-        argAdd(args, "%s", rootPath) < 0 || argAdd(args, "--restore-detached") < 0 ||
-        argAdd(args, "--restore-sibling") < 0 || argAdd(args, "--pidfile") < 0 ||
+        argAdd(args, "-v4") < 0 || argAdd(args, "--root") < 0 || argAdd(args, "%s", rootPath) < 0 ||
+        argAdd(args, "--restore-detached") < 0 || argAdd(args, "--restore-sibling") < 0 ||
+        argAdd(args, "--pidfile") < 0 ||
         argAdd(args, "/proc/self/fd/%d/" CT_RESTORE_PIDFILE, host->images) < 0 ||
         argAdd(args, "--tcp-established") < 0 || argAdd(args, "--file-locks") < 0)
         return -1;
@@ -278,9 +277,8 @@ criuArgs(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds, const ctRes
 
 
 /* The restorer: never returns. */
-static void __attribute__((noreturn))
-runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int sock, const virCTConsole *console,
-            const sigset_t *mask)
+static void __attribute__((noreturn)) runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int sock,
+                                                  const virCTConsole *console, const sigset_t *mask)
 {
     virCTRoot root = { NULL, -1 };
     ctRestoreFds host = { -1, -1, -1 };
@@ -334,8 +332,8 @@ runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int sock, const virCTConsole
 
 
 int
-virCTRestoreSpawn(const ctPlan *plan, const virCTConsole *console, const sigset_t *mask,
-                  pid_t *pid, int *pidfd, int *sock)
+virCTRestoreSpawn(const ctPlan *plan, const virCTConsole *console, const sigset_t *mask, pid_t *pid,
+                  int *pidfd, int *sock)
 {
     struct clone_args cargs = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
     virCTIdmapFds fds;
@@ -384,8 +382,16 @@ virCTRestoreSpawn(const ctPlan *plan, const virCTConsole *console, const sigset_
 }
 
 
-/* The error CRIU logged last before it gave up, for the user (the
- * earlier ones are often probes of the kernel it recovers from). */
+/* What CRIU logs as errors while it probes the kernel and goes on. */
+static const char *const criuNoise[] = {
+    "RLIMIT_NOFILE",
+    "tun: Unable to create tun",
+    "cgroupd: recv req error",
+    "FAILED",
+};
+
+
+/* The first error CRIU logged that made it give up, for the user. */
 static void
 criuError(const ctPlan *plan, int status)
 {
@@ -395,18 +401,23 @@ criuError(const ctPlan *plan, int status)
     CT_AUTOFREE char *line = NULL;
     size_t cap = 0;
     ssize_t n;
+    size_t i;
 
     if (restoreLog(plan, path, sizeof(path)) < 0)
         return;
     if ((fp = fopen(path, "re"))) {
-        while ((n = getline(&line, &cap, fp)) > 0) {
+        while (!found[0] && (n = getline(&line, &cap, fp)) > 0) {
             char *at = strstr(line, "Error (");
             char *msg;
 
             if (!at || !(msg = strstr(at, "): ")))
                 continue;
-            if (strstr(msg, "Restoring FAILED"))
-                break;
+            for (i = 0; i < sizeof(criuNoise) / sizeof(criuNoise[0]); i++) {
+                if (strstr(msg, criuNoise[i]))
+                    break;
+            }
+            if (i < sizeof(criuNoise) / sizeof(criuNoise[0]))
+                continue;
             if (line[n - 1] == '\n')
                 line[n - 1] = '\0';
             snprintf(found, sizeof(found), "%s", msg + 3);

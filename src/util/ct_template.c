@@ -25,8 +25,7 @@
 
 VIR_LOG_INIT("ct.template");
 
-VIR_ENUM_IMPL(virCTLayerOwner, VIR_CT_LAYER_LAST, "defined", "transient", "orphaned",
-              "saved");
+VIR_ENUM_IMPL(virCTLayerOwner, VIR_CT_LAYER_LAST, "defined", "transient", "orphaned", "saved");
 
 #define CT_TEMPLATE_GROUP "template"
 #define CT_LAYER_GROUP "layer"

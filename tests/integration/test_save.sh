@@ -1,0 +1,294 @@
+#!/bin/bash
+# test_save.sh: checkpoint and restore with CRIU (virsh save, restore,
+# managedsave, start from the managed image): what a container is comes
+# back -- processes and their memory, a TCP connection between two of
+# them, tmpfs contents, the layer and its disk quota, a bind mount, the
+# console, the cgroup with its limits and device policy, LXCFS, an
+# interface with its addresses -- unprivileged and privileged, paused and
+# running, transient and persistent; what cannot be checkpointed is
+# refused with CRIU's reason and the container runs on; a restore that
+# fails keeps the image; a daemon killed after a restore finds the
+# container again; nothing is left behind.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+. "$(dirname "$0")/lib.sh"
+skip_unless_root
+if [ ! -x /bin/busybox ]; then
+    echo "skipped: needs /bin/busybox (busybox-static)"
+    exit 77
+fi
+if [ ! -x "$CT_BUILD/ct-criu" ]; then
+    echo "skipped: this build has no CRIU ($CT_BUILD/ct-criu; meson -Dcriu=auto could not build it)"
+    exit 77
+fi
+store_daemon_start
+"$TPL" -q create busybox --busybox || { not_ok "busybox template"; summary; exit 1; }
+STATE=$CT_TEST_ROOT/run/ct
+SAVE=$CT_TEST_ROOT/var/lib/ct/save
+LOGS=$CT_TEST_ROOT/log/ct
+SHARE=$CT_TEST_ROOT/share
+mkdir -p "$SHARE"
+echo shared >"$SHARE/file"
+
+cleanup() {
+    local d
+    for d in $(vsh list --name 2>/dev/null); do vsh destroy "$d" >/dev/null 2>&1; done
+    ip link del ctsave0 2>/dev/null
+    store_teardown
+}
+trap cleanup EXIT
+
+# ct_xml NAME [DOMAIN-EXTRA [DEVICES-EXTRA]]: busybox init on the
+# template, a 300 MiB disk, a 16 MiB tmpfs /tmp, /share bound, 64 MiB
+ct_xml() {
+    cat <<XML
+<domain type='lxc' xmlns:ct='http://libvirt.org/schemas/domain/ct/1.0'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type>exe</type><init>/sbin/init</init></os>
+  ${2:-}
+  <devices>
+    <filesystem type='template'><source name='busybox'/><target dir='/'/>
+      <space_hard_limit unit='MiB'>300</space_hard_limit></filesystem>
+    <filesystem type='ram'><source usage='16' units='MiB'/><target dir='/tmp'/></filesystem>
+    <filesystem type='mount'><source dir='$SHARE'/><target dir='/share'/></filesystem>
+    ${3:-}
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+}
+
+define() {
+    ct_xml "$@" >"$CT_TEST_ROOT/$1.xml" && vsh define "$CT_TEST_ROOT/$1.xml" >/dev/null
+}
+
+state() {
+    vsh domstate --reason "$1" 2>&1
+}
+
+# A counter that lives in a shell's memory only (its value is never read
+# back from the file it writes), and two processes talking over TCP on
+# the loopback: what only a checkpoint brings back.
+start_workload() {
+    ct_exec "$1" setsid /bin/sh -c '
+        exec </dev/null >/dev/null 2>&1
+        (i=0; while true; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done) </dev/null >/dev/null 2>&1 &
+        sleep 100000 | nc -l -p 7000 >/tmp/recv 2>/dev/null &
+        sleep 0.3
+        (n=0; while true; do n=$((n+1)); echo "tick $n"; sleep 0.1; done) | nc 127.0.0.1 7000 >/dev/null 2>&1 &
+        echo in-tmpfs >/tmp/marker; echo in-layer >/root/marker' >/dev/null 2>&1
+    sleep 1
+}
+
+# read through init's root from the host: also while it is frozen
+count() {
+    cat "/proc/$(vsh domid "$1")/root/tmp/count" 2>/dev/null
+}
+
+ticks() {
+    tail -n 1 "/proc/$(vsh domid "$1")/root/tmp/recv" 2>/dev/null | sed 's/tick //'
+}
+export -f count ticks
+
+# checks_after_restore NAME COUNT-BEFORE TICKS-BEFORE WHAT
+checks_after_restore() {
+    local c=$1 before=$2 tbefore=$3 what=$4 now tnow
+    sleep 0.5
+    now=$(count "$c")
+    if [ -n "$now" ] && [ "$now" -gt "$before" ] && [ "$now" -lt $((before + 40)) ]; then
+        ok "$what: the counter in memory goes on ($before -> $now)"
+    else
+        not_ok "$what: the counter in memory goes on ($before -> '$now')"
+    fi
+    tnow=$(ticks "$c")
+    if [ -n "$tnow" ] && [ "$tnow" -gt "$tbefore" ]; then
+        ok "$what: the TCP connection between two processes carries on ($tbefore -> $tnow)"
+    else
+        not_ok "$what: the TCP connection between two processes carries on ($tbefore -> '$tnow')"
+    fi
+    check "$what: tmpfs, layer and bind mount" \
+        bash -c "[ \"\$(ct_exec $c cat /tmp/marker /root/marker /share/file)\" = \"\$(printf 'in-tmpfs\nin-layer\nshared')\" ]"
+    check "$what: the disk quota is the container's" \
+        bash -c "ct_exec $c df -m / | tail -n 1 | awk '{ exit !(\$2 >= 250 && \$2 <= 300) }'"
+    check "$what: LXCFS shows the memory limit" \
+        bash -c "ct_exec $c grep -q '^MemTotal: *65536 kB' /proc/meminfo"
+    local cg
+    cg=$(sed -n "s|.*<cgroup limits='\\([^']*\\)'.*|\\1|p" "$STATE/$c.xml")
+    check "$what: a new cgroup with the memory limit" \
+        bash -c "[ \"\$(cat /sys/fs/cgroup/memory$cg/memory.limit_in_bytes)\" = 67108864 ]"
+    if [ "$what" = priv ]; then
+        check_fails "$what: the device policy of the new cgroup (no /dev/mem)" \
+            "Operation not permitted" ct_exec "$c" mknod /dev/xmem c 1 1
+        check "$what: the device policy of the new cgroup (/dev/null)" \
+            ct_exec "$c" /bin/sh -c 'mknod /dev/xnull c 1 3 && echo x >/dev/xnull && rm /dev/xnull'
+    fi
+    check "$what: every process is in the new cgroup's init" \
+        bash -c "[ \"\$(wc -l </sys/fs/cgroup/pids$cg/init/cgroup.procs)\" -ge 4 ] && [ \"\$(wc -l </sys/fs/cgroup/pids$cg/cgroup.procs)\" = 0 ]"
+    check "$what: the cgroup namespace is rooted at init's cgroup" \
+        bash -c "ct_exec $c cat /proc/1/cgroup | grep -q '^[0-9]*:memory:/\$'"
+    check "$what: the domain ID is init's PID (PID 1 inside)" \
+        bash -c "awk '/^NSpid:/ { exit \$NF != 1 }' /proc/\$(vsh domid $c)/status"
+    local tty
+    tty=$(vsh ttyconsole "$c")
+    if [ -n "$tty" ] && [ -c "$tty" ]; then
+        ( timeout 3 cat "$tty" >"$CT_TEST_ROOT/console.out" 2>/dev/null & )
+        sleep 0.3
+        ct_exec "$c" /bin/sh -c 'echo console-after-restore >/dev/console'
+        sleep 0.5
+        check "$what: the console's host PTY carries what init's console gets" \
+            grep -q console-after-restore "$CT_TEST_ROOT/console.out"
+    else
+        not_ok "$what: ttyconsole names a PTY ('$tty')"
+    fi
+}
+
+# ---- save and restore, unprivileged and privileged ----------------------
+for kind in unpriv priv; do
+    c=s-$kind
+    extra=
+    [ $kind = priv ] && extra="<ct:privileged/>"
+    define $c "$extra"
+    vsh start $c >/dev/null
+    start_workload $c
+    before=$(count $c)
+    tbefore=$(ticks $c)
+    check "$kind: save" vsh save $c "$CT_TEST_ROOT/$c.img"
+    check "$kind: shut off (saved)" bash -c "[ \"$(state $c)\" = 'shut off (saved)' ]"
+    check "$kind: nothing of it runs" bash -c "! ls $STATE/$c.monitor 2>/dev/null"
+    check "$kind: the image names the domain" \
+        bash -c "vsh save-image-dumpxml $CT_TEST_ROOT/$c.img | grep -q '<name>$c</name>'"
+    check "$kind: restore" vsh restore "$CT_TEST_ROOT/$c.img"
+    check "$kind: running (restored)" bash -c "[ \"\$(vsh domstate --reason $c)\" = 'running (restored)' ]"
+    checks_after_restore $c "$before" "$tbefore" "$kind"
+done
+
+# ---- managed save ------------------------------------------------------
+c=s-unpriv
+before=$(count $c)
+tbefore=$(ticks $c)
+check "managedsave" vsh managedsave $c
+check "managed: dominfo says so" bash -c "vsh dominfo $c | grep -q '^Managed save: *yes'"
+check "managed: listed with --managed-save as saved" \
+    bash -c "vsh list --all --managed-save | grep -q ' $c *saved'"
+check_fails "managed: undefine refused while the image exists" \
+    "Refusing to undefine while domain managed save image exists" vsh undefine $c
+check "managed: start restores it" vsh start $c
+check "managed: running (restored)" bash -c "[ \"\$(vsh domstate --reason $c)\" = 'running (restored)' ]"
+check "managed: the image is gone" bash -c "! ls $SAVE/$c.save 2>/dev/null"
+checks_after_restore $c "$before" "$tbefore" "managed"
+
+# --force-boot discards the image; undefine --managed-save removes it
+check "managed again" vsh managedsave $c
+check "start --force-boot boots afresh" vsh start --force-boot $c
+check "force-boot: running (booted), the tmpfs is new" \
+    bash -c "[ \"\$(vsh domstate --reason $c)\" = 'running (booted)' ] && ! ct_exec $c cat /tmp/marker"
+check "force-boot: the image is gone" bash -c "! ls $SAVE/$c.save 2>/dev/null"
+check "managed save a third time" vsh managedsave $c
+check "undefine --managed-save removes the image" \
+    bash -c "vsh undefine --managed-save $c && ! ls $SAVE/$c.save 2>/dev/null"
+"$TPL" -q layer-remove $c
+define $c
+
+# ---- paused --------------------------------------------------------------
+c=s-priv
+check "paused: suspend" vsh suspend $c
+check "paused: save" vsh save $c "$CT_TEST_ROOT/paused.img"
+check "paused: restore comes back paused" \
+    bash -c "vsh restore $CT_TEST_ROOT/paused.img && [ \"\$(vsh domstate $c)\" = paused ]"
+c1=$(count $c)
+sleep 0.5
+check "paused: nothing runs while paused" bash -c "[ -n '$c1' ] && [ \"\$(count $c)\" = '$c1' ]"
+check "paused: resume" vsh resume $c
+sleep 0.5
+check "paused: runs again after resume" bash -c "[ \"\$(count $c)\" -gt '$c1' ]"
+check "--paused: save a running container as paused" vsh save --paused $c "$CT_TEST_ROOT/p2.img"
+check "--running: restore it running" \
+    bash -c "vsh restore --running $CT_TEST_ROOT/p2.img && [ \"\$(vsh domstate $c)\" = running ]"
+check "--bypass-cache is accepted" \
+    bash -c "vsh save --bypass-cache $c $CT_TEST_ROOT/p3.img && vsh restore --bypass-cache $CT_TEST_ROOT/p3.img"
+
+# ---- what cannot be checkpointed ----------------------------------------
+# a deleted file still open and larger than what CRIU copies into the
+# image (its --ghost-limit, 1 MiB): the save fails and changes nothing
+c=s-priv
+before=$(count $c)
+ct_exec $c setsid /bin/sh -c 'exec </dev/null >/dev/null 2>&1; dd if=/dev/zero of=/root/big bs=1M count=2 2>/dev/null; sleep 100000 </root/big >/dev/null 2>&1 & sleep 0.2; rm /root/big'
+sleep 1 # setsid forked: the shell is still at work
+check_fails "refused: a deleted file of 2 MiB held open" "ghost file" \
+    vsh save $c "$CT_TEST_ROOT/bad.img"
+check "refused: the error says the container runs on and names CRIU's log" \
+    bash -c "vsh save $c $CT_TEST_ROOT/bad.img 2>&1 | grep -q 'the container runs on; log: .*$c.dump.log'"
+check "refused: still running" bash -c "[ \"\$(vsh domstate $c)\" = running ]"
+check "refused: no image written" bash -c "! ls $CT_TEST_ROOT/bad.img 2>/dev/null"
+sleep 0.5
+check "refused: its processes run on" bash -c "[ \"\$(count $c)\" -gt '$before' ]"
+ct_exec $c /bin/sh -c 'for p in $(pidof sleep); do grep -q 100000 /proc/$p/cmdline && kill $p; done'
+sleep 0.3
+check "after the file is closed the save works" vsh save $c "$CT_TEST_ROOT/ok.img"
+
+# ---- a restore that fails keeps the image -------------------------------
+mv "$SHARE" "$SHARE.away"
+check_fails "failed restore: the bind source is gone" "CRIU could not restore" \
+    vsh restore "$CT_TEST_ROOT/ok.img"
+check "failed restore: the domain is shut off, the image is intact" \
+    bash -c "vsh domstate $c | grep -qx 'shut off' && vsh save-image-dumpxml $CT_TEST_ROOT/ok.img | grep -q '<name>$c</name>'"
+check "failed restore: nothing of it runs, no work directory left" \
+    bash -c "! ls $STATE/$c.monitor $SAVE/$c.restore 2>/dev/null"
+head -c 100000 "$CT_TEST_ROOT/ok.img" >"$CT_TEST_ROOT/short.img"
+check_fails "a truncated image is refused" "it ends early" vsh restore "$CT_TEST_ROOT/short.img"
+echo "not an image" >"$CT_TEST_ROOT/junk.img"
+check_fails "a file that is no image is refused" "is not a container save image" \
+    vsh restore "$CT_TEST_ROOT/junk.img"
+mv "$SHARE.away" "$SHARE"
+check "failed restore: a retry works" vsh restore "$CT_TEST_ROOT/ok.img"
+check "after the retry it runs and counts" bash -c "[ \"\$(vsh domstate $c)\" = running ] && [ \"\$(count $c)\" -gt 0 ]"
+
+# ---- transient ------------------------------------------------------------
+ct_xml s-trans >"$CT_TEST_ROOT/s-trans.xml"
+vsh create "$CT_TEST_ROOT/s-trans.xml" >/dev/null
+ct_exec s-trans /bin/sh -c 'echo kept >/root/marker'
+check "transient: save" vsh save s-trans "$CT_TEST_ROOT/trans.img"
+check "transient: gone from the list" bash -c "! vsh list --all --name | grep -qx s-trans"
+check "transient: its layer is kept for the image" \
+    bash -c "\"$TPL\" layers | grep -q '^s-trans .*saved'"
+check "transient: restore" bash -c "vsh restore $CT_TEST_ROOT/trans.img && [ \"\$(ct_exec s-trans cat /root/marker)\" = kept ]"
+check "transient: destroy removes the layer" \
+    bash -c "vsh destroy s-trans && ! \"$TPL\" layers | grep -q '^s-trans '"
+
+# ---- an interface ----------------------------------------------------------
+define s-net "" "<interface type='ethernet'><target dev='ctsave0'/><ip address='10.99.7.2' prefix='24'/><route address='10.99.8.0' prefix='24' gateway='10.99.7.1'/></interface>"
+vsh start s-net >/dev/null
+ct_exec s-net /bin/sh -c 'ip addr add 10.99.9.9/32 dev eth0'
+check "net: save" vsh save s-net "$CT_TEST_ROOT/net.img"
+check "net: the host end is gone" bash -c "! ip link show ctsave0 2>/dev/null"
+check "net: restore" vsh restore "$CT_TEST_ROOT/net.img"
+check "net: the host end is back, up" bash -c "ip link show ctsave0 | grep -q 'state UP'"
+check "net: addresses inside, also one added inside, and the route are kept" \
+    bash -c "ct_exec s-net ip addr show eth0 | grep -q 10.99.7.2/24 && ct_exec s-net ip addr show eth0 | grep -q 10.99.9.9/32 && ct_exec s-net ip route | grep -q '10.99.8.0/24 via 10.99.7.1'"
+check "net: the MAC is the definition's" \
+    bash -c "[ \"\$(ct_exec s-net cat /sys/class/net/eth0/address)\" = \"\$(vsh domiflist s-net | awk '/ctsave0/ {print \$5}')\" ]"
+check "net: destroy removes the host end" bash -c "vsh destroy s-net && ! ip link show ctsave0 2>/dev/null"
+
+# ---- events seen by python-libvirt ----------------------------------------
+check "events: stopped/saved and started/restored" \
+    /usr/bin/python3 "$CT_SRC/tests/integration/saveevents.py" "$CT_URI" s-unpriv "$CT_TEST_ROOT/ev.img"
+
+# ---- the daemon killed after a restore -----------------------------------
+c=s-priv
+before=$(count $c)
+daemon_kill9
+check "daemon restart after kill -9" daemon_start
+check "the restored container is found again" bash -c "[ \"\$(vsh domstate $c)\" = running ]"
+sleep 0.3
+check "and still counts" bash -c "[ \"\$(ct_exec $c cat /tmp/count)\" -gt '$before' ]"
+
+# ---- nothing left behind ----------------------------------------------------
+for c in s-unpriv s-priv; do vsh destroy $c >/dev/null 2>&1; done
+check "no work directories left" bash -c "! ls -d $SAVE/*.dump $SAVE/*.restore 2>/dev/null"
+check "no cgroup of these containers left" \
+    bash -c "! ls -d /sys/fs/cgroup/*/machine/ct-*-s-*.libvirt-ct 2>/dev/null"
+check "CRIU's logs are kept" bash -c "ls $LOGS/s-priv.dump.log $LOGS/s-priv.restore.log"
+
+summary
