@@ -42,6 +42,12 @@ struct _virCTDomainObjPrivate {
     char *extraCgroupPath; /* its cgroup in hierarchies libvirt leaves alone */
     char *cgroupPath; /* its cgroup, in every hierarchy: recorded before it is made */
     int stopTimer; /* event timeout that kills after a shutdown request, or -1 */
+    /* a save in progress (ct_save.c), for virDomainGetJobStats: when it
+     * began (ms), its work directory while CRIU dumps, the bytes of the
+     * image written since (atomic: written with the domain unlocked) */
+    unsigned long long saveStarted;
+    char *saveDumpDir;
+    unsigned long long saveBytes;
 };
 
 #define CT_DOMAIN_PRIVATE(vm) ((virCTDomainObjPrivate *)(vm)->privateData)

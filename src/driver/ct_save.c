@@ -67,6 +67,7 @@ typedef struct {
     int fd;
     const char *path;
     unsigned long long bytes; /* written so far */
+    unsigned long long *progress; /* the job's figure, or NULL */
 } virCTSaveWriter;
 
 static int
@@ -77,6 +78,8 @@ virCTSaveWrite(virCTSaveWriter *w, const void *buf, size_t len)
         return -1;
     }
     w->bytes += len;
+    if (w->progress)
+        __atomic_store_n(w->progress, w->bytes, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -131,7 +134,7 @@ static int
 virCTSaveWriteImage(const char *path, const char *xml, const char *meta, const char *dir,
                     bool bypassCache, unsigned long long *bytes)
 {
-    virCTSaveWriter w = { .fd = -1, .path = path };
+    virCTSaveWriter w = { .fd = -1, .path = path, .progress = bytes };
     g_autofree char *buf = g_new0(char, CT_SAVE_BUF);
     g_autofree char *head = g_strdup_printf("%s %d\n", CT_SAVE_MAGIC, CT_SAVE_VERSION);
     g_autoptr(GDir) gdir = NULL;
@@ -664,6 +667,36 @@ virCTSaveFreezer(const char *cgroupPath)
     return virFileIsDir(v1) ? g_steal_pointer(&v1) : NULL;
 }
 
+/* Every cgroup the container made, with processes or not (systemd
+ * watches the cgroup.events of its empty slices): CRIU collects the
+ * empty ones below the root it is given, by default the cgroup of each
+ * set of processes.  The root of the container's cgroup namespace,
+ * @cgroupPath/init, in each hierarchy where init is below it (not v1
+ * blkio, which has no "init"). */
+static int
+virCTSaveCgroupRoots(virCommand *cmd, pid_t pid, const char *cgroupPath)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/cgroup", pid);
+    g_autofree char *root = g_strdup_printf("%s/init", cgroupPath);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    size_t rlen = strlen(root);
+    size_t i;
+
+    if (virFileReadAll(path, 64 * 1024, &text) < 0)
+        return -1;
+    lines = g_strsplit(text, "\n", 0);
+    for (i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], ":", 3);
+
+        if (g_strv_length(f) != 3 || !STRPREFIX(f[2], root) ||
+            (f[2][rlen] != '\0' && f[2][rlen] != '/'))
+            continue;
+        virCommandAddArgFormat(cmd, "--cgroup-root=%s:%s", f[1], root);
+    }
+    return 0;
+}
+
 /* Dumps the running @vm into @dir, its processes left stopped; @meta
  * gets the plan lines of the restore.  On failure CRIU lets them run on. */
 static int
@@ -680,6 +713,7 @@ virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *m
     pid_t pid = vm->def->id;
     size_t i;
     int status = -1;
+    int rc;
 
     if (!plan)
         return -1;
@@ -698,11 +732,24 @@ virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *m
      * stays frozen, and nothing forks in between */
     if (freezer)
         virCommandAddArgList(cmd, "--freeze-cgroup", freezer, NULL);
+    /* inotify watches are dumped as paths CRIU finds by inode (irmap, on
+     * the overlay's xino numbers); CRIU restores a watch on a symlink on
+     * its target instead, so systemd's on /etc/localtime is on a zoneinfo
+     * file after a restore, which the next dump must find too */
+    virCommandAddArgList(cmd, "--irmap-scan-path", "/usr/share/zoneinfo", NULL);
+    if (priv->cgroupPath && virCTSaveCgroupRoots(cmd, pid, priv->cgroupPath) < 0)
+        return -1;
     for (i = 0; i < args->len; i++)
         virCommandAddArg(cmd, g_ptr_array_index(args, i));
     virCommandSetErrorBuffer(cmd, &errbuf);
     VIR_DEBUG("checkpointing '%s' (init %d) into '%s'", vm->def->name, pid, dir);
-    if (virCommandRun(cmd, &status) < 0)
+    /* the job keeps the domain ours; domjobinfo may look meanwhile */
+    priv->saveDumpDir = g_strdup(dir);
+    virObjectUnlock(vm);
+    rc = virCommandRun(cmd, &status);
+    virObjectLock(vm);
+    g_clear_pointer(&priv->saveDumpDir, g_free);
+    if (rc < 0)
         return -1;
     if (status != 0) {
         g_autofree char *why = virCTSaveCriuError(log);
@@ -735,6 +782,7 @@ static int
 virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigned int flags,
                 virObjectEvent **event)
 {
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autofree char *dir = virCTSaveWorkDir(driver, vm->def->name, "dump");
     g_autofree char *xml = NULL;
     g_autoptr(GString) meta = g_string_new(NULL);
@@ -743,6 +791,7 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
     unsigned long long start;
     unsigned long long dumped;
     int ret = -1;
+    int rc;
 
     if (virCTSaveCheckCriu(driver) < 0)
         return -1;
@@ -756,11 +805,17 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
     if (virCTSaveMakeWorkDir(driver, dir) < 0)
         return -1;
     ignore_value(virTimeMillisNow(&start));
+    priv->saveStarted = start;
+    __atomic_store_n(&priv->saveBytes, 0, __ATOMIC_RELAXED);
     if (virCTSaveDump(driver, vm, dir, meta) < 0)
         goto cleanup;
     ignore_value(virTimeMillisNow(&dumped));
-    if (virCTSaveWriteImage(path, xml, meta->str, dir, flags & VIR_DOMAIN_SAVE_BYPASS_CACHE,
-                            &bytes) < 0) {
+    virObjectUnlock(vm);
+    rc = virCTSaveWriteImage(path, xml, meta->str, dir, flags & VIR_DOMAIN_SAVE_BYPASS_CACHE,
+                             &priv->saveBytes);
+    virObjectLock(vm);
+    bytes = priv->saveBytes;
+    if (rc < 0) {
         virCTSaveResume(vm);
         goto cleanup;
     }
@@ -774,6 +829,7 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
     ret = 0;
 
  cleanup:
+    priv->saveStarted = 0;
     if (virFileDeleteTree(dir) < 0)
         virResetLastError();
     return ret;
@@ -872,6 +928,111 @@ ctDomainManagedSave(virDomainPtr dom, unsigned int flags)
  cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
+    return ret;
+}
+
+/* ----------------------------------------------------- the job's figures */
+
+/* What CRIU has written into @dir so far. */
+static unsigned long long
+virCTSaveDirBytes(const char *dir)
+{
+    g_autoptr(GDir) gdir = g_dir_open(dir, 0, NULL);
+    unsigned long long sum = 0;
+    const char *name;
+
+    while (gdir && (name = g_dir_read_name(gdir))) {
+        g_autofree char *path = g_strdup_printf("%s/%s", dir, name);
+        struct stat sb;
+
+        if (stat(path, &sb) == 0)
+            sum += sb.st_size;
+    }
+    return sum;
+}
+
+/* A save in progress: elapsed time and bytes (those of the checkpoint
+ * while CRIU dumps, then those of the image file).  False without one. */
+static bool
+virCTSaveProgress(virDomainObj *vm, unsigned long long *elapsed, unsigned long long *bytes)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    unsigned long long now;
+
+    if (!priv->saveStarted || virTimeMillisNow(&now) < 0)
+        return false;
+    *elapsed = now - priv->saveStarted;
+    if (priv->saveDumpDir)
+        *bytes = virCTSaveDirBytes(priv->saveDumpDir);
+    else
+        *bytes = __atomic_load_n(&priv->saveBytes, __ATOMIC_RELAXED);
+    return true;
+}
+
+int
+ctDomainGetJobInfo(virDomainPtr dom, virDomainJobInfoPtr info)
+{
+    virDomainObj *vm;
+    unsigned long long elapsed;
+    unsigned long long bytes;
+    int ret = -1;
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainGetJobInfoEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    memset(info, 0, sizeof(*info));
+    info->type = VIR_DOMAIN_JOB_NONE;
+    if (virCTSaveProgress(vm, &elapsed, &bytes)) {
+        info->type = VIR_DOMAIN_JOB_UNBOUNDED;
+        info->timeElapsed = elapsed;
+        info->dataProcessed = bytes;
+    }
+    ret = 0;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
+                    unsigned int flags)
+{
+    virDomainObj *vm;
+    unsigned long long elapsed;
+    unsigned long long bytes;
+    int maxpar = 0;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_JOB_STATS_COMPLETED | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainGetJobStatsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    *type = VIR_DOMAIN_JOB_NONE;
+    *params = NULL;
+    *nparams = 0;
+    /* completed jobs are not kept */
+    if (!(flags & VIR_DOMAIN_JOB_STATS_COMPLETED) && virCTSaveProgress(vm, &elapsed, &bytes)) {
+        if (virTypedParamsAddInt(params, nparams, &maxpar, VIR_DOMAIN_JOB_OPERATION,
+                                 VIR_DOMAIN_JOB_OPERATION_SAVE) < 0 ||
+            virTypedParamsAddULLong(params, nparams, &maxpar, VIR_DOMAIN_JOB_TIME_ELAPSED,
+                                    elapsed) < 0 ||
+            virTypedParamsAddULLong(params, nparams, &maxpar, VIR_DOMAIN_JOB_DATA_PROCESSED,
+                                    bytes) < 0) {
+            virTypedParamsFree(*params, *nparams);
+            *params = NULL;
+            *nparams = 0;
+            goto cleanup;
+        }
+        *type = VIR_DOMAIN_JOB_UNBOUNDED;
+    }
+    ret = 0;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
     return ret;
 }
 

@@ -20,6 +20,9 @@ int ctDomainManagedSave(virDomainPtr dom, unsigned int flags);
 int ctDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags);
 int ctDomainManagedSaveRemove(virDomainPtr dom, unsigned int flags);
 char *ctDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags);
+int ctDomainGetJobInfo(virDomainPtr dom, virDomainJobInfoPtr info);
+int ctDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
+                        unsigned int flags);
 
 /* For a start (ct_lifecycle.c), with @vm locked and a job: when @vm has a
  * managed save image, brings the container back from it and removes it;

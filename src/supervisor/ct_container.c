@@ -27,6 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ct_caps.h"
@@ -275,12 +276,123 @@ makeStaging(void)
 }
 
 
+/* The host id that root inside maps to, or -1. */
+static unsigned int
+mappedRoot(const ctPlanIdMap *maps, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (maps[i].start == 0)
+            return maps[i].target;
+    }
+    return (unsigned int)-1;
+}
+
+
+static int
+overlayConfig(int fsfd, const char *key, const char *value)
+{
+    if (fsconfig(fsfd, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, key, value, 0) < 0)
+        return virCTErrorReport(errno, "cannot set the overlay's %s%s%s", key, value ? "=" : "",
+                                value ? value : "");
+    return 0;
+}
+
+
+/* In a child: the overlay made by a task in the user namespace @userns
+ * (and a mount namespace of its own, which it owns), as the container's
+ * root makes it at a boot, so that its superblock and the credentials it
+ * works in the layer with are the container's, not the host's root's.
+ * Sends the detached mount on @sock. */
+static void __attribute__((noreturn))
+overlayChild(int userns, int sock, const char *lower, const char *layer)
+{
+    char upper[PATH_MAX];
+    char work[PATH_MAX];
+    int fsfd;
+    int mfd;
+
+    snprintf(upper, sizeof(upper), "%s/upper", layer);
+    snprintf(work, sizeof(work), "%s/work", layer);
+    /* its root, whose ids are mapped, as the container child becomes */
+    if (setns(userns, CLONE_NEWUSER) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+        unshare(CLONE_NEWNS) < 0) {
+        virCTErrorReport(errno, "cannot enter the container's user namespace");
+        goto error;
+    }
+    if ((fsfd = fsopen("overlay", FSOPEN_CLOEXEC)) < 0) {
+        virCTErrorReport(errno, "cannot open an overlay");
+        goto error;
+    }
+    if (overlayConfig(fsfd, "lowerdir", lower) < 0 || overlayConfig(fsfd, "upperdir", upper) < 0 ||
+        overlayConfig(fsfd, "workdir", work) < 0 || overlayConfig(fsfd, "userxattr", NULL) < 0 ||
+        overlayConfig(fsfd, "xino", "on") < 0)
+        goto error;
+    if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+        virCTErrorReport(errno, "cannot mount the overlay root of '%s'", layer);
+        goto error;
+    }
+    if ((mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0)) < 0) {
+        virCTErrorReport(errno, "cannot mount the overlay root of '%s'", layer);
+        goto error;
+    }
+    if (virCTSyncSendFd(sock, "overlay\n", mfd) < 0)
+        _exit(1);
+    _exit(0);
+
+ error:
+    virCTErrorSend(sock, virCTErrorLast());
+    _exit(1);
+}
+
+
+static int
+mountOverlayAs(int userns, const char *lower, const char *layer, const char *target)
+{
+    char record[sizeof(virCTError)];
+    CT_AUTOCLOSE int mfd = -1;
+    int sv[2];
+    ssize_t n;
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return virCTErrorReport(errno, "cannot create a socket");
+    if ((pid = fork()) < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return virCTErrorReport(errno, "cannot fork");
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        overlayChild(userns, sv[1], lower, layer);
+    }
+    close(sv[1]);
+    n = virCTSyncRecvRecord(sv[0], record, sizeof(record), &mfd);
+    close(sv[0]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    if (mfd < 0 && n == (ssize_t)sizeof(virCTError)) {
+        memcpy(virCTErrorLast(), record, sizeof(virCTError));
+        virCTErrorLast()->msg[CT_ERROR_MSG_LEN - 1] = '\0';
+        return -1;
+    }
+    if (mfd < 0)
+        return virCTErrorReport(EPROTO, "the overlay of '%s' was not made", layer);
+    return virCTMountMoveTo(mfd, target);
+}
+
+
 /* A template's root: the overlay of its layer on the template.  The
  * overlay keeps its own metadata in "user." extended attributes in
  * every mode, so one layer serves a container with a user namespace and
- * without. */
+ * without.  xino=on: every file has the overlay's st_dev and an st_ino
+ * from its inode's number, the pair an inotify watch names, so that CRIU
+ * finds a watched file's path (irmap) at a checkpoint.  With @mounter (a
+ * restore, which is not in the container's user namespace), made by a
+ * task in that user namespace. */
 static int
-mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
+mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, int mounter, virCTRoot *root)
 {
     const char *lower = plan->rootLower;
     const char *layer = plan->rootLayer;
@@ -290,6 +402,10 @@ mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
     if (fds->lower >= 0) {
         if (makeStaging() < 0)
             return -1;
+        /* the mounter must find the trees: the container's root owns them */
+        if (mounter >= 0 && chown(STAGING, mappedRoot(plan->uidMap, plan->nuidMap),
+                                  mappedRoot(plan->gidMap, plan->ngidMap)) < 0)
+            return virCTErrorReport(errno, "cannot give '%s' to the container's root", STAGING);
         if (virCTMountMoveTo(fds->lower, STAGING_LOWER) < 0)
             return -1;
         if (virCTMountMoveTo(fds->layer, STAGING_LAYER) < 0)
@@ -298,8 +414,14 @@ mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
         layer = STAGING_LAYER;
         target = STAGING_ROOT;
     }
-    if (snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr",
-                 lower, layer, layer) >= (int)sizeof(opts))
+    if (mounter >= 0) {
+        if (mountOverlayAs(mounter, lower, layer, target) < 0)
+            return -1;
+        return openRoot(root, target);
+    }
+    if (snprintf(opts, sizeof(opts),
+                 "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr,xino=on", lower, layer,
+                 layer) >= (int)sizeof(opts))
         return virCTErrorReport(ENAMETOOLONG, "overlay options of '%s' are too long", plan->root);
     if (mount("overlay", target, "overlay", 0, opts) < 0)
         return virCTErrorReport(errno, "cannot mount the overlay root of '%s' on '%s' (%s)",
@@ -313,10 +435,10 @@ mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
  * its idmapped copy, or for an application container the host's "/" bound
  * read-only under a private tmpfs staging directory. */
 static int
-prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
+prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, int mounter, virCTRoot *root)
 {
     if (plan->root && plan->rootLower)
-        return mountTemplateRoot(plan, fds, root);
+        return mountTemplateRoot(plan, fds, mounter, root);
     if (plan->root && fds->root >= 0) {
         if (makeStaging() < 0)
             return -1;
@@ -342,9 +464,10 @@ prepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
 
 
 int
-virCTContainerPrepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root)
+virCTContainerPrepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, int mounter,
+                          virCTRoot *root)
 {
-    return prepareRoot(plan, fds, root);
+    return prepareRoot(plan, fds, mounter, root);
 }
 
 
@@ -378,7 +501,7 @@ setupFilesystems(const ctPlan *plan, const virCTIdmapFds *fds, const char *conso
         return virCTErrorReport(errno, "cannot make '/' private");
     if (openBindSources(plan, srcFds) < 0)
         return -1;
-    if (prepareRoot(plan, fds, root) < 0)
+    if (prepareRoot(plan, fds, -1, root) < 0)
         return -1;
     if (applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0)
         return -1;

@@ -31,9 +31,12 @@ void virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
 /* For a restore (ct_restore.c), in a mount namespace of its own: the
  * container's root as a boot would make it (a template's overlay, a bound
  * or idmapped root, the host's for an application container), on a
- * staging tmpfs over /tmp where needed; @root gets its path.  Returns 0,
- * or -1 with the error reported. */
-int virCTContainerPrepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, virCTRoot *root);
+ * staging tmpfs over /tmp where needed; @root gets its path.  @mounter,
+ * a user namespace with the container's maps or -1, makes the overlay
+ * (as the container's root does at a boot).  Returns 0, or -1 with the
+ * error reported. */
+int virCTContainerPrepareRoot(const ctPlan *plan, const virCTIdmapFds *fds, int mounter,
+                              virCTRoot *root);
 
 /* The staging directory where a restore attaches the idmapped tree of
  * plan->mounts[i]: "/tmp/mnt-<i>". */

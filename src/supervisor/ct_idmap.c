@@ -227,10 +227,8 @@ virCTIdmapWriteMaps(const ctPlan *plan, pid_t pid)
 }
 
 
-/* A user namespace with the plan's maps and nothing in it: a child that
- * made it waits on a pipe until we have opened it. */
-static int
-makeUserns(const ctPlan *plan)
+int
+virCTIdmapMakeUserns(const ctPlan *plan)
 {
     CT_AUTOCLOSE int userns = -1;
     char path[64];
@@ -283,14 +281,10 @@ makeUserns(const ctPlan *plan)
 
 
 int
-virCTIdmapCloneAll(const ctPlan *plan, virCTIdmapFds *fds)
+virCTIdmapCloneAll(const ctPlan *plan, int userns, virCTIdmapFds *fds)
 {
-    CT_AUTOCLOSE int userns = -1;
-
     if (!(plan->nsFlags & CLONE_NEWUSER))
         return 0;
-    if ((userns = makeUserns(plan)) < 0)
-        return -1;
     return eachTree(plan, userns, keepTree, fds);
 }
 

@@ -55,6 +55,8 @@ void virCTIdmapFdsClose(virCTIdmapFds *fds);
 int virCTIdmapFdsTake(virCTIdmapFds *fds, const char *record, int fd);
 
 /* For a restore (ct_restore.h), which has no child in the container's
- * user namespace yet: the same trees into @fds, shifted by a user
- * namespace of the plan's maps made for the purpose. */
-int virCTIdmapCloneAll(const ctPlan *plan, virCTIdmapFds *fds);
+ * user namespace yet: a user namespace with the plan's maps and nothing
+ * in it (its descriptor, or -1 with the error reported), and the same
+ * trees as for a boot into @fds, shifted by it. */
+int virCTIdmapMakeUserns(const ctPlan *plan);
+int virCTIdmapCloneAll(const ctPlan *plan, int userns, virCTIdmapFds *fds);

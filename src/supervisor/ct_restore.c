@@ -277,8 +277,9 @@ criuArgs(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds, const ctRes
 
 
 /* The restorer: never returns. */
-static void __attribute__((noreturn)) runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int sock,
-                                                  const virCTConsole *console, const sigset_t *mask)
+static void __attribute__((noreturn))
+runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int userns, int sock,
+            const virCTConsole *console, const sigset_t *mask)
 {
     virCTRoot root = { NULL, -1 };
     ctRestoreFds host = { -1, -1, -1 };
@@ -299,7 +300,7 @@ static void __attribute__((noreturn)) runRestorer(const ctPlan *plan, virCTIdmap
     }
     if (openHostPaths(plan, &host) < 0)
         goto error;
-    if (virCTContainerPrepareRoot(plan, fds, &root) < 0 || attachMounts(plan, fds) < 0)
+    if (virCTContainerPrepareRoot(plan, fds, userns, &root) < 0 || attachMounts(plan, fds) < 0)
         goto error;
     /* CRIU's restored processes, the container's root, make temporary
      * files in /tmp: the staging tmpfs there is ours alone */
@@ -338,6 +339,7 @@ virCTRestoreSpawn(const ctPlan *plan, const virCTConsole *console, const sigset_
     struct clone_args cargs = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
     virCTIdmapFds fds;
     virCTError rec;
+    CT_AUTOCLOSE int userns = -1;
     CT_AUTOCLOSE int ourEnd = -1;
     CT_AUTOCLOSE int childEnd = -1;
     int sv[2];
@@ -345,7 +347,9 @@ virCTRestoreSpawn(const ctPlan *plan, const virCTConsole *console, const sigset_
     int rc;
 
     virCTIdmapFdsInit(&fds);
-    if (virCTIdmapCloneAll(plan, &fds) < 0)
+    if ((plan->nsFlags & CLONE_NEWUSER) && (userns = virCTIdmapMakeUserns(plan)) < 0)
+        goto error;
+    if (virCTIdmapCloneAll(plan, userns, &fds) < 0)
         goto error;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         virCTErrorReport(errno, "cannot create the restore socket");
@@ -357,7 +361,7 @@ virCTRestoreSpawn(const ctPlan *plan, const virCTConsole *console, const sigset_
     child = syscall(SYS_clone3, &cargs, sizeof(cargs));
     if (child == 0) {
         close(ourEnd);
-        runRestorer(plan, &fds, childEnd, console, mask);
+        runRestorer(plan, &fds, userns, childEnd, console, mask);
     }
     if (child < 0) {
         virCTErrorReport(errno, "cannot fork the restorer");

@@ -110,6 +110,8 @@ checks_after_restore() {
     fi
     check "$what: tmpfs, layer and bind mount" \
         bash -c "[ \"\$(ct_exec $c cat /tmp/marker /root/marker /share/file)\" = \"\$(printf 'in-tmpfs\nin-layer\nshared')\" ]"
+    check "$what: the root is writable (the layer's overlay, not read-only)" \
+        ct_exec "$c" /bin/sh -c 'echo w >/root/written && [ "$(cat /root/written)" = w ] && rm /root/written'
     check "$what: the disk quota is the container's" \
         bash -c "ct_exec $c df -m / | tail -n 1 | awk '{ exit !(\$2 >= 250 && \$2 <= 300) }'"
     check "$what: LXCFS shows the memory limit" \
