@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_debootstrap.sh: a Debian template made by debootstrap from the
 # archive boots systemd to its default target in a container with a disk
-# limit, and shuts down cleanly.  Slow (about a minute: debootstrap
+# limit, survives a checkpoint and restore still running, and shuts down
+# cleanly.  Slow (about a minute: debootstrap
 # downloads some 40 MB); skipped when the Debian archive cannot be reached.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -70,6 +71,22 @@ if command -v lxcfs >/dev/null; then
     check "free -m inside shows the 512 MiB memory ($free)" test "${free:-0}" = 512
     check "uptime inside is the container's" bash -c \
         "ct_exec sd /usr/bin/uptime | grep -q 'up [0-9]* min'"
+fi
+# checkpoint and restore (test_save.sh has the details): systemd with its
+# journal, inotify watches and empty cgroups comes back running, twice
+if [ -x "$CT_BUILD/ct-criu" ]; then
+    for round in 1 2; do
+        check "systemd container: save ($round)" vsh save sd "$CT_TEST_ROOT/sd.img"
+        check "systemd container: restore ($round)" vsh restore "$CT_TEST_ROOT/sd.img"
+        check "after restore $round: systemctl is-system-running says running" bash -c \
+            "[ \"\$(ct_exec sd /bin/systemctl is-system-running)\" = running ]"
+        check "after restore $round: no failed unit, a new unit runs, the journal takes a line" \
+            bash -c "[ -z \"\$(ct_exec sd /bin/systemctl --failed --plain --no-legend)\" ] &&
+                ct_exec sd /usr/bin/systemd-run --unit=ct-restored-$round /bin/true >/dev/null &&
+                ct_exec sd /usr/bin/logger ct-restored-$round &&
+                sleep 0.5 && ct_exec sd /bin/journalctl -b | grep -q ct-restored-$round"
+    done
+    rm -f "$CT_TEST_ROOT/sd.img"
 fi
 check "shutdown" vsh shutdown sd
 for _ in $(seq 60); do
