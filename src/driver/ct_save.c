@@ -1229,6 +1229,148 @@ ctDomainSaveImageGetXMLDesc(virConnectPtr conn, const char *path, unsigned int f
     return ret;
 }
 
+/* The definition in the image @path replaced by @dxml (same container:
+ * same name, UUID, devices and ids, which the checkpoint depends on), and
+ * its state with @flags; the rest is copied over.  Replaced atomically. */
+static int
+virCTSaveRedefine(virCTDriver *driver, const char *path, const char *dxml, unsigned int flags,
+                  virDomainDef **newdef)
+{
+    virCTSaveReader r = { .fd = -1 };
+    virCTSaveWriter w = { .fd = -1 };
+    g_autofree char *xml = NULL;
+    g_autofree char *meta = NULL;
+    g_autofree char *newxml = NULL;
+    g_autofree char *tmp = g_strdup_printf("%s.new", path);
+    g_autofree char *head = g_strdup_printf("%s %d\n", CT_SAVE_MAGIC, CT_SAVE_VERSION);
+    g_autofree char *buf = g_new0(char, CT_SAVE_BUF);
+    g_autoptr(GString) newmeta = g_string_new(NULL);
+    g_autoptr(virDomainDef) old = NULL;
+    g_autoptr(virDomainDef) def = NULL;
+    g_auto(GStrv) lines = NULL;
+    uid_t ou = 0, nu = 0;
+    gid_t og = 0, ng = 0;
+    bool oroot;
+    size_t i;
+    ssize_t n;
+    int ret = -1;
+
+    if (virCTSaveReadHeader(path, &xml, &meta, &r) < 0)
+        goto cleanup;
+    if (!(old = virCTSaveParseXML(driver, path, xml)) ||
+        !(def = virCTDomainInputParse(driver, dxml, false)))
+        goto cleanup;
+    if (!virDomainDefCheckABIStability(old, def, driver->xmlopt))
+        goto cleanup;
+    oroot = virCTDomainGetHostRoot(old, &ou, &og);
+    if (oroot != virCTDomainGetHostRoot(def, &nu, &ng) || ou != nu || og != ng) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
+                       _("the new definition must keep the saved container's user namespace ids"));
+        goto cleanup;
+    }
+    if (!(newxml = virDomainDefFormat(def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE)))
+        goto cleanup;
+    lines = g_strsplit(meta, "\n", 0);
+    for (i = 0; lines[i]; i++) {
+        if (!*lines[i])
+            continue;
+        if (STRPREFIX(lines[i], "state ") && (flags & VIR_DOMAIN_SAVE_RUNNING))
+            g_string_append(newmeta, "state running\n");
+        else if (STRPREFIX(lines[i], "state ") && (flags & VIR_DOMAIN_SAVE_PAUSED))
+            g_string_append(newmeta, "state paused\n");
+        else
+            g_string_append_printf(newmeta, "%s\n", lines[i]);
+    }
+
+    w.path = tmp;
+    if ((w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), tmp);
+        goto cleanup;
+    }
+    if (virCTSaveWrite(&w, head, strlen(head)) < 0 ||
+        virCTSaveWriteSection(&w, "xml", "domain", newxml, strlen(newxml)) < 0 ||
+        virCTSaveWriteSection(&w, "meta", "restore", newmeta->str, newmeta->len) < 0)
+        goto cleanup;
+    while ((n = saferead(r.fd, buf, CT_SAVE_BUF)) > 0) {
+        if (virCTSaveWrite(&w, buf, n) < 0)
+            goto cleanup;
+    }
+    if (n < 0) {
+        virReportSystemError(errno, _("cannot read save image '%1$s'"), path);
+        goto cleanup;
+    }
+    if (fsync(w.fd) < 0 || VIR_CLOSE(w.fd) < 0 || rename(tmp, path) < 0) {
+        virReportSystemError(errno, _("cannot write save image '%1$s'"), path);
+        goto cleanup;
+    }
+    *newdef = g_steal_pointer(&def);
+    ret = 0;
+
+ cleanup:
+    VIR_FORCE_CLOSE(r.fd);
+    VIR_FORCE_CLOSE(w.fd);
+    if (ret < 0)
+        unlink(tmp);
+    return ret;
+}
+
+int
+ctDomainSaveImageDefineXML(virConnectPtr conn, const char *path, const char *dxml,
+                           unsigned int flags)
+{
+    virCTDriver *driver = conn->privateData;
+    virCTSaveReader r = { .fd = -1 };
+    g_autofree char *xml = NULL;
+    g_autoptr(virDomainDef) def = NULL;
+    g_autoptr(virDomainDef) newdef = NULL;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED, -1);
+    VIR_EXCLUSIVE_FLAGS_RET(VIR_DOMAIN_SAVE_RUNNING, VIR_DOMAIN_SAVE_PAUSED, -1);
+
+    if (virCTSaveReadHeader(path, &xml, NULL, &r) < 0) {
+        VIR_FORCE_CLOSE(r.fd);
+        return -1;
+    }
+    VIR_FORCE_CLOSE(r.fd);
+    if (!(def = virCTSaveParseXML(driver, path, xml)))
+        return -1;
+    if (virDomainSaveImageDefineXMLEnsureACL(conn, def) < 0)
+        return -1;
+    return virCTSaveRedefine(driver, path, dxml, flags, &newdef);
+}
+
+int
+ctDomainManagedSaveDefineXML(virDomainPtr dom, const char *dxml, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    g_autoptr(virDomainDef) newdef = NULL;
+    g_autofree char *path = NULL;
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED, -1);
+    VIR_EXCLUSIVE_FLAGS_RET(VIR_DOMAIN_SAVE_RUNNING, VIR_DOMAIN_SAVE_PAUSED, -1);
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainManagedSaveDefineXMLEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto cleanup;
+    path = virCTSaveManagedPath(driver, vm->def->name);
+    if (!virFileExists(path)) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                       _("domain does not have managed save image"));
+    } else {
+        ret = virCTSaveRedefine(driver, path, dxml, flags, &newdef);
+    }
+    virDomainObjEndJob(vm);
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
 int
 virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, unsigned int flags,
                       bool *restored)

@@ -20,6 +20,9 @@ int ctDomainManagedSave(virDomainPtr dom, unsigned int flags);
 int ctDomainHasManagedSaveImage(virDomainPtr dom, unsigned int flags);
 int ctDomainManagedSaveRemove(virDomainPtr dom, unsigned int flags);
 char *ctDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags);
+int ctDomainSaveImageDefineXML(virConnectPtr conn, const char *path, const char *dxml,
+                               unsigned int flags);
+int ctDomainManagedSaveDefineXML(virDomainPtr dom, const char *dxml, unsigned int flags);
 int ctDomainGetJobInfo(virDomainPtr dom, virDomainJobInfoPtr info);
 int ctDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
                         unsigned int flags);

@@ -166,6 +166,15 @@ for kind in unpriv priv; do
     checks_after_restore $c "$before" "$tbefore" "$kind"
 done
 
+# ---- the definition in an image ------------------------------------------
+c=s-priv
+vsh save-image-dumpxml "$CT_TEST_ROOT/$c.img" | sed 's|</domain>|<description>edited in the image</description></domain>|' >"$CT_TEST_ROOT/edited.xml"
+check "save-image-define changes the definition in the image" \
+    bash -c "vsh save-image-define $CT_TEST_ROOT/$c.img $CT_TEST_ROOT/edited.xml --running && vsh save-image-dumpxml $CT_TEST_ROOT/$c.img | grep -q 'edited in the image'"
+vsh save-image-dumpxml "$CT_TEST_ROOT/$c.img" | sed "s|<name>$c</name>|<name>other</name>|" >"$CT_TEST_ROOT/renamed.xml"
+check_fails "save-image-define refuses another name" "name" \
+    vsh save-image-define "$CT_TEST_ROOT/$c.img" "$CT_TEST_ROOT/renamed.xml"
+
 # ---- managed save ------------------------------------------------------
 c=s-unpriv
 before=$(count $c)
