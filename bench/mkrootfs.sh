@@ -1,6 +1,6 @@
 #!/bin/bash
-# mkrootfs.sh CACHE: make, once, the two root file systems every system of
-# the benchmark (bench/run.sh) runs on, in CACHE (default
+# mkrootfs.sh CACHE [systemd]: make, once, the two root file systems every
+# system of the benchmark (bench/run.sh) runs on, in CACHE (default
 # /var/tmp/bench-cache):
 #
 #   CACHE/busybox  Debian's static busybox with its applet links
@@ -8,7 +8,15 @@
 #   CACHE/debian   a Debian bookworm minbase, for realism: a copy of
 #                  /var/tmp/debstore/templates/bookworm/root when that
 #                  exists (the integration tests' cache), else debootstrap
-#                  (network, about a minute).
+#                  (network, about a minute);
+#
+# and, with "systemd", a third for the checkpoint scenario:
+#
+#   CACHE/debian-systemd  a Debian bookworm minbase with systemd-sysv and
+#                  procps (as tests/integration/test_debootstrap.sh makes
+#                  its template), whose /sbin/init is systemd: debootstrap
+#                  (network, about a minute), the downloaded packages and
+#                  lists removed.
 #
 # Both get what all the peers want to find in a root: /sig (where the
 # harness binds its signal directory), /etc/os-release (systemd-nspawn),
@@ -22,6 +30,7 @@ set -u
 set -o pipefail
 
 cache=${1:-/var/tmp/bench-cache}
+systemd=${2:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 debstore=/var/tmp/debstore/templates/bookworm/root
 
@@ -58,5 +67,20 @@ if [ ! -d "$cache/debian" ]; then
     finish "$cache/debian.tmp"
     mv "$cache/debian.tmp" "$cache/debian"
     echo "mkrootfs: made $cache/debian"
+fi
+if [ "$systemd" = systemd ] && [ ! -d "$cache/debian-systemd" ]; then
+    rm -rf "$cache/debian-systemd.tmp"
+    debootstrap --variant=minbase --include=systemd-sysv,procps bookworm \
+        "$cache/debian-systemd.tmp" http://deb.debian.org/debian \
+        >"$cache/debootstrap-systemd.log" 2>&1 || {
+        echo "mkrootfs: debootstrap failed, see $cache/debootstrap-systemd.log" >&2
+        rm -rf "$cache/debian-systemd.tmp"
+        exit 1
+    }
+    find "$cache/debian-systemd.tmp/var/cache/apt/archives" \
+        "$cache/debian-systemd.tmp/var/lib/apt/lists" -maxdepth 1 -type f -delete
+    finish "$cache/debian-systemd.tmp"
+    mv "$cache/debian-systemd.tmp" "$cache/debian-systemd"
+    echo "mkrootfs: made $cache/debian-systemd"
 fi
 exit 0

@@ -8,20 +8,22 @@
 #
 #   bench/run.sh            full mode (about an hour): 20 rounds, density
 #                           up to 2000 containers, 1000 defined / 500
-#                           running for management; results and the
-#                           report go to docs/ (docs/benchmarks.md,
-#                           docs/bench/results.json, docs/bench/*.png)
+#                           running for management, 10 checkpoint rounds;
+#                           results and the report go to docs/
+#                           (docs/benchmarks.md, docs/bench/results.json,
+#                           docs/bench/*.png)
 #   bench/run.sh --quick    quick mode (under 5 minutes): 5 rounds,
-#                           density 20 and 50, 100 / 50 for management;
-#                           report to /var/tmp/bench-quick/
+#                           density 20 and 50, 100 / 50 for management,
+#                           3 checkpoint rounds; report to /var/tmp/bench-quick/
 #
 # Options: --out DIR (report into DIR/benchmarks.md, DIR/bench/), --no-install,
 # --systems ct-api,crun,... --scenarios overhead,start,stop,provision,manage,
-# quotas,density, --keep (keep the scratch tree).
+# quotas,density,checkpoint, --keep (keep the scratch tree).
 #
 # What it does: installs the peers from Debian (bench/install-peers.sh),
 # makes the root file systems once (bench/mkrootfs.sh, cached in
-# /var/tmp/bench-cache), compiles bench/nsrun.c, and starts, on a scratch
+# /var/tmp/bench-cache; with the checkpoint scenario also a Debian root
+# with systemd), compiles bench/nsrun.c and bench/stamp.c, and starts, on a scratch
 # tree /var/tmp/bench-run.XXXXXX, a private virtctd from the build tree
 # (as the integration tests do) with templates made from those roots, and
 # a private libvirtd holding only the LXC driver.  bench/bench.py measures
@@ -40,7 +42,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 CACHE=/var/tmp/bench-cache
 mode=full out="" install=1 systems="" keep=0
-scenarios="overhead,start,stop,provision,manage,quotas,density"
+scenarios="overhead,start,stop,provision,manage,quotas,density,checkpoint"
 
 usage() {
     sed -n '/^#   bench/,/^# Options/p' "$0" | sed 's/^# \{0,1\}//'
@@ -84,7 +86,9 @@ fi
 for cmd in cc virsh /usr/bin/python3; do
     command -v "$cmd" >/dev/null || die "needs $cmd (bench/install-peers.sh installs it)"
 done
-"$HERE/mkrootfs.sh" "$CACHE" || die "cannot make the root file systems in $CACHE"
+ckpt=""
+case ",$scenarios," in *,checkpoint,*) ckpt=1 ;; esac
+"$HERE/mkrootfs.sh" "$CACHE" ${ckpt:+systemd} || die "cannot make the root file systems in $CACHE"
 
 CT_BUILD=${CT_BUILD:-$SRC/build}
 if [ ! -x "$CT_BUILD/src/virtctd" ] || [ ! -x "$CT_BUILD/tools/virt-ct-template" ]; then
@@ -102,6 +106,9 @@ LOG=$RUN/harness.log
 # static when libc.a is there: one exec of it is part of crun's and podman's times
 cc -O2 -Wall -Wextra -Werror -static -o "$RUN/nsrun" "$HERE/nsrun.c" 2>/dev/null ||
     cc -O2 -Wall -Wextra -Werror -o "$RUN/nsrun" "$HERE/nsrun.c" || die "cannot compile bench/nsrun.c"
+# static: it runs inside the containers of every root (checkpoint scenario)
+cc -O2 -Wall -Wextra -Werror -static -o "$RUN/stamp" "$HERE/stamp.c" ||
+    die "cannot compile bench/stamp.c statically (libc6-dev)"
 
 # cgroup directories there before the run: those made by the peers for
 # their own use (lxc.pivot, libpod_parent) are removed at the end only if
@@ -146,6 +153,14 @@ cleanup() {
     # containers carry BENCH_RUN=$token in their environment
     grep -lsa "BENCH_RUN=$token" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 |
         while read -r pid; do kill -9 "$pid" 2>/dev/null; done
+    # and a CRIU dump of this run's daemon still going (its log is in the tree)
+    if [ -n "${CT_TEST_ROOT:-}" ]; then
+        grep -lsaF "$CT_TEST_ROOT/" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 |
+            while read -r pid; do
+                [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$CT_BUILD/ct-criu" ] &&
+                    kill -9 "$pid" 2>/dev/null
+            done
+    fi
     sleep 1
     for f in "$RUN/lvd-host/pid" "$RUN/lvd/pid"; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
@@ -199,7 +214,7 @@ export CT_TEST_ROOT CT_URI
 mkdir -p "$CT_TEST_ROOT"
 say "scratch tree $RUN; starting a private virtctd"
 daemon_start || die "virtctd does not start"
-for t in busybox debian; do
+for t in busybox debian ${ckpt:+debian-systemd}; do
     CT_ROOT=$CT_TEST_ROOT "$CT_BUILD/tools/virt-ct-template" -q create "$t" --dir "$CACHE/$t" ||
         die "cannot make the template $t"
 done
@@ -265,9 +280,10 @@ fi
 # --- the measurements ----------------------------------------------------------------
 if [ "$mode" = quick ]; then
     runs=5 levels="[20, 50]" cap=60 prov=3 mdef=100 mrun=50 esc=0 rootfs='["busybox", "debian"]'
+    ckruns=3
 else
     runs=20 levels="[100, 500, 1000, 2000]" cap=600 prov=20 mdef=1000 mrun=500 esc=2
-    rootfs='["busybox", "debian"]'
+    rootfs='["busybox", "debian"]' ckruns=10
 fi
 # jstr TEXT: TEXT on one line, fit for a JSON string
 jstr() { printf '%s' "$*" | tr '\n"\134' '  /'; }
@@ -284,7 +300,9 @@ cat >"$RUN/config.json" <<JSON
   "out": "$out/bench/results.json",
   "rootfs": {"busybox": "$CACHE/busybox", "debian": "$CACHE/debian"},
   "ct_uri": "$CT_URI", "ct_root": "$CT_TEST_ROOT", "ct_pidfile": "$CT_TEST_ROOT/virtctd.pid",
-  "tpl": "$CT_BUILD/tools/virt-ct-template",
+  "tpl": "$CT_BUILD/tools/virt-ct-template", "enter": "$CT_BUILD/tools/virt-ct-enter",
+  "criu": "$([ -x "$CT_BUILD/ct-criu" ] && echo "$CT_BUILD/ct-criu")", "stamp": "$RUN/stamp",
+  "checkpoint_runs": $ckruns,
   "lxc_uri": "$LXC_URI", "lxc_pidfile": "$RUN/lvd/pid",
   "lxc_error": "$(jstr "$lxc_error")",
   "lxc_error_host": "$(jstr "$lxc_error_host")",
@@ -295,6 +313,7 @@ cat >"$RUN/config.json" <<JSON
   "scenarios": [$(json_list "$scenarios")],
   "versions": {
     "libvirt-ct": "$(git -C "$SRC" describe --always --dirty 2>/dev/null)",
+    "criu": "$([ -x "$CT_BUILD/ct-criu" ] && ver "$CT_BUILD/ct-criu" --version)",
     "libvirt": "$(ver virsh --version)",
     "crun": "$(ver crun --version)",
     "lxc": "$(ver lxc-start --version)",

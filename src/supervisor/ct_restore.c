@@ -47,6 +47,7 @@
 #include "ct_error.h"
 #include "ct_idmap.h"
 #include "ct_restore.h"
+#include "ct_seccomp.h"
 
 #define RESTORE_MAX_ARGS 512
 #define CT_RESTORE_ATTACHED (-2)
@@ -276,6 +277,57 @@ criuArgs(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds, const ctRes
 }
 
 
+/* sysinfo(2) inside is answered by the supervisor through the listener
+ * of the container's seccomp filter (ct_supervisor_sysinfo.c).  CRIU
+ * brings the filter back but not its listener, and a filter returning
+ * SECCOMP_RET_USER_NOTIF without one makes the call fail with ENOSYS
+ * (busybox free prints garbage, glibc's sysconf(_SC_PHYS_PAGES) fails).
+ * So in the checkpoint our filter (found byte for byte as
+ * virCTSeccompBuild() makes it) lets sysinfo(2) through instead: the
+ * kernel answers with the host's figures, as it does for processes
+ * entered from outside, until the container's next boot.  A filter of
+ * the container's own is left alone. */
+static int
+disarmSysinfo(int images)
+{
+    struct sock_filter prog[CT_SECCOMP_MAX_INSNS];
+    CT_AUTOCLOSE int fd = -1;
+    CT_AUTOFREE char *buf = NULL;
+    size_t plen;
+    size_t patched = 0;
+    struct stat sb;
+    char *at;
+    int n;
+    int i;
+
+    if ((n = virCTSeccompBuild(true, prog, CT_SECCOMP_MAX_INSNS)) <= 0)
+        return 0;
+    plen = (size_t)n * sizeof(prog[0]);
+    if ((fd = openat(images, "seccomp.img", O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        return errno == ENOENT
+                   ? 0
+                   : virCTErrorReport(errno, "cannot open the checkpoint's seccomp.img");
+    if (fstat(fd, &sb) < 0 || sb.st_size > 64 * 1024 * 1024)
+        return virCTErrorReport(errno ? errno : EFBIG, "cannot read the checkpoint's seccomp.img");
+    if (!(buf = malloc(sb.st_size + 1)))
+        return virCTErrorReport(ENOMEM, "out of memory");
+    if (pread(fd, buf, sb.st_size, 0) != sb.st_size)
+        return virCTErrorReport(errno ? errno : EIO, "cannot read the checkpoint's seccomp.img");
+    for (at = buf; (at = memmem(at, buf + sb.st_size - at, prog, plen)); at += plen) {
+        for (i = 0; i < n; i++) {
+            struct sock_filter *insn = (struct sock_filter *)(at + i * sizeof(prog[0]));
+
+            if (prog[i].code == (BPF_RET | BPF_K) && prog[i].k == SECCOMP_RET_USER_NOTIF)
+                insn->k = SECCOMP_RET_ALLOW;
+        }
+        patched++;
+    }
+    if (patched && pwrite(fd, buf, sb.st_size, 0) != sb.st_size)
+        return virCTErrorReport(errno ? errno : EIO, "cannot write the checkpoint's seccomp.img");
+    return 0;
+}
+
+
 /* The restorer: never returns. */
 static void __attribute__((noreturn))
 runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int userns, int sock,
@@ -299,6 +351,8 @@ runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int userns, int sock,
         goto error;
     }
     if (openHostPaths(plan, &host) < 0)
+        goto error;
+    if (disarmSysinfo(host.images) < 0)
         goto error;
     if (virCTContainerPrepareRoot(plan, fds, userns, &root) < 0 || attachMounts(plan, fds) < 0)
         goto error;

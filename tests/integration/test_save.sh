@@ -286,6 +286,36 @@ check "net: destroy removes the host end" bash -c "vsh destroy s-net && ! ip lin
 check "events: stopped/saved and started/restored" \
     /usr/bin/python3 "$CT_SRC/tests/integration/saveevents.py" "$CT_URI" s-unpriv "$CT_TEST_ROOT/ev.img"
 
+# ---- sysinfo(2) after a restore --------------------------------------------
+# init's processes get sysinfo(2) from the supervisor (the container's
+# memory) until a checkpoint; after a restore the listener is gone and the
+# kernel answers (the host's memory), never ENOSYS (garbage in busybox)
+cat >"$CT_TEST_ROOT/s-free.xml" <<XML
+<domain type='lxc'>
+  <name>s-free</name>
+  <memory unit='MiB'>64</memory>
+  <os><type>exe</type><init>/bin/sh</init><initarg>-c</initarg>
+    <initarg>while true; do free -m >/tmp/free.new; mv /tmp/free.new /tmp/free; sleep 0.1; done</initarg></os>
+  <devices>
+    <filesystem type='template'><source name='busybox'/><target dir='/'/></filesystem>
+    <filesystem type='ram'><source usage='16' units='MiB'/><target dir='/tmp'/></filesystem>
+  </devices>
+</domain>
+XML
+memtotal() {
+    awk '/^Mem:/ { print $2 }' "/proc/$(vsh domid s-free)/root/tmp/free" 2>/dev/null
+}
+export -f memtotal
+vsh create "$CT_TEST_ROOT/s-free.xml" >/dev/null
+sleep 1
+check "sysinfo: before a save, the container's memory (64 MiB)" bash -c "[ \"\$(memtotal)\" = 64 ]"
+vsh save s-free "$CT_TEST_ROOT/free.img" >/dev/null && vsh restore "$CT_TEST_ROOT/free.img" >/dev/null
+sleep 1
+hostmib=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+check "sysinfo: after a restore, the kernel's answer (the host's $hostmib MiB), not ENOSYS" \
+    bash -c "t=\$(memtotal); [ \"\$t\" -ge $((hostmib - 1)) ] && [ \"\$t\" -le $((hostmib + 1)) ]"
+vsh destroy s-free >/dev/null
+
 # ---- the daemon killed after a restore -----------------------------------
 c=s-priv
 before=$(count $c)
