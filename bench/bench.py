@@ -22,7 +22,13 @@
 #   manage     virsh list --all, dominfo, domstats (and the same API
 #              calls) with 1000 defined and 500 running ct containers;
 #   quotas     memory, CPU, process and disk limits, each tried and
-#              measured as enforced, not enforced or not supported.
+#              measured as enforced, not enforced or not supported;
+#   checkpoint ct only (no peer checkpoints through libvirt): save and
+#              restore (virDomainSave, virDomainRestore) of an idle
+#              busybox, an idle Debian with systemd running and a busybox
+#              with 256 MiB touched: their times, the image's size, CRIU's
+#              own times from its logs, and the freeze the container sees
+#              (the largest gap in a clock its process stamps every 1 ms).
 #
 # Every timed operation is a request as a user makes it: a process spawned
 # with posix_spawn (crun, lxc-start, systemd-nspawn, podman, virsh, the
@@ -37,6 +43,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import argparse
+import array
 import ctypes
 import datetime
 import json
@@ -88,7 +95,20 @@ INIT_SCRIPTS = {
     "q-disk": ('id=$1\ndd if=/dev/zero of=/big bs=1M count=128 >/dev/null 2>&1\nrc=$?\n'
                'echo "$rc $(wc -c </big)" >/sig/res.$id\nrm -f /big\n'
                'echo "$id" >/sig/fifo\nexec sleep %s\n') % SLEEP,
+    # checkpoint: the clock (bench/stamp.c) started, detached, before init idles;
+    # with 256 MiB touched first
+    "ck-idle": ('id=$1\n/sig/stamp -d /tmp/stamps || exit 1\necho "$id" >/sig/fifo\n'
+                'exec sleep %s\n') % SLEEP,
+    "ck-mem": ('id=$1\n/sig/stamp -d -m %d /tmp/stamps || exit 1\necho "$id" >/sig/fifo\n'
+               'exec sleep %s\n') % (256, SLEEP),
 }
+
+# the checkpoint scenario's containers: (key, template, init script or
+# None for the template's own init, label); their memory limit
+CKPT_CASES = [("busybox", "busybox", "ck-idle", "idle busybox"),
+              ("systemd", "debian-systemd", None, "idle Debian minbase, systemd running"),
+              ("mem256", "busybox", "ck-mem", "busybox, 256 MiB touched")]
+CKPT_MEM_MIB = 512
 
 
 class Failed(Exception):
@@ -1073,7 +1093,8 @@ class Harness:
         self.children = Children()
         self.runner = Runner(self.children, self.tmp)
         self.results = {"meta": {}, "systems": {}, "start": {}, "stop": {}, "density": {},
-                        "provision": {}, "manage": {}, "quotas": {}, "overhead": {}}
+                        "provision": {}, "manage": {}, "quotas": {}, "overhead": {},
+                        "checkpoint": {}}
         self.images = {}
         self._ct_conn = None
         os.makedirs(self.sigdir, exist_ok=True)
@@ -1711,6 +1732,217 @@ class Harness:
             log("  %-12s %s" % (s.name, ", ".join("%s: %s" % (q, v["status"])
                                                    for q, v in out.items())))
 
+    def ckpt_xml(self, box):
+        """a transient ct container on the box's template with the /sig bind,
+        as CtApi.xml, with CKPT_MEM_MIB of memory; init is the box's script,
+        or the template's /sbin/init (systemd)"""
+        env = "".join("<initenv name='%s'>%s</initenv>" % (k, v)
+                      for k, v in box.system.env(box).items() if k != "PATH")
+        if box.init:
+            init = "<init>/bin/sh</init>%s" % "".join(
+                "<initarg>%s</initarg>" % a for a in box.system.init_argv(box)[1:])
+        else:
+            init = "<init>/sbin/init</init>"
+        return """<domain type='lxc' xmlns:ct='http://libvirt.org/schemas/domain/ct/1.0'>
+  <name>%s</name>
+  <memory unit='MiB'>%d</memory>
+  <os><type>exe</type>%s%s</os>
+  <devices>
+    <filesystem type='template'><source name='%s'/><target dir='/'/></filesystem>
+    <filesystem type='mount'><source dir='%s'/><target dir='/sig'/></filesystem>
+  </devices>
+</domain>
+""" % (box.name, CKPT_MEM_MIB, init, env, box.rootfs, self.sigdir)
+
+    def ct_enter(self, box, *argv, timeout=60):
+        return self.runner.run([self.cfg["enter"], "-c", self.cfg["ct_uri"], box.name, "--"] +
+                               list(argv), timeout=timeout, env=dict(os.environ,
+                                                                     **box.system.env(box)))
+
+    def ckpt_launch(self, ct, case):
+        """a checkpoint case's container, started, with its clock running:
+        (box, ms from the request until then)"""
+        key, tpl, init, _ = case
+        box = Box(ct, self.newname(ct), tpl, init)
+        box.xmltext = self.ckpt_xml(box)
+        t0 = time.perf_counter_ns()
+        ct.start(box)
+        try:
+            if init:
+                if self.fifo.wait(box.name, 60) is None:
+                    raise Failed("no sign of the container's init within 60 s")
+            else:
+                # systemd: until it says it is running, then the clock
+                end = time.monotonic() + 120
+                state = ""
+                while time.monotonic() < end:
+                    r = self.ct_enter(box, "/bin/systemctl", "is-system-running")
+                    state = r.out.strip()
+                    if state == "running":
+                        break
+                    time.sleep(0.1)
+                if state != "running":
+                    failed = self.ct_enter(box, "/bin/systemctl", "--failed", "--plain",
+                                           "--no-legend").out
+                    raise Failed("systemd not running 120 s after the start: %r; failed "
+                                 "units: %s" % (state, " ".join(failed.split())[:200]))
+                r = self.ct_enter(box, "/sig/stamp", "-d", "/tmp/stamps")
+                if r.rc != 0:
+                    raise Failed("the clock does not start: " + r.error())
+        except Exception:
+            self.dispose(box)
+            raise
+        return box, ms(time.perf_counter_ns() - t0)
+
+    @staticmethod
+    def criu_log_ms(path):
+        """how long a CRIU run took, from its log: the last "(SS.ffffff)"
+        time stamp, in ms; None without a log"""
+        last = None
+        try:
+            with open(path, errors="replace") as f:
+                for line in f:
+                    if line.startswith("(") and ")" in line[:16]:
+                        try:
+                            last = float(line[1:line.index(")")])
+                        except ValueError:
+                            pass
+        except OSError:
+            return None
+        return None if last is None else last * 1000
+
+    def ckpt_freeze(self, box, rt_save, rt_restored, timeout=10):
+        """the largest gap in the container's clock since the save
+        request, once it has run on for 50 ms after the restore:
+        (gap, its start after the save request, its end after the restore
+        returned), ms"""
+        path = "/proc/%d/root/tmp/stamps" % box.dom.ID()
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                data = b""
+            a = array.array("q")
+            a.frombytes(data[:len(data) // 8 * 8])
+            if a and a[-1] > rt_restored + 50e6:
+                break
+            if time.monotonic() > end:
+                raise Failed("the clock in the container did not run on after the restore "
+                             "(%d stamps in %s)" % (len(a), path))
+            time.sleep(0.02)
+        gap, at = 0, None
+        for i in range(1, len(a)):
+            if a[i] > rt_save and a[i] - a[i - 1] > gap:
+                gap, at = a[i] - a[i - 1], i
+        if at is None:
+            raise Failed("no stamp in the container's clock after the save request")
+        return ms(gap), ms(a[at - 1] - rt_save), ms(a[at] - rt_restored)
+
+    def scenario_checkpoint(self, by_name):
+        ct = by_name.get("ct-api")
+        if not ct:
+            return
+        runs = self.cfg.get("checkpoint_runs", 3)
+        t_begin = time.time()
+        res = {"meta": {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "mode": self.cfg["mode"], "machine": machine(),
+                        "versions": {k: self.cfg.get("versions", {}).get(k)
+                                     for k in ("libvirt-ct", "libvirt", "criu")},
+                        "memory_mib": CKPT_MEM_MIB},
+               "runs": runs, "cases": {}}
+        self.results["checkpoint"] = res
+        if not self.cfg.get("criu"):
+            res["error"] = "this build of libvirt-ct has no CRIU (ct-criu)"
+            log("checkpoint: %s" % res["error"])
+            return
+        log("checkpoint: %d rounds x %d containers" % (runs, len(CKPT_CASES)))
+        shutil.copy(self.cfg["stamp"], os.path.join(self.sigdir, "stamp"))
+        imgdir = os.path.join(self.tmp, "ckpt")
+        os.makedirs(imgdir, exist_ok=True)
+        logdir = os.path.join(self.cfg["ct_root"], "log", "ct")
+        warmup = 1
+        keys = ("restore", "total", "criu_dump", "criu_restore", "freeze", "freeze_begin",
+                "freeze_end", "bytes", "apparent_bytes", "ready")
+        extra = {c[0]: {k: [] for k in keys} for c in CKPT_CASES}
+        after = {c[0]: [] for c in CKPT_CASES}
+        cases = {c[0]: c for c in CKPT_CASES}
+
+        def body(m, r):
+            case = cases[m.name]
+            box, ready = self.ckpt_launch(ct, case)
+            img = os.path.join(imgdir, box.name + ".img")
+            try:
+                # a moment of the clock before the save
+                time.sleep(0.2)
+                rt0 = time.time_ns()
+                t0 = time.perf_counter_ns()
+                try:
+                    box.dom.save(img)
+                except libvirt.libvirtError as e:
+                    raise Failed("save: %s" % e)
+                t1 = time.perf_counter_ns()
+                try:
+                    ct.conn.restore(img)
+                except libvirt.libvirtError as e:
+                    box.ended = True
+                    raise Failed("restore: %s" % e)
+                t2 = time.perf_counter_ns()
+                rt2 = time.time_ns()
+                box.dom = ct.conn.lookupByName(box.name)
+                st = os.stat(img)
+                freeze = self.ckpt_freeze(box, rt0, rt2)
+                state = "-"
+                if case[2] is None:
+                    state = self.ct_enter(box, "/bin/systemctl", "is-system-running").out.strip()
+                if r >= warmup:
+                    v = extra[m.name]
+                    v["restore"].append(ms(t2 - t1))
+                    v["total"].append(ms(t2 - t0))
+                    v["criu_dump"].append(self.criu_log_ms(
+                        os.path.join(logdir, box.name + ".dump.log")))
+                    v["criu_restore"].append(self.criu_log_ms(
+                        os.path.join(logdir, box.name + ".restore.log")))
+                    v["freeze"].append(freeze[0])
+                    v["freeze_begin"].append(freeze[1])
+                    v["freeze_end"].append(freeze[2])
+                    v["bytes"].append(st.st_blocks * 512)
+                    v["apparent_bytes"].append(st.st_size)
+                    v["ready"].append(ready)
+                    after[m.name].append(state)
+                return ms(t1 - t0)
+            finally:
+                self.dispose(box)
+                try:
+                    os.unlink(img)
+                except OSError:
+                    pass
+                layer = os.path.join(self.cfg["ct_root"], "var/lib/ct/containers", box.name)
+                if os.path.exists(layer):
+                    self.runner.run([self.cfg["tpl"], "-q", "--data-dir",
+                                     os.path.join(self.cfg["ct_root"], "var/lib/ct"),
+                                     "layer-remove", box.name])
+
+        class M:
+            def __init__(self, name):
+                self.name = name
+        out = self.rounds([M(c[0]) for c in CKPT_CASES], runs, body, warmup=warmup)
+        for key, tpl, init, lbl in CKPT_CASES:
+            e = {"label": lbl, "template": tpl, "save": out[key]["stats"],
+                 "errors": out[key]["errors"], "after_restore": after[key],
+                 "samples": {"save": out[key]["samples"]}}
+            for k in keys:
+                vals = [x for x in extra[key][k] if x is not None]
+                e[k] = stats(vals)
+                e["samples"][k] = vals
+            res["cases"][key] = e
+            log("  %-8s save %s; restore %s; freeze %s; image %s bytes%s" % (
+                key, fmt(e["save"]), fmt(e["restore"]), fmt(e["freeze"]),
+                (e["bytes"] or {}).get("median"),
+                "; %s" % e["errors"][0][:200] if e["errors"] else ""))
+        res["meta"]["duration_s"] = round(time.time() - t_begin, 1)
+
     def overhead(self):
         """what the harness itself adds: spawning a process and waiting for
         its end, and entering the mount namespace crun and podman run in"""
@@ -1811,7 +2043,8 @@ def main():
              ("manage", lambda: h.scenario_manage(by_name)),
              ("quotas", lambda: h.scenario_quotas([s for s in systems if s.name != "ct-virsh"])),
              ("density", lambda: h.scenario_density([s for s in systems
-                                                     if s.name != "ct-virsh"]))]
+                                                     if s.name != "ct-virsh"])),
+             ("checkpoint", lambda: h.scenario_checkpoint(by_name))]
     for name, fn in steps:
         if name not in scen:
             continue
