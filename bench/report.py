@@ -498,6 +498,145 @@ def section_quotas(res, out):
     out.append("")
 
 
+CKPT_SERIES = [("save", "save", "#c0392b"), ("restore", "restore", "#2980b9"),
+               ("freeze", "freeze seen inside", "#7f8c8d")]
+
+
+def checkpoint_chart(path, cases):
+    """times (median bars, min-max whiskers) and image size per case"""
+    keys = [k for k in cases if med(cases[k].get("save")) is not None]
+    if not keys:
+        return False
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 0.9 + 0.9 * len(keys)),
+                                  gridspec_kw={"width_ratios": [2, 1]})
+    h = 0.8 / len(CKPT_SERIES)
+    for si, (k, lbl, col) in enumerate(CKPT_SERIES):
+        ys, ms, lo, hi = [], [], [], []
+        for i, c in enumerate(keys):
+            st = cases[c].get(k)
+            if not st:
+                continue
+            ys.append(i + si * h)
+            ms.append(st["median"])
+            lo.append(st["median"] - st["min"])
+            hi.append(st["max"] - st["median"])
+        ax.barh(ys, ms, height=h, xerr=[lo, hi], color=col, label=lbl, capsize=2)
+        for y, m, e in zip(ys, ms, hi):
+            ax.text(m + e, y, "  %.0f" % m, va="center", fontsize=7)
+    ax.set_yticks([i + h * (len(CKPT_SERIES) - 1) / 2 for i in range(len(keys))])
+    ax.set_yticklabels([cases[c]["label"] for c in keys], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("ms")
+    ax.set_title("save and restore through the API (median, min-max whisker)", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    sizes = [(med(cases[c].get("bytes")) or 0) / (1 << 20) for c in keys]
+    ax2.barh(range(len(keys)), sizes, color="#c0392b", height=0.5)
+    for i, v in enumerate(sizes):
+        ax2.text(v, i, "  %.1f" % v, va="center", fontsize=7)
+    ax2.set_yticks(range(len(keys)))
+    ax2.set_yticklabels([])
+    ax2.invert_yaxis()
+    ax2.set_xlabel("MiB on disk")
+    ax2.set_title("image size (median)", fontsize=10)
+    ax2.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def mm(st, fmt="%.0f"):
+    """median (min-max)"""
+    if not st:
+        return "-"
+    return "%s (%s-%s)" % (fmt % st["median"], fmt % st["min"], fmt % st["max"])
+
+
+def section_checkpoint(res, out, figdir):
+    ck = res.get("checkpoint", {})
+    if not ck:
+        return
+    m = ck.get("meta", {})
+    mc = m.get("machine", {})
+    v = m.get("versions", {})
+    out.append("## 7. Checkpoint and restore")
+    out.append("")
+    out.append("Run of **%s** in **%s** mode, %s s (%s rounds of each container after one "
+               "untimed warm-up round), on the machine above (%s, %s cores, %s GiB, kernel %s, "
+               "Debian %s); libvirt-ct %s, CRIU %s." % (
+                   m.get("date", "?"), m.get("mode", "?"), num(m.get("duration_s"), "%.0f"),
+                   ck.get("runs"), mc.get("cpu"), mc.get("cpus"), mc.get("mem_gib"),
+                   mc.get("kernel"), mc.get("debian"), v.get("libvirt-ct") or "-",
+                   (v.get("criu") or "-").replace("Version: ", "")))
+    out.append("")
+    out.append("ct only: a running transient container saved to a file and restored from it at "
+               "once through the harness's open connection (`virDomainSave`, "
+               "`virDomainRestore`: `virsh save` and `virsh restore` without virsh's own "
+               "start-up), each round on a new container with a %s MiB memory limit: an idle "
+               "busybox (`sleep` as init), an idle Debian minbase whose systemd has booted to "
+               "`running` (`systemctl is-system-running`, through `virt-ct-enter`), and a "
+               "busybox with a process that has written 256 MiB of anonymous memory. In each, "
+               "a static process (`bench/stamp.c`) writes the time (`CLOCK_REALTIME`) to a file "
+               "in the container every 1 ms: the largest gap between two of its stamps is the "
+               "*freeze seen inside*, the time its processes did not run. *save* and *restore*: "
+               "the calls' wall time; *save+restore*: from the save request to the restore's "
+               "return, the most the container can have been frozen. *CRIU dump* and *CRIU "
+               "restore*: how long CRIU itself ran, from its logs (`log/ct/NAME.dump.log`, "
+               "`NAME.restore.log`); a save also packs CRIU's images into the one image file "
+               "(written, not synced) and stops the container, a restore unpacks it and starts a "
+               "supervisor, cgroups and a root as a boot does. *image*: the image file's "
+               "bytes on disk; the container's root layer is not in it (it stays on the host). "
+               "Milliseconds, median (min-max) of the rounds." % m.get("memory_mib"))
+    out.append("")
+    if ck.get("error"):
+        out.append("**not measured**: %s" % ck["error"])
+        out.append("")
+    cases = ck.get("cases", {})
+    if cases:
+        out.append("| container | save | restore | save+restore | CRIU dump | CRIU restore | "
+                   "freeze seen inside | image on disk | runs | errors |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
+        for k, e in cases.items():
+            b = e.get("bytes")
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                e["label"], mm(e.get("save")), mm(e.get("restore")), mm(e.get("total")),
+                mm(e.get("criu_dump")), mm(e.get("criu_restore")), mm(e.get("freeze")),
+                "%s (%s-%s)" % (human_bytes(med(b)), human_bytes(b["min"]), human_bytes(b["max"]))
+                if b else "-", (e.get("save") or {}).get("n", 0), errors_note(e)))
+        out.append("")
+        notes = []
+        for k, e in cases.items():
+            fb, fe = e.get("freeze_begin"), e.get("freeze_end")
+            if fb and fe:
+                notes.append("%s: frozen %.0f ms after the save request, running again %s ms "
+                             "%s the restore returned" % (
+                                 e["label"], fb["median"], "%.0f" % abs(fe["median"]),
+                                 "before" if fe["median"] < 0 else "after"))
+        if notes:
+            out.append("Where the freeze falls (medians): %s." % "; ".join(notes))
+            out.append("")
+        sd = cases.get("systemd")
+        if sd and sd.get("after_restore"):
+            states = sd["after_restore"]
+            out.append("`systemctl is-system-running` after each restore of the systemd "
+                       "container: %s. Its boot, from the create request to `running`, took "
+                       "%s ms." % (", ".join("%s x%d" % (x, states.count(x))
+                                            for x in sorted(set(states))),
+                                   mm((sd.get("ready")))))
+            out.append("")
+        if checkpoint_chart(os.path.join(figdir, "checkpoint.png"), cases):
+            out.append("![checkpoint](bench/checkpoint.png)")
+            out.append("")
+    out.append("No peer is measured here: none checkpoints a container through libvirt "
+               "(libvirt's LXC driver has no save or restore). podman (`podman container "
+               "checkpoint`, `restore`) and LXC (`lxc-checkpoint`) checkpoint with CRIU, "
+               "but with the system's CRIU, and Debian 12's (3.17) fails on this kernel; "
+               "libvirt-ct builds and ships its own (%s)." %
+               ((v.get("criu") or "4.x").replace("Version: ", "CRIU ")))
+    out.append("")
+
+
 def section_overhead(res, out):
     ov = res.get("overhead", {})
     if not ov:
@@ -555,6 +694,7 @@ def main():
     section_provision(res, out, figdir)
     section_manage(res, out, figdir)
     section_quotas(res, out)
+    section_checkpoint(res, out, figdir)
     section_overhead(res, out)
     out.append("## How to reproduce")
     out.append("")

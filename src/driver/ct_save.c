@@ -1511,6 +1511,56 @@ virCTSaveInitOne(virDomainObj *vm, void *opaque)
     return 0;
 }
 
+/* CRIU processes still dumping into @dir (a daemon killed during a
+ * save started them): killed, so nothing stops the container anew. */
+static void
+virCTSaveKillDumps(const char *dir)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    const char *name;
+
+    while (proc && (name = g_dir_read_name(proc))) {
+        g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", name);
+        g_autofree char *cmdline = NULL;
+        int len;
+        int i;
+        pid_t pid;
+
+        if (virStrToLong_i(name, NULL, 10, &pid) < 0 ||
+            (len = virFileReadAllQuiet(path, 64 * 1024, &cmdline)) <= 0)
+            continue;
+        for (i = 0; i < len - 1; i++) {
+            if (!cmdline[i])
+                cmdline[i] = ' ';
+        }
+        if (strstr(cmdline, " dump ") && strstr(cmdline, dir)) {
+            VIR_WARN("killing CRIU (%d), which dumped into '%s' for a daemon that is gone", pid,
+                     dir);
+            kill(pid, SIGKILL);
+        }
+    }
+}
+
+/* A save the daemon did not finish: the container it was dumping runs
+ * on (thawed, unless it was paused, and continued). */
+static void
+virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
+{
+    virDomainObj *vm = virDomainObjListFindByName(driver->domains, name);
+
+    virCTSaveKillDumps(dir);
+    if (!vm)
+        return;
+    if (virDomainObjIsActive(vm)) {
+        VIR_WARN("the save of '%s' was cut short by a daemon restart: it runs on", name);
+        if (virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PAUSED &&
+            virCTProcessSetFrozen(vm, false) < 0)
+            virResetLastError();
+        virCTSaveResume(vm);
+    }
+    virDomainObjEndAPI(&vm);
+}
+
 void
 virCTSaveInit(virCTDriver *driver)
 {
@@ -1523,10 +1573,15 @@ virCTSaveInit(virCTDriver *driver)
         return;
     while ((name = g_dir_read_name(gdir))) {
         g_autofree char *path = NULL;
+        g_autofree char *domain = NULL;
 
         if (!g_str_has_suffix(name, ".dump") && !g_str_has_suffix(name, ".restore"))
             continue;
         path = g_strdup_printf("%s/%s", dir, name);
+        if (g_str_has_suffix(name, ".dump")) {
+            domain = g_strndup(name, strlen(name) - 5);
+            virCTSaveRecover(driver, domain, path);
+        }
         VIR_INFO("removing '%s', left by an interrupted save or restore", path);
         if (virFileDeleteTree(path) < 0)
             virResetLastError();

@@ -62,7 +62,8 @@ skip_unless_root() {
 
 # Starts virtctd from the build tree on a private tree $CT_TEST_ROOT:
 # definitions, state and sockets all live there, never in /etc or /run.
-# $CT_TEST_SUPERVISOR, when set, is run instead of the build's supervisor.
+# $CT_TEST_SUPERVISOR, when set, is run instead of the build's supervisor,
+# $CT_TEST_CRIU instead of its CRIU.
 daemon_start() {
     mkdir -p "$CT_TEST_ROOT/sock"
     cat >"$CT_TEST_ROOT/virtctd.conf" <<CONF
@@ -72,7 +73,7 @@ ${CT_EXTRA_CONF:-}
 CONF
     CT_ROOT=$CT_TEST_ROOT LIBVIRT_DRIVER_DIR=$CT_BUILD/src \
         CT_SCHEMA_DIR=$CT_SRC/xml CT_SUPERVISOR=${CT_TEST_SUPERVISOR:-$CT_BUILD/src/ct-supervisor} \
-        CT_CRIU=$([ -x "$CT_BUILD/ct-criu" ] && echo "$CT_BUILD/ct-criu") \
+        CT_CRIU=${CT_TEST_CRIU:-$([ -x "$CT_BUILD/ct-criu" ] && echo "$CT_BUILD/ct-criu")} \
         "$CT_BUILD/src/virtctd" -d -f "$CT_TEST_ROOT/virtctd.conf" \
         -p "$CT_TEST_ROOT/virtctd.pid" || return 1
     local i

@@ -325,6 +325,38 @@ check "the restored container is found again" bash -c "[ \"\$(vsh domstate $c)\"
 sleep 0.3
 check "and still counts" bash -c "[ \"\$(ct_exec $c cat /tmp/count)\" -gt '$before' ]"
 
+# ---- the daemon killed during a save --------------------------------------
+# a CRIU that dumps and then takes its time: the daemon is killed while it
+# waits; the next daemon stops that CRIU and lets the container run on
+cat >"$CT_TEST_ROOT/slow-criu" <<SH
+#!/bin/sh
+"$CT_BUILD/ct-criu" "\$@" || exit
+[ "\$1" = dump ] && sleep 30
+exit 0
+SH
+chmod +x "$CT_TEST_ROOT/slow-criu"
+c=s-priv
+daemon_stop
+CT_TEST_CRIU=$CT_TEST_ROOT/slow-criu daemon_start
+( vsh save $c "$CT_TEST_ROOT/cut.img" >/dev/null 2>&1 & )
+for _ in $(seq 100); do
+    [ -d "$SAVE/$c.dump" ] && [ -s "$SAVE/$c.dump/inventory.img" ] && break
+    sleep 0.1
+done
+sleep 0.5
+before=$(count $c)
+sleep 0.5
+check "save cut short: the dumped processes are stopped meanwhile" bash -c "[ -n '$before' ] && [ \"\$(count $c)\" = '$before' ]"
+daemon_kill9
+check "save cut short: the daemon comes back" daemon_start
+sleep 0.5
+check "save cut short: the container runs on" \
+    bash -c "[ \"\$(vsh domstate $c)\" = running ] && [ \"\$(count $c)\" -gt '$before' ]"
+check "save cut short: CRIU is gone, so is its work directory" \
+    bash -c "! pgrep -f 'slow-criu[ ]dump' && ! ls -d $SAVE/$c.dump 2>/dev/null"
+check "save cut short: a new save works" vsh save $c "$CT_TEST_ROOT/after-cut.img"
+check "save cut short: and its restore" vsh restore "$CT_TEST_ROOT/after-cut.img"
+
 # ---- nothing left behind ----------------------------------------------------
 for c in s-unpriv s-priv; do vsh destroy $c >/dev/null 2>&1; done
 check "no work directories left" bash -c "! ls -d $SAVE/*.dump $SAVE/*.restore 2>/dev/null"
