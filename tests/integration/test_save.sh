@@ -346,6 +346,8 @@ done
 sleep 0.5
 before=$(count $c)
 sleep 0.5
+check "domjobinfo during the save: a save, its time and the checkpoint's bytes" \
+    bash -c "vsh domjobinfo $c | grep -q '^Operation: *Save' && vsh domjobinfo $c | grep -q '^Data processed: *[1-9]'"
 check "save cut short: the dumped processes are stopped meanwhile" bash -c "[ -n '$before' ] && [ \"\$(count $c)\" = '$before' ]"
 daemon_kill9
 check "save cut short: the daemon comes back" daemon_start
