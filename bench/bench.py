@@ -1795,10 +1795,12 @@ class Harness:
         return box, ms(time.perf_counter_ns() - t0)
 
     @staticmethod
-    def criu_log_ms(path):
-        """how long a CRIU run took, from its log: the last "(SS.ffffff)"
-        time stamp, in ms; None without a log"""
-        last = None
+    def criu_log(path):
+        """from a CRIU log: how long the run took (its last "(SS.ffffff)"
+        time stamp), in ms, and how many times a dump waited (100 ms each)
+        for the cgroup to be frozen ("freezing processes: N attempts
+        done"); Nones without a log"""
+        last = waits = None
         try:
             with open(path, errors="replace") as f:
                 for line in f:
@@ -1807,9 +1809,14 @@ class Harness:
                             last = float(line[1:line.index(")")])
                         except ValueError:
                             pass
+                        if "freezing processes: " in line:
+                            try:
+                                waits = int(line.split("freezing processes: ")[1].split()[0])
+                            except (IndexError, ValueError):
+                                pass
         except OSError:
-            return None
-        return None if last is None else last * 1000
+            pass
+        return (None if last is None else last * 1000), waits
 
     def ckpt_freeze(self, box, rt_save, rt_restored, timeout=10):
         """the largest gap in the container's clock since the save
@@ -1864,7 +1871,7 @@ class Harness:
         logdir = os.path.join(self.cfg["ct_root"], "log", "ct")
         warmup = 1
         keys = ("restore", "total", "criu_dump", "criu_restore", "freeze", "freeze_begin",
-                "freeze_end", "bytes", "apparent_bytes", "ready")
+                "freeze_end", "bytes", "apparent_bytes", "ready", "freezer_waits")
         extra = {c[0]: {k: [] for k in keys} for c in CKPT_CASES}
         after = {c[0]: [] for c in CKPT_CASES}
         cases = {c[0]: c for c in CKPT_CASES}
@@ -1900,10 +1907,11 @@ class Harness:
                     v = extra[m.name]
                     v["restore"].append(ms(t2 - t1))
                     v["total"].append(ms(t2 - t0))
-                    v["criu_dump"].append(self.criu_log_ms(
-                        os.path.join(logdir, box.name + ".dump.log")))
-                    v["criu_restore"].append(self.criu_log_ms(
-                        os.path.join(logdir, box.name + ".restore.log")))
+                    dump, waits = self.criu_log(os.path.join(logdir, box.name + ".dump.log"))
+                    v["criu_dump"].append(dump)
+                    v["freezer_waits"].append(waits)
+                    v["criu_restore"].append(self.criu_log(
+                        os.path.join(logdir, box.name + ".restore.log"))[0])
                     v["freeze"].append(freeze[0])
                     v["freeze_begin"].append(freeze[1])
                     v["freeze_end"].append(freeze[2])

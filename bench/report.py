@@ -563,8 +563,8 @@ def section_checkpoint(res, out, figdir):
     out.append("## 7. Checkpoint and restore")
     out.append("")
     out.append("Run of **%s** in **%s** mode, %s s (%s rounds of each container after one "
-               "untimed warm-up round), on the machine above (%s, %s cores, %s GiB, kernel %s, "
-               "Debian %s); libvirt-ct %s, CRIU %s." % (
+               "untimed warm-up round), on %s, %s cores, %s GiB, kernel %s, Debian %s; "
+               "libvirt-ct %s, CRIU %s." % (
                    m.get("date", "?"), m.get("mode", "?"), num(m.get("duration_s"), "%.0f"),
                    ck.get("runs"), mc.get("cpu"), mc.get("cpus"), mc.get("mem_gib"),
                    mc.get("kernel"), mc.get("debian"), v.get("libvirt-ct") or "-",
@@ -583,9 +583,9 @@ def section_checkpoint(res, out, figdir):
                "the calls' wall time; *save+restore*: from the save request to the restore's "
                "return, the most the container can have been frozen. *CRIU dump* and *CRIU "
                "restore*: how long CRIU itself ran, from its logs (`log/ct/NAME.dump.log`, "
-               "`NAME.restore.log`); a save also packs CRIU's images into the one image file "
-               "(written, not synced) and stops the container, a restore unpacks it and starts a "
-               "supervisor, cgroups and a root as a boot does. *image*: the image file's "
+               "`NAME.restore.log`); a save also copies CRIU's images from its work directory "
+               "into the one image file, fsyncs it and stops the container, a restore unpacks "
+               "it and starts a supervisor, cgroups and a root as a boot does. *image*: the image file's "
                "bytes on disk; the container's root layer is not in it (it stays on the host). "
                "Milliseconds, median (min-max) of the rounds." % m.get("memory_mib"))
     out.append("")
@@ -616,6 +616,17 @@ def section_checkpoint(res, out, figdir):
         if notes:
             out.append("Where the freeze falls (medians): %s." % "; ".join(notes))
             out.append("")
+        waits = []
+        for k, e in cases.items():
+            w = (e.get("samples") or {}).get("freezer_waits") or []
+            if w:
+                waits.append("%s %d of %d" % (e["label"], sum(1 for x in w if x), len(w)))
+        if waits:
+            out.append("CRIU freezes the container's cgroup (`--freeze-cgroup`, cgroup v2's "
+                       "`cgroup.freeze` here), checks at once whether it is frozen and, when "
+                       "not yet, sleeps 100 ms before it looks again: dumps that waited so: "
+                       "%s." % ", ".join(waits))
+            out.append("")
         sd = cases.get("systemd")
         if sd and sd.get("after_restore"):
             states = sd["after_restore"]
@@ -628,12 +639,13 @@ def section_checkpoint(res, out, figdir):
         if checkpoint_chart(os.path.join(figdir, "checkpoint.png"), cases):
             out.append("![checkpoint](bench/checkpoint.png)")
             out.append("")
-    out.append("No peer is measured here: none checkpoints a container through libvirt "
-               "(libvirt's LXC driver has no save or restore). podman (`podman container "
-               "checkpoint`, `restore`) and LXC (`lxc-checkpoint`) checkpoint with CRIU, "
-               "but with the system's CRIU, and Debian 12's (3.17) fails on this kernel; "
-               "libvirt-ct builds and ships its own (%s)." %
-               ((v.get("criu") or "4.x").replace("Version: ", "CRIU ")))
+    out.append("No peer is measured here. None checkpoints a container through libvirt: "
+               "libvirt's LXC driver has no save or restore. podman (`podman container "
+               "checkpoint` / `restore`, through crun) and LXC (`lxc-checkpoint`) checkpoint "
+               "with the system's CRIU, and Debian 12's, 3.17.1, does not run on this kernel: "
+               "`criu check` stops at “vdso: Unexpected rt vDSO area bounds ... Could not "
+               "initialize kernel features detection”. libvirt-ct builds and ships its own "
+               "(%s, `ct-criu`)." % ((v.get("criu") or "4.x").replace("Version: ", "CRIU ")))
     out.append("")
 
 
@@ -706,6 +718,12 @@ def main():
     out.append("    bench/run.sh --quick    # under 5 minutes; writes /var/tmp/bench-quick/")
     out.append("    bench/report.py docs/bench/results.json docs   # the page again from the "
                "results")
+    ck = (res.get("checkpoint") or {}).get("meta")
+    if ck and ck.get("date") != res["meta"].get("date"):
+        out.append("    bench/run.sh --scenarios checkpoint --systems ct-api --out /tmp/c   # the "
+                   "checkpoint-only run")
+        out.append("    bench/merge.py docs/bench/results.json /tmp/c/bench/results.json "
+                   "checkpoint")
     df = res["meta"].get("density_from")
     if df:
         out.append("    bench/run.sh --scenarios density --systems %s --out /tmp/d   # the "
