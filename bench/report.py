@@ -528,8 +528,9 @@ def checkpoint_chart(path, cases):
     ax.invert_yaxis()
     ax.set_xlabel("ms")
     ax.set_title("save and restore through the API (median, min-max whisker)", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper right")
     ax.grid(axis="x", alpha=0.3)
+    ax.margins(x=0.08)
     sizes = [(med(cases[c].get("bytes")) or 0) / (1 << 20) for c in keys]
     ax2.barh(range(len(keys)), sizes, color="#c0392b", height=0.5)
     for i, v in enumerate(sizes):
@@ -537,6 +538,7 @@ def checkpoint_chart(path, cases):
     ax2.set_yticks(range(len(keys)))
     ax2.set_yticklabels([])
     ax2.invert_yaxis()
+    ax2.margins(x=0.15)
     ax2.set_xlabel("MiB on disk")
     ax2.set_title("image size (median)", fontsize=10)
     ax2.grid(axis="x", alpha=0.3)
