@@ -122,8 +122,8 @@ main(int argc, char **argv)
     if (mib) {
         size_t len = mib << 20, i;
         long page = sysconf(_SC_PAGESIZE);
-        unsigned char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        unsigned char *mem =
+            mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
         if (mem == MAP_FAILED)
             die("mmap");

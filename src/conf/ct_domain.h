@@ -39,6 +39,7 @@ struct _virCTDomainObjPrivate {
     bool counted; /* included in driver->nactive */
     bool wantReboot; /* start again when init ends (reboot requested) */
     bool restarting; /* stopped to be started again at once */
+    bool starting; /* started, init not running yet: the ID is not init's */
     char *extraCgroupPath; /* its cgroup in hierarchies libvirt leaves alone */
     char *cgroupPath; /* its cgroup, in every hierarchy: recorded before it is made */
     int stopTimer; /* event timeout that kills after a shutdown request, or -1 */

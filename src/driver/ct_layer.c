@@ -167,9 +167,6 @@ virCTLayerRecord(virCTDriver *driver, const virDomainDef *def, const virDomainFS
     } else if (persistent) {
         /* a defined container adopts its own orphaned or transient layer */
         (*layer)->owner = VIR_CT_LAYER_DEFINED;
-    } else if ((*layer)->owner == VIR_CT_LAYER_SAVED) {
-        /* restored: transient again */
-        (*layer)->owner = VIR_CT_LAYER_TRANSIENT;
     }
     g_free((*layer)->template);
     (*layer)->template = g_strdup(fs->src->path);
@@ -227,6 +224,49 @@ virCTLayerKeepSaved(virCTDriver *driver, const virDomainDef *def)
     layer->owner = VIR_CT_LAYER_SAVED;
     if (virCTLayerSave(driver->store, layer) < 0) {
         VIR_WARN("cannot keep the layer of saved '%s': %s", def->name, virGetLastErrorMessage());
+        virResetLastError();
+    }
+}
+
+int
+virCTLayerCheckSaved(virCTDriver *driver, const virDomainDef *def)
+{
+    g_autoptr(virCTLayer) layer = NULL;
+    VIR_AUTOCLOSE lock = -1;
+    int rc;
+
+    if (!virCTLayerTemplateRoot(def))
+        return 0;
+    if ((lock = virCTStoreLock(driver->store)) < 0 ||
+        (rc = virCTLayerLoadOwn(driver, def, &layer)) < 0)
+        return -1;
+    if (rc == 0) {
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("the layer of '%1$s' that the image was saved with is gone: its processes cannot come back on another"),
+            def->name);
+        return -1;
+    }
+    return 0;
+}
+
+void
+virCTLayerRestored(virCTDriver *driver, const virDomainDef *def, bool persistent)
+{
+    g_autoptr(virCTLayer) layer = NULL;
+    VIR_AUTOCLOSE lock = -1;
+
+    if (persistent || !virCTLayerTemplateRoot(def))
+        return;
+    if ((lock = virCTStoreLock(driver->store)) < 0 || virCTLayerLoadOwn(driver, def, &layer) <= 0 ||
+        layer->owner != VIR_CT_LAYER_SAVED) {
+        virResetLastError();
+        return;
+    }
+    layer->owner = VIR_CT_LAYER_TRANSIENT;
+    if (virCTLayerSave(driver->store, layer) < 0) {
+        VIR_WARN("cannot update the layer of restored '%s': %s", def->name,
+                 virGetLastErrorMessage());
         virResetLastError();
     }
 }

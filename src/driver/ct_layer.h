@@ -37,6 +37,15 @@ void virCTLayerForget(virCTDriver *driver, const virDomainDef *def);
  * ("saved") until a restore takes it back or the user removes it. */
 void virCTLayerKeepSaved(virCTDriver *driver, const virDomainDef *def);
 
+/* Before a restore: the layer the image was saved with is still there
+ * (a fresh one would not match the processes' files).  -1 with an
+ * error otherwise. */
+int virCTLayerCheckSaved(virCTDriver *driver, const virDomainDef *def);
+
+/* After a restore succeeded: a saved transient container's layer is
+ * transient again (a failed restore leaves it saved, for a retry). */
+void virCTLayerRestored(virCTDriver *driver, const virDomainDef *def, bool persistent);
+
 /* The domain @def was undefined (@active: it still runs): the layer goes
  * when it holds nothing, else it stays, orphaned. */
 void virCTLayerUndefine(virCTDriver *driver, const virDomainDef *def, bool active);

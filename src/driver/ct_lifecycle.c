@@ -544,6 +544,7 @@ ctDomainOpenNamespaceFds(pid_t pid, int **fdlist)
 int
 ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
 {
+    pid_t initPid;
     virDomainObj *vm;
     bool ownUserns = false;
     int ret = -1;
@@ -554,9 +555,9 @@ ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
         return -1;
     if (virDomainLxcOpenNamespaceEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if (virDomainObjCheckActive(vm) < 0)
+    if ((initPid = virCTProcessInitPid(vm)) < 0)
         goto cleanup;
-    if (ctDomainHasOwnUserns(vm->def->id, &ownUserns) < 0)
+    if (ctDomainHasOwnUserns(initPid, &ownUserns) < 0)
         goto cleanup;
     if (ownUserns) {
         virReportError(
@@ -565,7 +566,7 @@ ctDomainLxcOpenNamespace(virDomainPtr dom, int **fdlist, unsigned int flags)
             vm->def->name, vm->def->name);
         goto cleanup;
     }
-    ret = ctDomainOpenNamespaceFds(vm->def->id, fdlist);
+    ret = ctDomainOpenNamespaceFds(initPid, fdlist);
 
  cleanup:
     virDomainObjEndAPI(&vm);
@@ -625,11 +626,15 @@ ctHostnameThread(void *opaque)
 static char *
 ctDomainReadHostname(virDomainObj *vm)
 {
-    g_autofree char *nsPath = g_strdup_printf("/proc/%d/ns/uts", vm->def->id);
-    ctHostnameQuery query = { .nsfd = open(nsPath, O_RDONLY | O_CLOEXEC) };
+    g_autofree char *nsPath = NULL;
+    ctHostnameQuery query = { .nsfd = -1 };
     virThread thread;
+    pid_t initPid;
 
-    if (query.nsfd < 0) {
+    if ((initPid = virCTProcessInitPid(vm)) < 0)
+        return NULL;
+    nsPath = g_strdup_printf("/proc/%d/ns/uts", initPid);
+    if ((query.nsfd = open(nsPath, O_RDONLY | O_CLOEXEC)) < 0) {
         virReportSystemError(errno, _("cannot open '%1$s'"), nsPath);
         return NULL;
     }

@@ -28,6 +28,7 @@
 #include "ct_domain.h"
 #include "ct_net.h"
 #include "ct_netns.h"
+#include "ct_process.h"
 
 #include "datatypes.h"
 #include "domain_validate.h"
@@ -109,10 +110,10 @@ virCTNetSetupHostEnd(virDomainNetDef *net, const char *bridge, const char *host)
 }
 
 static int
-virCTNetCreateVeth(virDomainNetDef *net, const char *bridge, char **inner)
+virCTNetCreateVeth(virDomainNetDef *net, const char *bridge, const char *peerName, char **inner)
 {
     g_autofree char *host = g_strdup(net->ifname);
-    g_autofree char *peer = NULL;
+    g_autofree char *peer = g_strdup(peerName);
 
     if (virNetDevVethCreate(&host, &peer) < 0)
         return -1;
@@ -126,6 +127,7 @@ virCTNetCreateVeth(virDomainNetDef *net, const char *bridge, char **inner)
         return -1;
     if (virCTNetSetupHostEnd(net, bridge, host) < 0)
         return -1;
+    g_free(*inner);
     *inner = g_steal_pointer(&peer);
     return 0;
 }
@@ -156,7 +158,8 @@ virCTNetAllocate(virDomainObj *vm, virDomainNetDef *net)
     return virDomainActualNetDefValidate(net);
 }
 
-/* Step 2, once the network's port is known. */
+/* Step 2, once the network's port is known; a veth's container end is
+ * called *@inner if that is set. */
 static int
 virCTNetCreateAllocated(virDomainObj *vm, virDomainNetDef *net, char **inner)
 {
@@ -166,11 +169,11 @@ virCTNetCreateAllocated(virDomainObj *vm, virDomainNetDef *net, char **inner)
     switch ((type = virDomainNetGetActualType(net))) {
     case VIR_DOMAIN_NET_TYPE_NETWORK:
     case VIR_DOMAIN_NET_TYPE_BRIDGE:
-        if (virCTNetCreateVeth(net, virDomainNetGetActualBridgeName(net), inner) < 0)
+        if (virCTNetCreateVeth(net, virDomainNetGetActualBridgeName(net), *inner, inner) < 0)
             return -1;
         break;
     case VIR_DOMAIN_NET_TYPE_ETHERNET:
-        if (virCTNetCreateVeth(net, NULL, inner) < 0)
+        if (virCTNetCreateVeth(net, NULL, *inner, inner) < 0)
             return -1;
         break;
     case VIR_DOMAIN_NET_TYPE_DIRECT:
@@ -302,7 +305,6 @@ virCTNetPrepareRestore(virDomainObj *vm)
 
     for (i = 0; i < vm->def->nnets; i++) {
         virDomainNetDef *net = vm->def->nets[i];
-        g_autofree char *inner = NULL;
 
         virCTNetNameGuest(vm->def, net);
         if (virCTNetAllocate(vm, net) < 0)
@@ -313,13 +315,33 @@ virCTNetPrepareRestore(virDomainObj *vm)
                                                        virDomainNetGetActualDirectDev(net)));
             continue;
         }
-        /* a veth pair as a boot makes it; CRIU moves its container end in
-         * (a user namespace may not make one with an end on the host) */
-        if (virCTNetCreateAllocated(vm, net, &inner) < 0)
-            return NULL;
-        g_ptr_array_add(externals, g_strdup_printf("netdev[%s]:%s", net->ifname_guest, inner));
+        /* a veth pair made at sync point 3 (virCTNetStartRestore), its
+         * container end under a name chosen now; CRIU moves it in (a user
+         * namespace may not make a pair with an end on the host) */
+        g_free(net->ifname_guest_actual);
+        net->ifname_guest_actual = g_strdup_printf("ctr%08x", g_random_int());
+        g_ptr_array_add(externals, g_strdup_printf("netdev[%s]:%s", net->ifname_guest,
+                                                   net->ifname_guest_actual));
     }
     return g_steal_pointer(&externals);
+}
+
+int
+virCTNetStartRestore(virDomainObj *vm)
+{
+    size_t i;
+
+    for (i = 0; i < vm->def->nnets; i++) {
+        virDomainNetDef *net = vm->def->nets[i];
+        g_autofree char *inner = NULL;
+
+        if (virCTNetIsMacvlan(net))
+            continue;
+        inner = g_steal_pointer(&net->ifname_guest_actual);
+        if (virCTNetCreateAllocated(vm, net, &inner) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- off ------------------------------------------------------------ */
@@ -515,8 +537,11 @@ virCTNetGetStats(virDomainObj *vm, virDomainNetDef *net, virDomainInterfaceStats
 {
     virCTNetStatsJob job = { net->ifname_guest, stats };
 
-    if (virCTNetIsMacvlan(net))
-        return virCTNetnsRun(vm->def->id, virCTNetStatsInside, &job);
+    if (virCTNetIsMacvlan(net)) {
+        pid_t initPid = virCTProcessInitPid(vm);
+
+        return initPid < 0 ? -1 : virCTNetnsRun(initPid, virCTNetStatsInside, &job);
+    }
     if (!net->ifname) {
         virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("the interface has no host end"));
         return -1;
@@ -683,7 +708,9 @@ virCTNetGetAddresses(virDomainObj *vm, unsigned int source, virDomainInterfacePt
     size_t i;
 
     if (source == VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT) {
-        if (virCTNetnsRun(vm->def->id, virCTNetAgentInside, &job) < 0)
+        pid_t initPid = virCTProcessInitPid(vm);
+
+        if (initPid < 0 || virCTNetnsRun(initPid, virCTNetAgentInside, &job) < 0)
             goto error;
         *ifaces = job.ifaces;
         return job.nifaces;

@@ -20,12 +20,16 @@
  * stops the container, which undoes what was done. */
 int virCTNetStart(virDomainObj *vm, pid_t initPid);
 
-/* A restore (ct_save.c), before CRIU runs: the checkpoint's interfaces
- * get their network ports and, but for macvlans, veth pairs on the host
- * as at a boot (recorded in the definition, so a stop removes them);
- * returns how CRIU finds them (its --external values: netdev[IN]:PEER,
- * macvlan[IN]:PARENT), or NULL with an error. */
+/* A restore (ct_save.c), before the plan is written: the checkpoint's
+ * interfaces get their network ports and names for the container ends of
+ * their veth pairs; returns how CRIU finds them (its --external values:
+ * netdev[IN]:PEER, macvlan[IN]:PARENT), or NULL with an error. */
 GPtrArray *virCTNetPrepareRestore(virDomainObj *vm);
+
+/* A restore at sync point 3, the status recorded: the veth pairs as a
+ * boot makes them (host end on its bridge, addresses, script, bandwidth),
+ * recorded in the definition so that a stop removes them. */
+int virCTNetStartRestore(virDomainObj *vm);
 
 /* After the container's processes are gone: removes the host ends left,
  * gives network ports back.  Never fails; problems are logged. */

@@ -45,6 +45,7 @@
 #include "ct_lxcfs.h"
 #include "ct_monitor.h"
 #include "ct_net.h"
+#include "ct_save.h"
 #include "ct_resource.h"
 #include "ct_root.h"
 #include "ct_sync.h"
@@ -239,6 +240,7 @@ virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, i
     if (virCTKeeperSpawn(driver, planPath, peer, &pid) < 0)
         return -1;
     priv->supervisorPid = pid;
+    priv->starting = true;
     /* Active from now on, as qemu allocates the ID before it waits for
      * its process: the start waits with the domain unlocked, and no
      * define or create may replace the definition of an inactive one
@@ -509,9 +511,9 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     VIR_DEBUG("saving the status of '%s'", vm->def->name);
     if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         return -1;
-    /* a restore's interfaces are CRIU's to make (virCTNetPrepareRestore) */
+    /* a restore's container ends are CRIU's to move in */
     VIR_DEBUG("plugging the interfaces of '%s'", vm->def->name);
-    if (!plan->restoreDir && virCTNetStart(vm, initPid) < 0)
+    if (plan->restoreDir ? virCTNetStartRestore(vm) < 0 : virCTNetStart(vm, initPid) < 0)
         return -1;
     /* saved again with the host ends' names before init runs */
     if (vm->def->nnets > 0 && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
@@ -613,6 +615,7 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
             goto error;
         virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
     }
+    CT_DOMAIN_PRIVATE(vm)->starting = false;
     if ((flags & VIR_CT_PROCESS_START_AUTODESTROY))
         virCTProcessRegisterAutoDestroy(vm, conn);
     /* the status written before GO is still right without these flags */
@@ -728,8 +731,17 @@ virCTProcessRemoveCgroup(virCTDriver *driver, virDomainObj *vm)
 
     if (!priv->cgroup)
         return;
-    if (vm->def->id > 0 && (machineName = virCTProcessMachineName(driver, vm, vm->def->id)) &&
-        virCgroupTerminateMachine(machineName) < 0) {
+    /* the machine's name is the one it was registered with, at PID time
+     * (a restore's init got its PID later): it ends the recorded path */
+    if (priv->cgroupPath) {
+        machineName = g_path_get_basename(priv->cgroupPath);
+        if (g_str_has_suffix(machineName, ".libvirt-ct"))
+            machineName[strlen(machineName) - strlen(".libvirt-ct")] = '\0';
+    } else if (vm->def->id > 0) {
+        machineName = virCTProcessMachineName(driver, vm, vm->def->id);
+    }
+    /* -2: no systemd, no machine to terminate */
+    if (machineName && virCgroupTerminateMachine(machineName) == -1) {
         VIR_WARN("cannot terminate machine '%s': %s", machineName, virGetLastErrorMessage());
         virResetLastError();
     }
@@ -772,9 +784,11 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     if (priv->autodestroy)
         virCloseCallbacksDomainRemove(vm, NULL, virCTProcessAutoDestroy);
     virCTProcessRemoveStateFiles(driver, vm);
+    virCTSaveRemoveWork(driver, vm->def->name);
 
     virCTProcessCountActive(driver, vm, false);
     priv->supervisorPid = 0;
+    priv->starting = false;
     priv->autodestroy = false;
     priv->wantReboot = false;
     vm->def->id = -1;
@@ -782,6 +796,18 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     virDomainObjRemoveTransientDef(vm);
 
     virErrorRestore(&orig);
+}
+
+pid_t
+virCTProcessInitPid(virDomainObj *vm)
+{
+    if (virDomainObjCheckActive(vm) < 0)
+        return -1;
+    if (CT_DOMAIN_PRIVATE(vm)->starting) {
+        virReportError(VIR_ERR_OPERATION_INVALID, _("container '%1$s' is starting"), vm->def->name);
+        return -1;
+    }
+    return vm->def->id;
 }
 
 virCgroup *
@@ -1114,6 +1140,24 @@ virCTProcessEndedMeanwhile(virCTDriver *driver, virDomainObj *vm)
     virCTProcessHandleExit(driver, vm, kind, code);
 }
 
+/* The ID is init's as its supervisor knows it: a daemon killed during a
+ * restore recorded the restorer's. */
+static void
+virCTProcessCheckInit(virCTDriver *driver, virDomainObj *vm)
+{
+    g_autofree char *reply = virCTProcessMonitorRequest(driver, vm, "status");
+    int pid;
+
+    if (!reply || sscanf(reply, "running %d", &pid) != 1 || pid <= 1) {
+        virResetLastError();
+        return;
+    }
+    if (pid != vm->def->id) {
+        VIR_INFO("init of '%s' is %d, not %d", vm->def->name, pid, vm->def->id);
+        vm->def->id = pid;
+    }
+}
+
 static void
 virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
 {
@@ -1147,6 +1191,7 @@ virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
                                                                vm, VIR_DOMAIN_EVENT_STOPPED,
                                                                VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
     } else {
+        virCTProcessCheckInit(driver, vm);
         virCTProcessCountActive(driver, vm, true);
         virCTNetReconnect(vm);
         if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
@@ -1229,13 +1274,16 @@ virCTProcessAutostartOne(virDomainObj *vm, void *opaque)
 {
     virCTDriver *driver = opaque;
     virObjectEvent *event = NULL;
+    bool restored = false;
 
     virObjectLock(vm);
     if (vm->autostart && !virDomainObjIsActive(vm) &&
         virDomainObjBeginJob(vm, VIR_JOB_MODIFY) == 0) {
-        if (virCTProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED) < 0)
+        /* from its managed save image if it has one, as a start does */
+        if (virCTSaveStartManaged(driver, vm, NULL, 0, &restored) < 0 ||
+            (!restored && virCTProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED) < 0))
             VIR_ERROR(_("cannot autostart '%1$s': %2$s"), vm->def->name, virGetLastErrorMessage());
-        else
+        else if (!restored)
             event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
                                                       VIR_DOMAIN_EVENT_STARTED_BOOTED);
         virDomainObjEndJob(vm);

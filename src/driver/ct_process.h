@@ -36,6 +36,11 @@ int virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPt
  * the domain is inactive all the same. */
 void virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason reason);
 
+/* The host PID of init of the running @vm; -1 with an error when it
+ * does not run or is starting (the ID is the supervisor's or a restore's
+ * then, in the host's namespaces). */
+pid_t virCTProcessInitPid(virDomainObj *vm);
+
 /* The cgroup of the running @vm; NULL with an error when it does not run
  * or its cgroup was not found again after a daemon restart. */
 virCgroup *virCTProcessGetCgroup(virDomainObj *vm);

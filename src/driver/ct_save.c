@@ -30,6 +30,7 @@
 #include <sys/sysmacros.h>
 
 #include "ct_save.h"
+#include "ct_save_image.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
 #include "ct_domain_input.h"
@@ -53,306 +54,6 @@
 
 VIR_LOG_INIT("ct.ct_save");
 
-#define CT_SAVE_MAGIC "LibvirtCTSave"
-#define CT_SAVE_VERSION 1
-#define CT_SAVE_MAX_XML (16 * 1024 * 1024)
-#define CT_SAVE_MAX_META (1024 * 1024)
-#define CT_SAVE_MAX_FILE (1ULL << 40)
-#define CT_SAVE_MAX_FILES 100000
-#define CT_SAVE_BUF (1024 * 1024)
-
-/* ------------------------------------------------------------ the image */
-
-typedef struct {
-    int fd;
-    const char *path;
-    unsigned long long bytes; /* written so far */
-    unsigned long long *progress; /* the job's figure, or NULL */
-} virCTSaveWriter;
-
-static int
-virCTSaveWrite(virCTSaveWriter *w, const void *buf, size_t len)
-{
-    if (safewrite(w->fd, buf, len) != (ssize_t)len) {
-        virReportSystemError(errno, _("cannot write save image '%1$s'"), w->path);
-        return -1;
-    }
-    w->bytes += len;
-    if (w->progress)
-        __atomic_store_n(w->progress, w->bytes, __ATOMIC_RELAXED);
-    return 0;
-}
-
-static int
-virCTSaveWriteSection(virCTSaveWriter *w, const char *kind, const char *name, const char *data,
-                      size_t len)
-{
-    g_autofree char *escaped = ctPlanEscape(name);
-    g_autofree char *head = g_strdup_printf("%s %s %zu\n", kind, escaped, len);
-
-    if (virCTSaveWrite(w, head, strlen(head)) < 0)
-        return -1;
-    return virCTSaveWrite(w, data, len);
-}
-
-/* One file of CRIU's directory, copied in. */
-static int
-virCTSaveWriteFile(virCTSaveWriter *w, const char *dir, const char *name, char *buf)
-{
-    g_autofree char *path = g_strdup_printf("%s/%s", dir, name);
-    g_autofree char *escaped = ctPlanEscape(name);
-    g_autofree char *head = NULL;
-    VIR_AUTOCLOSE fd = -1;
-    struct stat sb;
-    off_t left;
-
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) < 0) {
-        virReportSystemError(errno, _("cannot read checkpoint file '%1$s'"), path);
-        return -1;
-    }
-    head = g_strdup_printf("file %s %lld\n", escaped, (long long)sb.st_size);
-    if (virCTSaveWrite(w, head, strlen(head)) < 0)
-        return -1;
-    for (left = sb.st_size; left > 0;) {
-        ssize_t n = saferead(fd, buf, MIN(left, CT_SAVE_BUF));
-
-        if (n <= 0) {
-            virReportSystemError(n < 0 ? errno : EIO, _("cannot read checkpoint file '%1$s'"),
-                                 path);
-            return -1;
-        }
-        if (virCTSaveWrite(w, buf, n) < 0)
-            return -1;
-        left -= n;
-    }
-    return 0;
-}
-
-/* The image file @path: the definition, @meta, and every file of @dir.  Written in place, synced;
- * removed on failure. */
-static int
-virCTSaveWriteImage(const char *path, const char *xml, const char *meta, const char *dir,
-                    bool bypassCache, unsigned long long *bytes)
-{
-    virCTSaveWriter w = { .fd = -1, .path = path, .progress = bytes };
-    g_autofree char *buf = g_new0(char, CT_SAVE_BUF);
-    g_autofree char *head = g_strdup_printf("%s %d\n", CT_SAVE_MAGIC, CT_SAVE_VERSION);
-    g_autoptr(GDir) gdir = NULL;
-    g_autoptr(GError) gerr = NULL;
-    const char *name;
-    int ret = -1;
-
-    if ((w.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
-        virReportSystemError(errno, _("cannot create save image '%1$s'"), path);
-        return -1;
-    }
-    if (!(gdir = g_dir_open(dir, 0, &gerr))) {
-        virReportError(VIR_ERR_INTERNAL_ERROR, _("cannot list '%1$s': %2$s"), dir, gerr->message);
-        goto cleanup;
-    }
-    if (virCTSaveWrite(&w, head, strlen(head)) < 0 ||
-        virCTSaveWriteSection(&w, "xml", "domain", xml, strlen(xml)) < 0 ||
-        virCTSaveWriteSection(&w, "meta", "restore", meta, strlen(meta)) < 0)
-        goto cleanup;
-    while ((name = g_dir_read_name(gdir))) {
-        if (virCTSaveWriteFile(&w, dir, name, buf) < 0)
-            goto cleanup;
-    }
-    if (virCTSaveWrite(&w, "end % 0\n", 8) < 0)
-        goto cleanup;
-    if (fsync(w.fd) < 0) {
-        virReportSystemError(errno, _("cannot write save image '%1$s'"), path);
-        goto cleanup;
-    }
-    /* the image is on disk: it need not stay in the page cache */
-    if (bypassCache)
-        posix_fadvise(w.fd, 0, 0, POSIX_FADV_DONTNEED);
-    if (VIR_CLOSE(w.fd) < 0) {
-        virReportSystemError(errno, _("cannot write save image '%1$s'"), path);
-        goto cleanup;
-    }
-    *bytes = w.bytes;
-    ret = 0;
-
- cleanup:
-    VIR_FORCE_CLOSE(w.fd);
-    if (ret < 0)
-        unlink(path);
-    return ret;
-}
-
-typedef struct {
-    int fd;
-    const char *path;
-} virCTSaveReader;
-
-static int
-virCTSaveBadImage(const virCTSaveReader *r, const char *what)
-{
-    virReportError(VIR_ERR_OPERATION_FAILED,
-                   _("'%1$s' is not a container save image of this version: %2$s"), r->path, what);
-    return -1;
-}
-
-/* One header line (at most @len - 1 bytes), without its newline. */
-static int
-virCTSaveReadLine(virCTSaveReader *r, char *line, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < len; i++) {
-        ssize_t n = saferead(r->fd, line + i, 1);
-
-        if (n < 0) {
-            virReportSystemError(errno, _("cannot read save image '%1$s'"), r->path);
-            return -1;
-        }
-        if (n == 0)
-            return virCTSaveBadImage(r, _("it ends early"));
-        if (line[i] == '\n') {
-            line[i] = '\0';
-            return 0;
-        }
-    }
-    return virCTSaveBadImage(r, _("a header line is too long"));
-}
-
-static int
-virCTSaveOpen(virCTSaveReader *r, const char *path)
-{
-    g_autofree char *want = g_strdup_printf("%s %d", CT_SAVE_MAGIC, CT_SAVE_VERSION);
-    char line[64];
-
-    r->path = path;
-    if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        virReportSystemError(errno, _("cannot open save image '%1$s'"), path);
-        return -1;
-    }
-    if (virCTSaveReadLine(r, line, sizeof(line)) < 0)
-        return -1;
-    if (STRNEQ(line, want))
-        return virCTSaveBadImage(r, _("no container save header"));
-    return 0;
-}
-
-/* The next section's header; *name is NULL for "end". */
-static int
-virCTSaveNextSection(virCTSaveReader *r, const char *kind, char **name, unsigned long long *len,
-                     unsigned long long max)
-{
-    char line[1024];
-    g_auto(GStrv) fields = NULL;
-
-    *name = NULL;
-    if (virCTSaveReadLine(r, line, sizeof(line)) < 0)
-        return -1;
-    fields = g_strsplit(line, " ", 0);
-    if (g_strv_length(fields) != 3 || virStrToLong_ullp(fields[2], NULL, 10, len) < 0)
-        return virCTSaveBadImage(r, _("bad section header"));
-    if (STREQ(fields[0], "end") && STREQ(kind, "file"))
-        return 0;
-    if (STRNEQ(fields[0], kind))
-        return virCTSaveBadImage(r, _("sections out of order"));
-    if (*len > max)
-        return virCTSaveBadImage(r, _("a section is too large"));
-    if (!(*name = ctPlanUnescape(fields[1])))
-        return virCTSaveBadImage(r, _("bad section name"));
-    return 0;
-}
-
-static int
-virCTSaveReadText(virCTSaveReader *r, const char *kind, unsigned long long max, char **text)
-{
-    g_autofree char *name = NULL;
-    unsigned long long len;
-    g_autofree char *buf = NULL;
-
-    if (virCTSaveNextSection(r, kind, &name, &len, max) < 0)
-        return -1;
-    buf = g_new0(char, len + 1);
-    if (saferead(r->fd, buf, len) != (ssize_t)len)
-        return virCTSaveBadImage(r, _("it ends early"));
-    if (strlen(buf) != len)
-        return virCTSaveBadImage(r, _("a text section has a NUL byte"));
-    *text = g_steal_pointer(&buf);
-    return 0;
-}
-
-/* The definition and the meta lines of the image @path. */
-static int
-virCTSaveReadHeader(const char *path, char **xml, char **meta, virCTSaveReader *r)
-{
-    if (virCTSaveOpen(r, path) < 0)
-        return -1;
-    if (virCTSaveReadText(r, "xml", CT_SAVE_MAX_XML, xml) < 0)
-        return -1;
-    if (meta && virCTSaveReadText(r, "meta", CT_SAVE_MAX_META, meta) < 0)
-        return -1;
-    return 0;
-}
-
-/* A file name CRIU writes: no path, nothing hidden. */
-static bool
-virCTSaveNameOK(const char *name)
-{
-    size_t i;
-
-    if (!*name || name[0] == '.' || strlen(name) > 200)
-        return false;
-    for (i = 0; name[i]; i++) {
-        if (!g_ascii_isalnum(name[i]) && !strchr("._-", name[i]))
-            return false;
-    }
-    return true;
-}
-
-/* The files of the image, after its header, into the empty @dir.  CRIU's
- * restored processes read some of them themselves, also before their
- * user namespace has its ids: they are readable by anyone who gets that
- * far, which only CRIU does (the parent directory is root's alone, see
- * virCTSaveMakeWorkDir). */
-static int
-virCTSaveExtract(virCTSaveReader *r, const char *dir)
-{
-    g_autofree char *buf = g_new0(char, CT_SAVE_BUF);
-    size_t count = 0;
-
-    for (;;) {
-        g_autofree char *name = NULL;
-        g_autofree char *path = NULL;
-        unsigned long long len;
-        VIR_AUTOCLOSE fd = -1;
-
-        if (virCTSaveNextSection(r, "file", &name, &len, CT_SAVE_MAX_FILE) < 0)
-            return -1;
-        if (!name)
-            return 0;
-        if (!virCTSaveNameOK(name) || ++count > CT_SAVE_MAX_FILES)
-            return virCTSaveBadImage(r, _("bad file name"));
-        path = g_strdup_printf("%s/%s", dir, name);
-        if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0 ||
-            fchmod(fd, 0644) < 0) {
-            virReportSystemError(errno, _("cannot create '%1$s'"), path);
-            return -1;
-        }
-        while (len > 0) {
-            ssize_t n = saferead(r->fd, buf, MIN(len, CT_SAVE_BUF));
-
-            if (n < 0) {
-                virReportSystemError(errno, _("cannot read save image '%1$s'"), r->path);
-                return -1;
-            }
-            if (n == 0)
-                return virCTSaveBadImage(r, _("it ends early"));
-            if (safewrite(fd, buf, n) != n) {
-                virReportSystemError(errno, _("cannot write '%1$s'"), path);
-                return -1;
-            }
-            len -= n;
-        }
-    }
-}
-
 /* ------------------------------------------------------------- the dump */
 
 static char *
@@ -371,6 +72,15 @@ static char *
 virCTSaveWorkDir(virCTDriver *driver, const char *name, const char *kind)
 {
     return g_strdup_printf("%s/save/%s.%s", driver->config->dataDir, name, kind);
+}
+
+void
+virCTSaveRemoveWork(virCTDriver *driver, const char *name)
+{
+    g_autofree char *dir = virCTSaveWorkDir(driver, name, "restore");
+
+    if (virFileExists(dir) && virFileDeleteTree(dir) < 0)
+        virResetLastError();
 }
 
 /* A fresh, empty work directory in the save directory, which is private
@@ -697,28 +407,80 @@ virCTSaveCgroupRoots(virCommand *cmd, pid_t pid, const char *cgroupPath)
     return 0;
 }
 
-/* Dumps the running @vm into @dir, its processes left stopped; @meta
- * gets the plan lines of the restore.  On failure CRIU lets them run on. */
+/* Files CRIU's post-dump action and the daemon talk through, in the
+ * work directory (never packed: their names start with a dot). */
+#define CT_SAVE_DUMPED ".dumped" /* the checkpoint is complete */
+#define CT_SAVE_VERDICT ".verdict" /* "0": keep them stopped; else roll back */
+#define CT_SAVE_TARGET ".target" /* the image being written, then its name */
+#define CT_SAVE_HOOK ".hook" /* CRIU's action script */
+#define CT_SAVE_HOOK_WAIT 60000 /* * 10 ms: how long CRIU waits for a verdict */
+
+/* CRIU's post-dump action (a script in the work directory, which CRIU
+ * runs at each step): says the checkpoint is complete and waits for the
+ * daemon's verdict: 0 once the image is written (CRIU leaves the
+ * processes stopped, the daemon stops the container), anything else
+ * when it could not be (CRIU rolls back: it unlocks the container's
+ * network and lets the processes run on).  Without a verdict in 10
+ * minutes (a daemon gone for good) it rolls back too. */
+static char *
+virCTSaveHook(const char *dir)
+{
+    g_autofree char *path = g_strdup_printf("%s/" CT_SAVE_HOOK, dir);
+    g_autofree char *text =
+        g_strdup_printf("#!/bin/sh\n"
+                        "[ \"$CRTOOLS_SCRIPT_ACTION\" = post-dump ] || exit 0\n"
+                        ": >'%s/" CT_SAVE_DUMPED "'\n"
+                        "i=0\n"
+                        "while [ ! -s '%s/" CT_SAVE_VERDICT "' ] && [ $i -lt %d ]; do\n"
+                        "    sleep 0.01; i=$((i+1))\n"
+                        "done\n"
+                        "[ \"$(cat '%s/" CT_SAVE_VERDICT "' 2>/dev/null)\" = 0 ]\n",
+                        dir, dir, CT_SAVE_HOOK_WAIT, dir);
+
+    if (strchr(dir, '\'')) {
+        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, _("'%1$s' has a quote in its path"), dir);
+        return NULL;
+    }
+    if (virFileWriteStr(path, text, 0700) < 0) {
+        virReportSystemError(errno, _("cannot write '%1$s'"), path);
+        return NULL;
+    }
+    return g_steal_pointer(&path);
+}
+
 static int
-virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *meta)
+virCTSaveVerdict(const char *dir, bool keep)
+{
+    g_autofree char *tmp = g_strdup_printf("%s/" CT_SAVE_VERDICT ".tmp", dir);
+    g_autofree char *path = g_strdup_printf("%s/" CT_SAVE_VERDICT, dir);
+
+    if (virFileWriteStr(tmp, keep ? "0" : "1", 0600) < 0 || rename(tmp, path) < 0) {
+        virReportSystemError(errno, _("cannot answer CRIU in '%1$s'"), dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* CRIU's dump of the running @vm into @dir, not started; @meta gets the
+ * plan lines of the restore. */
+static virCommand *
+virCTSaveDumpCommand(virCTDriver *driver, virDomainObj *vm, const char *dir, const char *log,
+                     GString *meta)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autoptr(ctPlan) plan = virCTSaveLoadPlan(driver, vm);
     g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
     virCTSaveDumpInfo info = { args, meta };
     g_autoptr(virCommand) cmd = NULL;
-    g_autofree char *log = g_strdup_printf("%s/%s.dump.log", driver->config->logDir, vm->def->name);
     g_autofree char *freezer = NULL;
-    g_autofree char *errbuf = NULL;
+    g_autofree char *hook = NULL;
     pid_t pid = vm->def->id;
     size_t i;
-    int status = -1;
-    int rc;
 
     if (!plan)
-        return -1;
+        return NULL;
     if (virCTSaveExternals(&info, pid, plan) < 0)
-        return -1;
+        return NULL;
     if (priv->cgroupPath) {
         virCTSaveMeta(&info, "restore-cgroup", priv->cgroupPath, NULL);
         freezer = virCTSaveFreezer(priv->cgroupPath);
@@ -728,6 +490,9 @@ virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *m
     virCommandAddArgFormat(cmd, "%d", pid);
     virCommandAddArgList(cmd, "--images-dir", dir, "--log-file", log, "-v4", "--leave-stopped",
                          "--tcp-established", "--file-locks", NULL);
+    if (!(hook = virCTSaveHook(dir)))
+        return NULL;
+    virCommandAddArgList(cmd, "--action-script", hook, NULL);
     /* frozen together rather than seized one by one: a paused container
      * stays frozen, and nothing forks in between */
     if (freezer)
@@ -738,43 +503,45 @@ virCTSaveDump(virCTDriver *driver, virDomainObj *vm, const char *dir, GString *m
      * file after a restore, which the next dump must find too */
     virCommandAddArgList(cmd, "--irmap-scan-path", "/usr/share/zoneinfo", NULL);
     if (priv->cgroupPath && virCTSaveCgroupRoots(cmd, pid, priv->cgroupPath) < 0)
-        return -1;
+        return NULL;
     for (i = 0; i < args->len; i++)
         virCommandAddArg(cmd, g_ptr_array_index(args, i));
-    virCommandSetErrorBuffer(cmd, &errbuf);
-    VIR_DEBUG("checkpointing '%s' (init %d) into '%s'", vm->def->name, pid, dir);
-    /* the job keeps the domain ours; domjobinfo may look meanwhile */
-    priv->saveDumpDir = g_strdup(dir);
-    virObjectUnlock(vm);
-    rc = virCommandRun(cmd, &status);
-    virObjectLock(vm);
-    g_clear_pointer(&priv->saveDumpDir, g_free);
-    if (rc < 0)
-        return -1;
-    if (status != 0) {
-        g_autofree char *why = virCTSaveCriuError(log);
-
-        virReportError(
-            VIR_ERR_OPERATION_FAILED,
-            _("cannot save container '%1$s': CRIU: %2$s (the container runs on; log: %3$s)"),
-            vm->def->name, why, log);
-        return -1;
-    }
-    return 0;
+    return g_steal_pointer(&cmd);
 }
 
-/* The processes of @vm stopped by a dump, running again. */
-static void
-virCTSaveResume(virDomainObj *vm)
+/* Whether the process @pid has ended (a zombie counts). */
+static bool
+virCTSaveExited(pid_t pid)
 {
-    virCgroup *cgroup = virCTProcessGetCgroup(vm);
+    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
+    g_autofree char *stat = NULL;
+    const char *end;
 
-    if (!cgroup) {
-        virResetLastError();
-        return;
+    if (virFileReadAllQuiet(path, 4096, &stat) < 0 || !(end = strrchr(stat, ')')))
+        return true;
+    return end[1] == ' ' && end[2] == 'Z';
+}
+
+/* The file the image is written to: new, next to @path (a regular file
+ * or nothing), renamed onto it once the container is stopped, so that a
+ * save that fails leaves whatever was at @path alone. */
+static int
+virCTSaveCreateTemp(const char *path, char **tmp)
+{
+    struct stat sb;
+    int fd;
+
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        virReportError(VIR_ERR_INVALID_ARG, _("'%1$s' is not a regular file"), path);
+        return -1;
     }
-    if (virCgroupKillRecursive(cgroup, SIGCONT) < 0)
-        virResetLastError();
+    *tmp = g_strdup_printf("%s.ct-part-XXXXXX", path);
+    if ((fd = g_mkstemp_full(*tmp, O_WRONLY | O_CLOEXEC, 0600)) < 0) {
+        virReportSystemError(errno, _("cannot create save image '%1$s'"), path);
+        g_clear_pointer(tmp, g_free);
+        return -1;
+    }
+    return fd;
 }
 
 /* Save of the running @vm to @path; @vm stops with reason "saved". */
@@ -784,14 +551,26 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autofree char *dir = virCTSaveWorkDir(driver, vm->def->name, "dump");
+    g_autofree char *keyDir = virCTSaveDir(driver);
+    g_autofree char *log = g_strdup_printf("%s/%s.dump.log", driver->config->logDir, vm->def->name);
+    g_autofree char *dumped = g_strdup_printf("%s/" CT_SAVE_DUMPED, dir);
+    g_autofree char *target = g_strdup_printf("%s/" CT_SAVE_TARGET, dir);
+    g_autofree char *targetText = NULL;
     g_autofree char *xml = NULL;
+    g_autofree char *tmp = NULL;
+    g_autofree char *errbuf = NULL;
     g_autoptr(GString) meta = g_string_new(NULL);
+    g_autoptr(virCommand) cmd = NULL;
+    virErrorPtr writeErr = NULL;
     bool paused = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
-    unsigned long long bytes = 0;
+    bool complete = false;
+    VIR_AUTOCLOSE fd = -1;
     unsigned long long start;
-    unsigned long long dumped;
+    unsigned long long now;
+    int status = -1;
     int ret = -1;
-    int rc;
+    int rc = -1;
+    pid_t criu;
 
     if (virCTSaveCheckCriu(driver) < 0)
         return -1;
@@ -804,32 +583,84 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
     g_string_append_printf(meta, "state %s\n", paused ? "paused" : "running");
     if (virCTSaveMakeWorkDir(driver, dir) < 0)
         return -1;
+    if ((fd = virCTSaveCreateTemp(path, &tmp)) < 0)
+        goto cleanup;
+    /* for the next daemon, should this one die before the end */
+    targetText = g_strdup_printf("%s\n%s\n", tmp, path);
+    if (virFileWriteStr(target, targetText, 0600) < 0) {
+        virReportSystemError(errno, _("cannot write '%1$s'"), target);
+        goto cleanup;
+    }
+    if (!(cmd = virCTSaveDumpCommand(driver, vm, dir, log, meta)))
+        goto cleanup;
+    virCommandSetErrorBuffer(cmd, &errbuf);
+
     ignore_value(virTimeMillisNow(&start));
     priv->saveStarted = start;
     __atomic_store_n(&priv->saveBytes, 0, __ATOMIC_RELAXED);
-    if (virCTSaveDump(driver, vm, dir, meta) < 0)
+    VIR_DEBUG("checkpointing '%s' (init %d) into '%s'", vm->def->name, vm->def->id, dir);
+    if (virCommandRunAsync(cmd, &criu) < 0)
         goto cleanup;
-    ignore_value(virTimeMillisNow(&dumped));
+
+    /* the job keeps the domain ours; domjobinfo may look meanwhile */
+    priv->saveDumpDir = g_strdup(dir);
     virObjectUnlock(vm);
-    rc = virCTSaveWriteImage(path, xml, meta->str, dir, flags & VIR_DOMAIN_SAVE_BYPASS_CACHE,
-                             &priv->saveBytes);
+    while (!(complete = virFileExists(dumped)) && !virCTSaveExited(criu))
+        g_usleep(10 * 1000);
+    if (complete) {
+        virObjectLock(vm);
+        g_clear_pointer(&priv->saveDumpDir, g_free);
+        virObjectUnlock(vm);
+        rc = virCTSaveImageWrite(keyDir, fd, tmp, xml, meta->str, dir,
+                                 flags & VIR_DOMAIN_SAVE_BYPASS_CACHE, &priv->saveBytes);
+        if (rc < 0)
+            virErrorPreserveLast(&writeErr);
+        if (virCTSaveVerdict(dir, rc == 0) < 0 && rc == 0)
+            rc = -1;
+    }
+    status = -1;
+    if (virCommandWait(cmd, &status) < 0)
+        rc = -1;
     virObjectLock(vm);
-    bytes = priv->saveBytes;
-    if (rc < 0) {
-        virCTSaveResume(vm);
+    g_clear_pointer(&priv->saveDumpDir, g_free);
+
+    if (!complete || (rc == 0 && status != 0)) {
+        g_autofree char *why = virCTSaveCriuError(log);
+
+        virReportError(
+            VIR_ERR_OPERATION_FAILED,
+            _("cannot save container '%1$s': CRIU: %2$s (the container runs on; log: %3$s)"),
+            vm->def->name, why, log);
         goto cleanup;
     }
-    VIR_INFO("saved '%s' to '%s': %llu bytes, dump %llu ms, total %llu ms", vm->def->name, path,
-             bytes, dumped - start, (virTimeMillisNow(&dumped) == 0 ? dumped : start) - start);
+    if (rc < 0) {
+        virErrorRestore(&writeErr);
+        goto cleanup;
+    }
+    ignore_value(virTimeMillisNow(&now));
+    VIR_INFO("saved '%s' to '%s': %llu bytes in %llu ms", vm->def->name, path,
+             __atomic_load_n(&priv->saveBytes, __ATOMIC_RELAXED), now - start);
     /* a transient container's layer outlives it, for the restore */
     virCTLayerKeepSaved(driver, vm->def);
     virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_SAVED);
     *event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
                                                VIR_DOMAIN_EVENT_STOPPED_SAVED);
+    if (rename(tmp, path) < 0) {
+        virReportSystemError(
+            errno, _("the container is saved in '%1$s', which cannot be renamed to '%2$s'"), tmp,
+            path);
+        g_clear_pointer(&tmp, g_free);
+        goto cleanup;
+    }
+    g_clear_pointer(&tmp, g_free);
     ret = 0;
 
  cleanup:
+    if (writeErr)
+        virFreeError(writeErr);
     priv->saveStarted = 0;
+    if (tmp)
+        unlink(tmp);
     if (virFileDeleteTree(dir) < 0)
         virResetLastError();
     return ret;
@@ -1086,11 +917,13 @@ virCTSaveParseMeta(const char *path, const char *meta, ctPlan *restore, bool *pa
     return -1;
 }
 
-/* Starts @vm (locked, with a job, not running) from the image @path,
- * whose header @r has read.  The image is left alone. */
+/* Starts @vm (locked, with a job, not running, its definition the
+ * image's) from the image @img, whose header has been read: the image is
+ * checked as its files are extracted, then the container starts as a
+ * boot does with CRIU in init's place.  The image is left alone. */
 static int
 virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
-                       virCTSaveReader *r, const char *meta, unsigned int flags,
+                       virCTSaveImage *img, const char *path, const char *meta, unsigned int flags,
                        virObjectEvent **events)
 {
     g_autofree char *dir = virCTSaveWorkDir(driver, vm->def->name, "restore");
@@ -1098,10 +931,14 @@ virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn
     unsigned int startFlags = 0;
     bool paused = false;
     int ret = -1;
+    int rc;
 
     if (virCTSaveCheckCriu(driver) < 0)
         return -1;
-    if (virCTSaveParseMeta(r->path, meta, restore, &paused) < 0)
+    if (virCTSaveParseMeta(path, meta, restore, &paused) < 0)
+        return -1;
+    /* the checkpoint's processes belong to the files of its layer */
+    if (virCTLayerCheckSaved(driver, vm->def) < 0)
         return -1;
     if ((flags & VIR_DOMAIN_SAVE_RUNNING))
         paused = false;
@@ -1113,7 +950,11 @@ virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn
         virReportSystemError(errno, _("cannot open '%1$s' to CRIU"), dir);
         goto cleanup;
     }
-    if (virCTSaveExtract(r, dir) < 0)
+    /* the job keeps the domain ours while the files are copied */
+    virObjectUnlock(vm);
+    rc = virCTSaveImageExtract(img, dir);
+    virObjectLock(vm);
+    if (rc < 0)
         goto cleanup;
     restore->restoreDir = g_strdup(dir);
     if (paused)
@@ -1121,6 +962,7 @@ virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn
     if (virCTProcessStartRestore(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_RESTORED,
                                  restore) < 0)
         goto cleanup;
+    virCTLayerRestored(driver, vm->def, vm->persistent);
     events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
                                                   VIR_DOMAIN_EVENT_STARTED_RESTORED);
     if (paused)
@@ -1146,11 +988,25 @@ virCTSaveParseXML(virCTDriver *driver, const char *path, const char *xml)
     return def;
 }
 
+/* A restore that failed leaves a persistent domain with the definition
+ * it had, and no transient one behind. */
+static void
+virCTSaveRestoreFailed(virCTDriver *driver, virDomainObj *vm)
+{
+    if (virDomainObjIsActive(vm))
+        return;
+    if (vm->persistent)
+        virDomainObjRemoveTransientDef(vm);
+    else
+        virDomainObjListRemove(driver->domains, vm);
+}
+
 int
 ctDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml, unsigned int flags)
 {
     virCTDriver *driver = conn->privateData;
-    virCTSaveReader r = { .fd = -1 };
+    g_autofree char *keyDir = virCTSaveDir(driver);
+    g_autoptr(virCTSaveImage) img = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *meta = NULL;
     g_autoptr(virDomainDef) def = NULL;
@@ -1162,37 +1018,36 @@ ctDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml, uns
                   -1);
     VIR_EXCLUSIVE_FLAGS_RET(VIR_DOMAIN_SAVE_RUNNING, VIR_DOMAIN_SAVE_PAUSED, -1);
     if (dxml) {
-        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
-                       _("a different definition for the restored container is not supported"));
+        virReportError(
+            VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
+            _("a different definition for the restored container is not supported; use save-image-define"));
         return -1;
     }
-    if (virCTSaveReadHeader(from, &xml, &meta, &r) < 0)
-        goto cleanup;
+    if (!(img = virCTSaveImageOpen(keyDir, from, &xml, &meta)))
+        return -1;
     if (!(def = virCTSaveParseXML(driver, from, xml)))
-        goto cleanup;
+        return -1;
     if (virDomainRestoreFlagsEnsureACL(conn, def) < 0)
-        goto cleanup;
+        return -1;
     VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
         if (virCTIdRangeAssign(driver, def, true) < 0)
-            goto cleanup;
+            return -1;
         vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
                                  VIR_DOMAIN_OBJ_LIST_ADD_LIVE | VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE,
                                  NULL);
     }
     if (!vm)
-        goto cleanup;
+        return -1;
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
-        if (!vm->persistent)
-            virDomainObjListRemove(driver->domains, vm);
+        virCTSaveRestoreFailed(driver, vm);
         goto cleanup;
     }
-    ret = virCTSaveRestoreDomain(driver, vm, conn, &r, meta, flags, events);
+    ret = virCTSaveRestoreDomain(driver, vm, conn, img, from, meta, flags, events);
     virDomainObjEndJob(vm);
-    if (ret < 0 && !vm->persistent)
-        virDomainObjListRemove(driver->domains, vm);
+    if (ret < 0)
+        virCTSaveRestoreFailed(driver, vm);
 
  cleanup:
-    VIR_FORCE_CLOSE(r.fd);
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, events[0]);
     virObjectEventStateQueue(driver->domainEventState, events[1]);
@@ -1205,71 +1060,86 @@ ctDomainRestore(virConnectPtr conn, const char *from)
     return ctDomainRestoreFlags(conn, from, NULL, 0);
 }
 
+static char *
+virCTSaveImageXML(virCTDriver *driver, const char *path, unsigned int flags, virDomainDef **out)
+{
+    g_autofree char *keyDir = virCTSaveDir(driver);
+    g_autoptr(virCTSaveImage) img = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(virDomainDef) def = NULL;
+    char *ret;
+
+    if (!(img = virCTSaveImageOpen(keyDir, path, &xml, NULL)))
+        return NULL;
+    if (!(def = virCTSaveParseXML(driver, path, xml)))
+        return NULL;
+    ret = virDomainDefFormat(
+        def, driver->xmlopt,
+        (flags & VIR_DOMAIN_SAVE_IMAGE_XML_SECURE) ? VIR_DOMAIN_DEF_FORMAT_SECURE : 0);
+    *out = g_steal_pointer(&def);
+    return ret;
+}
+
 char *
 ctDomainSaveImageGetXMLDesc(virConnectPtr conn, const char *path, unsigned int flags)
 {
     virCTDriver *driver = conn->privateData;
-    virCTSaveReader r = { .fd = -1 };
-    g_autofree char *xml = NULL;
     g_autoptr(virDomainDef) def = NULL;
-    char *ret = NULL;
+    g_autofree char *xml = NULL;
 
     virCheckFlags(VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, NULL);
 
-    if (virCTSaveReadHeader(path, &xml, NULL, &r) < 0)
-        goto cleanup;
-    if (!(def = virCTSaveParseXML(driver, path, xml)))
-        goto cleanup;
+    if (!(xml = virCTSaveImageXML(driver, path, flags, &def)))
+        return NULL;
     if (virDomainSaveImageGetXMLDescEnsureACL(conn, def) < 0)
-        goto cleanup;
-    ret = virDomainDefFormat(def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE);
-
- cleanup:
-    VIR_FORCE_CLOSE(r.fd);
-    return ret;
+        return NULL;
+    return g_steal_pointer(&xml);
 }
 
 /* The definition in the image @path replaced by @dxml (same container:
  * same name, UUID, devices and ids, which the checkpoint depends on), and
- * its state with @flags; the rest is copied over.  Replaced atomically. */
+ * its state with @flags; written anew next to it, checked against this
+ * host's key as it is copied, and renamed over it.  @check, when given,
+ * is the access check on the image's current definition. */
 static int
-virCTSaveRedefine(virCTDriver *driver, const char *path, const char *dxml, unsigned int flags,
-                  virDomainDef **newdef)
+virCTSaveRedefine(virCTDriver *driver, virConnectPtr conn, const char *path, const char *dxml,
+                  unsigned int flags)
 {
-    virCTSaveReader r = { .fd = -1 };
-    virCTSaveWriter w = { .fd = -1 };
+    g_autofree char *keyDir = virCTSaveDir(driver);
+    g_autoptr(virCTSaveImage) img = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *meta = NULL;
     g_autofree char *newxml = NULL;
-    g_autofree char *tmp = g_strdup_printf("%s.new", path);
-    g_autofree char *head = g_strdup_printf("%s %d\n", CT_SAVE_MAGIC, CT_SAVE_VERSION);
-    g_autofree char *buf = g_new0(char, CT_SAVE_BUF);
+    g_autofree char *tmp = NULL;
     g_autoptr(GString) newmeta = g_string_new(NULL);
     g_autoptr(virDomainDef) old = NULL;
     g_autoptr(virDomainDef) def = NULL;
     g_auto(GStrv) lines = NULL;
+    VIR_AUTOCLOSE fd = -1;
     uid_t ou = 0, nu = 0;
     gid_t og = 0, ng = 0;
     bool oroot;
     size_t i;
-    ssize_t n;
     int ret = -1;
 
-    if (virCTSaveReadHeader(path, &xml, &meta, &r) < 0)
-        goto cleanup;
-    if (!(old = virCTSaveParseXML(driver, path, xml)) ||
-        !(def = virCTDomainInputParse(driver, dxml, false)))
-        goto cleanup;
+    if (!(img = virCTSaveImageOpen(keyDir, path, &xml, &meta)))
+        return -1;
+    if (!(old = virCTSaveParseXML(driver, path, xml)))
+        return -1;
+    if (conn && virDomainSaveImageDefineXMLEnsureACL(conn, old) < 0)
+        return -1;
+    if (!(def = virCTDomainInputParse(driver, dxml, false)))
+        return -1;
     if (!virDomainDefCheckABIStability(old, def, driver->xmlopt))
-        goto cleanup;
+        return -1;
     oroot = virCTDomainGetHostRoot(old, &ou, &og);
     if (oroot != virCTDomainGetHostRoot(def, &nu, &ng) || ou != nu || og != ng) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
                        _("the new definition must keep the saved container's user namespace ids"));
-        goto cleanup;
+        return -1;
     }
     if (!(newxml = virDomainDefFormat(def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE)))
-        goto cleanup;
+        return -1;
     lines = g_strsplit(meta, "\n", 0);
     for (i = 0; lines[i]; i++) {
         if (!*lines[i])
@@ -1281,35 +1151,19 @@ virCTSaveRedefine(virCTDriver *driver, const char *path, const char *dxml, unsig
         else
             g_string_append_printf(newmeta, "%s\n", lines[i]);
     }
-
-    w.path = tmp;
-    if ((w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
-        virReportSystemError(errno, _("cannot create '%1$s'"), tmp);
+    if ((fd = virCTSaveCreateTemp(path, &tmp)) < 0)
+        return -1;
+    if (virCTSaveImageRewrite(img, fd, tmp, newxml, newmeta->str) < 0)
         goto cleanup;
-    }
-    if (virCTSaveWrite(&w, head, strlen(head)) < 0 ||
-        virCTSaveWriteSection(&w, "xml", "domain", newxml, strlen(newxml)) < 0 ||
-        virCTSaveWriteSection(&w, "meta", "restore", newmeta->str, newmeta->len) < 0)
-        goto cleanup;
-    while ((n = saferead(r.fd, buf, CT_SAVE_BUF)) > 0) {
-        if (virCTSaveWrite(&w, buf, n) < 0)
-            goto cleanup;
-    }
-    if (n < 0) {
-        virReportSystemError(errno, _("cannot read save image '%1$s'"), path);
-        goto cleanup;
-    }
-    if (fsync(w.fd) < 0 || VIR_CLOSE(w.fd) < 0 || rename(tmp, path) < 0) {
+    if (VIR_CLOSE(fd) < 0 || rename(tmp, path) < 0) {
         virReportSystemError(errno, _("cannot write save image '%1$s'"), path);
         goto cleanup;
     }
-    *newdef = g_steal_pointer(&def);
+    g_clear_pointer(&tmp, g_free);
     ret = 0;
 
  cleanup:
-    VIR_FORCE_CLOSE(r.fd);
-    VIR_FORCE_CLOSE(w.fd);
-    if (ret < 0)
+    if (tmp)
         unlink(tmp);
     return ret;
 }
@@ -1319,31 +1173,17 @@ ctDomainSaveImageDefineXML(virConnectPtr conn, const char *path, const char *dxm
                            unsigned int flags)
 {
     virCTDriver *driver = conn->privateData;
-    virCTSaveReader r = { .fd = -1 };
-    g_autofree char *xml = NULL;
-    g_autoptr(virDomainDef) def = NULL;
-    g_autoptr(virDomainDef) newdef = NULL;
 
     virCheckFlags(VIR_DOMAIN_SAVE_RUNNING | VIR_DOMAIN_SAVE_PAUSED, -1);
     VIR_EXCLUSIVE_FLAGS_RET(VIR_DOMAIN_SAVE_RUNNING, VIR_DOMAIN_SAVE_PAUSED, -1);
 
-    if (virCTSaveReadHeader(path, &xml, NULL, &r) < 0) {
-        VIR_FORCE_CLOSE(r.fd);
-        return -1;
-    }
-    VIR_FORCE_CLOSE(r.fd);
-    if (!(def = virCTSaveParseXML(driver, path, xml)))
-        return -1;
-    if (virDomainSaveImageDefineXMLEnsureACL(conn, def) < 0)
-        return -1;
-    return virCTSaveRedefine(driver, path, dxml, flags, &newdef);
+    return virCTSaveRedefine(driver, conn, path, dxml, flags);
 }
 
 int
 ctDomainManagedSaveDefineXML(virDomainPtr dom, const char *dxml, unsigned int flags)
 {
     virCTDriver *driver = dom->conn->privateData;
-    g_autoptr(virDomainDef) newdef = NULL;
     g_autofree char *path = NULL;
     virDomainObj *vm;
     int ret = -1;
@@ -1362,7 +1202,7 @@ ctDomainManagedSaveDefineXML(virDomainPtr dom, const char *dxml, unsigned int fl
         virReportError(VIR_ERR_OPERATION_INVALID, "%s",
                        _("domain does not have managed save image"));
     } else {
-        ret = virCTSaveRedefine(driver, path, dxml, flags, &newdef);
+        ret = virCTSaveRedefine(driver, NULL, path, dxml, flags);
     }
     virDomainObjEndJob(vm);
 
@@ -1376,12 +1216,15 @@ virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
                       bool *restored)
 {
     g_autofree char *path = virCTSaveManagedPath(driver, vm->def->name);
-    virCTSaveReader r = { .fd = -1 };
+    g_autofree char *keyDir = virCTSaveDir(driver);
+    g_autoptr(virCTSaveImage) img = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *meta = NULL;
+    g_autoptr(virDomainDef) def = NULL;
     virObjectEvent *events[2] = { NULL, NULL };
     unsigned int saveFlags = (flags & VIR_DOMAIN_START_PAUSED) ? VIR_DOMAIN_SAVE_PAUSED : 0;
     int ret = -1;
+    int rc;
 
     *restored = false;
     if (!virFileExists(path)) {
@@ -1397,10 +1240,32 @@ virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
         vm->hasManagedSave = false;
         return 0;
     }
-    if (virCTSaveReadHeader(path, &xml, &meta, &r) < 0)
+    if (!(img = virCTSaveImageOpen(keyDir, path, &xml, &meta)))
+        return -1;
+    /* the image's definition runs, as qemu's managed save does: the
+     * persistent one may have been edited since, for the next boot */
+    if (!(def = virCTSaveParseXML(driver, path, xml)))
+        return -1;
+    if (STRNEQ(def->name, vm->def->name) || memcmp(def->uuid, vm->def->uuid, VIR_UUID_BUFLEN)) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("managed save image '%1$s' is of another domain ('%2$s')"), path,
+                       def->name);
+        return -1;
+    }
+    /* idLock before the domain's (ct_idrange.h); the job keeps it ours */
+    virObjectUnlock(vm);
+    virMutexLock(&driver->idLock);
+    rc = virCTIdRangeAssign(driver, def, true);
+    virObjectLock(vm);
+    if (rc == 0)
+        virDomainObjAssignDef(vm, &def, true, NULL);
+    virMutexUnlock(&driver->idLock);
+    if (rc < 0)
+        return -1;
+    if (virCTSaveRestoreDomain(driver, vm, conn, img, path, meta, saveFlags, events) < 0) {
+        virCTSaveRestoreFailed(driver, vm);
         goto cleanup;
-    if (virCTSaveRestoreDomain(driver, vm, conn, &r, meta, saveFlags, events) < 0)
-        goto cleanup;
+    }
     *restored = true;
     vm->hasManagedSave = false;
     if (unlink(path) < 0)
@@ -1408,7 +1273,6 @@ virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
     ret = 0;
 
  cleanup:
-    VIR_FORCE_CLOSE(r.fd);
     virObjectEventStateQueue(driver->domainEventState, events[0]);
     virObjectEventStateQueue(driver->domainEventState, events[1]);
     return ret;
@@ -1468,10 +1332,8 @@ char *
 ctDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags)
 {
     virCTDriver *driver = dom->conn->privateData;
-    g_autofree char *path = NULL;
-    virCTSaveReader r = { .fd = -1 };
-    g_autofree char *xml = NULL;
     g_autoptr(virDomainDef) def = NULL;
+    g_autofree char *path = NULL;
     virDomainObj *vm;
     char *ret = NULL;
 
@@ -1487,14 +1349,9 @@ ctDomainManagedSaveGetXMLDesc(virDomainPtr dom, unsigned int flags)
                        _("domain does not have managed save image"));
         goto cleanup;
     }
-    if (virCTSaveReadHeader(path, &xml, NULL, &r) < 0)
-        goto cleanup;
-    if (!(def = virCTSaveParseXML(driver, path, xml)))
-        goto cleanup;
-    ret = virDomainDefFormat(def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE);
+    ret = virCTSaveImageXML(driver, path, flags, &def);
 
  cleanup:
-    VIR_FORCE_CLOSE(r.fd);
     virDomainObjEndAPI(&vm);
     return ret;
 }
@@ -1511,10 +1368,10 @@ virCTSaveInitOne(virDomainObj *vm, void *opaque)
     return 0;
 }
 
-/* CRIU processes still dumping into @dir (a daemon killed during a
- * save started them): killed, so nothing stops the container anew. */
-static void
-virCTSaveKillDumps(const char *dir)
+/* Whether a CRIU still dumps into @dir (a daemon killed during a save
+ * started it). */
+static bool
+virCTSaveDumping(const char *dir)
 {
     g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
     const char *name;
@@ -1533,31 +1390,59 @@ virCTSaveKillDumps(const char *dir)
             if (!cmdline[i])
                 cmdline[i] = ' ';
         }
-        if (strstr(cmdline, " dump ") && strstr(cmdline, dir)) {
-            VIR_WARN("killing CRIU (%d), which dumped into '%s' for a daemon that is gone", pid,
-                     dir);
-            kill(pid, SIGKILL);
-        }
+        if (strstr(cmdline, " dump ") && strstr(cmdline, dir) && !virCTSaveExited(pid))
+            return true;
     }
+    return false;
 }
 
-/* A save the daemon did not finish: the container it was dumping runs
- * on (thawed, unless it was paused, and continued). */
+/* A save a daemon did not finish.  Without its verdict CRIU is told to
+ * roll back (the container runs on, its network unlocked), and its
+ * unfinished image goes.  With "0" the image was complete: the save is
+ * finished, the container stopped and the image put in its place. */
 static void
 virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
 {
-    virDomainObj *vm = virDomainObjListFindByName(driver->domains, name);
+    g_autofree char *verdictPath = g_strdup_printf("%s/" CT_SAVE_VERDICT, dir);
+    g_autofree char *targetPath = g_strdup_printf("%s/" CT_SAVE_TARGET, dir);
+    g_autofree char *managed = virCTSaveManagedPath(driver, name);
+    g_autofree char *verdict = NULL;
+    g_autofree char *target = NULL;
+    g_auto(GStrv) paths = NULL;
+    virDomainObj *vm = NULL;
+    bool keep;
+    size_t i;
 
-    virCTSaveKillDumps(dir);
-    if (!vm)
+    if (virFileReadAllQuiet(verdictPath, 16, &verdict) < 0 && virCTSaveVerdict(dir, false) < 0)
+        virResetLastError();
+    keep = verdict && STREQ(verdict, "0");
+    for (i = 0; i < 3000 && virCTSaveDumping(dir); i++)
+        g_usleep(10 * 1000);
+    VIR_DEBUG("waited %zu0 ms for CRIU dumping into '%s'", i, dir);
+    if (virFileReadAllQuiet(targetPath, 2 * PATH_MAX, &target) > 0)
+        paths = g_strsplit(target, "\n", 3);
+    if (!paths || g_strv_length(paths) < 2)
         return;
-    if (virDomainObjIsActive(vm)) {
+
+    if (!keep) {
         VIR_WARN("the save of '%s' was cut short by a daemon restart: it runs on", name);
-        if (virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PAUSED &&
-            virCTProcessSetFrozen(vm, false) < 0)
-            virResetLastError();
-        virCTSaveResume(vm);
+        unlink(paths[0]);
+        return;
     }
+    if ((vm = virDomainObjListFindByName(driver->domains, name)) && virDomainObjIsActive(vm)) {
+        VIR_WARN("finishing the save of '%s' that a daemon restart cut short", name);
+        virCTLayerKeepSaved(driver, vm->def);
+        virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_SAVED);
+        virObjectEventStateQueue(driver->domainEventState,
+                                 virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                                   VIR_DOMAIN_EVENT_STOPPED_SAVED));
+        if (!vm->persistent)
+            virDomainObjListRemove(driver->domains, vm);
+    }
+    if (rename(paths[0], paths[1]) < 0)
+        VIR_WARN("cannot rename '%s' to '%s': %s", paths[0], paths[1], g_strerror(errno));
+    else if (vm && STREQ(paths[1], managed))
+        vm->hasManagedSave = true;
     virDomainObjEndAPI(&vm);
 }
 
@@ -1581,6 +1466,15 @@ virCTSaveInit(virCTDriver *driver)
         if (g_str_has_suffix(name, ".dump")) {
             domain = g_strndup(name, strlen(name) - 5);
             virCTSaveRecover(driver, domain, path);
+        } else {
+            /* a restore a supervisor still runs: its stop removes it */
+            g_autofree char *restoring = g_strndup(name, strlen(name) - 8);
+            virDomainObj *vm = virDomainObjListFindByName(driver->domains, restoring);
+            bool active = vm && virDomainObjIsActive(vm);
+
+            virDomainObjEndAPI(&vm);
+            if (active)
+                continue;
         }
         VIR_INFO("removing '%s', left by an interrupted save or restore", path);
         if (virFileDeleteTree(path) < 0)

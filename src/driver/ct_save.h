@@ -34,6 +34,10 @@ int ctDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *param
 int virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
                           unsigned int flags, bool *restored);
 
+/* At a stop: the work directory of a restore of @name, if one is left
+ * (a daemon restarted while the supervisor restored it). */
+void virCTSaveRemoveWork(virCTDriver *driver, const char *name);
+
 /* The managed save image of @name (caller frees). */
 char *virCTSaveManagedPath(virCTDriver *driver, const char *name);
 

@@ -335,6 +335,8 @@ runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int userns, int sock,
 {
     virCTRoot root = { NULL, -1 };
     ctRestoreFds host = { -1, -1, -1 };
+    struct stat before;
+    struct stat after;
     virCTError ready = { .err = 0, .msg = "ready" };
     ctArgs args = { .n = 0 };
     char go[8];
@@ -354,11 +356,16 @@ runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int userns, int sock,
         goto error;
     if (disarmSysinfo(host.images) < 0)
         goto error;
+    if (stat("/tmp", &before) < 0) {
+        virCTErrorReport(errno, "cannot stat /tmp");
+        goto error;
+    }
     if (virCTContainerPrepareRoot(plan, fds, userns, &root) < 0 || attachMounts(plan, fds) < 0)
         goto error;
     /* CRIU's restored processes, the container's root, make temporary
-     * files in /tmp: the staging tmpfs there is ours alone */
-    if (chmod("/tmp", 01777) < 0) {
+     * files in /tmp: a staging tmpfs mounted there is ours alone (the
+     * host's /tmp is left as it is) */
+    if (stat("/tmp", &after) == 0 && after.st_dev != before.st_dev && chmod("/tmp", 01777) < 0) {
         virCTErrorReport(errno, "cannot open /tmp to the restore");
         goto error;
     }
@@ -490,6 +497,54 @@ criuError(const ctPlan *plan, int status)
 }
 
 
+/* /proc/@pid/@name as the plan's @maps would write it ("START TARGET
+ * COUNT" lines, in the kernel's spacing ignored). */
+static bool
+mapsMatch(pid_t pid, const char *name, const ctPlanIdMap *maps, size_t n)
+{
+    char path[64];
+    CT_AUTOFCLOSE FILE *fp = NULL;
+    unsigned int a, b, c;
+    size_t i = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+    if (!(fp = fopen(path, "re")))
+        return false;
+    while (fscanf(fp, "%u %u %u", &a, &b, &c) == 3) {
+        if (i >= n || maps[i].start != a || maps[i].target != b || maps[i].count != c)
+            return false;
+        i++;
+    }
+    return i == n;
+}
+
+
+/* The restored init is in the user namespace its definition gives (the
+ * plan's maps, or the host's for a privileged container), whatever the
+ * checkpoint said: else it is killed. */
+static int
+checkUserns(const ctPlan *plan, pid_t init)
+{
+    char path[64];
+    struct stat ours;
+    struct stat its;
+
+    if (plan->nsFlags & CLONE_NEWUSER) {
+        if (mapsMatch(init, "uid_map", plan->uidMap, plan->nuidMap) &&
+            mapsMatch(init, "gid_map", plan->gidMap, plan->ngidMap))
+            return 0;
+    } else {
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
+        if (stat("/proc/self/ns/user", &ours) == 0 && stat(path, &its) == 0 &&
+            ours.st_ino == its.st_ino && ours.st_dev == its.st_dev)
+            return 0;
+    }
+    kill(init, SIGKILL);
+    return virCTErrorReport(EPERM, "the restored container's user namespace is not the one its "
+                                   "definition gives: refused");
+}
+
+
 int
 virCTRestoreRun(const ctPlan *plan, int sock, pid_t restorer, pid_t *init)
 {
@@ -521,5 +576,5 @@ virCTRestoreRun(const ctPlan *plan, int sock, pid_t restorer, pid_t *init)
     if (!(fp = fopen(path, "re")) || fscanf(fp, "%d", &val) != 1 || val <= 1)
         return virCTErrorReport(fp ? EPROTO : errno, "cannot read init's PID from '%s'", path);
     *init = val;
-    return 0;
+    return checkUserns(plan, val);
 }

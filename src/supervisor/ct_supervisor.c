@@ -304,7 +304,7 @@ restoreContainer(virCTSupervisor *sup)
 {
     CT_AUTOCLOSE int sock = -1;
     pid_t restorer = 0;
-    pid_t init;
+    pid_t init = 0;
     int go;
 
     if (virCTRestoreSpawn(sup->plan, &sup->console, &origMask, &restorer, &sup->pidfd, &sock) < 0)
@@ -317,7 +317,10 @@ restoreContainer(virCTSupervisor *sup)
         return 1;
     }
     if (virCTRestoreRun(sup->plan, sock, restorer, &init) < 0) {
-        sup->pid = 0; /* reaped */
+        sup->pid = 0; /* reaped; a restored init refused is killed */
+        if (init > 0)
+            while (waitpid(init, NULL, 0) < 0 && errno == EINTR)
+                ;
         goto error;
     }
     close(sup->pidfd);

@@ -130,6 +130,12 @@ checks_after_restore() {
         bash -c "[ \"\$(wc -l </sys/fs/cgroup/pids$cg/init/cgroup.procs)\" -ge 4 ] && [ \"\$(wc -l </sys/fs/cgroup/pids$cg/cgroup.procs)\" = 0 ]"
     check "$what: the cgroup namespace is rooted at init's cgroup" \
         bash -c "ct_exec $c cat /proc/1/cgroup | grep -q '^[0-9]*:memory:/\$'"
+    if [ "$what" != priv ]; then
+        local target
+        target=$(vsh dumpxml "$c" | sed -n "s/.*<ct:idrange target='\([0-9]*\)'.*/\1/p")
+        check "$what: the user namespace is the definition's id range ($target)" \
+            bash -c "[ -n '$target' ] && [ \"\$(awk '{ print \$1, \$2, \$3 }' /proc/\$(vsh domid $c)/uid_map)\" = '0 $target 65536' ]"
+    fi
     check "$what: the domain ID is init's PID (PID 1 inside)" \
         bash -c "awk '/^NSpid:/ { exit \$NF != 1 }' /proc/\$(vsh domid $c)/status"
     local tty
@@ -158,7 +164,8 @@ for kind in unpriv priv; do
     tbefore=$(ticks $c)
     check "$kind: save" vsh save $c "$CT_TEST_ROOT/$c.img"
     check "$kind: shut off (saved)" bash -c "[ \"$(state $c)\" = 'shut off (saved)' ]"
-    check "$kind: nothing of it runs" bash -c "! ls $STATE/$c.monitor 2>/dev/null"
+    check "$kind: nothing of it runs (no monitor, no status, no cgroup)" \
+        bash -c "[ ! -e $STATE/$c.monitor ] && [ ! -e $STATE/$c.xml ] && ! compgen -G '/sys/fs/cgroup/memory/machine/ct-*-$c.libvirt-ct'"
     check "$kind: the image names the domain" \
         bash -c "vsh save-image-dumpxml $CT_TEST_ROOT/$c.img | grep -q '<name>$c</name>'"
     check "$kind: restore" vsh restore "$CT_TEST_ROOT/$c.img"
@@ -187,18 +194,27 @@ check_fails "managed: undefine refused while the image exists" \
     "Refusing to undefine while domain managed save image exists" vsh undefine $c
 check "managed: start restores it" vsh start $c
 check "managed: running (restored)" bash -c "[ \"\$(vsh domstate --reason $c)\" = 'running (restored)' ]"
-check "managed: the image is gone" bash -c "! ls $SAVE/$c.save 2>/dev/null"
+check "managed: the image is gone" test ! -e "$SAVE/$c.save"
 checks_after_restore $c "$before" "$tbefore" "managed"
+
+# an edit after a managed save: the image's definition runs, the edit
+# waits for the next boot
+check "managed save, then an edit of the definition" \
+    bash -c "vsh managedsave $c && vsh desc $c --config 'edited-after' >/dev/null"
+check "start: the image's definition runs (not the edit)..." \
+    bash -c "vsh start $c && ! vsh dumpxml $c | grep -q edited-after"
+check "...and the edit is kept for the next boot" \
+    bash -c "vsh dumpxml --inactive $c | grep -q edited-after"
 
 # --force-boot discards the image; undefine --managed-save removes it
 check "managed again" vsh managedsave $c
 check "start --force-boot boots afresh" vsh start --force-boot $c
 check "force-boot: running (booted), the tmpfs is new" \
     bash -c "[ \"\$(vsh domstate --reason $c)\" = 'running (booted)' ] && ! ct_exec $c cat /tmp/marker"
-check "force-boot: the image is gone" bash -c "! ls $SAVE/$c.save 2>/dev/null"
+check "force-boot: the image is gone" test ! -e "$SAVE/$c.save"
 check "managed save a third time" vsh managedsave $c
 check "undefine --managed-save removes the image" \
-    bash -c "vsh undefine --managed-save $c && ! ls $SAVE/$c.save 2>/dev/null"
+    bash -c "vsh undefine --managed-save $c && [ ! -e $SAVE/$c.save ]"
 "$TPL" -q layer-remove $c
 define $c
 
@@ -225,35 +241,54 @@ check "--bypass-cache is accepted" \
 # image (its --ghost-limit, 1 MiB): the save fails and changes nothing
 c=s-priv
 before=$(count $c)
-ct_exec $c setsid /bin/sh -c 'exec </dev/null >/dev/null 2>&1; dd if=/dev/zero of=/root/big bs=1M count=2 2>/dev/null; sleep 100000 </root/big >/dev/null 2>&1 & sleep 0.2; rm /root/big'
+ct_exec $c setsid /bin/sh -c 'exec </dev/null >/dev/null 2>&1; dd if=/dev/zero of=/root/big bs=1M count=2 2>/dev/null; sleep 100002 </root/big >/dev/null 2>&1 & sleep 0.2; rm /root/big'
 sleep 1 # setsid forked: the shell is still at work
 check_fails "refused: a deleted file of 2 MiB held open" "ghost file" \
     vsh save $c "$CT_TEST_ROOT/bad.img"
 check "refused: the error says the container runs on and names CRIU's log" \
     bash -c "vsh save $c $CT_TEST_ROOT/bad.img 2>&1 | grep -q 'the container runs on; log: .*$c.dump.log'"
 check "refused: still running" bash -c "[ \"\$(vsh domstate $c)\" = running ]"
-check "refused: no image written" bash -c "! ls $CT_TEST_ROOT/bad.img 2>/dev/null"
+check "refused: no image written, nothing half-written next to it" \
+    bash -c "! compgen -G '$CT_TEST_ROOT/bad.img*'"
 sleep 0.5
 check "refused: its processes run on" bash -c "[ \"\$(count $c)\" -gt '$before' ]"
-ct_exec $c /bin/sh -c 'for p in $(pidof sleep); do grep -q 100000 /proc/$p/cmdline && kill $p; done'
+ct_exec $c /bin/sh -c 'for p in $(pidof sleep); do grep -q 100002 /proc/$p/cmdline && kill $p; done'
 sleep 0.3
 check "after the file is closed the save works" vsh save $c "$CT_TEST_ROOT/ok.img"
 
 # ---- a restore that fails keeps the image -------------------------------
+vsh desc $c --config "persistent-desc" >/dev/null
 mv "$SHARE" "$SHARE.away"
 check_fails "failed restore: the bind source is gone" "CRIU could not restore" \
     vsh restore "$CT_TEST_ROOT/ok.img"
 check "failed restore: the domain is shut off, the image is intact" \
     bash -c "vsh domstate $c | grep -qx 'shut off' && vsh save-image-dumpxml $CT_TEST_ROOT/ok.img | grep -q '<name>$c</name>'"
+check "failed restore: the persistent definition is the one it had" \
+    bash -c "vsh dumpxml --inactive $c | grep -q persistent-desc && vsh dumpxml $c | grep -q persistent-desc"
 check "failed restore: nothing of it runs, no work directory left" \
-    bash -c "! ls $STATE/$c.monitor $SAVE/$c.restore 2>/dev/null"
+    bash -c "[ ! -e $STATE/$c.monitor ] && [ ! -e $SAVE/$c.restore ]"
 head -c 100000 "$CT_TEST_ROOT/ok.img" >"$CT_TEST_ROOT/short.img"
 check_fails "a truncated image is refused" "it ends early" vsh restore "$CT_TEST_ROOT/short.img"
 echo "not an image" >"$CT_TEST_ROOT/junk.img"
 check_fails "a file that is no image is refused" "is not a container save image" \
     vsh restore "$CT_TEST_ROOT/junk.img"
+cp "$CT_TEST_ROOT/ok.img" "$CT_TEST_ROOT/tampered.img"
+size=$(stat -c %s "$CT_TEST_ROOT/tampered.img")
+printf 'X' | dd of="$CT_TEST_ROOT/tampered.img" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+check_fails "a changed image is refused (its MAC)" "was not written by this host's libvirt-ct, or was changed since" \
+    vsh restore "$CT_TEST_ROOT/tampered.img"
 mv "$SHARE.away" "$SHARE"
 check "failed restore: a retry works" vsh restore "$CT_TEST_ROOT/ok.img"
+check_fails "save to something that is not a regular file is refused" "is not a regular file" \
+    vsh save $c /dev/null
+check "/dev/null is still /dev/null" test -c /dev/null
+echo precious >"$CT_TEST_ROOT/precious.img"
+ct_exec $c setsid /bin/sh -c 'exec </dev/null >/dev/null 2>&1; dd if=/dev/zero of=/root/big2 bs=1M count=2 2>/dev/null; sleep 100001 </root/big2 >/dev/null 2>&1 & sleep 0.2; rm /root/big2'
+sleep 1
+check_fails "a save that fails..." "ghost file" vsh save $c "$CT_TEST_ROOT/precious.img"
+check "...leaves the file that was there alone" bash -c "[ \"\$(cat $CT_TEST_ROOT/precious.img)\" = precious ] && ! compgen -G '$CT_TEST_ROOT/precious.img.*'"
+ct_exec $c /bin/sh -c 'for p in $(pidof sleep); do grep -q 100001 /proc/$p/cmdline && kill $p; done'
+sleep 0.3
 check "after the retry it runs and counts" bash -c "[ \"\$(vsh domstate $c)\" = running ] && [ \"\$(count $c)\" -gt 0 ]"
 
 # ---- transient ------------------------------------------------------------
@@ -264,6 +299,11 @@ check "transient: save" vsh save s-trans "$CT_TEST_ROOT/trans.img"
 check "transient: gone from the list" bash -c "! vsh list --all --name | grep -qx s-trans"
 check "transient: its layer is kept for the image" \
     bash -c "\"$TPL\" layers | grep -q '^s-trans .*saved'"
+mv "$SHARE" "$SHARE.away"
+check_fails "transient: a failed restore..." "cannot start container 's-trans'" vsh restore "$CT_TEST_ROOT/trans.img"
+check "...keeps its layer (saved) and leaves no domain" \
+    bash -c "\"$TPL\" layers | grep -q '^s-trans .*saved' && ! vsh list --all --name | grep -qx s-trans"
+mv "$SHARE.away" "$SHARE"
 check "transient: restore" bash -c "vsh restore $CT_TEST_ROOT/trans.img && [ \"\$(ct_exec s-trans cat /root/marker)\" = kept ]"
 check "transient: destroy removes the layer" \
     bash -c "vsh destroy s-trans && ! \"$TPL\" layers | grep -q '^s-trans '"
@@ -326,44 +366,66 @@ sleep 0.3
 check "and still counts" bash -c "[ \"\$(ct_exec $c cat /tmp/count)\" -gt '$before' ]"
 
 # ---- the daemon killed during a save --------------------------------------
-# a CRIU that dumps and then takes its time: the daemon is killed while it
-# waits; the next daemon stops that CRIU and lets the container run on
-cat >"$CT_TEST_ROOT/slow-criu" <<SH
+# CT_TEST_CRIU: a CRIU that takes its time before (a) or after (b) it
+# dumps.  (a) the daemon dies before the image is complete: the next one
+# tells CRIU to roll back (through its post-dump action), and the
+# container runs on, its network unlocked, no image.  (b) it dies once
+# the image is complete: the next one finishes the save.
+c=s-priv
+for when in before after; do
+    cat >"$CT_TEST_ROOT/slow-criu" <<SH
 #!/bin/sh
+[ "\$1" = dump ] && [ $when = before ] && sleep 3
 "$CT_BUILD/ct-criu" "\$@" || exit
-[ "\$1" = dump ] && sleep 30
+[ "\$1" = dump ] && [ $when = after ] && sleep 30
 exit 0
 SH
-chmod +x "$CT_TEST_ROOT/slow-criu"
-c=s-priv
-daemon_stop
-CT_TEST_CRIU=$CT_TEST_ROOT/slow-criu daemon_start
-( vsh save $c "$CT_TEST_ROOT/cut.img" >/dev/null 2>&1 & )
-for _ in $(seq 100); do
-    [ -d "$SAVE/$c.dump" ] && [ -s "$SAVE/$c.dump/inventory.img" ] && break
-    sleep 0.1
+    chmod +x "$CT_TEST_ROOT/slow-criu"
+    daemon_stop
+    CT_TEST_CRIU=$CT_TEST_ROOT/slow-criu daemon_start
+    ( vsh save $c "$CT_TEST_ROOT/cut.img" >/dev/null 2>&1 & )
+    if [ $when = before ]; then
+        sleep 1
+        before=$(count $c)
+        check "domjobinfo during the save: a save and its time" \
+            bash -c "vsh domjobinfo $c | grep -q '^Operation: *Save' && vsh domjobinfo $c | grep -q '^Time elapsed: *[1-9]'"
+    else
+        for _ in $(seq 100); do
+            [ -s "$SAVE/$c.dump/.verdict" ] && break
+            sleep 0.1
+        done
+        sleep 0.5
+        before=$(count $c)
+        sleep 0.5
+        check "cut after the image: the dumped processes are stopped meanwhile" \
+            bash -c "[ -n '$before' ] && [ \"\$(count $c)\" = '$before' ]"
+    fi
+    daemon_kill9
+    check "cut $when the image: the daemon comes back" daemon_start
+    sleep 0.5
+    if [ $when = before ]; then
+        check "cut before the image: the container runs on" \
+            bash -c "[ \"\$(vsh domstate $c)\" = running ] && [ \"\$(count $c)\" -gt '$before' ]"
+        check "cut before the image: its TCP connection too (the network was unlocked)" \
+            bash -c "t=\$(ticks $c); sleep 0.5; [ \"\$(ticks $c)\" -gt \"\$t\" ]"
+        check "cut before the image: no image, nothing half-written next to it" \
+            bash -c "! compgen -G '$CT_TEST_ROOT/cut.img*'"
+    else
+        check "cut after the image: the save is finished (shut off, saved; the image in place)" \
+            bash -c "[ \"\$(vsh domstate --reason $c)\" = 'shut off (saved)' ] && vsh save-image-dumpxml $CT_TEST_ROOT/cut.img >/dev/null"
+        check "cut after the image: it restores" vsh restore "$CT_TEST_ROOT/cut.img"
+    fi
+    check "cut $when the image: CRIU is gone, so is the work directory" \
+        bash -c "! pgrep -f 'slow-criu[ ]dump' && [ ! -e $SAVE/$c.dump ]"
 done
-sleep 0.5
-before=$(count $c)
-sleep 0.5
-check "domjobinfo during the save: a save, its time and the checkpoint's bytes" \
-    bash -c "vsh domjobinfo $c | grep -q '^Operation: *Save' && vsh domjobinfo $c | grep -q '^Data processed: *[1-9]'"
-check "save cut short: the dumped processes are stopped meanwhile" bash -c "[ -n '$before' ] && [ \"\$(count $c)\" = '$before' ]"
-daemon_kill9
-check "save cut short: the daemon comes back" daemon_start
-sleep 0.5
-check "save cut short: the container runs on" \
-    bash -c "[ \"\$(vsh domstate $c)\" = running ] && [ \"\$(count $c)\" -gt '$before' ]"
-check "save cut short: CRIU is gone, so is its work directory" \
-    bash -c "! pgrep -f 'slow-criu[ ]dump' && ! ls -d $SAVE/$c.dump 2>/dev/null"
-check "save cut short: a new save works" vsh save $c "$CT_TEST_ROOT/after-cut.img"
-check "save cut short: and its restore" vsh restore "$CT_TEST_ROOT/after-cut.img"
+daemon_stop
+daemon_start
 
 # ---- nothing left behind ----------------------------------------------------
 for c in s-unpriv s-priv; do vsh destroy $c >/dev/null 2>&1; done
-check "no work directories left" bash -c "! ls -d $SAVE/*.dump $SAVE/*.restore 2>/dev/null"
+check "no work directories left" bash -c "! compgen -G '$SAVE/*.dump' && ! compgen -G '$SAVE/*.restore'"
 check "no cgroup of these containers left" \
-    bash -c "! ls -d /sys/fs/cgroup/*/machine/ct-*-s-*.libvirt-ct 2>/dev/null"
+    bash -c "! compgen -G '/sys/fs/cgroup/*/machine/ct-*-s-*.libvirt-ct'"
 check "CRIU's logs are kept" bash -c "ls $LOGS/s-priv.dump.log $LOGS/s-priv.restore.log"
 
 summary
