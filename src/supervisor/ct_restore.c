@@ -277,6 +277,93 @@ criuArgs(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds, const ctRes
 }
 
 
+/* Whether the comma-separated controller list @want is all in the
+ * mount options @opts. */
+static bool
+hasControllers(const char *opts, const char *want)
+{
+    char buf[256];
+    char *save = NULL;
+    char *tok;
+
+    snprintf(buf, sizeof(buf), "%s", want);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const char *at = strstr(opts, tok);
+        size_t len = strlen(tok);
+
+        while (at && !((at == opts || at[-1] == ',') && (at[len] == ',' || at[len] == '\0')))
+            at = strstr(at + 1, tok);
+        if (!at)
+            return false;
+    }
+    return true;
+}
+
+
+/* Where the hierarchy of @ctrls ("" for cgroup v2) is mounted whole. */
+static int
+hierarchyMount(const char *ctrls, char *out, size_t len)
+{
+    CT_AUTOFCLOSE FILE *fp = fopen("/proc/self/mountinfo", "re");
+    CT_AUTOFREE char *line = NULL;
+    size_t cap = 0;
+
+    while (fp && getline(&line, &cap, fp) > 0) {
+        char root[PATH_MAX], point[PATH_MAX], fstype[64], opts[1024];
+        char *sep = strstr(line, " - ");
+
+        if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) != 2 ||
+            sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2 || strcmp(root, "/") != 0)
+            continue;
+        if (*ctrls ? strcmp(fstype, "cgroup") == 0 && hasControllers(opts, ctrls)
+                   : strcmp(fstype, "cgroup2") == 0) {
+            snprintf(out, len, "%s", point);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+
+/* CRIU puts the processes where --cgroup-root says; it need not be in
+ * the container's cgroups itself, and must not be: its own memory and
+ * tasks would count against the container's limits, and a container
+ * saved close to them could not come back.  Back to the supervisor's. */
+static int
+leaveCgroups(void)
+{
+    char path[64];
+    CT_AUTOFCLOSE FILE *fp = NULL;
+    CT_AUTOFREE char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)getppid());
+    if (!(fp = fopen(path, "re")))
+        return virCTErrorReport(errno, "cannot open '%s'", path);
+    while ((n = getline(&line, &cap, fp)) > 0) {
+        char mnt[PATH_MAX];
+        char procs[2 * PATH_MAX];
+        char *ctrls;
+        char *cg;
+        CT_AUTOCLOSE int fd = -1;
+
+        if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        if (!(ctrls = strchr(line, ':')) || !(cg = strchr(ctrls + 1, ':')))
+            continue;
+        *cg++ = '\0';
+        ctrls++;
+        if (hierarchyMount(ctrls, mnt, sizeof(mnt)) < 0)
+            continue;
+        snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mnt, strcmp(cg, "/") == 0 ? "" : cg);
+        if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
+            return virCTErrorReport(errno, "cannot move the restore to '%s'", procs);
+    }
+    return 0;
+}
+
+
 /* sysinfo(2) inside is answered by the supervisor through the listener
  * of the container's seccomp filter (ct_supervisor_sysinfo.c).  CRIU
  * brings the filter back but not its listener, and a filter returning
@@ -382,6 +469,8 @@ runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int userns, int sock,
         goto error;
     }
     if (criuArgs(&args, plan, fds, &host, root.path, ttyFd, console->slavePath) < 0)
+        goto error;
+    if (leaveCgroups() < 0)
         goto error;
     sigprocmask(SIG_SETMASK, mask, NULL);
     execveat(host.criu, "", args.argv, environ, AT_EMPTY_PATH);

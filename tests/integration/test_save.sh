@@ -326,6 +326,27 @@ check "net: destroy removes the host end" bash -c "vsh destroy s-net && ! ip lin
 check "events: stopped/saved and started/restored" \
     /usr/bin/python3 "$CT_SRC/tests/integration/saveevents.py" "$CT_URI" s-unpriv "$CT_TEST_ROOT/ev.img"
 
+# ---- close to its memory limit ---------------------------------------------
+# 52 MB of a 64 MiB limit in its tmpfs: CRIU restores outside the limits
+cat >"$CT_TEST_ROOT/s-full.xml" <<XML
+<domain type='lxc'>
+  <name>s-full</name>
+  <memory unit='MiB'>64</memory>
+  <os><type>exe</type><init>/sbin/init</init></os>
+  <devices>
+    <filesystem type='template'><source name='busybox'/><target dir='/'/></filesystem>
+    <filesystem type='ram'><source usage='60' units='MiB'/><target dir='/tmp'/></filesystem>
+  </devices>
+</domain>
+XML
+vsh create "$CT_TEST_ROOT/s-full.xml" >/dev/null
+ct_exec s-full /bin/sh -c 'head -c 52000000 /dev/urandom >/tmp/fill'
+check "near its memory limit: save and restore" \
+    bash -c "vsh save s-full $CT_TEST_ROOT/full.img && vsh restore $CT_TEST_ROOT/full.img"
+check "near its memory limit: its tmpfs came back whole" \
+    bash -c "[ \"\$(ct_exec s-full /bin/sh -c 'wc -c </tmp/fill')\" = 52000000 ]"
+vsh destroy s-full >/dev/null
+
 # ---- sysinfo(2) after a restore --------------------------------------------
 # init's processes get sysinfo(2) from the supervisor (the container's
 # memory) until a checkpoint; after a restore the listener is gone and the
