@@ -4,23 +4,21 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * A save dumps the container's processes with CRIU into a work directory
- * (they stay stopped meanwhile), packs that directory and the live
- * definition into one image file, and only then stops the container: a
- * dump or a write that fails leaves it running as it was.  A restore
- * unpacks the image and starts the container as a boot does, except that
- * its supervisor runs CRIU instead of init (ct_restore.c in the
- * supervisor): same plan, same root and layer, new cgroups and console.
+ * (they stay frozen, their network locked), writes the image
+ * (ct_save_image.h) while CRIU waits in its post-dump action, and tells it
+ * to keep them stopped, then stops the container; a dump or write that
+ * fails makes CRIU roll back, and the container runs on as it was.  A
+ * restore checks and unpacks the image and starts the container as a
+ * boot does, except that its supervisor runs CRIU instead of init
+ * (ct_restore.c in the supervisor): same plan, same root and layer, new
+ * cgroups and console.
  *
  * What the processes use from the host is marked external at the dump
  * and given again at the restore: the console's tty and /dev/console
  * (the new PTY), the container's cgroup mounts (the new cgroups), the
- * plan's bind mounts ("ct-mount-N"), and other host binds (LXCFS, device
+ * plan's bind mounts ("ct-mount-N"), interfaces (made anew on the host,
+ * their container ends moved in), and other host binds (LXCFS, device
  * nodes) at the same host path.
- *
- * The image file: "LibvirtCTSave 1\n", then sections "<kind> <name>
- * <length>\n" followed by <length> bytes: "xml" (the definition), "meta"
- * (plan lines: the state, restore-tty, restore-cgroup, restore-mount),
- * "file" (one file of CRIU's image directory each), and "end % 0\n".
  */
 
 #include <config.h>
@@ -29,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "ct_criu.h"
 #include "ct_save.h"
 #include "ct_save_image.h"
 #include "ct_domain.h"
@@ -103,40 +102,18 @@ virCTSaveMakeWorkDir(virCTDriver *driver, const char *dir)
     return 0;
 }
 
-/* What CRIU logs as errors while it probes the kernel and goes on. */
-static const char *const virCTSaveCriuNoise[] = {
-    "RLIMIT_NOFILE",
-    "tun: Unable to create tun",
-    "cgroupd: recv req error",
-    "FAILED",
-};
-
 /* The first error CRIU logged that made it give up, for the user. */
 static char *
 virCTSaveCriuError(const char *log)
 {
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
-    size_t i;
-    size_t j;
+    char msg[1024];
+    int rc = ctCriuLogError(log, msg, sizeof(msg));
 
-    if (virFileReadAllQuiet(log, 16 * 1024 * 1024, &text) < 0)
+    if (rc < 0)
         return g_strdup(_("CRIU failed without a log"));
-    lines = g_strsplit(text, "\n", 0);
-    for (i = 0; lines[i]; i++) {
-        const char *at = strstr(lines[i], "Error (");
-        const char *msg;
-
-        if (!at || !(msg = strstr(at, "): ")))
-            continue;
-        for (j = 0; j < G_N_ELEMENTS(virCTSaveCriuNoise); j++) {
-            if (strstr(msg, virCTSaveCriuNoise[j]))
-                break;
-        }
-        if (j == G_N_ELEMENTS(virCTSaveCriuNoise))
-            return g_strdup(msg + 3);
-    }
-    return g_strdup(_("CRIU failed (see its log)"));
+    if (rc == 0)
+        return g_strdup(_("CRIU failed (see its log)"));
+    return g_strdup(msg);
 }
 
 typedef struct {

@@ -276,20 +276,6 @@ makeStaging(void)
 }
 
 
-/* The host id that root inside maps to, or -1. */
-static unsigned int
-mappedRoot(const ctPlanIdMap *maps, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (maps[i].start == 0)
-            return maps[i].target;
-    }
-    return (unsigned int)-1;
-}
-
-
 static int
 overlayConfig(int fsfd, const char *key, const char *value)
 {
@@ -403,8 +389,8 @@ mountTemplateRoot(const ctPlan *plan, const virCTIdmapFds *fds, int mounter, vir
         if (makeStaging() < 0)
             return -1;
         /* the mounter must find the trees: the container's root owns them */
-        if (mounter >= 0 && chown(STAGING, mappedRoot(plan->uidMap, plan->nuidMap),
-                                  mappedRoot(plan->gidMap, plan->ngidMap)) < 0)
+        if (mounter >= 0 && chown(STAGING, virCTIdmapHostRoot(plan->uidMap, plan->nuidMap),
+                                  virCTIdmapHostRoot(plan->gidMap, plan->ngidMap)) < 0)
             return virCTErrorReport(errno, "cannot give '%s' to the container's root", STAGING);
         if (virCTMountMoveTo(fds->lower, STAGING_LOWER) < 0)
             return -1;

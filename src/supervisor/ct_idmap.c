@@ -214,6 +214,19 @@ writeIdMap(pid_t pid, const char *name, const ctPlanIdMap *maps, size_t n)
 }
 
 
+unsigned int
+virCTIdmapHostRoot(const ctPlanIdMap *maps, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (maps[i].start == 0)
+            return maps[i].target;
+    }
+    return (unsigned int)-1;
+}
+
+
 int
 virCTIdmapWriteMaps(const ctPlan *plan, pid_t pid)
 {

@@ -33,6 +33,9 @@
  * are written) on @sock.  Returns 0, or -1 with the error reported. */
 int virCTIdmapSendMounts(const ctPlan *plan, pid_t pid, int sock);
 
+/* The host id that root inside maps to in @maps, or -1 without one. */
+unsigned int virCTIdmapHostRoot(const ctPlanIdMap *maps, size_t n);
+
 /* Writes setgroups "deny" and the plan's uid and gid maps for @pid, a
  * process in a new user namespace. */
 int virCTIdmapWriteMaps(const ctPlan *plan, pid_t pid);

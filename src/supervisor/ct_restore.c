@@ -44,6 +44,7 @@
 
 #include "ct_cleanup.h"
 #include "ct_container.h"
+#include "ct_criu.h"
 #include "ct_error.h"
 #include "ct_idmap.h"
 #include "ct_restore.h"
@@ -536,48 +537,16 @@ virCTRestoreSpawn(const ctPlan *plan, const virCTConsole *console, const sigset_
 }
 
 
-/* What CRIU logs as errors while it probes the kernel and goes on. */
-static const char *const criuNoise[] = {
-    "RLIMIT_NOFILE",
-    "tun: Unable to create tun",
-    "cgroupd: recv req error",
-    "FAILED",
-};
-
-
 /* The first error CRIU logged that made it give up, for the user. */
 static void
 criuError(const ctPlan *plan, int status)
 {
     char path[PATH_MAX];
-    char found[CT_ERROR_MSG_LEN] = "";
-    CT_AUTOFCLOSE FILE *fp = NULL;
-    CT_AUTOFREE char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    size_t i;
+    char found[CT_ERROR_MSG_LEN];
 
     if (restoreLog(plan, path, sizeof(path)) < 0)
         return;
-    if ((fp = fopen(path, "re"))) {
-        while (!found[0] && (n = getline(&line, &cap, fp)) > 0) {
-            char *at = strstr(line, "Error (");
-            char *msg;
-
-            if (!at || !(msg = strstr(at, "): ")))
-                continue;
-            for (i = 0; i < sizeof(criuNoise) / sizeof(criuNoise[0]); i++) {
-                if (strstr(msg, criuNoise[i]))
-                    break;
-            }
-            if (i < sizeof(criuNoise) / sizeof(criuNoise[0]))
-                continue;
-            if (line[n - 1] == '\n')
-                line[n - 1] = '\0';
-            snprintf(found, sizeof(found), "%s", msg + 3);
-        }
-    }
-    if (found[0])
+    if (ctCriuLogError(path, found, sizeof(found)) > 0)
         virCTErrorReport(EIO, "CRIU could not restore the container: %s (log: %s)", found, path);
     else
         virCTErrorReport(EIO, "CRIU could not restore the container (%s %d; log: %s)",

@@ -126,20 +126,6 @@ createMonitor(virCTSupervisor *sup)
 }
 
 
-/* The host id that root inside maps to, or -1 without a user namespace. */
-static unsigned int
-hostRootId(const ctPlanIdMap *maps, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (maps[i].start == 0)
-            return maps[i].target;
-    }
-    return (unsigned int)-1;
-}
-
-
 /* Step 2: clone3() behaves like fork() with a NULL stack; the pidfd lets
  * us signal init without racing against PID reuse. */
 static int
@@ -284,8 +270,8 @@ openConsole(virCTSupervisor *sup)
 {
     const ctPlan *plan = sup->plan;
 
-    if (virCTConsoleOpen(&sup->console, hostRootId(plan->uidMap, plan->nuidMap),
-                         hostRootId(plan->gidMap, plan->ngidMap)) < 0)
+    if (virCTConsoleOpen(&sup->console, virCTIdmapHostRoot(plan->uidMap, plan->nuidMap),
+                         virCTIdmapHostRoot(plan->gidMap, plan->ngidMap)) < 0)
         return -1;
     if (plan->consoleTty && virCTConsoleOpenHost(&sup->console) < 0)
         return -1;
