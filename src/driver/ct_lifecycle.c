@@ -80,8 +80,11 @@ ctDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
     bool restored = false;
     int ret = -1;
 
-    virCheckFlags(
-        VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_FORCE_BOOT, -1);
+    /* BYPASS_CACHE: for a start from a managed save image, which is read
+     * once anyway */
+    virCheckFlags(VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY |
+                      VIR_DOMAIN_START_FORCE_BOOT | VIR_DOMAIN_START_BYPASS_CACHE,
+                  -1);
 
     if (!(vm = ctDomObjFromDomain(dom)))
         return -1;

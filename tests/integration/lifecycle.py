@@ -109,10 +109,11 @@ if dom.isActive() or not dom.isPersistent():
 
 # refusals
 for what, call, code in [
-        ("unsupported flag", lambda: dom.createWithFlags(E.VIR_DOMAIN_START_BYPASS_CACHE),
+        ("unsupported flag", lambda: dom.createWithFlags(E.VIR_DOMAIN_START_RESET_NVRAM),
          E.VIR_ERR_INVALID_ARG),
         ("suspend while shut off", dom.suspend, E.VIR_ERR_OPERATION_INVALID),
-        ("save", lambda: dom.save("/tmp/ctlt.save"), E.VIR_ERR_NO_SUPPORT)]:
+        ("save while shut off", lambda: dom.save("/tmp/ctlt.save"),
+         E.VIR_ERR_OPERATION_INVALID)]:
     try:
         call()
         failures.append("%s: succeeded" % what)
