@@ -308,6 +308,16 @@ check "transient: restore" bash -c "vsh restore $CT_TEST_ROOT/trans.img && [ \"\
 check "transient: destroy removes the layer" \
     bash -c "vsh destroy s-trans && ! \"$TPL\" layers | grep -q '^s-trans '"
 
+# ---- an <idmap> container ----------------------------------------------------
+define s-idmap "<idmap><uid start='0' target='1500000000' count='65536'/><gid start='0' target='1500000000' count='65536'/></idmap>"
+vsh start s-idmap >/dev/null
+ct_exec s-idmap /bin/sh -c 'echo kept >/root/marker'
+check "idmap: save and restore" \
+    bash -c "vsh save s-idmap $CT_TEST_ROOT/idmap.img && vsh restore $CT_TEST_ROOT/idmap.img"
+check "idmap: its user namespace is the <idmap>'s, its root writable" \
+    bash -c "[ \"\$(awk '{ print \$1, \$2, \$3 }' /proc/\$(vsh domid s-idmap)/uid_map)\" = '0 1500000000 65536' ] && [ \"\$(ct_exec s-idmap cat /root/marker)\" = kept ] && ct_exec s-idmap /bin/sh -c 'echo w >/root/w'"
+vsh destroy s-idmap >/dev/null
+
 # ---- an interface ----------------------------------------------------------
 define s-net "" "<interface type='ethernet'><target dev='ctsave0'/><ip address='10.99.7.2' prefix='24'/><route address='10.99.8.0' prefix='24' gateway='10.99.7.1'/></interface>"
 vsh start s-net >/dev/null
