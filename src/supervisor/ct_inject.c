@@ -19,19 +19,14 @@
  * seccomp(2) wants CAP_SYS_ADMIN in the process's user namespace or
  * no_new_privs: other processes (an unprivileged user's, without
  * no_new_privs) keep the kernel's answers, as do 32-bit processes,
- * stopped ones, ones in an uninterruptible sleep and those beyond
- * CT_SUPERVISOR_MAX_NOTIFY.  The ptrace work is done by a child of the
- * supervisor, killed if it takes more than 10 s (its end detaches every
- * process it held).  x86_64 only; elsewhere nothing is done.
+ * stopped ones and those beyond CT_SUPERVISOR_MAX_NOTIFY.  x86_64 only;
+ * elsewhere nothing is done.
  */
 
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +40,6 @@
 #include "ct_error.h"
 #include "ct_inject.h"
 #include "ct_seccomp.h"
-#include "ct_sync.h"
 
 #if defined(__x86_64__)
 #include <sys/ptrace.h>
@@ -57,9 +51,6 @@
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
 #endif
-
-/* How long all processes of a container may take */
-#define CT_INJECT_TIMEOUT_MS 10000
 
 /* Where the process's vDSO has a syscall instruction (0f 05): every
  * x86_64 vDSO has them, for the fallbacks of its time functions. */
@@ -227,9 +218,7 @@ injectOne(pid_t pid)
     int err = 0;
     char state = procState(pid, &threads);
 
-    /* stopped, dead, or in an uninterruptible sleep (a vfork's parent):
-     * it would not stop for us soon */
-    if (!state || strchr("TtZXD", state))
+    if (!state || state == 'T' || state == 't' || state == 'Z' || state == 'X')
         return -1;
     if ((pidfd = syscall(SYS_pidfd_open, pid, 0)) < 0)
         return -1;
@@ -260,9 +249,8 @@ injectOne(pid_t pid)
 }
 
 
-/* In the injector: every process of the PID namespace of @init, its
- * listener sent on @sock as soon as it has one. */
-static void __attribute__((noreturn)) injectAll(pid_t init, int sock, size_t max)
+int
+virCTInjectSysinfo(pid_t init, int *fds, size_t max)
 {
     char path[64];
     struct stat initNs;
@@ -272,7 +260,7 @@ static void __attribute__((noreturn)) injectAll(pid_t init, int sock, size_t max
 
     snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
     if (stat(path, &initNs) < 0 || !(proc = opendir("/proc")))
-        _exit(1);
+        return 0;
     while (n < max && (ent = readdir(proc))) {
         struct stat ns;
         char *end;
@@ -284,66 +272,10 @@ static void __attribute__((noreturn)) injectAll(pid_t init, int sock, size_t max
         snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
         if (stat(path, &ns) < 0 || ns.st_ino != initNs.st_ino || ns.st_dev != initNs.st_dev)
             continue;
-        if ((fd = injectOne(pid)) < 0)
-            continue;
-        if (virCTSyncSendFd(sock, "listener\n", fd) < 0)
-            _exit(1);
-        close(fd);
-        n++;
-    }
-    _exit(0);
-}
-
-
-int
-virCTInjectSysinfo(pid_t init, int *fds, size_t max)
-{
-    char record[32];
-    struct pollfd pfd;
-    int sv[2];
-    size_t n = 0;
-    pid_t injector;
-    int left = CT_INJECT_TIMEOUT_MS;
-
-    /* ptrace from a child: should a process never stop for it (stuck in
-     * an uninterruptible sleep), the child is killed, and its end
-     * releases every process it held */
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-        return 0;
-    if ((injector = fork()) < 0) {
-        close(sv[0]);
-        close(sv[1]);
-        return 0;
-    }
-    if (injector == 0) {
-        close(sv[0]);
-        injectAll(init, sv[1], max);
-    }
-    close(sv[1]);
-    pfd.fd = sv[0];
-    pfd.events = POLLIN;
-    while (n < max && left > 0) {
-        int fd = -1;
-        ssize_t got;
-        int rc = poll(&pfd, 1, 100);
-
-        if (rc < 0 && errno != EINTR)
-            break;
-        if (rc <= 0) {
-            left -= 100;
-            continue;
-        }
-        if ((got = virCTSyncRecvRecord(sv[0], record, sizeof(record), &fd)) <= 0)
-            break;
-        if (fd >= 0)
+        if ((fd = injectOne(pid)) >= 0)
             fds[n++] = fd;
     }
-    if (left <= 0)
-        virCTLog("the injector took too long: %zu process(es) got a listener", n);
-    kill(injector, SIGKILL);
-    while (waitpid(injector, NULL, 0) < 0 && errno == EINTR)
-        ;
-    close(sv[0]);
+    closedir(proc);
     return n;
 }
 
