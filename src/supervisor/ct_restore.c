@@ -378,18 +378,19 @@ leaveCgroups(void)
 static int
 disarmSysinfo(int images)
 {
-    struct sock_filter progs[2][CT_SECCOMP_MAX_INSNS];
-    int lens[2];
+    struct sock_filter prog[CT_SECCOMP_MAX_INSNS];
     CT_AUTOCLOSE int fd = -1;
     CT_AUTOFREE char *buf = NULL;
+    size_t plen;
     size_t patched = 0;
     struct stat sb;
-    int p;
+    char *at;
+    int n;
     int i;
 
-    /* the boot's filter, and the one a restore gave (ct_inject.c) */
-    lens[0] = virCTSeccompBuild(true, progs[0], CT_SECCOMP_MAX_INSNS);
-    lens[1] = virCTSeccompBuildSysinfo(progs[1], CT_SECCOMP_MAX_INSNS);
+    if ((n = virCTSeccompBuild(true, prog, CT_SECCOMP_MAX_INSNS)) <= 0)
+        return 0;
+    plen = (size_t)n * sizeof(prog[0]);
     if ((fd = openat(images, "seccomp.img", O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
         return errno == ENOENT
                    ? 0
@@ -400,21 +401,14 @@ disarmSysinfo(int images)
         return virCTErrorReport(ENOMEM, "out of memory");
     if (pread(fd, buf, sb.st_size, 0) != sb.st_size)
         return virCTErrorReport(errno ? errno : EIO, "cannot read the checkpoint's seccomp.img");
-    for (p = 0; p < 2; p++) {
-        size_t plen = lens[p] > 0 ? (size_t)lens[p] * sizeof(progs[p][0]) : 0;
-        char *at;
+    for (at = buf; (at = memmem(at, buf + sb.st_size - at, prog, plen)); at += plen) {
+        for (i = 0; i < n; i++) {
+            struct sock_filter *insn = (struct sock_filter *)(at + i * sizeof(prog[0]));
 
-        for (at = buf; plen && (at = memmem(at, buf + sb.st_size - at, progs[p], plen));
-             at += plen) {
-            for (i = 0; i < lens[p]; i++) {
-                struct sock_filter *insn = (struct sock_filter *)(at + i * sizeof(progs[p][0]));
-
-                if (progs[p][i].code == (BPF_RET | BPF_K) &&
-                    progs[p][i].k == SECCOMP_RET_USER_NOTIF)
-                    insn->k = SECCOMP_RET_ALLOW;
-            }
-            patched++;
+            if (prog[i].code == (BPF_RET | BPF_K) && prog[i].k == SECCOMP_RET_USER_NOTIF)
+                insn->k = SECCOMP_RET_ALLOW;
         }
+        patched++;
     }
     if (patched && pwrite(fd, buf, sb.st_size, 0) != sb.st_size)
         return virCTErrorReport(errno ? errno : EIO, "cannot write the checkpoint's seccomp.img");

@@ -243,28 +243,6 @@ virCTSeccompBuild(bool listener, struct sock_filter *insns, size_t max)
 
 
 int
-virCTSeccompBuildSysinfo(struct sock_filter *insns, size_t max)
-{
-#ifdef CT_SECCOMP_ARCH
-    filterBuf buf = { insns, 0, max };
-
-    emitLoad(&buf, offsetof(struct seccomp_data, arch));
-    /* another ABI: the container's own filter deals with it */
-    emit(&buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CT_SECCOMP_ARCH, 0, 3));
-    emitLoad(&buf, offsetof(struct seccomp_data, nr));
-    emitNr(&buf, __NR_sysinfo, SECCOMP_RET_USER_NOTIF);
-    emitReturn(&buf, SECCOMP_RET_ALLOW);
-    return buf.len > buf.max ? -1 : (int)buf.len;
-#else
-    (void)insns;
-    (void)max;
-    errno = ENOTSUP;
-    return -1;
-#endif
-}
-
-
-int
 virCTSeccompInstall(bool listener)
 {
     struct sock_filter insns[CT_SECCOMP_MAX_INSNS];

@@ -55,11 +55,6 @@ int virCTSeccompBuild(bool listener, struct sock_filter *insns, size_t max);
  * such a container). */
 int virCTSeccompInstall(bool listener);
 
-/* The filter a restored process gets (ct_inject.c): sysinfo(2) of the
- * native ABI to the listener, everything else allowed (the container's
- * own filter is still there).  Returns its length or -1. */
-int virCTSeccompBuildSysinfo(struct sock_filter *insns, size_t max);
-
 /* Receives one notification into @req.  Returns 0, or -1 with errno
  * (ENOENT: the caller died before we read it). */
 int virCTSeccompReceive(int listener, struct seccomp_notif *req);

@@ -62,7 +62,6 @@
 #include "ct_container.h"
 #include "ct_error.h"
 #include "ct_idmap.h"
-#include "ct_inject.h"
 #include "ct_keeper.h"
 #include "ct_restore.h"
 #include "ct_supervisor.h"
@@ -293,7 +292,6 @@ restoreContainer(virCTSupervisor *sup)
     pid_t restorer = 0;
     pid_t init = 0;
     int go;
-    int n;
 
     if (virCTRestoreSpawn(sup->plan, &sup->console, &origMask, &restorer, &sup->pidfd, &sock) < 0)
         goto error;
@@ -319,10 +317,8 @@ restoreContainer(virCTSupervisor *sup)
         goto error;
     }
     clock_gettime(CLOCK_BOOTTIME, &sup->started);
-    n = virCTInjectSysinfo(init, sup->restoredNotify, CT_SUPERVISOR_MAX_NOTIFY);
-    virCTLog("container '%s' restored from '%s': sysinfo(2) answered from its cgroups for %d "
-             "process(es)",
-             sup->plan->name, sup->plan->restoreDir, n);
+    virCTLog("container '%s' restored from '%s': sysinfo(2) is not answered from its cgroups",
+             sup->plan->name, sup->plan->restoreDir);
     return 0;
 
  error:
@@ -454,8 +450,6 @@ initSupervisor(virCTSupervisor *sup, int syncFd)
     sup->console.hostMaster = sup->console.hostSlave = sup->console.logFd = -1;
     for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++)
         sup->clients[i].fd = -1;
-    for (i = 0; i < CT_SUPERVISOR_MAX_NOTIFY; i++)
-        sup->restoredNotify[i] = -1;
     /* the daemon's end may lack close-on-exec; init must not inherit it */
     if (syncFd >= 0 && fcntl(syncFd, F_SETFD, FD_CLOEXEC) < 0)
         sup->syncFd = -1;

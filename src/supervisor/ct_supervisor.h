@@ -18,9 +18,6 @@
 #include "ct_plan.h"
 
 #define CT_SUPERVISOR_MAX_CLIENTS 16
-/* seccomp listeners for sysinfo(2): the boot's one, or after a restore
- * one per process that took one (ct_inject.c) */
-#define CT_SUPERVISOR_MAX_NOTIFY 256
 
 typedef struct _virCTMonitorClient virCTMonitorClient;
 struct _virCTMonitorClient {
@@ -40,7 +37,6 @@ struct _virCTSupervisor {
     virCTConsole console;
     virCTMonitorClient clients[CT_SUPERVISOR_MAX_CLIENTS];
     int notifyFd; /* seccomp listener for the container's sysinfo(2), or -1 */
-    int restoredNotify[CT_SUPERVISOR_MAX_NOTIFY]; /* after a restore, -1: none */
     struct timespec started; /* CLOCK_BOOTTIME when init was cloned */
     char *memoryDir; /* the container's memory cgroup, or NULL */
     bool memoryV2; /* memoryDir has cgroup v2 files */
@@ -54,7 +50,7 @@ int virCTSupervisorLoop(virCTSupervisor *sup);
 /* Answers one pending sysinfo(2) of the container from its cgroups:
  * memory limit and use, swap, process count and the container's uptime;
  * the rest (load averages) is the host's. */
-void virCTSupervisorSysinfoHandle(virCTSupervisor *sup, int listener);
+void virCTSupervisorSysinfoHandle(virCTSupervisor *sup);
 
 /* Records the end of init: exit file (atomically), "exited" event to
  * every monitor client, removal of the monitor socket.  @how is "exit"

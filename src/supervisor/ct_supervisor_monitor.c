@@ -39,8 +39,7 @@ enum {
     SLOT_SIGNAL,
     SLOT_LISTEN,
     SLOT_NOTIFY,
-    SLOT_RESTORED,
-    SLOT_CONSOLE = SLOT_RESTORED + CT_SUPERVISOR_MAX_NOTIFY,
+    SLOT_CONSOLE,
     SLOT_CLIENTS = SLOT_CONSOLE + CT_CONSOLE_POLLFDS,
     SLOT_LAST = SLOT_CLIENTS + CT_SUPERVISOR_MAX_CLIENTS,
 };
@@ -282,21 +281,6 @@ handleSignals(virCTSupervisor *sup)
 
 
 static void
-handleNotify(virCTSupervisor *sup, int *listener, short revents)
-{
-    if (*listener < 0 || !revents)
-        return;
-    if (revents & POLLIN) {
-        virCTSupervisorSysinfoHandle(sup, *listener);
-    } else {
-        /* every process under the filter is gone */
-        close(*listener);
-        *listener = -1;
-    }
-}
-
-
-static void
 fillPollFds(virCTSupervisor *sup, struct pollfd *fds)
 {
     size_t i;
@@ -304,8 +288,6 @@ fillPollFds(virCTSupervisor *sup, struct pollfd *fds)
     fds[SLOT_SIGNAL] = (struct pollfd){ .fd = sup->sigFd, .events = POLLIN };
     fds[SLOT_LISTEN] = (struct pollfd){ .fd = sup->listenFd, .events = POLLIN };
     fds[SLOT_NOTIFY] = (struct pollfd){ .fd = sup->notifyFd, .events = POLLIN };
-    for (i = 0; i < CT_SUPERVISOR_MAX_NOTIFY; i++)
-        fds[SLOT_RESTORED + i] = (struct pollfd){ .fd = sup->restoredNotify[i], .events = POLLIN };
     virCTConsolePollFds(&sup->console, fds + SLOT_CONSOLE);
     for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++) {
         fds[SLOT_CLIENTS + i].fd = sup->clients[i].fd;
@@ -333,9 +315,13 @@ virCTSupervisorLoop(virCTSupervisor *sup)
             return 0;
         if (fds[SLOT_LISTEN].revents & POLLIN)
             acceptClients(sup);
-        handleNotify(sup, &sup->notifyFd, fds[SLOT_NOTIFY].revents);
-        for (i = 0; i < CT_SUPERVISOR_MAX_NOTIFY; i++)
-            handleNotify(sup, &sup->restoredNotify[i], fds[SLOT_RESTORED + i].revents);
+        if (fds[SLOT_NOTIFY].revents & POLLIN) {
+            virCTSupervisorSysinfoHandle(sup);
+        } else if (fds[SLOT_NOTIFY].revents) {
+            /* every process under the filter is gone */
+            close(sup->notifyFd);
+            sup->notifyFd = -1;
+        }
         virCTConsoleHandle(&sup->console, fds + SLOT_CONSOLE);
         for (i = 0; i < CT_SUPERVISOR_MAX_CLIENTS; i++) {
             if (fds[SLOT_CLIENTS + i].revents && sup->clients[i].fd >= 0 &&

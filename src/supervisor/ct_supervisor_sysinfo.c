@@ -194,13 +194,13 @@ containerSysinfo(virCTSupervisor *sup, struct sysinfo *info)
 
 
 void
-virCTSupervisorSysinfoHandle(virCTSupervisor *sup, int listener)
+virCTSupervisorSysinfoHandle(virCTSupervisor *sup)
 {
     struct seccomp_notif req;
     struct sysinfo info;
     int err = 0;
 
-    if (virCTSeccompReceive(listener, &req) < 0) {
+    if (virCTSeccompReceive(sup->notifyFd, &req) < 0) {
         if (errno != ENOENT)
             virCTLog("cannot receive a seccomp notification: %s", strerror(errno));
         return;
@@ -209,8 +209,8 @@ virCTSupervisorSysinfoHandle(virCTSupervisor *sup, int listener)
         err = ENOSYS; /* the filter sends nothing else */
     } else {
         containerSysinfo(sup, &info);
-        err = -virCTSeccompWriteMemory(listener, &req, req.data.args[0], &info, sizeof(info));
+        err = -virCTSeccompWriteMemory(sup->notifyFd, &req, req.data.args[0], &info, sizeof(info));
     }
-    if (virCTSeccompRespond(listener, &req, err) < 0 && errno != ENOENT)
+    if (virCTSeccompRespond(sup->notifyFd, &req, err) < 0 && errno != ENOENT)
         virCTLog("cannot answer a seccomp notification: %s", strerror(errno));
 }
