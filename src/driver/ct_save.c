@@ -539,7 +539,9 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
     g_autoptr(GString) meta = g_string_new(NULL);
     g_autoptr(virCommand) cmd = NULL;
     virErrorPtr writeErr = NULL;
-    bool paused = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
+    bool wasPaused = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
+    bool paused = wasPaused;
+    bool frozen = false;
     bool complete = false;
     VIR_AUTOCLOSE fd = -1;
     unsigned long long start;
@@ -576,6 +578,13 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
     priv->saveStarted = start;
     __atomic_store_n(&priv->saveBytes, 0, __ATOMIC_RELAXED);
     VIR_DEBUG("checkpointing '%s' (init %d) into '%s'", vm->def->name, vm->def->id, dir);
+    /* frozen before CRIU looks, it seizes at once (it would poll the
+     * freezer every 100 ms); thawed again unless the save succeeds */
+    if (!wasPaused) {
+        if (virCTProcessSetFrozen(vm, true) < 0)
+            goto cleanup;
+        frozen = true;
+    }
     if (virCommandRunAsync(cmd, &criu) < 0)
         goto cleanup;
 
@@ -635,6 +644,15 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
  cleanup:
     if (writeErr)
         virFreeError(writeErr);
+    if (ret < 0 && frozen && virDomainObjIsActive(vm)) {
+        virErrorPtr orig;
+
+        virErrorPreserveLast(&orig);
+        if (virCTProcessSetFrozen(vm, false) < 0)
+            VIR_WARN("cannot thaw '%s' after a failed save: %s", vm->def->name,
+                     virGetLastErrorMessage());
+        virErrorRestore(&orig);
+    }
     priv->saveStarted = 0;
     if (tmp)
         unlink(tmp);
@@ -1404,6 +1422,12 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
     if (!keep) {
         VIR_WARN("the save of '%s' was cut short by a daemon restart: it runs on", name);
         unlink(paths[0]);
+        /* CRIU left it frozen as the save had made it, unless paused */
+        if ((vm = virDomainObjListFindByName(driver->domains, name)) && virDomainObjIsActive(vm) &&
+            virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PAUSED &&
+            virCTProcessSetFrozen(vm, false) < 0)
+            virResetLastError();
+        virDomainObjEndAPI(&vm);
         return;
     }
     if ((vm = virDomainObjListFindByName(driver->domains, name)) && virDomainObjIsActive(vm)) {
