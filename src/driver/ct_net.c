@@ -297,6 +297,18 @@ virCTNetStart(virDomainObj *vm, pid_t initPid)
 
 /* ---- restored ------------------------------------------------------- */
 
+/* The name the container end of interface @i of @vm has on the host
+ * during a restore, until CRIU moves it in: the same for the plan and
+ * for sync point 3 (one restore of a domain at a time). */
+static char *
+virCTNetRestorePeer(virDomainObj *vm, size_t i)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    virUUIDFormat(vm->def->uuid, uuid);
+    return g_strdup_printf("ctr%08x%zu", g_str_hash(uuid), i);
+}
+
 GPtrArray *
 virCTNetPrepareRestore(virDomainObj *vm)
 {
@@ -305,6 +317,7 @@ virCTNetPrepareRestore(virDomainObj *vm)
 
     for (i = 0; i < vm->def->nnets; i++) {
         virDomainNetDef *net = vm->def->nets[i];
+        g_autofree char *peer = NULL;
 
         virCTNetNameGuest(vm->def, net);
         if (virCTNetAllocate(vm, net) < 0)
@@ -315,13 +328,11 @@ virCTNetPrepareRestore(virDomainObj *vm)
                                                        virDomainNetGetActualDirectDev(net)));
             continue;
         }
-        /* a veth pair made at sync point 3 (virCTNetStartRestore), its
-         * container end under a name chosen now; CRIU moves it in (a user
-         * namespace may not make a pair with an end on the host) */
-        g_free(net->ifname_guest_actual);
-        net->ifname_guest_actual = g_strdup_printf("ctr%08x", g_random_int());
-        g_ptr_array_add(externals, g_strdup_printf("netdev[%s]:%s", net->ifname_guest,
-                                                   net->ifname_guest_actual));
+        /* a veth pair made at sync point 3 (virCTNetStartRestore); CRIU
+         * moves its container end in (a user namespace may not make a
+         * pair with an end on the host) */
+        peer = virCTNetRestorePeer(vm, i);
+        g_ptr_array_add(externals, g_strdup_printf("netdev[%s]:%s", net->ifname_guest, peer));
     }
     return g_steal_pointer(&externals);
 }
@@ -337,7 +348,7 @@ virCTNetStartRestore(virDomainObj *vm)
 
         if (virCTNetIsMacvlan(net))
             continue;
-        inner = g_steal_pointer(&net->ifname_guest_actual);
+        inner = virCTNetRestorePeer(vm, i);
         if (virCTNetCreateAllocated(vm, net, &inner) < 0)
             return -1;
     }

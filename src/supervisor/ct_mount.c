@@ -301,6 +301,46 @@ readCgroupMounts(ctCgroupMount *mnts, size_t max)
 }
 
 
+/* Whether the comma-separated controller list @want is all in the
+ * mount options @opts. */
+static bool
+hasControllers(const char *opts, const char *want)
+{
+    char buf[256];
+    char *save = NULL;
+    char *tok;
+
+    snprintf(buf, sizeof(buf), "%s", want);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const char *at = strstr(opts, tok);
+        size_t len = strlen(tok);
+
+        while (at && !((at == opts || at[-1] == ',') && (at[len] == ',' || at[len] == '\0')))
+            at = strstr(at + 1, tok);
+        if (!at)
+            return false;
+    }
+    return true;
+}
+
+
+int
+virCTMountCgroupHierarchy(const char *ctrls, char *out, size_t len)
+{
+    static ctCgroupMount mnts[CT_MOUNT_MAX_CGROUPS];
+    int n = readCgroupMounts(mnts, CT_MOUNT_MAX_CGROUPS);
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (*ctrls ? mnts[i].v2 || !hasControllers(mnts[i].opts, ctrls) : !mnts[i].v2)
+            continue;
+        snprintf(out, len, "%s%s%s", CGROUP_DIR, mnts[i].name[0] ? "/" : "", mnts[i].name);
+        return 0;
+    }
+    return -1;
+}
+
+
 /* The host may have symlinks such as cpu -> cpu,cpuacct next to its
  * hierarchies; programs expect the same names inside. */
 static int

@@ -58,5 +58,10 @@ int virCTMountSymlink(const virCTRoot *root, const char *target, const char *dst
  * through the container's cgroup namespace.  Returns 0 or -1. */
 int virCTMountCgroups(const virCTRoot *root);
 
+/* Where the host mounts the hierarchy of the controllers @ctrls (as in
+ * /proc/PID/cgroup; "" for cgroup v2), under /sys/fs/cgroup.  Returns 0,
+ * or -1 when it does not. */
+int virCTMountCgroupHierarchy(const char *ctrls, char *out, size_t len);
+
 /* Makes @root the root of the mount namespace and detaches the old one. */
 int virCTMountPivot(const virCTRoot *root);

@@ -278,54 +278,6 @@ criuArgs(ctArgs *args, const ctPlan *plan, const virCTIdmapFds *fds, const ctRes
 }
 
 
-/* Whether the comma-separated controller list @want is all in the
- * mount options @opts. */
-static bool
-hasControllers(const char *opts, const char *want)
-{
-    char buf[256];
-    char *save = NULL;
-    char *tok;
-
-    snprintf(buf, sizeof(buf), "%s", want);
-    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        const char *at = strstr(opts, tok);
-        size_t len = strlen(tok);
-
-        while (at && !((at == opts || at[-1] == ',') && (at[len] == ',' || at[len] == '\0')))
-            at = strstr(at + 1, tok);
-        if (!at)
-            return false;
-    }
-    return true;
-}
-
-
-/* Where the hierarchy of @ctrls ("" for cgroup v2) is mounted whole. */
-static int
-hierarchyMount(const char *ctrls, char *out, size_t len)
-{
-    CT_AUTOFCLOSE FILE *fp = fopen("/proc/self/mountinfo", "re");
-    CT_AUTOFREE char *line = NULL;
-    size_t cap = 0;
-
-    while (fp && getline(&line, &cap, fp) > 0) {
-        char root[PATH_MAX], point[PATH_MAX], fstype[64], opts[1024];
-        char *sep = strstr(line, " - ");
-
-        if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) != 2 ||
-            sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2 || strcmp(root, "/") != 0)
-            continue;
-        if (*ctrls ? strcmp(fstype, "cgroup") == 0 && hasControllers(opts, ctrls)
-                   : strcmp(fstype, "cgroup2") == 0) {
-            snprintf(out, len, "%s", point);
-            return 0;
-        }
-    }
-    return -1;
-}
-
-
 /* CRIU puts the processes where --cgroup-root says; it need not be in
  * the container's cgroups itself, and must not be: its own memory and
  * tasks would count against the container's limits, and a container
@@ -355,7 +307,7 @@ leaveCgroups(void)
             continue;
         *cg++ = '\0';
         ctrls++;
-        if (hierarchyMount(ctrls, mnt, sizeof(mnt)) < 0)
+        if (virCTMountCgroupHierarchy(ctrls, mnt, sizeof(mnt)) < 0)
             continue;
         snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mnt, strcmp(cg, "/") == 0 ? "" : cg);
         if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
