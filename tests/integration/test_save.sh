@@ -179,7 +179,7 @@ vsh save-image-dumpxml "$CT_TEST_ROOT/$c.img" | sed 's|</domain>|<description>ed
 check "save-image-define changes the definition in the image" \
     bash -c "vsh save-image-define $CT_TEST_ROOT/$c.img $CT_TEST_ROOT/edited.xml --running && vsh save-image-dumpxml $CT_TEST_ROOT/$c.img | grep -q 'edited in the image'"
 vsh save-image-dumpxml "$CT_TEST_ROOT/$c.img" | sed "s|<name>$c</name>|<name>other</name>|" >"$CT_TEST_ROOT/renamed.xml"
-check_fails "save-image-define refuses another name" "name" \
+check_fails "save-image-define refuses another name" "Target domain name 'other' does not match source" \
     vsh save-image-define "$CT_TEST_ROOT/$c.img" "$CT_TEST_ROOT/renamed.xml"
 
 # ---- managed save ------------------------------------------------------
