@@ -48,11 +48,36 @@ static virCTDriver *ct_driver;
 
 static int ctStateCleanup(void);
 
+/* A daemon killed inside virFileRewrite leaves its "NAME.new" beside the
+ * intact original; only this daemon (it holds the state lock) writes
+ * here, so every such file is a dead write. */
+static void
+ctStateRemoveDeadWrites(const char *dir)
+{
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+
+    if (virDirOpenIfExists(&dh, dir) <= 0)
+        return;
+    while (virDirRead(dh, &ent, dir) > 0) {
+        g_autofree char *path = NULL;
+
+        if (!g_str_has_suffix(ent->d_name, ".new"))
+            continue;
+        path = g_build_filename(dir, ent->d_name, NULL);
+        VIR_WARN("removing %s, written by a daemon that died", path);
+        if (unlink(path) < 0 && errno != ENOENT)
+            VIR_WARN("cannot remove %s: %s", path, g_strerror(errno));
+    }
+}
+
 static int
 ctStateLoadDomains(virCTDriver *driver)
 {
     virCTDriverConfig *cfg = driver->config;
 
+    ctStateRemoveDeadWrites(cfg->stateDir);
+    ctStateRemoveDeadWrites(cfg->configDir);
     /* Running containers first, from their status files, so that the
      * persistent definitions loaded next attach to them as newDef. */
     if (virDomainObjListLoadAllConfigs(driver->domains, cfg->stateDir, NULL, true, driver->xmlopt,

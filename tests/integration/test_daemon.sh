@@ -70,6 +70,10 @@ check "refusals changed nothing" bash -c "[ \"\$(sha256sum '$CT_TEST_ROOT/etc/ct
 sed -e 's/c1</c3</' -e 's/0001</0004</' "$xml" >"$CT_TEST_ROOT/c3.xml"
 check "define a second domain" vsh define "$CT_TEST_ROOT/c3.xml"
 printf 'not xml' >"$CT_TEST_ROOT/etc/ct/broken.xml"
+# what a daemon killed inside virFileRewrite leaves beside the intact file
+printf '<domain' >"$CT_TEST_ROOT/etc/ct/c3.xml.new"
+printf '<domstatus' >"$CT_TEST_ROOT/run/ct/c3.xml.new"
+printf 'version' >"$CT_TEST_ROOT/run/ct/c3.plan.new"
 
 daemon_kill9
 check "virtctd killed with -9" bash -c "! virsh -c '$CT_URI' version >/dev/null 2>&1"
@@ -78,6 +82,9 @@ check "definitions intact after kill -9" bash -c "[ \"\$(virsh -q -c '$CT_URI' l
 check "autostart survives" bash -c "virsh -c '$CT_URI' dominfo c1 | grep -q 'Autostart: *enable'"
 check "title survives" bash -c "[ \"\$(virsh -q -c '$CT_URI' desc c1 --title)\" = 'a title' ]"
 check "a broken file is logged, not fatal" grep -q "broken" "$CT_TEST_ROOT/virtctd.log"
+check "half-written files of the killed daemon removed" bash -c \
+    "[ -z \"\$(ls '$CT_TEST_ROOT/etc/ct' '$CT_TEST_ROOT/run/ct' | grep '\.new\$')\" ]"
+check "a half-written file is logged" grep -q "c3.plan.new, written by a daemon that died" "$CT_TEST_ROOT/virtctd.log"
 
 check "python3-libvirt: lifecycle events for define and undefine" \
     /usr/bin/python3 "$(dirname "$0")/events.py" "$CT_URI" "$CT_TEST_ROOT/c3.xml"
