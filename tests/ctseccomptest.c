@@ -135,12 +135,38 @@ checkProgram(bool listener)
     expect(prog, len, AUDIT_ARCH_AARCH64, __NR_read, 0, SECCOMP_RET_KILL_PROCESS, "foreign ABI");
 }
 
+/* The filter a restore installs under the checkpointed ones. */
+static void
+checkListenerProgram(void)
+{
+    struct sock_filter prog[CT_SECCOMP_MAX_INSNS];
+    int len = virCTSeccompBuildListener(prog, CT_SECCOMP_MAX_INSNS);
+
+    if (len <= 0 || len > CT_SECCOMP_MAX_INSNS) {
+        fprintf(stderr, "FAIL listener program length %d\n", len);
+        failures++;
+        return;
+    }
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_sysinfo, 0, SECCOMP_RET_USER_NOTIF,
+           "listener: sysinfo");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_read, 0, SECCOMP_RET_ALLOW, "listener: read");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_kexec_load, 0, SECCOMP_RET_ALLOW,
+           "listener: no deny list of its own");
+    expect(prog, len, AUDIT_ARCH_X86_64, __NR_sysinfo | 0x40000000, 0, SECCOMP_RET_ALLOW,
+           "listener: x32 sysinfo");
+    expect(prog, len, AUDIT_ARCH_I386, ctTestI386Number("sysinfo"), 0, SECCOMP_RET_ALLOW,
+           "listener: i386 sysinfo");
+    expect(prog, len, AUDIT_ARCH_AARCH64, __NR_sysinfo, 0, SECCOMP_RET_ALLOW,
+           "listener: foreign ABI (the checkpointed deny list kills it)");
+}
+
 int
 main(void)
 {
 #if defined(__x86_64__)
     checkProgram(true);
     checkProgram(false);
+    checkListenerProgram();
     printf("%zu denied calls checked on 3 ABIs, %d failures\n", virCTSeccompDenyListLen, failures);
     return failures ? 1 : 0;
 #else

@@ -19,7 +19,8 @@
  * directories for the container's cgroup mounts (the machine path in the
  * plan's restore-mount lines replaced by the new one), the plan's bind
  * mounts ("ct-mount-N"), and every other host bind found again at the
- * same host path (CRIU's "mnt[]").
+ * same host path (CRIU's "mnt[]").  The sysinfo(2) listener is made
+ * afresh (sendListener below).
  */
 
 #define _GNU_SOURCE
@@ -49,6 +50,8 @@
 #include "ct_idmap.h"
 #include "ct_restore.h"
 #include "ct_seccomp.h"
+#include "ct_seccomp_image.h"
+#include "ct_sync.h"
 
 #define RESTORE_MAX_ARGS 512
 #define CT_RESTORE_ATTACHED (-2)
@@ -317,54 +320,23 @@ leaveCgroups(void)
 }
 
 
-/* sysinfo(2) inside is answered by the supervisor through the listener
- * of the container's seccomp filter (ct_supervisor_sysinfo.c).  CRIU
- * brings the filter back but not its listener, and a filter returning
- * SECCOMP_RET_USER_NOTIF without one makes the call fail with ENOSYS
- * (busybox free prints garbage, glibc's sysconf(_SC_PHYS_PAGES) fails).
- * So in the checkpoint our filter (found byte for byte as
- * virCTSeccompBuild() makes it) lets sysinfo(2) through instead: the
- * kernel answers with the host's figures, as it does for processes
- * entered from outside, until the container's next boot.  A filter of
- * the container's own is left alone. */
-static int
-disarmSysinfo(int images)
+/* sysinfo(2) inside is answered by the supervisor through a seccomp
+ * listener (ct_supervisor_sysinfo.c).  CRIU brings the container's filter
+ * back without it (ct_seccomp_image.h), so the restorer installs a fresh
+ * listener filter on itself before it becomes CRIU: every process CRIU
+ * forks inherits it, below the filters the checkpoint brings back.  The
+ * supervisor gets the listener in a record ("listener", or "no-listener
+ * ERRNO" and the kernel answers, as for processes entered from outside)
+ * and answers from before CRIU runs. */
+static void
+sendListener(int sock)
 {
-    struct sock_filter prog[CT_SECCOMP_MAX_INSNS];
-    CT_AUTOCLOSE int fd = -1;
-    CT_AUTOFREE char *buf = NULL;
-    size_t plen;
-    size_t patched = 0;
-    struct stat sb;
-    char *at;
-    int n;
-    int i;
+    CT_AUTOCLOSE int fd = virCTSeccompInstallListener();
 
-    if ((n = virCTSeccompBuild(true, prog, CT_SECCOMP_MAX_INSNS)) <= 0)
-        return 0;
-    plen = (size_t)n * sizeof(prog[0]);
-    if ((fd = openat(images, "seccomp.img", O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
-        return errno == ENOENT
-                   ? 0
-                   : virCTErrorReport(errno, "cannot open the checkpoint's seccomp.img");
-    if (fstat(fd, &sb) < 0 || sb.st_size > 64 * 1024 * 1024)
-        return virCTErrorReport(errno ? errno : EFBIG, "cannot read the checkpoint's seccomp.img");
-    if (!(buf = malloc(sb.st_size + 1)))
-        return virCTErrorReport(ENOMEM, "out of memory");
-    if (pread(fd, buf, sb.st_size, 0) != sb.st_size)
-        return virCTErrorReport(errno ? errno : EIO, "cannot read the checkpoint's seccomp.img");
-    for (at = buf; (at = memmem(at, buf + sb.st_size - at, prog, plen)); at += plen) {
-        for (i = 0; i < n; i++) {
-            struct sock_filter *insn = (struct sock_filter *)(at + i * sizeof(prog[0]));
-
-            if (prog[i].code == (BPF_RET | BPF_K) && prog[i].k == SECCOMP_RET_USER_NOTIF)
-                insn->k = SECCOMP_RET_ALLOW;
-        }
-        patched++;
-    }
-    if (patched && pwrite(fd, buf, sb.st_size, 0) != sb.st_size)
-        return virCTErrorReport(errno ? errno : EIO, "cannot write the checkpoint's seccomp.img");
-    return 0;
+    if (fd >= 0)
+        virCTSyncSendFd(sock, "listener\n", fd);
+    else
+        virCTSyncWriteLine(sock, "no-listener %d\n", errno);
 }
 
 
@@ -394,7 +366,7 @@ runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int userns, int sock,
     }
     if (openHostPaths(plan, &host) < 0)
         goto error;
-    if (disarmSysinfo(host.images) < 0)
+    if (virCTSeccompImageFix(host.images) < 0)
         goto error;
     if (stat("/tmp", &before) < 0) {
         virCTErrorReport(errno, "cannot stat /tmp");
@@ -416,6 +388,7 @@ runRestorer(const ctPlan *plan, virCTIdmapFds *fds, int userns, int sock,
     } while (n < 0 && errno == EINTR);
     if (n != 1 || go[0] != 'G')
         _exit(1); /* aborted: the supervisor kills us anyway */
+    sendListener(sock);
     /* a copy without close-on-exec: CRIU gives it to the processes */
     if (plan->restoreTty && console->slave >= 0 && (ttyFd = dup(console->slave)) < 0) {
         virCTErrorReport(errno, "cannot pass the console to CRIU");
@@ -556,28 +529,43 @@ checkUserns(const ctPlan *plan, pid_t init)
 
 
 int
-virCTRestoreRun(const ctPlan *plan, int sock, pid_t restorer, pid_t *init)
+virCTRestoreRelease(int sock, int *listener)
 {
-    char path[PATH_MAX];
-    CT_AUTOFCLOSE FILE *fp = NULL;
+    char record[64];
     virCTError rec;
-    int status;
+    ssize_t n;
     int rc;
-    int val;
 
+    *listener = -1;
     if (send(sock, "G", 1, MSG_NOSIGNAL) != 1)
         return virCTErrorReport(errno, "cannot release the restorer");
+    if ((n = virCTSyncRecvRecord(sock, record, sizeof(record), listener)) < 0)
+        return virCTErrorReport(errno, "cannot read the restorer's listener");
+    if (n > 0 && *listener >= 0 && strcmp(record, "listener") == 0)
+        ; /* sysinfo(2) answered from the container's cgroups */
+    else if (n > 0 && *listener < 0 && strncmp(record, "no-listener ", 12) == 0)
+        virCTLog("sysinfo(2) is not answered from the container's cgroups: %s",
+                 strerror(atoi(record + 12)));
+    else if (n > 0)
+        return virCTErrorReport(EPROTO, "unexpected record '%s' from the restorer", record);
+    /* (n == 0: the restorer died; its status tells) */
     if ((rc = virCTErrorRecv(sock, &rec)) < 0)
         return virCTErrorReport(errno, "cannot read the restorer's status");
     if (rc > 0) {
         *virCTErrorLast() = rec;
         return -1;
     }
-    /* CRIU runs; it exits once the processes are back and running */
-    while (waitpid(restorer, &status, 0) < 0) {
-        if (errno != EINTR)
-            return virCTErrorReport(errno, "cannot wait for CRIU");
-    }
+    return 0;
+}
+
+
+int
+virCTRestoreFinish(const ctPlan *plan, int status, pid_t *init)
+{
+    char path[PATH_MAX];
+    CT_AUTOFCLOSE FILE *fp = NULL;
+    int val;
+
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         criuError(plan, status);
         return -1;

@@ -29,8 +29,16 @@
 int virCTRestoreSpawn(const ctPlan *plan, const virCTConsole *console, const sigset_t *mask,
                       pid_t *pid, int *pidfd, int *sock);
 
-/* Step 4 of a restore, once the daemon placed @restorer in the
- * container's cgroups: runs CRIU and waits for it; @init gets the host
- * PID of the restored init, a child of the caller.  Returns 0, or -1
- * with the error reported (CRIU's own, from its log). */
-int virCTRestoreRun(const ctPlan *plan, int sock, pid_t restorer, pid_t *init);
+/* Step 4 of a restore, once the daemon placed the restorer in the
+ * container's cgroups: lets it become CRIU.  @listener gets the seccomp
+ * listener of the restored processes' sysinfo(2) (ct_restore.c), or -1;
+ * CRIU may ask it before it is done, so the caller answers it while it
+ * waits for the restorer.  Returns 0 once CRIU runs, or -1 with the
+ * error reported (and *@listener closed by the caller). */
+int virCTRestoreRelease(int sock, int *listener);
+
+/* Step 4, end: @status is the restorer's wait status.  @init gets the
+ * host PID of the restored init, a child of the caller.  Returns 0, or
+ * -1 with the error reported (CRIU's own, from its log; a restored init
+ * in the wrong user namespace is killed). */
+int virCTRestoreFinish(const ctPlan *plan, int status, pid_t *init);

@@ -243,6 +243,42 @@ virCTSeccompBuild(bool listener, struct sock_filter *insns, size_t max)
 
 
 int
+virCTSeccompBuildListener(struct sock_filter *insns, size_t max)
+{
+#ifdef CT_SECCOMP_ARCH
+    filterBuf buf = { insns, 0, max };
+
+    emitLoad(&buf, offsetof(struct seccomp_data, arch));
+    emit(&buf, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CT_SECCOMP_ARCH, 1, 0));
+    emitReturn(&buf, SECCOMP_RET_ALLOW);
+    emitLoad(&buf, offsetof(struct seccomp_data, nr));
+    emitNr(&buf, __NR_sysinfo, SECCOMP_RET_USER_NOTIF);
+    emitReturn(&buf, SECCOMP_RET_ALLOW);
+    return buf.len;
+#else
+    (void)insns;
+    (void)max;
+    errno = ENOTSUP;
+    return -1;
+#endif
+}
+
+
+int
+virCTSeccompInstallListener(void)
+{
+    struct sock_filter insns[CT_SECCOMP_MAX_INSNS];
+    struct sock_fprog prog = { .filter = insns };
+    int len = virCTSeccompBuildListener(insns, CT_SECCOMP_MAX_INSNS);
+
+    if (len < 0)
+        return -1;
+    prog.len = len;
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+
+int
 virCTSeccompInstall(bool listener)
 {
     struct sock_filter insns[CT_SECCOMP_MAX_INSNS];

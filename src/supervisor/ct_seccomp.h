@@ -55,6 +55,16 @@ int virCTSeccompBuild(bool listener, struct sock_filter *insns, size_t max);
  * such a container). */
 int virCTSeccompInstall(bool listener);
 
+/* The filter a restore puts under a checkpointed container
+ * (ct_restore.c): sysinfo(2) of native processes handed to the listener,
+ * everything else allowed (the checkpoint brings its own deny list back
+ * above it).  Same contract as virCTSeccompBuild. */
+int virCTSeccompBuildListener(struct sock_filter *insns, size_t max);
+
+/* Installs that filter on the calling thread; returns its listener
+ * (close-on-exec) or -1 with errno. */
+int virCTSeccompInstallListener(void);
+
 /* Receives one notification into @req.  Returns 0, or -1 with errno
  * (ENOENT: the caller died before we read it). */
 int virCTSeccompReceive(int listener, struct seccomp_notif *req);

@@ -45,6 +45,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -282,15 +283,41 @@ openConsole(virCTSupervisor *sup)
 }
 
 
+/* Waits for the restorer (CRIU) to end, answering the sysinfo(2) of the
+ * processes it brings back, and its own, meanwhile. */
+static int
+waitRestorer(virCTSupervisor *sup, pid_t restorer, int *status)
+{
+    int notifyFd = sup->notifyFd;
+
+    for (;;) {
+        struct pollfd fds[2] = { { .fd = sup->pidfd, .events = POLLIN },
+                                 { .fd = notifyFd, .events = POLLIN } };
+        pid_t got = waitpid(restorer, status, WNOHANG);
+
+        if (got == restorer)
+            return 0;
+        if (got < 0 && errno != EINTR)
+            return virCTErrorReport(errno, "cannot wait for CRIU");
+        if (poll(fds, notifyFd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+            return virCTErrorReport(errno, "cannot wait for CRIU");
+        if (fds[1].revents & POLLIN)
+            virCTSupervisorSysinfoHandle(sup);
+        else if (fds[1].revents)
+            notifyFd = -1; /* nothing under the filter any more */
+    }
+}
+
+
 /* Steps 2 to 4 of a restore (ct_restore.h): the restorer stands in for
- * the child until CRIU has brought init back.  sysinfo(2) is not
- * answered then: the listener of the checkpointed filter is gone. */
+ * the child until CRIU has brought init back. */
 static int
 restoreContainer(virCTSupervisor *sup)
 {
     CT_AUTOCLOSE int sock = -1;
     pid_t restorer = 0;
     pid_t init = 0;
+    int status;
     int go;
 
     if (virCTRestoreSpawn(sup->plan, &sup->console, &origMask, &restorer, &sup->pidfd, &sock) < 0)
@@ -302,9 +329,14 @@ restoreContainer(virCTSupervisor *sup)
         killChild(sup);
         return 1;
     }
-    if (virCTRestoreRun(sup->plan, sock, restorer, &init) < 0) {
-        sup->pid = 0; /* reaped; a restored init refused is killed */
-        if (init > 0)
+    /* the daemon placed the restorer in the container's cgroups */
+    virCTSupervisorSysinfoFindCgroups(sup);
+    clock_gettime(CLOCK_BOOTTIME, &sup->started);
+    if (virCTRestoreRelease(sock, &sup->notifyFd) < 0 || waitRestorer(sup, restorer, &status) < 0)
+        goto error;
+    sup->pid = 0; /* reaped */
+    if (virCTRestoreFinish(sup->plan, status, &init) < 0) {
+        if (init > 0) /* killed: in the wrong user namespace */
             while (waitpid(init, NULL, 0) < 0 && errno == EINTR)
                 ;
         goto error;
@@ -317,13 +349,16 @@ restoreContainer(virCTSupervisor *sup)
         goto error;
     }
     clock_gettime(CLOCK_BOOTTIME, &sup->started);
-    virCTLog("container '%s' restored from '%s': sysinfo(2) is not answered from its cgroups",
-             sup->plan->name, sup->plan->restoreDir);
+    virCTLog("container '%s' restored from '%s'", sup->plan->name, sup->plan->restoreDir);
     return 0;
 
  error:
     if (restorer > 0 && sup->pid == restorer)
         killChild(sup);
+    if (sup->notifyFd >= 0) {
+        close(sup->notifyFd);
+        sup->notifyFd = -1;
+    }
     return -1;
 }
 

@@ -52,6 +52,11 @@ int virCTSupervisorLoop(virCTSupervisor *sup);
  * the rest (load averages) is the host's. */
 void virCTSupervisorSysinfoHandle(virCTSupervisor *sup);
 
+/* Notes the cgroups of sup->pid as the container's (looked up at the
+ * first question otherwise): for a restore, while the restorer is in
+ * them. */
+void virCTSupervisorSysinfoFindCgroups(virCTSupervisor *sup);
+
 /* Records the end of init: exit file (atomically), "exited" event to
  * every monitor client, removal of the monitor socket.  @how is "exit"
  * or "signal".  Returns 0, or -1 when the exit file could not be written. */

@@ -101,6 +101,13 @@ findCgroups(virCTSupervisor *sup)
 }
 
 
+void
+virCTSupervisorSysinfoFindCgroups(virCTSupervisor *sup)
+{
+    findCgroups(sup);
+}
+
+
 /* A number from a cgroup file; "max" (v2, no limit) is UINT64_MAX.
  * Returns false when the file cannot be read or parsed. */
 static bool

@@ -5,7 +5,7 @@
 # Each test prints "ok - ..." / "not ok - ..." lines and ends with
 # "N passed, N failed"; exit 77 means skipped (with the reason printed).
 
-CT_BUILD=${CT_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" 2>/dev/null && pwd)}
+export CT_BUILD=${CT_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" 2>/dev/null && pwd)}
 CT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 passed=0
 failed=0
