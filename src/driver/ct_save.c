@@ -517,111 +517,181 @@ virCTSaveCreateTemp(const char *path, char **tmp)
     return fd;
 }
 
+void
+virCTSaveDumpFree(virCTSaveDump *dump)
+{
+    if (!dump)
+        return;
+    if (dump->dir && virFileDeleteTree(dump->dir) < 0)
+        virResetLastError();
+    g_free(dump->dir);
+    g_free(dump->log);
+    g_free(dump->xml);
+    if (dump->meta)
+        g_string_free(dump->meta, TRUE);
+    virCommandFree(dump->cmd);
+    g_free(dump);
+}
+
+/* Thaws what the dump froze, once it is over and the container runs on. */
+static void
+virCTSaveDumpThaw(virDomainObj *vm, virCTSaveDump *dump)
+{
+    virErrorPtr orig;
+
+    if (!dump->frozen || !virDomainObjIsActive(vm))
+        return;
+    virErrorPreserveLast(&orig);
+    if (virCTProcessSetFrozen(vm, false) < 0)
+        VIR_WARN("cannot thaw '%s' after a checkpoint that was not used: %s", vm->def->name,
+                 virGetLastErrorMessage());
+    virErrorRestore(&orig);
+    dump->frozen = false;
+}
+
+int
+virCTSaveDumpStart(virCTDriver *driver, virDomainObj *vm, bool paused, const char *target,
+                   virCTSaveDump **out)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autoptr(virCTSaveDump) dump = g_new0(virCTSaveDump, 1);
+    g_autofree char *dumped = NULL;
+    g_autofree char *errbuf = NULL;
+    bool wasPaused = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
+    bool complete;
+
+    if (virCTSaveCheckCriu(driver) < 0)
+        return -1;
+    if (!(dump->xml = virDomainDefFormat(vm->def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE)))
+        return -1;
+    dump->log = g_strdup_printf("%s/%s.dump.log", driver->config->logDir, vm->def->name);
+    dump->meta = g_string_new(NULL);
+    g_string_append_printf(dump->meta, "state %s\n", paused ? "paused" : "running");
+    dump->dir = virCTSaveWorkDir(driver, vm->def->name, "dump");
+    if (virCTSaveMakeWorkDir(driver, dump->dir) < 0) {
+        g_clear_pointer(&dump->dir, g_free);
+        return -1;
+    }
+    /* for the next daemon, should this one die before the end */
+    if (target) {
+        g_autofree char *path = g_strdup_printf("%s/" CT_SAVE_TARGET, dump->dir);
+
+        if (virFileWriteStr(path, target, 0600) < 0) {
+            virReportSystemError(errno, _("cannot write '%1$s'"), path);
+            return -1;
+        }
+    }
+    if (!(dump->cmd = virCTSaveDumpCommand(driver, vm, dump->dir, dump->log, dump->meta)))
+        return -1;
+    virCommandSetErrorBuffer(dump->cmd, &errbuf);
+
+    ignore_value(virTimeMillisNow(&dump->start));
+    priv->saveStarted = dump->start;
+    __atomic_store_n(&priv->saveBytes, 0, __ATOMIC_RELAXED);
+    VIR_DEBUG("checkpointing '%s' (init %d) into '%s'", vm->def->name, vm->def->id, dump->dir);
+    /* frozen before CRIU looks, it seizes at once (it would poll the
+     * freezer every 100 ms); thawed again unless the checkpoint is used */
+    if (!wasPaused) {
+        if (virCTProcessSetFrozen(vm, true) < 0)
+            return -1;
+        dump->frozen = true;
+    }
+    if (virCommandRunAsync(dump->cmd, &dump->criu) < 0) {
+        virCTSaveDumpThaw(vm, dump);
+        return -1;
+    }
+
+    /* the job keeps the domain ours; domjobinfo may look meanwhile */
+    priv->saveDumpDir = g_strdup(dump->dir);
+    dumped = g_strdup_printf("%s/" CT_SAVE_DUMPED, dump->dir);
+    virObjectUnlock(vm);
+    while (!(complete = virFileExists(dumped)) && !virCTSaveExited(dump->criu))
+        g_usleep(10 * 1000);
+    virObjectLock(vm);
+    g_clear_pointer(&priv->saveDumpDir, g_free);
+    if (!complete) {
+        g_autofree char *why = virCTSaveCriuError(dump->log);
+
+        ignore_value(virCommandWait(dump->cmd, NULL));
+        virCTSaveDumpThaw(vm, dump);
+        virReportError(
+            VIR_ERR_OPERATION_FAILED,
+            _("cannot checkpoint container '%1$s': CRIU: %2$s (the container runs on; log: %3$s)"),
+            vm->def->name, why, dump->log);
+        return -1;
+    }
+    *out = g_steal_pointer(&dump);
+    return 0;
+}
+
+int
+virCTSaveDumpFinish(virDomainObj *vm, virCTSaveDump *dump, bool keep)
+{
+    int status = -1;
+    int rc;
+
+    rc = virCTSaveVerdict(dump->dir, keep);
+    virObjectUnlock(vm);
+    if (virCommandWait(dump->cmd, &status) < 0)
+        rc = -1;
+    virObjectLock(vm);
+    if (rc == 0 && status != 0) {
+        g_autofree char *why = virCTSaveCriuError(dump->log);
+
+        virReportError(
+            VIR_ERR_OPERATION_FAILED,
+            _("cannot checkpoint container '%1$s': CRIU: %2$s (the container runs on; log: %3$s)"),
+            vm->def->name, why, dump->log);
+        rc = -1;
+    }
+    if (!keep || rc < 0)
+        virCTSaveDumpThaw(vm, dump);
+    return keep ? rc : 0;
+}
+
 /* Save of the running @vm to @path; @vm stops with reason "saved". */
 static int
 virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigned int flags,
                 virObjectEvent **event)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    g_autofree char *dir = virCTSaveWorkDir(driver, vm->def->name, "dump");
     g_autofree char *keyDir = virCTSaveDir(driver);
-    g_autofree char *log = g_strdup_printf("%s/%s.dump.log", driver->config->logDir, vm->def->name);
-    g_autofree char *dumped = g_strdup_printf("%s/" CT_SAVE_DUMPED, dir);
-    g_autofree char *target = g_strdup_printf("%s/" CT_SAVE_TARGET, dir);
     g_autofree char *targetText = NULL;
-    g_autofree char *xml = NULL;
     g_autofree char *tmp = NULL;
-    g_autofree char *errbuf = NULL;
-    g_autoptr(GString) meta = g_string_new(NULL);
-    g_autoptr(virCommand) cmd = NULL;
+    g_autoptr(virCTSaveDump) dump = NULL;
     virErrorPtr writeErr = NULL;
-    bool wasPaused = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
-    bool paused = wasPaused;
-    bool frozen = false;
-    bool complete = false;
+    bool paused = virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
     VIR_AUTOCLOSE fd = -1;
-    unsigned long long start;
     unsigned long long now;
-    int status = -1;
     int ret = -1;
-    int rc = -1;
-    pid_t criu;
+    int rc;
 
-    if (virCTSaveCheckCriu(driver) < 0)
-        return -1;
     if ((flags & VIR_DOMAIN_SAVE_RUNNING))
         paused = false;
     if ((flags & VIR_DOMAIN_SAVE_PAUSED))
         paused = true;
-    if (!(xml = virDomainDefFormat(vm->def, driver->xmlopt, VIR_DOMAIN_DEF_FORMAT_SECURE)))
-        return -1;
-    g_string_append_printf(meta, "state %s\n", paused ? "paused" : "running");
-    if (virCTSaveMakeWorkDir(driver, dir) < 0)
+    if (virCTSaveCheckCriu(driver) < 0)
         return -1;
     if ((fd = virCTSaveCreateTemp(path, &tmp)) < 0)
-        goto cleanup;
-    /* for the next daemon, should this one die before the end */
+        return -1;
     targetText = g_strdup_printf("%s\n%s\n", tmp, path);
-    if (virFileWriteStr(target, targetText, 0600) < 0) {
-        virReportSystemError(errno, _("cannot write '%1$s'"), target);
-        goto cleanup;
-    }
-    if (!(cmd = virCTSaveDumpCommand(driver, vm, dir, log, meta)))
-        goto cleanup;
-    virCommandSetErrorBuffer(cmd, &errbuf);
-
-    ignore_value(virTimeMillisNow(&start));
-    priv->saveStarted = start;
-    __atomic_store_n(&priv->saveBytes, 0, __ATOMIC_RELAXED);
-    VIR_DEBUG("checkpointing '%s' (init %d) into '%s'", vm->def->name, vm->def->id, dir);
-    /* frozen before CRIU looks, it seizes at once (it would poll the
-     * freezer every 100 ms); thawed again unless the save succeeds */
-    if (!wasPaused) {
-        if (virCTProcessSetFrozen(vm, true) < 0)
-            goto cleanup;
-        frozen = true;
-    }
-    if (virCommandRunAsync(cmd, &criu) < 0)
+    if (virCTSaveDumpStart(driver, vm, paused, targetText, &dump) < 0)
         goto cleanup;
 
-    /* the job keeps the domain ours; domjobinfo may look meanwhile */
-    priv->saveDumpDir = g_strdup(dir);
     virObjectUnlock(vm);
-    while (!(complete = virFileExists(dumped)) && !virCTSaveExited(criu))
-        g_usleep(10 * 1000);
-    if (complete) {
-        virObjectLock(vm);
-        g_clear_pointer(&priv->saveDumpDir, g_free);
-        virObjectUnlock(vm);
-        rc = virCTSaveImageWrite(keyDir, fd, tmp, xml, meta->str, dir,
-                                 flags & VIR_DOMAIN_SAVE_BYPASS_CACHE, &priv->saveBytes);
-        if (rc < 0)
-            virErrorPreserveLast(&writeErr);
-        if (virCTSaveVerdict(dir, rc == 0) < 0 && rc == 0)
-            rc = -1;
-    }
-    status = -1;
-    if (virCommandWait(cmd, &status) < 0)
-        rc = -1;
+    rc = virCTSaveImageWrite(keyDir, fd, tmp, dump->xml, dump->meta->str, dump->dir,
+                             flags & VIR_DOMAIN_SAVE_BYPASS_CACHE, &priv->saveBytes);
     virObjectLock(vm);
-    g_clear_pointer(&priv->saveDumpDir, g_free);
-
-    if (!complete || (rc == 0 && status != 0)) {
-        g_autofree char *why = virCTSaveCriuError(log);
-
-        virReportError(
-            VIR_ERR_OPERATION_FAILED,
-            _("cannot save container '%1$s': CRIU: %2$s (the container runs on; log: %3$s)"),
-            vm->def->name, why, log);
-        goto cleanup;
-    }
-    if (rc < 0) {
-        virErrorRestore(&writeErr);
+    if (rc < 0)
+        virErrorPreserveLast(&writeErr);
+    if (virCTSaveDumpFinish(vm, dump, rc == 0) < 0 || rc < 0) {
+        if (rc < 0)
+            virErrorRestore(&writeErr);
         goto cleanup;
     }
     ignore_value(virTimeMillisNow(&now));
     VIR_INFO("saved '%s' to '%s': %llu bytes in %llu ms", vm->def->name, path,
-             __atomic_load_n(&priv->saveBytes, __ATOMIC_RELAXED), now - start);
+             __atomic_load_n(&priv->saveBytes, __ATOMIC_RELAXED), now - dump->start);
     /* a transient container's layer outlives it, for the restore */
     virCTLayerKeepSaved(driver, vm->def);
     virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_SAVED);
@@ -640,20 +710,9 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
  cleanup:
     if (writeErr)
         virFreeError(writeErr);
-    if (ret < 0 && frozen && virDomainObjIsActive(vm)) {
-        virErrorPtr orig;
-
-        virErrorPreserveLast(&orig);
-        if (virCTProcessSetFrozen(vm, false) < 0)
-            VIR_WARN("cannot thaw '%s' after a failed save: %s", vm->def->name,
-                     virGetLastErrorMessage());
-        virErrorRestore(&orig);
-    }
     priv->saveStarted = 0;
     if (tmp)
         unlink(tmp);
-    if (virFileDeleteTree(dir) < 0)
-        virResetLastError();
     return ret;
 }
 
@@ -912,6 +971,7 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
     g_autofree char *target = NULL;
     g_auto(GStrv) paths = NULL;
     virDomainObj *vm = NULL;
+    bool migration;
     bool keep;
     size_t i;
 
@@ -923,17 +983,37 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
     VIR_DEBUG("waited %zu0 ms for CRIU dumping into '%s'", i, dir);
     if (virFileReadAllQuiet(targetPath, 2 * PATH_MAX, &target) > 0)
         paths = g_strsplit(target, "\n", 3);
-    if (!paths || g_strv_length(paths) < 2)
+    if (!paths || !paths[0])
+        return;
+    migration = STREQ(paths[0], CT_SAVE_TARGET_MIGRATION);
+    if (!migration && g_strv_length(paths) < 2)
         return;
 
     if (!keep) {
-        VIR_WARN("the save of '%s' was cut short by a daemon restart: it runs on", name);
-        unlink(paths[0]);
+        VIR_WARN("the %s of '%s' was cut short by a daemon restart: it runs on",
+                 migration ? "migration" : "save", name);
+        if (!migration)
+            unlink(paths[0]);
         /* CRIU left it frozen as the save had made it, unless paused */
         if ((vm = virDomainObjListFindByName(driver->domains, name)) && virDomainObjIsActive(vm) &&
             virDomainObjGetState(vm, NULL) != VIR_DOMAIN_PAUSED &&
             virCTProcessSetFrozen(vm, false) < 0)
             virResetLastError();
+        virDomainObjEndAPI(&vm);
+        return;
+    }
+    if (migration) {
+        /* the destination took over before the daemon could stop it */
+        if ((vm = virDomainObjListFindByName(driver->domains, name)) && virDomainObjIsActive(vm)) {
+            VIR_WARN("'%s' migrated before a daemon restart: stopping it here", name);
+            virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_MIGRATED);
+            virObjectEventStateQueue(
+                driver->domainEventState,
+                virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                  VIR_DOMAIN_EVENT_STOPPED_MIGRATED));
+            if (!vm->persistent)
+                virDomainObjListRemove(driver->domains, vm);
+        }
         virDomainObjEndAPI(&vm);
         return;
     }

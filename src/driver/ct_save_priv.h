@@ -9,6 +9,8 @@
 
 #include "ct_conf.h"
 
+#include "vircommand.h"
+
 /* The save directory, dataDir/save, root's alone (caller frees). */
 char *virCTSaveDir(virCTDriver *driver);
 
@@ -25,3 +27,50 @@ int virCTSaveCheckCriu(virCTDriver *driver);
 /* A new file next to @path (a regular file or nothing), *@tmp its name,
  * to be renamed onto @path; its descriptor, or -1 with an error. */
 int virCTSaveCreateTemp(const char *path, char **tmp);
+
+/* A checkpoint CRIU has made and waits to be told what to do with
+ * (ct_save.c's hook: the processes stay stopped meanwhile). */
+typedef struct _virCTSaveDump virCTSaveDump;
+struct _virCTSaveDump {
+    char *dir; /* the work directory with CRIU's files */
+    char *log;
+    char *xml; /* the live definition when it was made */
+    GString *meta; /* the plan lines of the restore */
+    virCommand *cmd; /* CRIU, waiting */
+    pid_t criu;
+    bool frozen; /* frozen by us: thawed unless the checkpoint is used */
+    unsigned long long start; /* ms */
+};
+
+/* The .target of a migration's checkpoint (there is no image file). */
+#define CT_SAVE_TARGET_MIGRATION "migration"
+
+/* Checkpoints the running @vm (locked, with a job; unlocked while CRIU
+ * works), the restore to be @paused or not; @target is written to the
+ * work directory's .target for the crash recovery (NULL: none).  Returns
+ * 0 with *@dump once CRIU's files are complete, or -1 with an error (the
+ * container runs on as before). */
+int virCTSaveDumpStart(virCTDriver *driver, virDomainObj *vm, bool paused, const char *target,
+                       virCTSaveDump **dump);
+
+/* Tells CRIU to keep the processes stopped (@keep: the caller stops the
+ * container then) or to let them run on, and waits for it.  Returns 0,
+ * or -1 with an error when @keep could not be done (they run on then). */
+int virCTSaveDumpFinish(virDomainObj *vm, virCTSaveDump *dump, bool keep);
+
+/* Removes the work directory. */
+void virCTSaveDumpFree(virCTSaveDump *dump);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTSaveDump, virCTSaveDumpFree);
+
+/* The work directory of a restore of @name, made afresh, open to CRIU
+ * (caller frees, and removes it when done).  NULL with an error. */
+char *virCTSaveRestoreWorkDir(virCTDriver *driver, const char *name);
+
+/* Starts @vm (locked, with a job, not running) from the CRIU files in
+ * @dir, with the restore details @meta (@what names their source in
+ * messages); @flags VIR_DOMAIN_SAVE_RUNNING or _PAUSED override the
+ * state saved; @reason is RESTORED or MIGRATED (and so are the events
+ * put in @events[0..1]).  Returns 0 or -1 with an error. */
+int virCTSaveRestoreFromDir(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                            const char *dir, const char *what, const char *meta, unsigned int flags,
+                            virDomainRunningReason reason, virObjectEvent **events);

@@ -90,6 +90,43 @@ virCTSaveParseMeta(const char *path, const char *meta, ctPlan *restore, bool *pa
     return -1;
 }
 
+int
+virCTSaveRestoreFromDir(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, const char *dir,
+                        const char *what, const char *meta, unsigned int flags,
+                        virDomainRunningReason reason, virObjectEvent **events)
+{
+    g_autoptr(ctPlan) restore = g_new0(ctPlan, 1);
+    unsigned int startFlags = 0;
+    bool migrated = reason == VIR_DOMAIN_RUNNING_MIGRATED;
+    bool paused = false;
+
+    if (virCTSaveCheckCriu(driver) < 0)
+        return -1;
+    if (virCTSaveParseMeta(what, meta, restore, &paused) < 0)
+        return -1;
+    /* the checkpoint's processes belong to the files of its layer */
+    if (virCTLayerCheckSaved(driver, vm->def) < 0)
+        return -1;
+    if ((flags & VIR_DOMAIN_SAVE_RUNNING))
+        paused = false;
+    if ((flags & VIR_DOMAIN_SAVE_PAUSED))
+        paused = true;
+    restore->restoreDir = g_strdup(dir);
+    if (paused)
+        startFlags |= VIR_CT_PROCESS_START_PAUSED;
+    if (virCTProcessStartRestore(driver, vm, conn, startFlags, reason, restore) < 0)
+        return -1;
+    virCTLayerRestored(driver, vm->def, vm->persistent);
+    events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                                  migrated ? VIR_DOMAIN_EVENT_STARTED_MIGRATED
+                                                           : VIR_DOMAIN_EVENT_STARTED_RESTORED);
+    if (paused)
+        events[1] = virDomainEventLifecycleNewFromObj(
+            vm, VIR_DOMAIN_EVENT_SUSPENDED,
+            migrated ? VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED : VIR_DOMAIN_EVENT_SUSPENDED_RESTORED);
+    return 0;
+}
+
 /* Starts @vm (locked, with a job, not running, its definition the
  * image's) from the image @img, whose header has been read: the image is
  * checked as its files are extracted, then the container starts as a
@@ -99,54 +136,40 @@ virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn
                        virCTSaveImage *img, const char *path, const char *meta, unsigned int flags,
                        virObjectEvent **events)
 {
-    g_autofree char *dir = virCTSaveWorkDir(driver, vm->def->name, "restore");
-    g_autoptr(ctPlan) restore = g_new0(ctPlan, 1);
-    unsigned int startFlags = 0;
-    bool paused = false;
+    g_autofree char *dir = NULL;
     int ret = -1;
     int rc;
 
-    if (virCTSaveCheckCriu(driver) < 0)
+    if (!(dir = virCTSaveRestoreWorkDir(driver, vm->def->name)))
         return -1;
-    if (virCTSaveParseMeta(path, meta, restore, &paused) < 0)
-        return -1;
-    /* the checkpoint's processes belong to the files of its layer */
-    if (virCTLayerCheckSaved(driver, vm->def) < 0)
-        return -1;
-    if ((flags & VIR_DOMAIN_SAVE_RUNNING))
-        paused = false;
-    if ((flags & VIR_DOMAIN_SAVE_PAUSED))
-        paused = true;
-    if (virCTSaveMakeWorkDir(driver, dir) < 0)
-        return -1;
-    if (chmod(dir, 0755) < 0) {
-        virReportSystemError(errno, _("cannot open '%1$s' to CRIU"), dir);
-        goto cleanup;
-    }
     /* the job keeps the domain ours while the files are copied */
     virObjectUnlock(vm);
     rc = virCTSaveImageExtract(img, dir);
     virObjectLock(vm);
     if (rc < 0)
         goto cleanup;
-    restore->restoreDir = g_strdup(dir);
-    if (paused)
-        startFlags |= VIR_CT_PROCESS_START_PAUSED;
-    if (virCTProcessStartRestore(driver, vm, conn, startFlags, VIR_DOMAIN_RUNNING_RESTORED,
-                                 restore) < 0)
-        goto cleanup;
-    virCTLayerRestored(driver, vm->def, vm->persistent);
-    events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
-                                                  VIR_DOMAIN_EVENT_STARTED_RESTORED);
-    if (paused)
-        events[1] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
-                                                      VIR_DOMAIN_EVENT_SUSPENDED_RESTORED);
-    ret = 0;
+    ret = virCTSaveRestoreFromDir(driver, vm, conn, dir, path, meta, flags,
+                                  VIR_DOMAIN_RUNNING_RESTORED, events);
 
  cleanup:
     if (virFileDeleteTree(dir) < 0)
         virResetLastError();
     return ret;
+}
+
+char *
+virCTSaveRestoreWorkDir(virCTDriver *driver, const char *name)
+{
+    g_autofree char *dir = virCTSaveWorkDir(driver, name, "restore");
+
+    if (virCTSaveCheckCriu(driver) < 0 || virCTSaveMakeWorkDir(driver, dir) < 0)
+        return NULL;
+    if (chmod(dir, 0755) < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s' to CRIU"), dir);
+        ignore_value(virFileDeleteTree(dir));
+        return NULL;
+    }
+    return g_steal_pointer(&dir);
 }
 
 static virDomainDef *
