@@ -21,9 +21,10 @@ build_pkgs="$build_pkgs make libprotobuf-c-dev protobuf-c-compiler protobuf-comp
 # what templates and disk images are made with, the checkers of the
 # quality bar, and for networks (test_network.sh): libvirtd's network
 # driver (libvirt-daemon), its DHCP server (dnsmasq-base) and firewall
-# tool (iptables), ip and tc (iproute2); for remote access (test_remote.sh):
-# certtool (gnutls-bin), sshd (openssh-server: the test runs its own on a
-# private port) and nc for ssh's netcat proxy (netcat-openbsd)
+# tool (iptables), ip and tc (iproute2); for remote access (test_remote.sh,
+# and the two hosts of test_twohost.sh): certtool (gnutls-bin), sshd
+# (openssh-server: the tests run their own) and nc for ssh's netcat proxy
+# (netcat-openbsd)
 run_pkgs="libvirt-clients python3-libvirt busybox-static iproute2 procps bsdutils
   xfsprogs lxcfs debootstrap tar gzip xz-utils util-linux valgrind clang-format
   libvirt-daemon dnsmasq-base iptables gnutls-bin openssh-server netcat-openbsd"

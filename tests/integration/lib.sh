@@ -127,15 +127,20 @@ daemon_teardown() {
     [ -n "${CT_KEEP:-}" ] || rm -rf "$CT_TEST_ROOT"
 }
 
-# Starts a daemon on a private tree holding its own template store:
-# $STORE, $TPL (virt-ct-template on it); container disks still mounted
-# are unmounted at exit.
-store_daemon_start() {
+# A private tree holding its own template store: $STORE, $TPL
+# (virt-ct-template on it); container disks still mounted are unmounted
+# at exit.
+store_setup() {
     daemon_setup
     export CT_ROOT=$CT_TEST_ROOT
     STORE=$CT_TEST_ROOT/var/lib/ct
     TPL=$CT_BUILD/tools/virt-ct-template
     trap store_teardown EXIT
+}
+
+# Starts a daemon on a store_setup tree.
+store_daemon_start() {
+    store_setup
     daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
 }
 
