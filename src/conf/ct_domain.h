@@ -49,6 +49,10 @@ struct _virCTDomainObjPrivate {
     unsigned long long saveStarted;
     char *saveDumpDir;
     unsigned long long saveBytes;
+    /* an outgoing migration (ct_migrate_src.c) from Begin to Confirm,
+     * and the bandwidth limit of the next ones (MiB/s, 0: none) */
+    struct _virCTMigrateOut *migrateOut;
+    unsigned long migrateSpeed;
 };
 
 #define CT_DOMAIN_PRIVATE(vm) ((virCTDomainObjPrivate *)(vm)->privateData)

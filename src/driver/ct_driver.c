@@ -21,6 +21,7 @@
 #include "ct_lifecycle.h"
 #include "ct_save.h"
 #include "ct_lxcfs.h"
+#include "ct_migrate.h"
 #include "ct_process.h"
 #include "ct_stats.h"
 #include "ct_tune.h"
@@ -275,6 +276,7 @@ ctConnectClose(virConnectPtr conn)
     virCTDriver *driver = conn->privateData;
 
     virCloseCallbacksDomainRunForConn(driver->domains, conn);
+    virCTMigrateConnClosed(conn);
     conn->privateData = NULL;
     return 0;
 }
@@ -361,6 +363,12 @@ ctConnectSupportsFeature(virConnectPtr conn, int feature)
 
     switch ((virDrvFeature)feature) {
     case VIR_DRV_FEATURE_TYPED_PARAM_STRING:
+    case VIR_DRV_FEATURE_MIGRATION_V3:
+    case VIR_DRV_FEATURE_MIGRATION_P2P:
+    case VIR_DRV_FEATURE_MIGRATION_PARAMS:
+    case VIR_DRV_FEATURE_MIGRATION_OFFLINE:
+    case VIR_DRV_FEATURE_XML_MIGRATABLE:
+    case VIR_DRV_FEATURE_MIGRATE_CHANGE_PROTECTION:
         return 1;
     case VIR_DRV_FEATURE_REMOTE:
     case VIR_DRV_FEATURE_PROGRAM_KEEPALIVE:
@@ -369,12 +377,6 @@ ctConnectSupportsFeature(virConnectPtr conn, int feature)
     case VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER:
     case VIR_DRV_FEATURE_FD_PASSING:
     case VIR_DRV_FEATURE_MIGRATION_V2:
-    case VIR_DRV_FEATURE_MIGRATION_V3:
-    case VIR_DRV_FEATURE_MIGRATION_P2P:
-    case VIR_DRV_FEATURE_MIGRATE_CHANGE_PROTECTION:
-    case VIR_DRV_FEATURE_XML_MIGRATABLE:
-    case VIR_DRV_FEATURE_MIGRATION_OFFLINE:
-    case VIR_DRV_FEATURE_MIGRATION_PARAMS:
     case VIR_DRV_FEATURE_MIGRATION_DIRECT:
     case VIR_DRV_FEATURE_MIGRATION_V1:
     default:
@@ -616,6 +618,15 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainSaveImageDefineXML = ctDomainSaveImageDefineXML,
     .domainManagedSaveDefineXML = ctDomainManagedSaveDefineXML,
     .domainGetJobInfo = ctDomainGetJobInfo,
+    .domainAbortJob = ctDomainAbortJob,
+    .domainMigrateBegin3Params = ctDomainMigrateBegin3Params,
+    .domainMigratePrepare3Params = ctDomainMigratePrepare3Params,
+    .domainMigratePrepareTunnel3Params = ctDomainMigratePrepareTunnel3Params,
+    .domainMigratePerform3Params = ctDomainMigratePerform3Params,
+    .domainMigrateFinish3Params = ctDomainMigrateFinish3Params,
+    .domainMigrateConfirm3Params = ctDomainMigrateConfirm3Params,
+    .domainMigrateGetMaxSpeed = ctDomainMigrateGetMaxSpeed,
+    .domainMigrateSetMaxSpeed = ctDomainMigrateSetMaxSpeed,
     .domainGetJobStats = ctDomainGetJobStats,
     .domainSnapshotNum = ctDomainSnapshotNum,
     .domainListAllSnapshots = ctDomainListAllSnapshots,

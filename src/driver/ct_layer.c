@@ -197,6 +197,31 @@ virCTLayerDefine(virCTDriver *driver, const virDomainDef *def, bool persistent, 
     return 0;
 }
 
+int
+virCTLayerAdoptMigrated(virCTDriver *driver, const virDomainDef *def)
+{
+    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
+    g_autoptr(virCTLayer) layer = NULL;
+    char uuidstr[VIR_UUID_STRING_BUFLEN];
+    VIR_AUTOCLOSE lock = -1;
+    int rc;
+
+    if (!fs)
+        return 0;
+    virUUIDFormat(def->uuid, uuidstr);
+    if ((lock = virCTStoreLock(driver->store)) < 0 ||
+        (rc = virCTLayerLoad(driver->store, def->name, &layer)) < 0)
+        return -1;
+    if (rc == 0 || STRNEQ(layer->uuid, uuidstr) || STRNEQ(layer->template, fs->src->path)) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("the layer of '%1$s' sent by the source is not this container's"),
+                       def->name);
+        return -1;
+    }
+    layer->owner = VIR_CT_LAYER_TRANSIENT;
+    return virCTLayerSave(driver->store, layer);
+}
+
 void
 virCTLayerForget(virCTDriver *driver, const virDomainDef *def)
 {

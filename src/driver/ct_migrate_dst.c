@@ -1,0 +1,734 @@
+/*
+ * ct_migrate_dst.c: the destination side of a migration
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Prepare checks what it can before any data moves (the definition, its
+ * name and UUID free here, the same template with the same checksum, the
+ * id range), makes a one-time key for the data (in the cookie back),
+ * records the container's layer as a transient one (so that a daemon
+ * that dies meanwhile removes it at its next start) and starts a
+ * receiver thread on a TCP port of its own (or on the tunnel's stream).
+ * The receiver checks every frame, unpacks the layer into place and the
+ * checkpoint into a restore directory.  Finish waits for it and brings
+ * the container up from them (reason migrated) or, offline, defines it;
+ * a cancel or any failure removes all of it again.  Until Finish the
+ * incoming container is not a domain here.
+ */
+
+#include <config.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ct_domain.h"
+#include "ct_domain_input.h"
+#include "ct_idrange.h"
+#include "ct_layer.h"
+#include "ct_migrate.h"
+#include "ct_migrate_priv.h"
+#include "ct_process.h"
+#include "ct_save_priv.h"
+#include "ct_template.h"
+
+#include "datatypes.h"
+#include "viraccessapicheck.h"
+#include "virdomainjob.h"
+#include "virerror.h"
+#include "virfdstream.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "virthread.h"
+#include "virtypedparam.h"
+#include "viruri.h"
+#include "virutil.h"
+#include "viruuid.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.ct_migrate_dst");
+
+/* An incoming migration between Prepare and Finish. */
+typedef struct {
+    virCTDriver *driver;
+    virConnectPtr conn; /* prepared on (not referenced): its close cancels */
+    char *name;
+    virDomainDef *def; /* until Finish adds the domain */
+    unsigned int flags;
+    unsigned char key[CT_MIGRATE_KEY_LEN];
+    int listenFd; /* TCP, until the source connects */
+    int dataFd; /* the data: the source's connection or the tunnel's pipe */
+    int cancel[2]; /* written: the receiver stops */
+    virThread thread;
+    bool threadStarted;
+    bool layerRecorded; /* the layer is ours to remove on failure */
+    char *restoreDir;
+    char *meta;
+    char *log;
+    int result; /* the receiver's: 0, or -1 with err */
+    virErrorPtr err;
+    unsigned long long bytes;
+} virCTMigrateIn;
+
+/* The incoming migrations by domain name, under migrateInLock. */
+static GHashTable *migrateIns;
+static virMutex migrateInLock = VIR_MUTEX_INITIALIZER;
+
+static void
+virCTMigrateInFree(virCTMigrateIn *in)
+{
+    if (!in)
+        return;
+    VIR_FORCE_CLOSE(in->listenFd);
+    VIR_FORCE_CLOSE(in->dataFd);
+    VIR_FORCE_CLOSE(in->cancel[0]);
+    VIR_FORCE_CLOSE(in->cancel[1]);
+    virDomainDefFree(in->def);
+    g_free(in->name);
+    g_free(in->restoreDir);
+    g_free(in->meta);
+    g_free(in->log);
+    virFreeError(in->err);
+    memset(in->key, 0, sizeof(in->key));
+    g_free(in);
+}
+
+/* Undoes what an incoming migration left: restore directory, layer. */
+static void
+virCTMigrateInDiscard(virCTMigrateIn *in)
+{
+    if (in->threadStarted) {
+        ignore_value(safewrite(in->cancel[1], "x", 1));
+        virThreadJoin(&in->thread);
+        in->threadStarted = false;
+    }
+    if (in->restoreDir && virFileDeleteTree(in->restoreDir) < 0)
+        virResetLastError();
+    if (in->layerRecorded) {
+        VIR_AUTOCLOSE lock = virCTStoreLock(in->driver->store);
+
+        if (lock < 0 || virCTLayerRemove(in->driver->store, in->name) < 0) {
+            VIR_WARN("cannot remove the layer of '%s': %s", in->name, virGetLastErrorMessage());
+            virResetLastError();
+        }
+    }
+    in->layerRecorded = false;
+    virCTMigrateInFree(in);
+}
+
+/* ---------------------------------------------------------- receiving */
+
+/* Waits for the source's connection (a minute at most). */
+static int
+virCTMigrateInAccept(virCTMigrateIn *in)
+{
+    struct pollfd fds[2] = { { .fd = in->listenFd, .events = POLLIN },
+                             { .fd = in->cancel[0], .events = POLLIN } };
+    int rc;
+
+    while ((rc = poll(fds, 2, 60 * 1000)) < 0 && errno == EINTR)
+        ;
+    if (rc <= 0 || fds[1].revents) {
+        virReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                       rc < 0 ? _("cannot wait for the source's connection")
+                       : rc == 0 ? _("the source did not connect within a minute")
+                                 : _("the migration was canceled"));
+        return -1;
+    }
+    if ((in->dataFd = accept4(in->listenFd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+        virReportSystemError(errno, "%s", _("cannot accept the source's connection"));
+        return -1;
+    }
+    VIR_FORCE_CLOSE(in->listenFd);
+    return 0;
+}
+
+/* The frames of one tar into @dir, up to @endType. */
+static int
+virCTMigrateInUnpack(virCTMigrateIn *in, virCTMigrateStream *s, const char *dir, char *buf,
+                     const char *first, size_t firstLen, char endType, const char *what)
+{
+    g_autoptr(virCommand) tar = NULL;
+    VIR_AUTOCLOSE infd = -1;
+    size_t len = firstLen;
+    char type = 0;
+    int rc = 0;
+
+    if (!(tar = virCTMigrateTarExtract(dir, in->log, &infd)))
+        return -1;
+    if (len && safewrite(infd, first, len) != (ssize_t)len)
+        rc = -1;
+    while (rc == 0) {
+        if (virCTMigrateStreamRead(s, &type, buf, &len) < 0) {
+            rc = -2;
+            break;
+        }
+        if (type == endType)
+            break;
+        if (type != endType - 'a' + 'A') {
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("migration data refused: frame '%1$c' within the %2$s"), type, what);
+            rc = -2;
+            break;
+        }
+        if (safewrite(infd, buf, len) != (ssize_t)len)
+            rc = -1;
+    }
+    VIR_FORCE_CLOSE(infd);
+    if (rc == -1)
+        virReportSystemError(errno, _("cannot unpack the %1$s"), what);
+    if (rc < 0) {
+        virErrorPtr orig;
+
+        virErrorPreserveLast(&orig);
+        virCommandAbort(tar);
+        virErrorRestore(&orig);
+        return -1;
+    }
+    return virCTMigrateTarWait(tar, what, in->log);
+}
+
+/* CRIU reads its files partly from within the container's user
+ * namespace: open to all, as a restore from an image makes them. */
+static int
+virCTMigrateInOpenCheckpoint(const char *dir)
+{
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+    int rc;
+
+    if (chmod(dir, 0755) < 0) {
+        virReportSystemError(errno, _("cannot open '%1$s' to CRIU"), dir);
+        return -1;
+    }
+    if (virDirOpen(&dh, dir) < 0)
+        return -1;
+    while ((rc = virDirRead(dh, &ent, dir)) > 0) {
+        if (fchmodat(dirfd(dh), ent->d_name, 0644, AT_SYMLINK_NOFOLLOW) < 0 &&
+            errno != EOPNOTSUPP) {
+            virReportSystemError(errno, _("cannot open '%1$s/%2$s' to CRIU"), dir, ent->d_name);
+            return -1;
+        }
+    }
+    return rc;
+}
+
+/* Everything the source sends, checked and unpacked. */
+static int
+virCTMigrateInReceive(virCTMigrateIn *in)
+{
+    g_autoptr(virCTMigrateStream) s = NULL;
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(in->driver, in->def);
+    g_autofree char *buf = g_new(char, CT_MIGRATE_FRAME_MAX + 1);
+    bool layer = virCTLayerTemplateRoot(in->def) != NULL;
+    bool live = !(in->flags & VIR_MIGRATE_OFFLINE);
+    size_t len = 0;
+    char type = 0;
+
+    if (in->listenFd >= 0 && virCTMigrateInAccept(in) < 0)
+        return -1;
+    s = virCTMigrateStreamNew(in->dataFd, in->key, 0, &in->bytes);
+    virCTMigrateStreamSetCancel(s, in->cancel[0], NULL);
+    if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
+        return -1;
+    if (type != CT_MIGRATE_FRAME_HELLO || len != VIR_UUID_BUFLEN ||
+        memcmp(buf, in->def->uuid, VIR_UUID_BUFLEN) != 0) {
+        virReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                       _("migration data refused: not for this domain"));
+        return -1;
+    }
+    if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
+        return -1;
+    if (layer) {
+        if (type != CT_MIGRATE_FRAME_LAYER && type != CT_MIGRATE_FRAME_LAYER_END)
+            goto unexpected;
+        if (type == CT_MIGRATE_FRAME_LAYER &&
+            virCTMigrateInUnpack(in, s, paths->dir, buf, buf, len, CT_MIGRATE_FRAME_LAYER_END,
+                                 "layer") < 0)
+            return -1;
+        /* the source's record, transient here until Finish */
+        if (virCTLayerAdoptMigrated(in->driver, in->def) < 0)
+            return -1;
+        if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
+            return -1;
+    }
+    if (live) {
+        if (type != CT_MIGRATE_FRAME_CHECKPOINT)
+            goto unexpected;
+        if (virCTMigrateInUnpack(in, s, in->restoreDir, buf, buf, len,
+                                 CT_MIGRATE_FRAME_CHECKPOINT_END, "checkpoint") < 0 ||
+            virCTMigrateInOpenCheckpoint(in->restoreDir) < 0 ||
+            virCTMigrateStreamRead(s, &type, buf, &len) < 0)
+            return -1;
+        if (type != CT_MIGRATE_FRAME_META)
+            goto unexpected;
+        in->meta = g_strndup(buf, len);
+        if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
+            return -1;
+    }
+    if (type != CT_MIGRATE_FRAME_END)
+        goto unexpected;
+    return 0;
+
+ unexpected:
+    virReportError(VIR_ERR_OPERATION_FAILED, _("migration data refused: unexpected frame '%1$c'"),
+                   type);
+    return -1;
+}
+
+static void
+virCTMigrateInThread(void *opaque)
+{
+    virCTMigrateIn *in = opaque;
+
+    if ((in->result = virCTMigrateInReceive(in)) < 0) {
+        in->err = virSaveLastError();
+        VIR_WARN("incoming migration of '%s' failed: %s", in->name,
+                 in->err ? in->err->message : "?");
+    }
+    VIR_FORCE_CLOSE(in->dataFd);
+}
+
+/* ------------------------------------------------------------ Prepare */
+
+/* Listens on the first free port of the range, on @address (all when
+ * NULL); sets the URI the source is to connect to, on @host. */
+static int
+virCTMigrateInListen(virCTMigrateIn *in, const char *address, const char *host, char **uriOut)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC,
+                              .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE };
+    int port;
+    int err = EADDRINUSE;
+
+    for (port = CT_MIGRATE_PORT_MIN; port < CT_MIGRATE_PORT_MIN + CT_MIGRATE_PORT_COUNT; port++) {
+        g_autofree char *service = g_strdup_printf("%d", port);
+        struct addrinfo *res = NULL;
+        struct addrinfo *ai;
+        int rc;
+
+        if ((rc = getaddrinfo(address, service, &hints, &res)) != 0) {
+            virReportError(VIR_ERR_OPERATION_FAILED, _("cannot resolve '%1$s': %2$s"),
+                           NULLSTR(address), gai_strerror(rc));
+            return -1;
+        }
+        for (ai = res; ai && in->listenFd < 0; ai = ai->ai_next) {
+            int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+            int on = 1;
+
+            if (fd < 0) {
+                err = errno;
+                continue;
+            }
+            ignore_value(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)));
+            if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1) == 0) {
+                in->listenFd = fd;
+                break;
+            }
+            err = errno;
+            VIR_FORCE_CLOSE(fd);
+        }
+        freeaddrinfo(res);
+        if (in->listenFd >= 0) {
+            *uriOut = g_strdup_printf("tcp://%s:%d", host, port);
+            return 0;
+        }
+    }
+    virReportSystemError(err, _("no free port for the migration data in %1$d-%2$d"),
+                         CT_MIGRATE_PORT_MIN, CT_MIGRATE_PORT_MIN + CT_MIGRATE_PORT_COUNT - 1);
+    return -1;
+}
+
+/* The same template as the source's, or a clear refusal. */
+static int
+virCTMigrateInCheckTemplate(virCTMigrateIn *in, const virCTMigrateCookie *cookie)
+{
+    g_autofree char *tmpl = NULL;
+    g_autofree char *checksum = NULL;
+
+    if (virCTMigrateTemplateOf(in->driver, in->def, &tmpl, &checksum) < 0)
+        return -1;
+    if (!tmpl)
+        return 0;
+    if (!cookie->tmpl || STRNEQ(cookie->tmpl, tmpl) || STRNEQ_NULLABLE(cookie->checksum, checksum)) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("template '%1$s' here is not the source's (checksum %2$s here, %3$s there): the container would run on a different base"),
+                       tmpl, checksum, NULLSTR(cookie->checksum));
+        return -1;
+    }
+    return 0;
+}
+
+/* Nothing of this name or UUID runs here, and a layer of the name here
+ * is free to take (none, or an empty one of this domain). */
+static int
+virCTMigrateInCheckFree(virCTMigrateIn *in)
+{
+    virCTDriver *driver = in->driver;
+    virDomainObj *vm = virDomainObjListFindByUUID(driver->domains, in->def->uuid);
+    g_autoptr(virCTLayer) layer = NULL;
+    bool busy = vm && (virDomainObjIsActive(vm) || STRNEQ(vm->def->name, in->def->name));
+    int rc;
+
+    virDomainObjEndAPI(&vm);
+    if (!busy && (vm = virDomainObjListFindByName(driver->domains, in->def->name))) {
+        busy = memcmp(vm->def->uuid, in->def->uuid, VIR_UUID_BUFLEN) != 0;
+        virDomainObjEndAPI(&vm);
+    }
+    if (busy) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("a domain named '%1$s' or with its UUID is here already"), in->def->name);
+        return -1;
+    }
+    if (!virCTLayerTemplateRoot(in->def))
+        return 0;
+    if ((rc = virCTLayerLoad(driver->store, in->def->name, &layer)) < 0)
+        return -1;
+    if (rc > 0) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("a layer of '%1$s' is here already (from an earlier stay, or another container): remove it with 'virt-ct-template layer-remove %2$s' or undefine the domain here first"),
+                       in->def->name, in->def->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr params,
+                      int nparams, const char *cookiein, int cookieinlen, char **cookieout,
+                      int *cookieoutlen, char **uriOut, unsigned int flags)
+{
+    virCTDriver *driver = dconn->privateData;
+    g_auto(virCTMigrateCookie) cookie = { 0 };
+    g_auto(virCTMigrateCookie) reply = { 0 };
+    virCTMigrateIn *in = NULL;
+    const char *xml = NULL;
+    const char *dname = NULL;
+    const char *uriIn = NULL;
+    const char *listen = NULL;
+    g_autoptr(virURI) uri = NULL;
+    g_autofree char *host = NULL;
+    g_autofree char *name = NULL;
+    int pipefd[2] = { -1, -1 };
+    bool created = false;
+
+    virCheckFlags(CT_MIGRATE_FLAGS, -1);
+    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
+        return -1;
+    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_XML, &xml) < 0 ||
+        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, &dname) < 0 ||
+        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_URI, &uriIn) < 0 ||
+        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_LISTEN_ADDRESS, &listen) < 0)
+        return -1;
+    if (!xml) {
+        virReportError(VIR_ERR_INVALID_ARG, "%s", _("no domain XML passed"));
+        return -1;
+    }
+    if (virCTMigrateCookieParse(cookiein, cookieinlen, &cookie) < 0)
+        return -1;
+    if (virCTMigrateCookieSetHost(&reply) < 0)
+        return -1;
+    if (cookie.hostuuid && STREQ(cookie.hostuuid, reply.hostuuid)) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("attempt to migrate a container to the same host %1$s"), reply.hostuuid);
+        return -1;
+    }
+
+    in = g_new0(virCTMigrateIn, 1);
+    in->driver = driver;
+    in->conn = dconn;
+    in->flags = flags;
+    in->listenFd = in->dataFd = -1;
+    in->cancel[0] = in->cancel[1] = -1;
+    if (!(in->def = virCTDomainInputParse(driver, xml, false)))
+        goto error;
+    if (dname) {
+        g_free(in->def->name);
+        in->def->name = g_strdup(dname);
+    }
+    if (virDomainMigratePrepare3ParamsEnsureACL(dconn, in->def) < 0)
+        goto error;
+    name = g_strdup(in->def->name);
+    in->name = g_strdup(name);
+    in->log = g_strdup_printf("%s/%s.migrate.log", driver->config->logDir, name);
+    if (virCTMigrateInCheckTemplate(in, &cookie) < 0 || virCTMigrateInCheckFree(in) < 0)
+        goto error;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
+        if (!migrateIns)
+            migrateIns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        if (g_hash_table_contains(migrateIns, name)) {
+            virReportError(VIR_ERR_OPERATION_INVALID,
+                           _("'%1$s' is already being migrated here"), name);
+            goto error;
+        }
+        g_hash_table_insert(migrateIns, g_strdup(name), in);
+    }
+    /* from here on, virCTMigrateInTake() undoes it */
+    if (virCTLayerTemplateRoot(in->def)) {
+        if (virCTLayerDefine(driver, in->def, false, &created) < 0)
+            goto undo;
+        in->layerRecorded = true;
+    }
+    if (!(flags & VIR_MIGRATE_OFFLINE) &&
+        !(in->restoreDir = virCTSaveRestoreWorkDir(driver, name)))
+        goto undo;
+    if (virPipe(in->cancel) < 0 || virCTMigrateKeyNew(in->key) < 0)
+        goto undo;
+    if (st) {
+        if (virPipe(pipefd) < 0)
+            goto undo;
+        in->dataFd = pipefd[0];
+        if (virFDStreamOpen(st, pipefd[1]) < 0) {
+            VIR_FORCE_CLOSE(pipefd[1]);
+            goto undo;
+        }
+    } else {
+        if (uriIn && !(uri = virURIParse(uriIn)))
+            goto undo;
+        if (uri && (STRNEQ_NULLABLE(uri->scheme, "tcp") || !uri->server)) {
+            virReportError(VIR_ERR_INVALID_ARG, _("migration URI '%1$s' is not tcp://HOST"),
+                           uriIn);
+            goto undo;
+        }
+        if (!(host = uri ? g_strdup(uri->server) : virGetHostname()))
+            goto undo;
+        if (virCTMigrateInListen(in, listen, host, uriOut) < 0)
+            goto undo;
+    }
+    memcpy(reply.key, in->key, sizeof(in->key));
+    reply.hasKey = true;
+    if (virCTMigrateCookieFormat(&reply, cookieout, cookieoutlen) < 0)
+        goto undo;
+    if (virThreadCreateFull(&in->thread, true, virCTMigrateInThread, "ct-migrate-in", false,
+                            in) < 0) {
+        virReportSystemError(errno, "%s", _("cannot start the migration receiver"));
+        goto undo;
+    }
+    in->threadStarted = true;
+    VIR_INFO("incoming migration of '%s' prepared%s%s", name, st ? " (tunnelled)" : " on ",
+             st ? "" : *uriOut);
+    return 0;
+
+ undo:
+    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
+        g_hash_table_remove(migrateIns, name);
+    }
+    g_clear_pointer(uriOut, g_free);
+    g_clear_pointer(cookieout, g_free);
+ error:
+    if (in)
+        virCTMigrateInDiscard(in);
+    return -1;
+}
+
+int
+ctDomainMigratePrepare3Params(virConnectPtr dconn, virTypedParameterPtr params, int nparams,
+                              const char *cookiein, int cookieinlen, char **cookieout,
+                              int *cookieoutlen, char **uri_out, unsigned int flags)
+{
+    if (flags & VIR_MIGRATE_TUNNELLED) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
+                       _("a tunnelled migration needs PrepareTunnel"));
+        return -1;
+    }
+    return virCTMigrateInPrepare(dconn, NULL, params, nparams, cookiein, cookieinlen, cookieout,
+                                 cookieoutlen, uri_out, flags);
+}
+
+int
+ctDomainMigratePrepareTunnel3Params(virConnectPtr dconn, virStreamPtr st,
+                                    virTypedParameterPtr params, int nparams,
+                                    const char *cookiein, int cookieinlen, char **cookieout,
+                                    int *cookieoutlen, unsigned int flags)
+{
+    if (!(flags & VIR_MIGRATE_TUNNELLED)) {
+        virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
+                       _("PrepareTunnel called for a migration that is not tunnelled"));
+        return -1;
+    }
+    return virCTMigrateInPrepare(dconn, st, params, nparams, cookiein, cookieinlen, cookieout,
+                                 cookieoutlen, NULL, flags);
+}
+
+/* ------------------------------------------------------------- Finish */
+
+/* The incoming migration of @name, out of the table; NULL with an error. */
+static virCTMigrateIn *
+virCTMigrateInTake(const char *name)
+{
+    virCTMigrateIn *in = NULL;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
+        if (migrateIns && (in = g_hash_table_lookup(migrateIns, name)))
+            g_hash_table_remove(migrateIns, name);
+    }
+    if (!in)
+        virReportError(VIR_ERR_NO_DOMAIN, _("no incoming migration of '%1$s'"), name);
+    return in;
+}
+
+void
+virCTMigrateConnClosed(virConnectPtr conn)
+{
+    g_autoptr(GPtrArray) gone = g_ptr_array_new();
+    GHashTableIter iter;
+    gpointer value;
+    size_t i;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
+        if (!migrateIns)
+            return;
+        g_hash_table_iter_init(&iter, migrateIns);
+        while (g_hash_table_iter_next(&iter, NULL, &value)) {
+            virCTMigrateIn *in = value;
+
+            if (in->conn != conn)
+                continue;
+            g_ptr_array_add(gone, in);
+            g_hash_table_iter_remove(&iter);
+        }
+    }
+    for (i = 0; i < gone->len; i++) {
+        virCTMigrateIn *in = g_ptr_array_index(gone, i);
+
+        VIR_WARN("the client of the incoming migration of '%s' went away: canceled", in->name);
+        virCTMigrateInDiscard(in);
+    }
+}
+
+/* Defines the container of an offline migration. */
+static virDomainObj *
+virCTMigrateInDefine(virCTMigrateIn *in, virObjectEvent **events)
+{
+    virCTDriver *driver = in->driver;
+    g_autoptr(virDomainDef) oldDef = NULL;
+    virDomainObj *vm = NULL;
+    bool created = false;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
+        if (virCTIdRangeAssign(driver, in->def, false) < 0)
+            return NULL;
+        vm = virDomainObjListAdd(driver->domains, &in->def, driver->xmlopt, 0, &oldDef);
+    }
+    if (!vm)
+        return NULL;
+    vm->persistent = 1;
+    if (virCTLayerDefine(driver, vm->def, true, &created) < 0 ||
+        virDomainDefSave(vm->def, driver->xmlopt, driver->config->configDir) < 0) {
+        virDomainObjListRemove(driver->domains, vm);
+        virDomainObjEndAPI(&vm);
+        return NULL;
+    }
+    in->layerRecorded = false;
+    events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
+                                                  VIR_DOMAIN_EVENT_DEFINED_ADDED);
+    return vm;
+}
+
+/* Brings the container of a live migration up from the checkpoint. */
+static virDomainObj *
+virCTMigrateInStart(virCTMigrateIn *in, virConnectPtr dconn, virObjectEvent **events)
+{
+    virCTDriver *driver = in->driver;
+    bool persist = in->flags & VIR_MIGRATE_PERSIST_DEST;
+    virDomainObj *vm = NULL;
+    bool created = false;
+    int rc;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
+        if (virCTIdRangeAssign(driver, in->def, true) < 0)
+            return NULL;
+        vm = virDomainObjListAdd(driver->domains, &in->def, driver->xmlopt,
+                                 VIR_DOMAIN_OBJ_LIST_ADD_LIVE | VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE,
+                                 NULL);
+    }
+    if (!vm)
+        return NULL;
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        goto error;
+    if (persist) {
+        vm->persistent = 1;
+        if (virCTLayerDefine(driver, vm->def, true, &created) < 0 ||
+            virDomainDefSave(vm->def, driver->xmlopt, driver->config->configDir) < 0) {
+            virDomainObjEndJob(vm);
+            goto error;
+        }
+    }
+    rc = virCTSaveRestoreFromDir(driver, vm, dconn, in->restoreDir, "the migration", in->meta,
+                                 (in->flags & VIR_MIGRATE_PAUSED) ? VIR_DOMAIN_SAVE_PAUSED : 0,
+                                 VIR_DOMAIN_RUNNING_MIGRATED, events);
+    virDomainObjEndJob(vm);
+    if (rc < 0)
+        goto error;
+    in->layerRecorded = false;
+    return vm;
+
+ error:
+    if (!virDomainObjIsActive(vm)) {
+        if (vm->persistent) {
+            ignore_value(virDomainDeleteConfig(driver->config->configDir,
+                                               driver->config->autostartDir, vm));
+            vm->persistent = 0;
+        }
+        virDomainObjListRemove(driver->domains, vm);
+    }
+    virDomainObjEndAPI(&vm);
+    return NULL;
+}
+
+virDomainPtr
+ctDomainMigrateFinish3Params(virConnectPtr dconn, virTypedParameterPtr params, int nparams,
+                             const char *cookiein G_GNUC_UNUSED, int cookieinlen G_GNUC_UNUSED,
+                             char **cookieout G_GNUC_UNUSED, int *cookieoutlen G_GNUC_UNUSED,
+                             unsigned int flags, int cancelled)
+{
+    virCTDriver *driver = dconn->privateData;
+    virObjectEvent *events[2] = { NULL, NULL };
+    virCTMigrateIn *in = NULL;
+    virDomainObj *vm = NULL;
+    virDomainPtr dom = NULL;
+    const char *name = NULL;
+
+    virCheckFlags(CT_MIGRATE_FLAGS, NULL);
+    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
+        return NULL;
+    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, &name) <= 0) {
+        virReportError(VIR_ERR_INVALID_ARG, "%s", _("no domain name passed"));
+        return NULL;
+    }
+    if (!(in = virCTMigrateInTake(name)))
+        return NULL;
+    if (virDomainMigrateFinish3ParamsEnsureACL(dconn, in->def) < 0)
+        goto cleanup;
+    if (cancelled) {
+        VIR_INFO("incoming migration of '%s' canceled by the source", name);
+        goto cleanup;
+    }
+    virThreadJoin(&in->thread);
+    in->threadStarted = false;
+    if (in->result < 0) {
+        virSetError(in->err);
+        goto cleanup;
+    }
+    VIR_INFO("received '%s': %llu bytes", name, in->bytes);
+    if (flags & VIR_MIGRATE_OFFLINE)
+        vm = virCTMigrateInDefine(in, events);
+    else
+        vm = virCTMigrateInStart(in, dconn, events);
+    if (vm)
+        dom = virGetDomain(dconn, vm->def->name, vm->def->uuid, vm->def->id);
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    virCTMigrateInDiscard(in);
+    virObjectEventStateQueue(driver->domainEventState, events[0]);
+    virObjectEventStateQueue(driver->domainEventState, events[1]);
+    return dom;
+}

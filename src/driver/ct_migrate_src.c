@@ -1,0 +1,688 @@
+/*
+ * ct_migrate_src.c: the source side of a migration
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Begin takes the domain's job and says what the destination needs to
+ * know (the definition; the template and its checksum in the cookie).
+ * Perform sends, in frames under the destination's one-time key: the
+ * layer (layer.conf, and the upper directory or the disk image) and, for
+ * a running container, a checkpoint CRIU made of it (ct_save.c's dump:
+ * the processes stay stopped at CRIU's post-dump point while the layer
+ * and the checkpoint go, a disk image's file system frozen meanwhile).
+ * Confirm ends it: CRIU keeps them stopped and the container stops here
+ * (reason migrated), or, when the destination did not take over, CRIU
+ * lets them run on.  With --p2p, Perform does all of it itself, talking
+ * to the destination daemon.
+ */
+
+#include <config.h>
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <netdb.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ct_domain.h"
+#include "ct_domain_api.h"
+#include "ct_layer.h"
+#include "ct_migrate.h"
+#include "ct_migrate_priv.h"
+#include "ct_process.h"
+#include "ct_save_priv.h"
+#include "ct_template.h"
+
+#include "datatypes.h"
+#include "viraccessapicheck.h"
+#include "virdomainjob.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virlog.h"
+#include "virclosecallbacks.h"
+#include "virtime.h"
+#include "virtypedparam.h"
+#include "viruri.h"
+
+#define VIR_FROM_THIS VIR_FROM_NONE
+
+VIR_LOG_INIT("ct.ct_migrate_src");
+
+static void virCTMigrateSrcClosed(virDomainObj *vm, virConnectPtr conn);
+
+static void
+virCTMigrateOutFree(virCTMigrateOut *out)
+{
+    if (!out)
+        return;
+    virCTSaveDumpFree(out->dump);
+    g_free(out);
+}
+
+/* ------------------------------------------------------------- Begin */
+
+/* Takes the job of @vm (locked) for a migration with @flags; returns the
+ * definition for the destination, with the cookie in @cookieout. */
+static char *
+virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags,
+                     char **cookieout, int *cookieoutlen)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_auto(virCTMigrateCookie) cookie = { 0 };
+    g_autofree char *xml = NULL;
+    virDomainDef *def;
+
+    if (priv->migrateOut) {
+        virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' is already being migrated"),
+                       vm->def->name);
+        return NULL;
+    }
+    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
+        return NULL;
+    if (flags & VIR_MIGRATE_OFFLINE) {
+        if (!(flags & VIR_MIGRATE_PERSIST_DEST)) {
+            virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                           _("offline migration must be specified with the persistent flag set"));
+            goto error;
+        }
+        if (!vm->persistent) {
+            virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                           _("cannot migrate a transient domain offline"));
+            goto error;
+        }
+        if (virDomainObjIsActive(vm)) {
+            virReportError(VIR_ERR_OPERATION_INVALID,
+                           _("'%1$s' is running: migrate it live, or shut it off first"),
+                           vm->def->name);
+            goto error;
+        }
+    } else {
+        if (virDomainObjCheckActive(vm) < 0)
+            goto error;
+        if (virCTSaveCheckCriu(driver) < 0)
+            goto error;
+        if (priv->starting) {
+            virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' is still starting"),
+                           vm->def->name);
+            goto error;
+        }
+    }
+    def = (flags & VIR_MIGRATE_OFFLINE) && vm->newDef ? vm->newDef : vm->def;
+    if (virCTMigrateCookieSetHost(&cookie) < 0 ||
+        virCTMigrateTemplateOf(driver, def, &cookie.tmpl, &cookie.checksum) < 0 ||
+        virCTMigrateCookieFormat(&cookie, cookieout, cookieoutlen) < 0)
+        goto error;
+    if (!(xml = virDomainDefFormat(def, driver->xmlopt,
+                                   VIR_DOMAIN_DEF_FORMAT_SECURE | VIR_DOMAIN_DEF_FORMAT_MIGRATABLE)))
+        goto error;
+    priv->migrateOut = g_new0(virCTMigrateOut, 1);
+    priv->migrateOut->flags = flags;
+    priv->migrateOut->offline = !!(flags & VIR_MIGRATE_OFFLINE);
+    return g_steal_pointer(&xml);
+
+ error:
+    g_clear_pointer(cookieout, g_free);
+    virDomainObjEndJob(vm);
+    return NULL;
+}
+
+char *
+ctDomainMigrateBegin3Params(virDomainPtr dom, virTypedParameterPtr params, int nparams,
+                            char **cookieout, int *cookieoutlen, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virDomainObj *vm;
+    char *xml = NULL;
+
+    virCheckFlags(CT_MIGRATE_FLAGS, NULL);
+    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
+        return NULL;
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return NULL;
+    if (virDomainMigrateBegin3ParamsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if ((xml = virCTMigrateSrcBegin(driver, vm, flags, cookieout, cookieoutlen))) {
+        /* the client drives it: its going away cancels */
+        CT_DOMAIN_PRIVATE(vm)->migrateOut->conn = dom->conn;
+        virCloseCallbacksDomainAdd(vm, dom->conn, virCTMigrateSrcClosed);
+    }
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return xml;
+}
+
+/* ------------------------------------------------------------ Perform */
+
+/* A TCP connection to the destination's "tcp://HOST:PORT". */
+static int
+virCTMigrateSrcConnect(const char *uri)
+{
+    g_autoptr(virURI) u = NULL;
+    g_autofree char *port = NULL;
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    struct addrinfo *res = NULL;
+    struct addrinfo *ai;
+    int fd = -1;
+    int err = 0;
+    int rc;
+
+    if (!(u = virURIParse(uri)))
+        return -1;
+    if (STRNEQ_NULLABLE(u->scheme, "tcp") || !u->server || u->port <= 0) {
+        virReportError(VIR_ERR_INVALID_ARG,
+                       _("migration URI '%1$s' is not tcp://HOST:PORT"), uri);
+        return -1;
+    }
+    port = g_strdup_printf("%d", u->port);
+    if ((rc = getaddrinfo(u->server, port, &hints, &res)) != 0) {
+        virReportError(VIR_ERR_OPERATION_FAILED, _("cannot resolve '%1$s': %2$s"), u->server,
+                       gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai; ai = ai->ai_next) {
+        if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol)) < 0) {
+            err = errno;
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        err = errno;
+        VIR_FORCE_CLOSE(fd);
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        virReportSystemError(err, _("cannot connect to the destination at '%1$s'"), uri);
+    return fd;
+}
+
+/* Sends the layer of @def (the container stopped or stopped by CRIU):
+ * layer.conf, and the upper directory or the disk image (its file
+ * system frozen while it is read, when mounted). */
+static int
+virCTMigrateSrcSendLayer(virCTDriver *driver, const virDomainDef *def, virCTMigrateStream *s)
+{
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
+    g_autofree char *log = g_strdup_printf("%s/%s.migrate.log", driver->config->logDir, def->name);
+    g_autoptr(virCommand) tar = NULL;
+    const char *members[] = { "layer.conf", NULL, NULL };
+    VIR_AUTOCLOSE diskFd = -1;
+    VIR_AUTOCLOSE outFd = -1;
+    int ret = -1;
+
+    if (!virCTLayerTemplateRoot(def))
+        return 0;
+    if (virFileExists(paths->image)) {
+        members[1] = "disk.img";
+        if (virCTDiskIsMounted(paths->disk) > 0) {
+            if ((diskFd = open(paths->disk, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+                ioctl(diskFd, FIFREEZE, 0) < 0) {
+                virReportSystemError(errno, _("cannot freeze the file system of '%1$s'"),
+                                     paths->image);
+                return -1;
+            }
+        }
+    } else {
+        members[1] = "upper";
+    }
+    if (!(tar = virCTMigrateTarCreate(paths->dir, members, log, &outFd)))
+        goto cleanup;
+    if (virCTMigrateStreamWriteFrom(s, CT_MIGRATE_FRAME_LAYER, outFd) < 0) {
+        virCommandAbort(tar);
+        goto cleanup;
+    }
+    if (virCTMigrateTarWait(tar, "read the layer", log) < 0 ||
+        virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_LAYER_END, NULL, 0) < 0)
+        goto cleanup;
+    ret = 0;
+
+ cleanup:
+    if (diskFd >= 0 && ioctl(diskFd, FITHAW, 0) < 0)
+        VIR_WARN("cannot thaw the file system of '%s': %s", paths->image, g_strerror(errno));
+    return ret;
+}
+
+/* Sends CRIU's files of the checkpoint and the restore details. */
+static int
+virCTMigrateSrcSendCheckpoint(virCTDriver *driver, virDomainObj *vm, virCTSaveDump *dump,
+                              virCTMigrateStream *s)
+{
+    g_autofree char *log =
+        g_strdup_printf("%s/%s.migrate.log", driver->config->logDir, vm->def->name);
+    g_autoptr(virCommand) tar = NULL;
+    const char *members[] = { ".", NULL };
+    VIR_AUTOCLOSE outFd = -1;
+
+    if (!(tar = virCTMigrateTarCreate(dump->dir, members, log, &outFd)))
+        return -1;
+    if (virCTMigrateStreamWriteFrom(s, CT_MIGRATE_FRAME_CHECKPOINT, outFd) < 0) {
+        virCommandAbort(tar);
+        return -1;
+    }
+    if (virCTMigrateTarWait(tar, "read the checkpoint", log) < 0 ||
+        virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_CHECKPOINT_END, NULL, 0) < 0)
+        return -1;
+    return virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_META, dump->meta->str, dump->meta->len);
+}
+
+/* Everything the destination needs, through @s; @vm locked with the
+ * job, unlocked while the data goes. */
+static int
+virCTMigrateSrcSend(virCTDriver *driver, virDomainObj *vm, virCTMigrateStream *s)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    virCTMigrateOut *out = priv->migrateOut;
+    g_autoptr(virDomainDef) def = NULL;
+    bool paused;
+    int rc;
+
+    if (virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_HELLO, vm->def->uuid, VIR_UUID_BUFLEN) < 0)
+        return -1;
+    if (!out->offline) {
+        paused = (out->flags & VIR_MIGRATE_PAUSED) ||
+                 virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
+        if (virCTSaveDumpStart(driver, vm, paused, CT_SAVE_TARGET_MIGRATION "\n", &out->dump) < 0)
+            return -1;
+        out->frozen = out->dump->start;
+    }
+    if (!(def = virDomainDefCopy(out->offline && vm->newDef ? vm->newDef : vm->def,
+                                 driver->xmlopt, NULL, false)))
+        return -1;
+    out->stream = s;
+    virObjectUnlock(vm);
+    rc = virCTMigrateSrcSendLayer(driver, def, s);
+    if (rc == 0 && out->dump)
+        rc = virCTMigrateSrcSendCheckpoint(driver, vm, out->dump, s);
+    if (rc == 0)
+        rc = virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_END, NULL, 0);
+    virObjectLock(vm);
+    out->stream = NULL;
+    if (rc == 0)
+        out->sent = true;
+    return rc;
+}
+
+/* The bandwidth of this migration: the parameter, else the domain's. */
+static unsigned long
+virCTMigrateSrcBandwidth(virDomainObj *vm, virTypedParameterPtr params, int nparams)
+{
+    unsigned long long bw = 0;
+
+    if (virTypedParamsGetULLong(params, nparams, VIR_MIGRATE_PARAM_BANDWIDTH, &bw) == 1 && bw)
+        return bw;
+    return CT_DOMAIN_PRIVATE(vm)->migrateSpeed;
+}
+
+/* Perform (managed): the data to the URI the destination gave. */
+static int
+virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterPtr params,
+                       int nparams, const char *cookiein, int cookieinlen, virStreamPtr st)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_auto(virCTMigrateCookie) cookie = { 0 };
+    g_autoptr(virCTMigrateStream) s = NULL;
+    const char *uri = NULL;
+    VIR_AUTOCLOSE fd = -1;
+    int ret;
+
+    if (!priv->migrateOut) {
+        virReportError(VIR_ERR_OPERATION_INVALID, _("no migration of '%1$s' has begun"),
+                       vm->def->name);
+        return -1;
+    }
+    if (virCTMigrateCookieParse(cookiein, cookieinlen, &cookie) < 0)
+        return -1;
+    if (!cookie.hasKey) {
+        virReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                       _("the destination gave no key for the migration data"));
+        return -1;
+    }
+    if (!st) {
+        if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_URI, &uri) <= 0) {
+            virReportError(VIR_ERR_INVALID_ARG, "%s",
+                           _("the destination gave no URI for the migration data"));
+            return -1;
+        }
+        virObjectUnlock(vm);
+        fd = virCTMigrateSrcConnect(uri);
+        virObjectLock(vm);
+        if (fd < 0)
+            return -1;
+    }
+    s = virCTMigrateStreamNew(fd, cookie.key, virCTMigrateSrcBandwidth(vm, params, nparams),
+                              &priv->saveBytes);
+    if (st)
+        virCTMigrateStreamSetVirStream(s, st);
+    virCTMigrateStreamSetCancel(s, -1, &priv->migrateOut->abort);
+    ignore_value(virTimeMillisNow(&priv->saveStarted));
+    __atomic_store_n(&priv->saveBytes, 0, __ATOMIC_RELAXED);
+    ret = virCTMigrateSrcSend(driver, vm, s);
+    if (ret == 0 && fd >= 0 && shutdown(fd, SHUT_WR) < 0)
+        VIR_DEBUG("shutdown of the migration socket: %s", g_strerror(errno));
+    return ret;
+}
+
+/* ------------------------------------------------------------ Confirm */
+
+/* Ends the outgoing migration of @vm (locked, with the job): the
+ * container stops here when the destination took over, else it runs on
+ * (@keepPaused: stays frozen, the outcome being unknown).  Ends the job;
+ * @events gets what happened. */
+static int
+virCTMigrateSrcEnd(virCTDriver *driver, virDomainObj *vm, bool cancelled, bool keepPaused,
+                   virObjectEvent **events)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    virCTMigrateOut *out = priv->migrateOut;
+    unsigned long long now = 0;
+    int ret = 0;
+
+    if (out->conn)
+        virCloseCallbacksDomainRemove(vm, out->conn, virCTMigrateSrcClosed);
+    if (out->dump) {
+        if (virCTSaveDumpFinish(vm, out->dump, !cancelled) < 0) {
+            /* CRIU let them run on: so does the container here */
+            ret = -1;
+            cancelled = true;
+        }
+        if (cancelled && keepPaused && virDomainObjIsActive(vm) &&
+            virCTProcessSetFrozen(vm, true) == 0)
+            virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION);
+    }
+    ignore_value(virTimeMillisNow(&now));
+    if (!cancelled) {
+        if (out->dump) {
+            VIR_INFO("'%s' migrated: stopped %llu ms before this confirmation", vm->def->name,
+                     now - out->frozen);
+            virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_MIGRATED);
+            events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
+                                                          VIR_DOMAIN_EVENT_STOPPED_MIGRATED);
+        }
+        if ((out->flags & VIR_MIGRATE_UNDEFINE_SOURCE) && vm->persistent) {
+            if (virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir,
+                                      vm) < 0) {
+                VIR_WARN("cannot remove the definition of migrated '%s': %s", vm->def->name,
+                         virGetLastErrorMessage());
+                virResetLastError();
+            }
+            /* the layer moved with it */
+            virCTLayerForget(driver, vm->newDef ? vm->newDef : vm->def);
+            vm->persistent = 0;
+            vm->autostart = 0;
+            events[1] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_UNDEFINED,
+                                                          VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
+        }
+    }
+    priv->saveStarted = 0;
+    priv->migrateOut = NULL;
+    virCTMigrateOutFree(out);
+    virDomainObjEndJob(vm);
+    if (!vm->persistent && !virDomainObjIsActive(vm))
+        virDomainObjListRemove(driver->domains, vm);
+    return ret;
+}
+
+/* The client of a managed migration went away before Confirm. */
+static void
+virCTMigrateSrcClosed(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    virCTDriver *driver = priv->driver;
+    virObjectEvent *events[2] = { NULL, NULL };
+    bool sent;
+
+    if (!priv->migrateOut)
+        return;
+    sent = priv->migrateOut->sent;
+    priv->migrateOut->conn = NULL;
+    if (sent)
+        VIR_WARN("the client migrating '%s' went away after the data was sent: it may run on "
+                 "the destination, so it stays paused here",
+                 vm->def->name);
+    else
+        VIR_WARN("the client migrating '%s' went away: it runs on here", vm->def->name);
+    ignore_value(virCTMigrateSrcEnd(driver, vm, true, sent, events));
+    virObjectEventStateQueue(driver->domainEventState, events[0]);
+    virObjectEventStateQueue(driver->domainEventState, events[1]);
+}
+
+int
+ctDomainMigrateConfirm3Params(virDomainPtr dom, virTypedParameterPtr params, int nparams,
+                              const char *cookiein G_GNUC_UNUSED, int cookieinlen G_GNUC_UNUSED,
+                              unsigned int flags, int cancelled)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virObjectEvent *events[2] = { NULL, NULL };
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(CT_MIGRATE_FLAGS, -1);
+    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
+        return -1;
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainMigrateConfirm3ParamsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (!CT_DOMAIN_PRIVATE(vm)->migrateOut) {
+        virReportError(VIR_ERR_OPERATION_INVALID, _("no migration of '%1$s' to confirm"),
+                       vm->def->name);
+        goto cleanup;
+    }
+    ret = virCTMigrateSrcEnd(driver, vm, cancelled, false, events);
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    virObjectEventStateQueue(driver->domainEventState, events[0]);
+    virObjectEventStateQueue(driver->domainEventState, events[1]);
+    return ret;
+}
+
+/* --------------------------------------------------------- peer to peer */
+
+/* The whole migration of @vm (locked), driven from here: Prepare and
+ * Finish on the destination daemon at @dconnuri. */
+static int
+virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
+                   virTypedParameterPtr origParams, int nparams, unsigned int flags,
+                   virObjectEvent **events)
+{
+    g_autofree char *xml = NULL;
+    g_autofree char *cookie = NULL;
+    g_autofree char *cookie2 = NULL;
+    g_autofree char *uri = NULL;
+    int cookielen = 0;
+    int cookie2len = 0;
+    virTypedParameterPtr params = NULL;
+    int maxparams = nparams;
+    virConnectPtr dconn = NULL;
+    virStreamPtr st = NULL;
+    virDomainPtr ddom = NULL;
+    virErrorPtr err = NULL;
+    bool tunnelled = flags & VIR_MIGRATE_TUNNELLED;
+    int cancelled = 1;
+    int rc;
+
+    if (!(xml = virCTMigrateSrcBegin(driver, vm, flags, &cookie, &cookielen)))
+        return -1;
+    virTypedParamsCopy(&params, origParams, nparams);
+    if (virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_XML, xml) < 0)
+        goto confirm;
+    maxparams = nparams;
+
+    virObjectUnlock(vm);
+    dconn = virConnectOpen(dconnuri);
+    virObjectLock(vm);
+    if (!dconn)
+        goto confirm;
+    if (VIR_DRV_SUPPORTS_FEATURE(dconn->driver, dconn, VIR_DRV_FEATURE_MIGRATION_PARAMS) <= 0) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("'%1$s' does not take migrations with parameters"), dconnuri);
+        goto confirm;
+    }
+    virObjectUnlock(vm);
+    if (tunnelled) {
+        if ((st = virStreamNew(dconn, 0)))
+            rc = dconn->driver->domainMigratePrepareTunnel3Params(
+                dconn, st, params, nparams, cookie, cookielen, &cookie2, &cookie2len, flags);
+        else
+            rc = -1;
+    } else {
+        rc = dconn->driver->domainMigratePrepare3Params(dconn, params, nparams, cookie,
+                                                        cookielen, &cookie2, &cookie2len, &uri,
+                                                        flags);
+    }
+    virObjectLock(vm);
+    if (rc < 0)
+        goto confirm;
+    if (uri && virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_URI, uri) < 0)
+        goto finish;
+    maxparams = nparams;
+    if (virCTMigrateSrcPerform(driver, vm, params, nparams, cookie2, cookie2len, st) < 0)
+        goto finish;
+    if (st && virStreamFinish(st) < 0)
+        goto finish;
+    cancelled = 0;
+
+ finish:
+    if (cancelled) {
+        virErrorPreserveLast(&err);
+        if (st)
+            ignore_value(virStreamAbort(st));
+    }
+    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, NULL) <= 0 &&
+        virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_NAME,
+                                    vm->def->name) < 0)
+        goto confirm;
+    maxparams = nparams;
+    virObjectUnlock(vm);
+    ddom = dconn->driver->domainMigrateFinish3Params(dconn, params, nparams, NULL, 0, NULL, NULL,
+                                                     flags, cancelled);
+    virObjectLock(vm);
+    if (!ddom) {
+        if (!err)
+            virErrorPreserveLast(&err);
+        cancelled = 1;
+    }
+
+ confirm:
+    if (cancelled && !err)
+        virErrorPreserveLast(&err);
+    (void)maxparams;
+    if (CT_DOMAIN_PRIVATE(vm)->migrateOut &&
+        virCTMigrateSrcEnd(driver, vm, cancelled, false, events) < 0 && !err)
+        virErrorPreserveLast(&err);
+    virObjectUnref(ddom);
+    virObjectUnref(st);
+    virObjectUnref(dconn);
+    virTypedParamsFree(params, nparams);
+    virErrorRestore(&err);
+    return cancelled ? -1 : 0;
+}
+
+int
+ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri,
+                              virTypedParameterPtr params, int nparams, const char *cookiein,
+                              int cookieinlen, char **cookieout G_GNUC_UNUSED,
+                              int *cookieoutlen G_GNUC_UNUSED, unsigned int flags)
+{
+    virCTDriver *driver = dom->conn->privateData;
+    virObjectEvent *events[2] = { NULL, NULL };
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(CT_MIGRATE_FLAGS, -1);
+    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
+        return -1;
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainMigratePerform3ParamsEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (flags & VIR_MIGRATE_PEER2PEER)
+        ret = virCTMigrateSrcP2P(driver, vm, dconnuri, params, nparams, flags, events);
+    else
+        ret = virCTMigrateSrcPerform(driver, vm, params, nparams, cookiein, cookieinlen, NULL);
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    virObjectEventStateQueue(driver->domainEventState, events[0]);
+    virObjectEventStateQueue(driver->domainEventState, events[1]);
+    return ret;
+}
+
+/* ------------------------------------------------ speed and the job */
+
+int
+ctDomainMigrateGetMaxSpeed(virDomainPtr dom, unsigned long *bandwidth, unsigned int flags)
+{
+    virDomainObj *vm;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainMigrateGetMaxSpeedEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    *bandwidth = CT_DOMAIN_PRIVATE(vm)->migrateSpeed;
+    ret = 0;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainMigrateSetMaxSpeed(virDomainPtr dom, unsigned long bandwidth, unsigned int flags)
+{
+    virDomainObj *vm;
+    virCTDomainObjPrivate *priv;
+    int ret = -1;
+
+    virCheckFlags(0, -1);
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainMigrateSetMaxSpeedEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (bandwidth > ULLONG_MAX / (1024 * 1024)) {
+        virReportError(VIR_ERR_OVERFLOW, _("bandwidth must be less than %1$llu"),
+                       ULLONG_MAX / (1024 * 1024) + 1);
+        goto cleanup;
+    }
+    priv = CT_DOMAIN_PRIVATE(vm);
+    priv->migrateSpeed = bandwidth;
+    if (priv->migrateOut && priv->migrateOut->stream)
+        virCTMigrateStreamSetBandwidth(priv->migrateOut->stream, bandwidth);
+    ret = 0;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}
+
+int
+ctDomainAbortJob(virDomainPtr dom)
+{
+    virDomainObj *vm;
+    virCTMigrateOut *out;
+    int ret = -1;
+
+    if (!(vm = ctDomObjFromDomain(dom)))
+        return -1;
+    if (virDomainAbortJobEnsureACL(dom->conn, vm->def) < 0)
+        goto cleanup;
+    if (!(out = CT_DOMAIN_PRIVATE(vm)->migrateOut)) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("no job is active on the domain"));
+        goto cleanup;
+    }
+    if (out->sent) {
+        virReportError(VIR_ERR_OPERATION_INVALID, "%s",
+                       _("the migration data has been sent: too late to abort"));
+        goto cleanup;
+    }
+    __atomic_store_n(&out->abort, true, __ATOMIC_RELAXED);
+    ret = 0;
+
+ cleanup:
+    virDomainObjEndAPI(&vm);
+    return ret;
+}

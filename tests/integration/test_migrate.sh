@@ -1,0 +1,113 @@
+#!/bin/bash
+# test_migrate.sh: virsh migrate between two hosts on this machine
+# (twohost.sh): offline (definition and layer), live (processes, memory,
+# a TCP connection, the layer with its disk quota), managed, peer to peer
+# and tunnelled, over ct+tls:// and ct+ssh://; refusals (another
+# template, a name taken, a stopped container without --offline) that
+# change nothing; a destination that fails or goes away leaves the
+# container running on the source; nothing left behind on either host.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/twohost.sh"
+skip_unless_root
+if [ ! -x /bin/busybox ]; then
+    echo "skipped: needs /bin/busybox (busybox-static)"
+    exit 77
+fi
+if [ ! -x "$CT_BUILD/ct-criu" ]; then
+    echo "skipped: this build has no CRIU ($CT_BUILD/ct-criu)"
+    exit 77
+fi
+
+twohost_start
+twohost_template busybox || { not_ok "the busybox template on both hosts"; summary; exit 1; }
+
+# ct_xml NAME [DISK-MIB]: busybox init on the template (a disk image of
+# DISK-MIB when given), a 16 MiB tmpfs /tmp, 64 MiB
+ct_xml() {
+    local disk=""
+    [ -n "${2:-}" ] && disk="<space_hard_limit unit='MiB'>$2</space_hard_limit>"
+    cat <<XML
+<domain type='lxc'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type>exe</type><init>/sbin/init</init></os>
+  <devices>
+    <filesystem type='template'><source name='busybox'/><target dir='/'/>$disk</filesystem>
+    <filesystem type='ram'><source usage='16' units='MiB'/><target dir='/tmp'/></filesystem>
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+}
+
+# a counter in a shell's memory, and two processes talking over TCP
+start_workload() {
+    "$@" setsid /bin/sh -c '
+        exec </dev/null >/dev/null 2>&1
+        (i=0; while true; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done) </dev/null >/dev/null 2>&1 &
+        sleep 100000 | nc -l -p 7000 >/tmp/recv 2>/dev/null &
+        sleep 0.3
+        (n=0; while true; do n=$((n+1)); echo "tick $n"; sleep 0.1; done) | nc 127.0.0.1 7000 >/dev/null 2>&1 &
+        echo in-layer >/root/marker' >/dev/null 2>&1
+    sleep 1
+}
+
+# count URI NAME / ticks URI NAME: read through init's root from the host
+count() {
+    cat "/proc/$(virsh -q -c "$1" domid "$2")/root/tmp/count" 2>/dev/null
+}
+ticks() {
+    tail -n 1 "/proc/$(virsh -q -c "$1" domid "$2")/root/tmp/recv" 2>/dev/null | sed 's/tick //'
+}
+export -f count ticks
+
+state1() { vsh domstate "$1" 2>&1; }
+state2() { vsh2 domstate "$1" 2>&1; }
+
+# goes_on WHAT URI NAME COUNT TICKS: counter and connection go on at URI
+goes_on() {
+    local what=$1 uri=$2 c=$3 before=$4 tbefore=$5 now tnow
+    sleep 0.5
+    now=$(count "$uri" "$c")
+    tnow=$(ticks "$uri" "$c")
+    if [ -n "$now" ] && [ "$now" -gt "$before" ] && [ "$now" -lt $((before + 100)) ]; then
+        ok "$what: the counter in memory goes on ($before -> $now)"
+    else
+        not_ok "$what: the counter in memory goes on ($before -> '$now')"
+    fi
+    if [ -n "$tnow" ] && [ "$tnow" -gt "$tbefore" ]; then
+        ok "$what: the TCP connection inside carries on ($tbefore -> $tnow)"
+    else
+        not_ok "$what: the TCP connection inside carries on ($tbefore -> '$tnow')"
+    fi
+}
+
+# ---- live, managed, TCP data channel ---------------------------------------
+ct_xml m1 200 >"$CT_TEST_ROOT/m1.xml"
+vsh define "$CT_TEST_ROOT/m1.xml" >/dev/null && vsh start m1 >/dev/null
+start_workload ct_exec m1
+before=$(count "$H1_URI" m1)
+tbefore=$(ticks "$H1_URI" m1)
+t0=$(twohost_now_us)
+check "live, managed: virsh migrate --live --persistent --undefinesource m1 ct+tls://host2" \
+    vsh migrate --live --persistent --undefinesource m1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+echo "# live migration took $(twohost_seconds $(($(twohost_now_us) - t0))) s"
+check "live, managed: running on host2" bash -c "[ \"\$(vsh2 domstate m1)\" = running ]"
+check "live, managed: gone from host1 (undefined there)" bash -c "! vsh dominfo m1 >/dev/null 2>&1"
+goes_on "live, managed" "$H2_TLS_URI" m1 "$before" "$tbefore"
+check "live, managed: the layer came along" \
+    bash -c "[ \"\$(ct_exec2 m1 cat /root/marker)\" = in-layer ]"
+# disk_is MIB URI NAME: the root inside is a disk of about MIB
+disk_is() {
+    local out
+    out=$("${@:3}" df -m /) || return 1
+    echo "$out"
+    tail -n 1 <<<"$out" | awk -v m="$1" '{ exit !($2 >= m * 3 / 4 && $2 <= m * 11 / 10) }'
+}
+check "live, managed: and its disk quota" disk_is 200 x ct_exec2 m1
+check "live, managed: persistent on host2" bash -c "vsh2 dominfo m1 | grep -q 'Persistent: *yes'"
+
+summary
