@@ -135,7 +135,7 @@ virCTMigrateInAccept(virCTMigrateIn *in)
         ;
     if (rc <= 0 || fds[1].revents) {
         virReportError(VIR_ERR_OPERATION_FAILED, "%s",
-                       rc < 0 ? _("cannot wait for the source's connection")
+                       rc < 0    ? _("cannot wait for the source's connection")
                        : rc == 0 ? _("the source did not connect within a minute")
                                  : _("the migration was canceled"));
         return -1;
@@ -356,10 +356,12 @@ virCTMigrateInCheckTemplate(virCTMigrateIn *in, const virCTMigrateCookie *cookie
         return -1;
     if (!tmpl)
         return 0;
-    if (!cookie->tmpl || STRNEQ(cookie->tmpl, tmpl) || STRNEQ_NULLABLE(cookie->checksum, checksum)) {
-        virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("template '%1$s' here is not the source's (checksum %2$s here, %3$s there): the container would run on a different base"),
-                       tmpl, checksum, NULLSTR(cookie->checksum));
+    if (!cookie->tmpl || STRNEQ(cookie->tmpl, tmpl) ||
+        STRNEQ_NULLABLE(cookie->checksum, checksum)) {
+        virReportError(
+            VIR_ERR_OPERATION_FAILED,
+            _("template '%1$s' here is not the source's (checksum %2$s here, %3$s there): the container would run on a different base"),
+            tmpl, checksum, NULLSTR(cookie->checksum));
         return -1;
     }
     return 0;
@@ -391,12 +393,38 @@ virCTMigrateInCheckFree(virCTMigrateIn *in)
     if ((rc = virCTLayerLoad(driver->store, in->def->name, &layer)) < 0)
         return -1;
     if (rc > 0) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("a layer of '%1$s' is here already (from an earlier stay, or another container): remove it with 'virt-ct-template layer-remove %2$s' or undefine the domain here first"),
-                       in->def->name, in->def->name);
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("a layer of '%1$s' is here already (from an earlier stay, or another container): remove it with 'virt-ct-template layer-remove %2$s' or undefine the domain here first"),
+            in->def->name, in->def->name);
         return -1;
     }
     return 0;
+}
+
+/* The container's id range here: the source's, which a checkpoint's
+ * user namespace needs; stopped (the layer keeps its files unshifted),
+ * a free one when another domain here holds it. */
+static int
+virCTMigrateInIdRange(virCTMigrateIn *in)
+{
+    virCTDriver *driver = in->driver;
+    virCTDomainNamespaceDef *ns;
+    bool offline = in->flags & VIR_MIGRATE_OFFLINE;
+    int rc = -1;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
+        rc = virCTIdRangeAssign(driver, in->def, !offline);
+        if (rc < 0 && offline && virCTDomainUsesIdRange(in->def)) {
+            VIR_INFO("the id range of '%s' is taken here: it gets another (%s)", in->name,
+                     virGetLastErrorMessage());
+            virResetLastError();
+            ns = virCTDomainEnsureNamespaceDef(in->def);
+            ns->idrangeTarget = ns->idrangeCount = 0;
+            rc = virCTIdRangeAssign(driver, in->def, false);
+        }
+    }
+    return rc;
 }
 
 static int
@@ -457,15 +485,16 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
     name = g_strdup(in->def->name);
     in->name = g_strdup(name);
     in->log = g_strdup_printf("%s/%s.migrate.log", driver->config->logDir, name);
-    if (virCTMigrateInCheckTemplate(in, &cookie) < 0 || virCTMigrateInCheckFree(in) < 0)
+    if (virCTMigrateInCheckTemplate(in, &cookie) < 0 || virCTMigrateInCheckFree(in) < 0 ||
+        virCTMigrateInIdRange(in) < 0)
         goto error;
 
     VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
         if (!migrateIns)
             migrateIns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         if (g_hash_table_contains(migrateIns, name)) {
-            virReportError(VIR_ERR_OPERATION_INVALID,
-                           _("'%1$s' is already being migrated here"), name);
+            virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' is already being migrated here"),
+                           name);
             goto error;
         }
         g_hash_table_insert(migrateIns, g_strdup(name), in);
@@ -476,12 +505,19 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
             goto undo;
         in->layerRecorded = true;
     }
-    if (!(flags & VIR_MIGRATE_OFFLINE) &&
-        !(in->restoreDir = virCTSaveRestoreWorkDir(driver, name)))
+    if (!(flags & VIR_MIGRATE_OFFLINE) && !(in->restoreDir = virCTSaveRestoreWorkDir(driver, name)))
         goto undo;
     if (virPipe(in->cancel) < 0 || virCTMigrateKeyNew(in->key) < 0)
         goto undo;
-    if (st) {
+    if ((flags & VIR_MIGRATE_OFFLINE) && !(flags & VIR_MIGRATE_PEER2PEER)) {
+        /* managed offline: no Perform, so no data (the source refuses a
+         * layer that holds any); the definition alone, in Finish.  The
+         * client wants a URI all the same. */
+        in->result = 0;
+        if (!(host = virGetHostname()))
+            goto undo;
+        *uriOut = g_strdup_printf("tcp://%s", host);
+    } else if (st) {
         if (virPipe(pipefd) < 0)
             goto undo;
         in->dataFd = pipefd[0];
@@ -493,8 +529,7 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
         if (uriIn && !(uri = virURIParse(uriIn)))
             goto undo;
         if (uri && (STRNEQ_NULLABLE(uri->scheme, "tcp") || !uri->server)) {
-            virReportError(VIR_ERR_INVALID_ARG, _("migration URI '%1$s' is not tcp://HOST"),
-                           uriIn);
+            virReportError(VIR_ERR_INVALID_ARG, _("migration URI '%1$s' is not tcp://HOST"), uriIn);
             goto undo;
         }
         if (!(host = uri ? g_strdup(uri->server) : virGetHostname()))
@@ -506,8 +541,10 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
     reply.hasKey = true;
     if (virCTMigrateCookieFormat(&reply, cookieout, cookieoutlen) < 0)
         goto undo;
-    if (virThreadCreateFull(&in->thread, true, virCTMigrateInThread, "ct-migrate-in", false,
-                            in) < 0) {
+    if (in->dataFd < 0 && in->listenFd < 0)
+        return 0;
+    if (virThreadCreateFull(&in->thread, true, virCTMigrateInThread, "ct-migrate-in", false, in) <
+        0) {
         virReportSystemError(errno, "%s", _("cannot start the migration receiver"));
         goto undo;
     }
@@ -544,9 +581,9 @@ ctDomainMigratePrepare3Params(virConnectPtr dconn, virTypedParameterPtr params, 
 
 int
 ctDomainMigratePrepareTunnel3Params(virConnectPtr dconn, virStreamPtr st,
-                                    virTypedParameterPtr params, int nparams,
-                                    const char *cookiein, int cookieinlen, char **cookieout,
-                                    int *cookieoutlen, unsigned int flags)
+                                    virTypedParameterPtr params, int nparams, const char *cookiein,
+                                    int cookieinlen, char **cookieout, int *cookieoutlen,
+                                    unsigned int flags)
 {
     if (!(flags & VIR_MIGRATE_TUNNELLED)) {
         virReportError(VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
@@ -673,8 +710,8 @@ virCTMigrateInStart(virCTMigrateIn *in, virConnectPtr dconn, virObjectEvent **ev
  error:
     if (!virDomainObjIsActive(vm)) {
         if (vm->persistent) {
-            ignore_value(virDomainDeleteConfig(driver->config->configDir,
-                                               driver->config->autostartDir, vm));
+            ignore_value(
+                virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir, vm));
             vm->persistent = 0;
         }
         virDomainObjListRemove(driver->domains, vm);
@@ -711,7 +748,8 @@ ctDomainMigrateFinish3Params(virConnectPtr dconn, virTypedParameterPtr params, i
         VIR_INFO("incoming migration of '%s' canceled by the source", name);
         goto cleanup;
     }
-    virThreadJoin(&in->thread);
+    if (in->threadStarted)
+        virThreadJoin(&in->thread);
     in->threadStarted = false;
     if (in->result < 0) {
         virSetError(in->err);

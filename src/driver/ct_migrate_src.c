@@ -62,11 +62,34 @@ virCTMigrateOutFree(virCTMigrateOut *out)
 
 /* ------------------------------------------------------------- Begin */
 
+/* A managed offline migration has no step that could copy the layer
+ * (the client skips Perform): refused for a layer that holds anything.
+ * Returns 0 when there is none to copy, else -1 with an error. */
+static int
+virCTMigrateSrcHasLayer(virCTDriver *driver, virDomainObj *vm)
+{
+    virDomainDef *def = vm->newDef ? vm->newDef : vm->def;
+    g_autoptr(virCTLayer) layer = NULL;
+    int rc;
+
+    if (!virCTLayerTemplateRoot(def))
+        return 0;
+    if ((rc = virCTLayerLoad(driver->store, def->name, &layer)) <= 0)
+        return rc;
+    if (!virCTLayerHasData(driver->store, layer))
+        return 0;
+    virReportError(
+        VIR_ERR_ARGUMENT_UNSUPPORTED,
+        _("an offline migration of '%1$s' can copy its layer only with --p2p (the client skips the copy step)"),
+        def->name);
+    return -1;
+}
+
 /* Takes the job of @vm (locked) for a migration with @flags; returns the
  * definition for the destination, with the cookie in @cookieout. */
 static char *
-virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags,
-                     char **cookieout, int *cookieoutlen)
+virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags, char **cookieout,
+                     int *cookieoutlen)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_auto(virCTMigrateCookie) cookie = { 0 };
@@ -97,14 +120,15 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags,
                            vm->def->name);
             goto error;
         }
+        if (!(flags & VIR_MIGRATE_PEER2PEER) && virCTMigrateSrcHasLayer(driver, vm) != 0)
+            goto error;
     } else {
         if (virDomainObjCheckActive(vm) < 0)
             goto error;
         if (virCTSaveCheckCriu(driver) < 0)
             goto error;
         if (priv->starting) {
-            virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' is still starting"),
-                           vm->def->name);
+            virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' is still starting"), vm->def->name);
             goto error;
         }
     }
@@ -113,8 +137,9 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags,
         virCTMigrateTemplateOf(driver, def, &cookie.tmpl, &cookie.checksum) < 0 ||
         virCTMigrateCookieFormat(&cookie, cookieout, cookieoutlen) < 0)
         goto error;
-    if (!(xml = virDomainDefFormat(def, driver->xmlopt,
-                                   VIR_DOMAIN_DEF_FORMAT_SECURE | VIR_DOMAIN_DEF_FORMAT_MIGRATABLE)))
+    if (!(xml =
+              virDomainDefFormat(def, driver->xmlopt,
+                                 VIR_DOMAIN_DEF_FORMAT_SECURE | VIR_DOMAIN_DEF_FORMAT_MIGRATABLE)))
         goto error;
     priv->migrateOut = g_new0(virCTMigrateOut, 1);
     priv->migrateOut->flags = flags;
@@ -171,8 +196,7 @@ virCTMigrateSrcConnect(const char *uri)
     if (!(u = virURIParse(uri)))
         return -1;
     if (STRNEQ_NULLABLE(u->scheme, "tcp") || !u->server || u->port <= 0) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("migration URI '%1$s' is not tcp://HOST:PORT"), uri);
+        virReportError(VIR_ERR_INVALID_ARG, _("migration URI '%1$s' is not tcp://HOST:PORT"), uri);
         return -1;
     }
     port = g_strdup_printf("%d", u->port);
@@ -286,8 +310,8 @@ virCTMigrateSrcSend(virCTDriver *driver, virDomainObj *vm, virCTMigrateStream *s
             return -1;
         out->frozen = out->dump->start;
     }
-    if (!(def = virDomainDefCopy(out->offline && vm->newDef ? vm->newDef : vm->def,
-                                 driver->xmlopt, NULL, false)))
+    if (!(def = virDomainDefCopy(out->offline && vm->newDef ? vm->newDef : vm->def, driver->xmlopt,
+                                 NULL, false)))
         return -1;
     out->stream = s;
     virObjectUnlock(vm);
@@ -400,8 +424,8 @@ virCTMigrateSrcEnd(virCTDriver *driver, virDomainObj *vm, bool cancelled, bool k
                                                           VIR_DOMAIN_EVENT_STOPPED_MIGRATED);
         }
         if ((out->flags & VIR_MIGRATE_UNDEFINE_SOURCE) && vm->persistent) {
-            if (virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir,
-                                      vm) < 0) {
+            if (virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir, vm) <
+                0) {
                 VIR_WARN("cannot remove the definition of migrated '%s': %s", vm->def->name,
                          virGetLastErrorMessage());
                 virResetLastError();
@@ -528,9 +552,8 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
         else
             rc = -1;
     } else {
-        rc = dconn->driver->domainMigratePrepare3Params(dconn, params, nparams, cookie,
-                                                        cookielen, &cookie2, &cookie2len, &uri,
-                                                        flags);
+        rc = dconn->driver->domainMigratePrepare3Params(dconn, params, nparams, cookie, cookielen,
+                                                        &cookie2, &cookie2len, &uri, flags);
     }
     virObjectLock(vm);
     if (rc < 0)
@@ -551,8 +574,8 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
             ignore_value(virStreamAbort(st));
     }
     if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, NULL) <= 0 &&
-        virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_NAME,
-                                    vm->def->name) < 0)
+        virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_NAME, vm->def->name) <
+            0)
         goto confirm;
     maxparams = nparams;
     virObjectUnlock(vm);
@@ -581,10 +604,10 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
 }
 
 int
-ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri,
-                              virTypedParameterPtr params, int nparams, const char *cookiein,
-                              int cookieinlen, char **cookieout G_GNUC_UNUSED,
-                              int *cookieoutlen G_GNUC_UNUSED, unsigned int flags)
+ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri, virTypedParameterPtr params,
+                              int nparams, const char *cookiein, int cookieinlen,
+                              char **cookieout G_GNUC_UNUSED, int *cookieoutlen G_GNUC_UNUSED,
+                              unsigned int flags)
 {
     virCTDriver *driver = dom->conn->privateData;
     virObjectEvent *events[2] = { NULL, NULL };

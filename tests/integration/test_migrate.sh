@@ -110,4 +110,76 @@ disk_is() {
 check "live, managed: and its disk quota" disk_is 200 x ct_exec2 m1
 check "live, managed: persistent on host2" bash -c "vsh2 dominfo m1 | grep -q 'Persistent: *yes'"
 
+# ---- back, live, peer to peer, tunnelled over ct+ssh ------------------------
+before=$(count "$H2_TLS_URI" m1)
+tbefore=$(ticks "$H2_TLS_URI" m1)
+check "p2p tunnelled: host2 sends m1 back over ct+ssh (virsh migrate --p2p --tunnelled)" \
+    vsh2 migrate --live --p2p --tunnelled --persistent --undefinesource m1 "$H1_SSH_URI"
+check "p2p tunnelled: running on host1" bash -c "[ \"\$(vsh domstate m1)\" = running ]"
+check "p2p tunnelled: gone from host2" bash -c "! vsh2 dominfo m1 >/dev/null 2>&1"
+goes_on "p2p tunnelled" "$H1_URI" m1 "$before" "$tbefore"
+check "p2p tunnelled: the domain ID is init's PID" \
+    bash -c "[ \"\$(awk '/^NSpid/ { print \$NF }' /proc/\$(vsh domid m1)/status)\" = 1 ]"
+
+# ---- live, peer to peer over ct+tls, the source keeps its definition --------
+before=$(count "$H1_URI" m1)
+tbefore=$(ticks "$H1_URI" m1)
+check "p2p: host1 sends m1 over ct+tls (virsh migrate --p2p), keeping its definition" \
+    vsh migrate --live --p2p m1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+check "p2p: running on host2, transient there" \
+    bash -c "[ \"\$(vsh2 domstate m1)\" = running ] && vsh2 dominfo m1 | grep -q 'Persistent: *no'"
+check "p2p: shut off (migrated) on host1, still defined" \
+    bash -c "[ \"\$(vsh domstate --reason m1)\" = 'shut off (migrated)' ]"
+goes_on "p2p" "$H2_TLS_URI" m1 "$before" "$tbefore"
+
+# ---- refusals that change nothing ---------------------------------------------
+check_fails "back to host1, which still has m1's layer: refused" "a layer of 'm1' is here already" \
+    vsh2 migrate --live --p2p m1 "$H1_TLS_URI" --migrateuri "tcp://$H1_ADDR"
+before=$(count "$H2_TLS_URI" m1)
+check "...m1 runs on on host2" bash -c "sleep 0.5; [ \"\$(count '$H2_TLS_URI' m1)\" -gt $before ]"
+check "...host1's m1 is as it was" bash -c "[ \"\$(vsh domstate --reason m1)\" = 'shut off (migrated)' ]"
+check "transient m1 on host2 destroyed: its layer goes with it" \
+    bash -c "vsh2 destroy m1 >/dev/null && [ ! -e '$STORE2/containers/m1' ]"
+check_fails "a stopped container without --offline: refused" "domain is not running" \
+    vsh migrate m1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+
+# ---- offline -------------------------------------------------------------------
+check_fails "offline, managed, a layer with data: refused (the client skips the copy step)" \
+    "can copy its layer only with --p2p" \
+    vsh migrate --offline --persistent --undefinesource m1 "$H2_TLS_URI"
+check "...m1 is as it was on host1, nothing on host2" \
+    bash -c "[ \"\$(vsh domstate --reason m1)\" = 'shut off (migrated)' ] && ! vsh2 dominfo m1 >/dev/null 2>&1"
+check "offline, p2p: host1's m1 (shut off) to host2 (virsh migrate --offline --p2p --persistent --undefinesource)" \
+    vsh migrate --offline --p2p --persistent --undefinesource m1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+check "offline: defined and shut off on host2" bash -c "[ \"\$(vsh2 domstate m1)\" = 'shut off' ]"
+check "offline: gone from host1, and so is its layer" \
+    bash -c "! vsh dominfo m1 >/dev/null 2>&1 && [ ! -e '$STORE/containers/m1' ]"
+check "offline: starts on host2 with the layer it had" \
+    bash -c "vsh2 start m1 >/dev/null && [ \"\$(ct_exec2 m1 cat /root/marker)\" = in-layer ]"
+check "offline: with its disk quota" disk_is 200 x ct_exec2 m1
+vsh2 destroy m1 >/dev/null
+ct_xml n1 >"$CT_TEST_ROOT/n1.xml"
+vsh define "$CT_TEST_ROOT/n1.xml" >/dev/null
+check "offline, managed: a container never started (nothing in its layer)" \
+    vsh migrate --offline --persistent --undefinesource n1 "$H2_TLS_URI"
+check "...defined on host2, gone from host1" \
+    bash -c "[ \"\$(vsh2 domstate n1)\" = 'shut off' ] && ! vsh dominfo n1 >/dev/null 2>&1"
+check "...starts there" bash -c "vsh2 start n1 >/dev/null && vsh2 destroy n1 >/dev/null"
+
+# ---- another template of the same name ------------------------------------------
+mkdir -p "$CT_TEST_ROOT/other"
+cp -a "$STORE/templates/busybox/root/." "$CT_TEST_ROOT/other/"
+"$TPL" -q --data-dir "$STORE" create other --dir "$CT_TEST_ROOT/other" >/dev/null
+echo different >"$CT_TEST_ROOT/other/etc/motd"
+"$TPL" -q --data-dir "$STORE2" create other --dir "$CT_TEST_ROOT/other" >/dev/null
+sed -e "s/name='busybox'/name='other'/" -e 's/<name>m1</<name>t1</' "$CT_TEST_ROOT/m1.xml" >"$CT_TEST_ROOT/t1.xml"
+vsh create "$CT_TEST_ROOT/t1.xml" >/dev/null
+start_workload ct_exec t1
+check_fails "a template that differs on the destination: refused" \
+    "template 'other' here is not the source's" \
+    vsh migrate --live --p2p t1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+before=$(count "$H1_URI" t1)
+check "...t1 runs on on host1" bash -c "sleep 0.5; [ \"\$(count '$H1_URI' t1)\" -gt $before ]"
+check "...nothing of it on host2" bash -c "! vsh2 dominfo t1 >/dev/null 2>&1 && [ ! -e '$STORE2/containers/t1' ]"
+
 summary
