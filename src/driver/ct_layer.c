@@ -198,10 +198,11 @@ virCTLayerDefine(virCTDriver *driver, const virDomainDef *def, bool persistent, 
 }
 
 int
-virCTLayerAdoptMigrated(virCTDriver *driver, const virDomainDef *def)
+virCTLayerAdoptMigrated(virCTDriver *driver, const virDomainDef *def, const char *incoming)
 {
     virDomainFSDef *fs = virCTLayerTemplateRoot(def);
     g_autoptr(virCTLayer) layer = NULL;
+    g_autoptr(virCTLayer) sent = NULL;
     char uuidstr[VIR_UUID_STRING_BUFLEN];
     VIR_AUTOCLOSE lock = -1;
     int rc;
@@ -209,17 +210,30 @@ virCTLayerAdoptMigrated(virCTDriver *driver, const virDomainDef *def)
     if (!fs)
         return 0;
     virUUIDFormat(def->uuid, uuidstr);
-    if ((lock = virCTStoreLock(driver->store)) < 0 ||
-        (rc = virCTLayerLoad(driver->store, def->name, &layer)) < 0)
+    if ((rc = virCTLayerLoadFile(incoming, def->name, &sent)) < 0)
         return -1;
-    if (rc == 0 || STRNEQ(layer->uuid, uuidstr) || STRNEQ(layer->template, fs->src->path)) {
+    if (rc == 0 || STRNEQ(sent->uuid, uuidstr) || STRNEQ(sent->template, fs->src->path)) {
         virReportError(VIR_ERR_OPERATION_FAILED,
                        _("the layer of '%1$s' sent by the source is not this container's"),
                        def->name);
         return -1;
     }
-    layer->owner = VIR_CT_LAYER_TRANSIENT;
-    return virCTLayerSave(driver->store, layer);
+    if ((lock = virCTStoreLock(driver->store)) < 0 ||
+        (rc = virCTLayerLoadOwn(driver, def, &layer)) < 0)
+        return -1;
+    if (rc == 0) {
+        virReportError(VIR_ERR_OPERATION_FAILED, _("the layer record of '%1$s' is gone"),
+                       def->name);
+        return -1;
+    }
+    layer->created = sent->created;
+    layer->spaceLimit = sent->spaceLimit;
+    layer->inodes = sent->inodes;
+    layer->userXattrs = sent->userXattrs;
+    if (virCTLayerSave(driver->store, layer) < 0)
+        return -1;
+    ignore_value(unlink(incoming));
+    return 0;
 }
 
 void

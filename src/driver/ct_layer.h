@@ -33,10 +33,13 @@ int virCTLayerCheck(virCTDriver *driver, const virDomainDef *def);
 int virCTLayerDefine(virCTDriver *driver, const virDomainDef *def, bool persistent, bool *created);
 void virCTLayerForget(virCTDriver *driver, const virDomainDef *def);
 
-/* After an incoming migration unpacked the source's layer of @def: its
- * record checked to be @def's, and transient until the migration ends
- * (so that a daemon that dies meanwhile removes it).  -1 with an error. */
-int virCTLayerAdoptMigrated(virCTDriver *driver, const virDomainDef *def);
+/* After an incoming migration unpacked the source's layer of @def, with
+ * the source's record as @incoming: what the record says of the layer's
+ * files (disk image size and inodes, the overlay's attributes) is taken
+ * into ours, which stays transient until the migration ends (so that a
+ * daemon that dies meanwhile removes the layer); @incoming is removed.
+ * -1 with an error when it is not @def's. */
+int virCTLayerAdoptMigrated(virCTDriver *driver, const virDomainDef *def, const char *incoming);
 
 /* A transient container saved to an image (ct_save.c): its layer stays
  * ("saved") until a restore takes it back or the user removes it. */

@@ -93,8 +93,9 @@ virCTMigrateCookieParse(const char *in, int len, virCTMigrateCookie *c)
         return 0;
     if (in[len - 1] != '\0' || !g_key_file_load_from_data(kf, in, len - 1, 0, &gerr) ||
         !g_key_file_has_group(kf, CT_MIGRATE_COOKIE_GROUP)) {
-        virReportError(VIR_ERR_OPERATION_FAILED, "%s",
-                       _("the migration cookie is not a libvirt-ct one (is the other side a container host?)"));
+        virReportError(
+            VIR_ERR_OPERATION_FAILED, "%s",
+            _("the migration cookie is not a libvirt-ct one (is the other side a container host?)"));
         return -1;
     }
     c->hostname = g_key_file_get_string(kf, CT_MIGRATE_COOKIE_GROUP, "hostname", NULL);
@@ -122,8 +123,7 @@ virCTMigrateCookieParse(const char *in, int len, virCTMigrateCookie *c)
 }
 
 int
-virCTMigrateTemplateOf(virCTDriver *driver, const virDomainDef *def, char **tmpl,
-                       char **checksum)
+virCTMigrateTemplateOf(virCTDriver *driver, const virDomainDef *def, char **tmpl, char **checksum)
 {
     virDomainFSDef *fs = virCTLayerTemplateRoot(def);
     g_autoptr(virCTTemplate) t = NULL;
@@ -143,7 +143,7 @@ virCTMigrateTemplateOf(virCTDriver *driver, const virDomainDef *def, char **tmpl
 static int
 virCTMigrateTarRun(virCommand *cmd, const char *log)
 {
-    VIR_AUTOCLOSE fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    VIR_AUTOCLOSE fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
     if (fd < 0) {
         virReportSystemError(errno, _("cannot open '%1$s'"), log);
@@ -156,10 +156,9 @@ virCTMigrateTarRun(virCommand *cmd, const char *log)
 virCommand *
 virCTMigrateTarCreate(const char *dir, const char *const *members, const char *log, int *outfd)
 {
-    g_autoptr(virCommand) cmd = virCommandNewArgList("tar", "--create", "--file=-", "--sparse",
-                                                     "--xattrs", "--xattrs-include=*", "--acls",
-                                                     "--numeric-owner", "--one-file-system",
-                                                     "--exclude=./.*", "-C", dir, NULL);
+    g_autoptr(virCommand) cmd = virCommandNewArgList(
+        "tar", "--create", "--file=-", "--sparse", "--xattrs", "--xattrs-include=*", "--acls",
+        "--numeric-owner", "--one-file-system", "--exclude=./.*", "-C", dir, NULL);
 
     virCommandAddArgSet(cmd, members);
     virCommandSetOutputFD(cmd, outfd);
@@ -171,10 +170,10 @@ virCTMigrateTarCreate(const char *dir, const char *const *members, const char *l
 virCommand *
 virCTMigrateTarExtract(const char *dir, const char *log, int *infd)
 {
-    g_autoptr(virCommand) cmd = virCommandNewArgList("tar", "--extract", "--file=-", "--xattrs",
-                                                     "--xattrs-include=*", "--acls",
-                                                     "--numeric-owner", "--same-owner",
-                                                     "--preserve-permissions", "-C", dir, NULL);
+    g_autoptr(virCommand) cmd = virCommandNewArgList(
+        "tar", "--extract", "--file=-", "--xattrs", "--xattrs-include=*", "--acls",
+        "--numeric-owner", "--same-owner", "--preserve-permissions", "--transform",
+        "s,^layer\\.conf$," CT_MIGRATE_LAYER_CONF_INCOMING ",", "-C", dir, NULL);
     int pipefd[2];
 
     if (virPipe(pipefd) < 0)
@@ -197,8 +196,24 @@ virCTMigrateTarWait(virCommand *cmd, const char *what, const char *log)
     if (virCommandWait(cmd, &status) < 0)
         return -1;
     if (status != 0) {
+        g_autofree char *text = NULL;
+        g_auto(GStrv) lines = NULL;
+        const char *last = "";
+        size_t n;
+
+        /* its first complaint says why (No space left on device, ...) */
+        if (virFileReadAllQuiet(log, 64 * 1024, &text) > 0) {
+            lines = g_strsplit(g_strstrip(text), "\n", 0);
+            for (n = 0; lines[n]; n++) {
+                if (!strstr(lines[n], "Exiting with failure status")) {
+                    last = lines[n];
+                    break;
+                }
+            }
+        }
         virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("tar could not %1$s (exit status %2$d; log: %3$s)"), what, status, log);
+                       _("cannot %1$s: %2$s (tar exit status %3$d; log: %4$s)"), what, last, status,
+                       log);
         return -1;
     }
     return 0;

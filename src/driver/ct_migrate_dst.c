@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ct_criu_image.h"
 #include "ct_domain.h"
 #include "ct_domain_input.h"
 #include "ct_idrange.h"
@@ -71,6 +72,11 @@ typedef struct {
     char *meta;
     char *log;
     int result; /* the receiver's: 0, or -1 with err */
+    bool done; /* the receiver ended (atomic) */
+    bool shift; /* the checkpoint's id maps move from shiftFrom to shiftTo */
+    unsigned int shiftFrom;
+    unsigned int shiftTo;
+    unsigned int shiftCount;
     virErrorPtr err;
     unsigned long long bytes;
 } virCTMigrateIn;
@@ -151,46 +157,50 @@ virCTMigrateInAccept(virCTMigrateIn *in)
 /* The frames of one tar into @dir, up to @endType. */
 static int
 virCTMigrateInUnpack(virCTMigrateIn *in, virCTMigrateStream *s, const char *dir, char *buf,
-                     const char *first, size_t firstLen, char endType, const char *what)
+                     size_t firstLen, char endType, const char *what)
 {
+    g_autofree char *doing = g_strdup_printf("unpack the %s", what);
     g_autoptr(virCommand) tar = NULL;
     VIR_AUTOCLOSE infd = -1;
     size_t len = firstLen;
     char type = 0;
-    int rc = 0;
+    int writeErr = 0;
 
     if (!(tar = virCTMigrateTarExtract(dir, in->log, &infd)))
         return -1;
-    if (len && safewrite(infd, first, len) != (ssize_t)len)
-        rc = -1;
-    while (rc == 0) {
-        if (virCTMigrateStreamRead(s, &type, buf, &len) < 0) {
-            rc = -2;
+    for (;;) {
+        if (safewrite(infd, buf, len) != (ssize_t)len) {
+            writeErr = errno;
             break;
         }
+        if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
+            goto abort;
         if (type == endType)
             break;
         if (type != endType - 'a' + 'A') {
             virReportError(VIR_ERR_OPERATION_FAILED,
                            _("migration data refused: frame '%1$c' within the %2$s"), type, what);
-            rc = -2;
-            break;
+            goto abort;
         }
-        if (safewrite(infd, buf, len) != (ssize_t)len)
-            rc = -1;
     }
+    /* a tar that gave up says why (no space left, ...) */
     VIR_FORCE_CLOSE(infd);
-    if (rc == -1)
-        virReportSystemError(errno, _("cannot unpack the %1$s"), what);
-    if (rc < 0) {
-        virErrorPtr orig;
-
-        virErrorPreserveLast(&orig);
-        virCommandAbort(tar);
-        virErrorRestore(&orig);
+    if (virCTMigrateTarWait(tar, doing, in->log) < 0)
+        return -1;
+    if (writeErr) {
+        virReportSystemError(writeErr, _("cannot %1$s"), doing);
         return -1;
     }
-    return virCTMigrateTarWait(tar, what, in->log);
+    return 0;
+
+abort : {
+    virErrorPtr orig;
+
+    virErrorPreserveLast(&orig);
+    virCommandAbort(tar);
+    virErrorRestore(&orig);
+}
+    return -1;
 }
 
 /* CRIU reads its files partly from within the container's user
@@ -227,6 +237,7 @@ virCTMigrateInReceive(virCTMigrateIn *in)
     g_autofree char *buf = g_new(char, CT_MIGRATE_FRAME_MAX + 1);
     bool layer = virCTLayerTemplateRoot(in->def) != NULL;
     bool live = !(in->flags & VIR_MIGRATE_OFFLINE);
+    g_autofree char *incoming = g_strdup_printf("%s/" CT_MIGRATE_LAYER_CONF_INCOMING, paths->dir);
     size_t len = 0;
     char type = 0;
 
@@ -248,11 +259,11 @@ virCTMigrateInReceive(virCTMigrateIn *in)
         if (type != CT_MIGRATE_FRAME_LAYER && type != CT_MIGRATE_FRAME_LAYER_END)
             goto unexpected;
         if (type == CT_MIGRATE_FRAME_LAYER &&
-            virCTMigrateInUnpack(in, s, paths->dir, buf, buf, len, CT_MIGRATE_FRAME_LAYER_END,
-                                 "layer") < 0)
+            virCTMigrateInUnpack(in, s, paths->dir, buf, len, CT_MIGRATE_FRAME_LAYER_END, "layer") <
+                0)
             return -1;
-        /* the source's record, transient here until Finish */
-        if (virCTLayerAdoptMigrated(in->driver, in->def) < 0)
+        /* the source's record, unpacked beside ours (ct_migrate.c) */
+        if (virCTLayerAdoptMigrated(in->driver, in->def, incoming) < 0)
             return -1;
         if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
             return -1;
@@ -260,9 +271,11 @@ virCTMigrateInReceive(virCTMigrateIn *in)
     if (live) {
         if (type != CT_MIGRATE_FRAME_CHECKPOINT)
             goto unexpected;
-        if (virCTMigrateInUnpack(in, s, in->restoreDir, buf, buf, len,
-                                 CT_MIGRATE_FRAME_CHECKPOINT_END, "checkpoint") < 0 ||
+        if (virCTMigrateInUnpack(in, s, in->restoreDir, buf, len, CT_MIGRATE_FRAME_CHECKPOINT_END,
+                                 "checkpoint") < 0 ||
             virCTMigrateInOpenCheckpoint(in->restoreDir) < 0 ||
+            (in->shift && virCTCriuShiftUserns(in->restoreDir, in->shiftFrom, in->shiftTo,
+                                               in->shiftCount) < 0) ||
             virCTMigrateStreamRead(s, &type, buf, &len) < 0)
             return -1;
         if (type != CT_MIGRATE_FRAME_META)
@@ -292,6 +305,7 @@ virCTMigrateInThread(void *opaque)
                  in->err ? in->err->message : "?");
     }
     VIR_FORCE_CLOSE(in->dataFd);
+    __atomic_store_n(&in->done, true, __ATOMIC_RELEASE);
 }
 
 /* ------------------------------------------------------------ Prepare */
@@ -402,9 +416,10 @@ virCTMigrateInCheckFree(virCTMigrateIn *in)
     return 0;
 }
 
-/* The container's id range here: the source's, which a checkpoint's
- * user namespace needs; stopped (the layer keeps its files unshifted),
- * a free one when another domain here holds it. */
+/* The container's id range here: the source's, or a free one when
+ * another domain here holds it (the layer keeps its files unshifted; a
+ * checkpoint's user namespace maps are moved along, see
+ * virCTMigrateInShiftUserns). */
 static int
 virCTMigrateInIdRange(virCTMigrateIn *in)
 {
@@ -415,13 +430,19 @@ virCTMigrateInIdRange(virCTMigrateIn *in)
 
     VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
         rc = virCTIdRangeAssign(driver, in->def, !offline);
-        if (rc < 0 && offline && virCTDomainUsesIdRange(in->def)) {
+        if (rc < 0 && virCTDomainUsesIdRange(in->def) &&
+            (ns = virCTDomainEnsureNamespaceDef(in->def))->idrangeCount) {
             VIR_INFO("the id range of '%s' is taken here: it gets another (%s)", in->name,
                      virGetLastErrorMessage());
             virResetLastError();
-            ns = virCTDomainEnsureNamespaceDef(in->def);
+            in->shiftFrom = ns->idrangeTarget;
+            in->shiftCount = ns->idrangeCount;
             ns->idrangeTarget = ns->idrangeCount = 0;
-            rc = virCTIdRangeAssign(driver, in->def, false);
+            if ((rc = virCTIdRangeAssign(driver, in->def, !offline)) == 0) {
+                in->shiftTo = ns->idrangeTarget;
+                /* the checkpoint's user namespace is mapped there too */
+                in->shift = !offline && ns->idrangeCount == in->shiftCount;
+            }
         }
     }
     return rc;
@@ -745,6 +766,9 @@ ctDomainMigrateFinish3Params(virConnectPtr dconn, virTypedParameterPtr params, i
     if (virDomainMigrateFinish3ParamsEnsureACL(dconn, in->def) < 0)
         goto cleanup;
     if (cancelled) {
+        /* the source gave up: because of a failure here, which says why */
+        if (in->threadStarted && __atomic_load_n(&in->done, __ATOMIC_ACQUIRE) && in->result < 0)
+            virSetError(in->err);
         VIR_INFO("incoming migration of '%s' canceled by the source", name);
         goto cleanup;
     }

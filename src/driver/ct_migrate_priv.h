@@ -12,15 +12,15 @@
 
 #include "vircommand.h"
 
-#define CT_MIGRATE_FLAGS \
-    (VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED | \
-     VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE | VIR_MIGRATE_PAUSED | \
-     VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC | VIR_MIGRATE_CHANGE_PROTECTION | \
-     VIR_MIGRATE_OFFLINE | VIR_MIGRATE_ABORT_ON_ERROR | VIR_MIGRATE_UNSAFE)
+#define CT_MIGRATE_FLAGS                                                                           \
+    (VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED | VIR_MIGRATE_PERSIST_DEST | \
+     VIR_MIGRATE_UNDEFINE_SOURCE | VIR_MIGRATE_PAUSED | VIR_MIGRATE_NON_SHARED_DISK |              \
+     VIR_MIGRATE_NON_SHARED_INC | VIR_MIGRATE_CHANGE_PROTECTION | VIR_MIGRATE_OFFLINE |            \
+     VIR_MIGRATE_ABORT_ON_ERROR | VIR_MIGRATE_UNSAFE)
 
-#define CT_MIGRATE_PARAMS \
-    VIR_MIGRATE_PARAM_URI, VIR_TYPED_PARAM_STRING, VIR_MIGRATE_PARAM_DEST_NAME, \
-        VIR_TYPED_PARAM_STRING, VIR_MIGRATE_PARAM_DEST_XML, VIR_TYPED_PARAM_STRING, \
+#define CT_MIGRATE_PARAMS                                                                      \
+    VIR_MIGRATE_PARAM_URI, VIR_TYPED_PARAM_STRING, VIR_MIGRATE_PARAM_DEST_NAME,                \
+        VIR_TYPED_PARAM_STRING, VIR_MIGRATE_PARAM_DEST_XML, VIR_TYPED_PARAM_STRING,            \
         VIR_MIGRATE_PARAM_BANDWIDTH, VIR_TYPED_PARAM_ULLONG, VIR_MIGRATE_PARAM_LISTEN_ADDRESS, \
         VIR_TYPED_PARAM_STRING, NULL
 
@@ -28,6 +28,9 @@
  * that is not tunnelled, and how many it tries (qemu's range). */
 #define CT_MIGRATE_PORT_MIN 49152
 #define CT_MIGRATE_PORT_COUNT 64
+
+/* Seconds a source waits for the destination to take more data. */
+#define CT_MIGRATE_SEND_TIMEOUT 60
 
 /* What the daemons tell each other through the client (libvirt's
  * migration cookie; a key file's text). */
@@ -59,12 +62,17 @@ int virCTMigrateTemplateOf(virCTDriver *driver, const virDomainDef *def, char **
                            char **checksum);
 
 /* tar writing @members of @dir to *@outfd (sparse files stay sparse;
- * owners as numbers, attributes and ACLs kept; its messages in @log),
- * started. */
+ * owners as numbers, attributes and ACLs kept; its messages in @log,
+ * emptied first), started. */
 virCommand *virCTMigrateTarCreate(const char *dir, const char *const *members, const char *log,
                                   int *outfd);
 
-/* tar unpacking what is written to *@infd into @dir, started. */
+/* The source's layer.conf as it is unpacked: our own record of the layer
+ * stays in place (transient) until the migration succeeds. */
+#define CT_MIGRATE_LAYER_CONF_INCOMING ".layer.conf.incoming"
+
+/* tar unpacking what is written to *@infd into @dir (a member
+ * "layer.conf" becomes CT_MIGRATE_LAYER_CONF_INCOMING), started. */
 virCommand *virCTMigrateTarExtract(const char *dir, const char *log, int *infd);
 
 /* Waits for a tar started above; -1 with an error naming @what it did. */

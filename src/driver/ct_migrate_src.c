@@ -210,8 +210,15 @@ virCTMigrateSrcConnect(const char *uri)
             err = errno;
             continue;
         }
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+            /* a destination that stops reading (a cut network) ends it */
+            struct timeval tv = { .tv_sec = CT_MIGRATE_SEND_TIMEOUT };
+            int on = 1;
+
+            ignore_value(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+            ignore_value(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)));
             break;
+        }
         err = errno;
         VIR_FORCE_CLOSE(fd);
     }
@@ -583,6 +590,11 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
                                                      flags, cancelled);
     virObjectLock(vm);
     if (!ddom) {
+        /* a destination that failed first tells the cause of ours */
+        if (virGetLastErrorCode() != VIR_ERR_OK) {
+            virFreeError(err);
+            err = NULL;
+        }
         if (!err)
             virErrorPreserveLast(&err);
         cancelled = 1;

@@ -39,8 +39,8 @@ typedef struct _virCTMigrateStream virCTMigrateStream;
 /* A stream on @fd (not owned) under @key.  @bandwidth in MiB/s limits
  * what is written (0: no limit); @bytes, when given, counts the bytes
  * that went through (atomically, for the job's figures). */
-virCTMigrateStream *virCTMigrateStreamNew(int fd, const unsigned char *key,
-                                          unsigned long bandwidth, unsigned long long *bytes);
+virCTMigrateStream *virCTMigrateStreamNew(int fd, const unsigned char *key, unsigned long bandwidth,
+                                          unsigned long long *bytes);
 void virCTMigrateStreamFree(virCTMigrateStream *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTMigrateStream, virCTMigrateStreamFree);
 

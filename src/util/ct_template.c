@@ -726,13 +726,20 @@ int
 virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer)
 {
     g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(store, name, NULL, false);
+
+    return virCTLayerLoadFile(paths->conf, name, layer);
+}
+
+int
+virCTLayerLoadFile(const char *conf, const char *name, virCTLayer **layer)
+{
     g_autoptr(GKeyFile) kf = NULL;
     g_autoptr(virCTLayer) l = NULL;
     g_autofree char *owner = NULL;
 
-    if (!virFileExists(paths->conf))
+    if (!virFileExists(conf))
         return 0;
-    if (!(kf = virCTStoreLoadKeyFile(paths->conf)))
+    if (!(kf = virCTStoreLoadKeyFile(conf)))
         return -1;
     l = g_new0(virCTLayer, 1);
     l->name = g_strdup(name);
@@ -745,7 +752,7 @@ virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer)
     l->userXattrs = g_key_file_get_boolean(kf, CT_LAYER_GROUP, "user-xattrs", NULL);
     if (!l->uuid || !l->template || !owner ||
         (int)(l->owner = virCTLayerOwnerTypeFromString(owner)) < 0) {
-        virReportError(VIR_ERR_INTERNAL_ERROR, _("'%1$s' is incomplete or damaged"), paths->conf);
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("'%1$s' is incomplete or damaged"), conf);
         return -1;
     }
     *layer = g_steal_pointer(&l);

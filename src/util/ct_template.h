@@ -163,6 +163,9 @@ int virCTLayerConvertXattrs(const char *upper);
 int virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer);
 int virCTLayerSave(virCTStore *store, const virCTLayer *layer);
 
+/* The same from the record file @conf, for the layer called @name. */
+int virCTLayerLoadFile(const char *conf, const char *name, virCTLayer **layer);
+
 /* Every layer in the store, sorted by name; returns their number. */
 int virCTLayerList(virCTStore *store, virCTLayer ***layers);
 void virCTLayerListFree(virCTLayer **layers, int n);

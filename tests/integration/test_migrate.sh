@@ -166,6 +166,75 @@ check "...defined on host2, gone from host1" \
     bash -c "[ \"\$(vsh2 domstate n1)\" = 'shut off' ] && ! vsh dominfo n1 >/dev/null 2>&1"
 check "...starts there" bash -c "vsh2 start n1 >/dev/null && vsh2 destroy n1 >/dev/null"
 
+# ---- failures: the container runs on where it was ---------------------------
+# f1 with 24 MiB in its layer, sent at 4 MiB/s: six seconds to interrupt
+ct_xml f1 200 >"$CT_TEST_ROOT/f1.xml"
+vsh create "$CT_TEST_ROOT/f1.xml" >/dev/null
+ct_exec f1 dd if=/dev/urandom of=/root/big bs=1M count=24 >/dev/null 2>&1
+start_workload ct_exec f1
+
+# nothing_of NAME: host2 has no domain, layer, restore directory or data
+# port of NAME left
+nothing_of() {
+    local left=""
+    vsh2 dominfo "$1" >/dev/null 2>&1 && left+=" domain"
+    [ -e "$STORE2/containers/$1" ] && left+=" layer"
+    [ -n "$(ls -d "$H2_ROOT"/var/lib/ct/save/"$1".* 2>/dev/null)" ] && left+=" work-directory"
+    h2 ss -Hltn | grep -q ':4915[2-9] \|:492[01][0-9] ' && left+=" data-port"
+    [ -z "$left" ] || { echo "left on host2:$left"; return 1; }
+}
+export -f nothing_of
+
+# runs_on WHAT NAME: running on host1, its counter going on
+runs_on() {
+    local c=$2 before
+    check "$1: $c runs on on host1" bash -c "[ \"\$(vsh domstate $c)\" = running ]"
+    before=$(count "$H1_URI" "$c")
+    check "$1: ...its counter goes on" bash -c "sleep 0.5; [ \"\$(count '$H1_URI' $c)\" -gt '$before' ]"
+    check "$1: ...nothing of it on host2" nothing_of "$c"
+}
+
+# the client aborts (virsh domjobabort) while the layer goes
+vsh migrate --live f1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" --bandwidth 4 \
+    >"$CT_TEST_ROOT/abort.out" 2>&1 &
+mig=$!
+sleep 2
+check "domjobinfo during a migration: data moves" \
+    bash -c "vsh domjobinfo f1 | grep -q 'Job type: *Unbounded'"
+check "domjobabort during a migration" vsh domjobabort f1
+wait "$mig"
+check "...the migration fails: canceled" grep -q "canceled by client" "$CT_TEST_ROOT/abort.out"
+runs_on "aborted" f1
+
+# the destination daemon killed while the layer goes
+vsh migrate --live --p2p f1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" --bandwidth 4 \
+    >"$CT_TEST_ROOT/kill.out" 2>&1 &
+mig=$!
+sleep 2
+kill -9 "$H2_PID"
+wait "$mig"
+check "destination killed: the migration fails" bash -c "! wait $mig 2>/dev/null; [ -s '$CT_TEST_ROOT/kill.out' ]"
+check "...host2's daemon restarts" h2_daemon_start
+runs_on "destination killed" f1
+
+# the client killed (a managed migration has nobody to finish it)
+vsh migrate --live f1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" --bandwidth 4 \
+    >/dev/null 2>&1 &
+mig=$!
+sleep 2
+pkill -9 -P "$mig" virsh 2>/dev/null; kill -9 "$mig" 2>/dev/null
+wait "$mig" 2>/dev/null
+sleep 1
+runs_on "client killed" f1
+
+# no room on the destination for the layer
+h2 mount -t tmpfs -o size=8m ct-full "$STORE2/containers"
+check_fails "destination full: refused with the reason" "No space left on device" \
+    vsh migrate --live --p2p f1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+h2 umount "$STORE2/containers"
+runs_on "destination full" f1
+vsh destroy f1 >/dev/null
+
 # ---- another template of the same name ------------------------------------------
 mkdir -p "$CT_TEST_ROOT/other"
 cp -a "$STORE/templates/busybox/root/." "$CT_TEST_ROOT/other/"
