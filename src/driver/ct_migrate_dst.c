@@ -350,7 +350,8 @@ virCTMigrateInListen(virCTMigrateIn *in, const char *address, const char *host, 
         }
         freeaddrinfo(res);
         if (in->listenFd >= 0) {
-            *uriOut = g_strdup_printf("tcp://%s:%d", host, port);
+            *uriOut = strchr(host, ':') ? g_strdup_printf("tcp://[%s]:%d", host, port)
+                                        : g_strdup_printf("tcp://%s:%d", host, port);
             return 0;
         }
     }

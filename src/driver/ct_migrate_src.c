@@ -511,6 +511,28 @@ ctDomainMigrateConfirm3Params(virDomainPtr dom, virTypedParameterPtr params, int
 
 /* --------------------------------------------------------- peer to peer */
 
+/* Without a migration URI the data goes to the host named in the
+ * destination's libvirt URI (reachable from here, unlike the name the
+ * destination may give itself): "tcp://HOST", the port the
+ * destination's choice. */
+static int
+virCTMigrateSrcDefaultURI(const char *dconnuri, bool tunnelled, virTypedParameterPtr *params,
+                          int *nparams)
+{
+    g_autoptr(virURI) u = NULL;
+    g_autofree char *uri = NULL;
+
+    if (tunnelled || virTypedParamsGetString(*params, *nparams, VIR_MIGRATE_PARAM_URI, NULL) > 0)
+        return 0;
+    if (!(u = virURIParse(dconnuri)) || !u->server || !*u->server) {
+        virResetLastError();
+        return 0;
+    }
+    uri = strchr(u->server, ':') ? g_strdup_printf("tcp://[%s]", u->server)
+                                 : g_strdup_printf("tcp://%s", u->server);
+    return virTypedParamsReplaceString(params, nparams, VIR_MIGRATE_PARAM_URI, uri);
+}
+
 /* The whole migration of @vm (locked), driven from here: Prepare and
  * Finish on the destination daemon at @dconnuri. */
 static int
@@ -537,7 +559,8 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
     if (!(xml = virCTMigrateSrcBegin(driver, vm, flags, &cookie, &cookielen)))
         return -1;
     virTypedParamsCopy(&params, origParams, nparams);
-    if (virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_XML, xml) < 0)
+    if (virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_XML, xml) < 0 ||
+        virCTMigrateSrcDefaultURI(dconnuri, tunnelled, &params, &nparams) < 0)
         goto confirm;
     maxparams = nparams;
 
@@ -590,8 +613,10 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
                                                      flags, cancelled);
     virObjectLock(vm);
     if (!ddom) {
-        /* a destination that failed first tells the cause of ours */
-        if (virGetLastErrorCode() != VIR_ERR_OK) {
+        /* a destination that failed first tells the cause of ours; one
+         * that saw us go away (aborted) does not */
+        if (virGetLastErrorCode() != VIR_ERR_OK &&
+            virGetLastErrorCode() != VIR_ERR_OPERATION_ABORTED) {
             virFreeError(err);
             err = NULL;
         }

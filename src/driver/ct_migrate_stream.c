@@ -192,7 +192,7 @@ virCTMigrateStreamRecv(virCTMigrateStream *s, void *data, size_t len)
             return -1;
         }
         if (n == 0) {
-            virReportError(VIR_ERR_OPERATION_FAILED, "%s",
+            virReportError(VIR_ERR_OPERATION_ABORTED, "%s",
                            _("the migration data ended early (the source went away)"));
             return -1;
         }

@@ -21,6 +21,9 @@
 
 #include <config.h>
 
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -32,6 +35,7 @@
 #include "ct_domain_api.h"
 #include "ct_domain_plan.h"
 #include "ct_layer.h"
+#include "ct_template.h"
 #include "ct_plan.h"
 #include "ct_process.h"
 
@@ -635,7 +639,8 @@ virCTSaveDumpFinish(virDomainObj *vm, virCTSaveDump *dump, bool keep)
     if (virCommandWait(dump->cmd, &status) < 0)
         rc = -1;
     virObjectLock(vm);
-    if (rc == 0 && status != 0) {
+    /* rolled back, CRIU ends in failure: as asked */
+    if (keep && rc == 0 && status != 0) {
         g_autofree char *why = virCTSaveCriuError(dump->log);
 
         virReportError(
@@ -957,6 +962,22 @@ virCTSaveDumping(const char *dir)
     return false;
 }
 
+/* A migration freezes the file system of the container's disk image
+ * while it reads the image (ct_migrate_src.c): a daemon that died then
+ * left it frozen. */
+static void
+virCTSaveThawDisk(virCTDriver *driver, const char *name)
+{
+    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(driver->store, name, NULL, true);
+    VIR_AUTOCLOSE fd = -1;
+
+    if (virCTDiskIsMounted(paths->disk) <= 0 ||
+        (fd = open(paths->disk, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return;
+    if (ioctl(fd, FITHAW, 0) == 0)
+        VIR_WARN("thawed the file system of '%s', frozen by a daemon that died", paths->image);
+}
+
 /* A save a daemon did not finish.  Without its verdict CRIU is told to
  * roll back (the container runs on, its network unlocked), and its
  * unfinished image goes.  With "0" the image was complete: the save is
@@ -989,6 +1010,8 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
     if (!migration && g_strv_length(paths) < 2)
         return;
 
+    if (migration)
+        virCTSaveThawDisk(driver, name);
     if (!keep) {
         VIR_WARN("the %s of '%s' was cut short by a daemon restart: it runs on",
                  migration ? "migration" : "save", name);

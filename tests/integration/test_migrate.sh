@@ -124,8 +124,8 @@ check "p2p tunnelled: the domain ID is init's PID" \
 # ---- live, peer to peer over ct+tls, the source keeps its definition --------
 before=$(count "$H1_URI" m1)
 tbefore=$(ticks "$H1_URI" m1)
-check "p2p: host1 sends m1 over ct+tls (virsh migrate --p2p), keeping its definition" \
-    vsh migrate --live --p2p m1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+check "p2p: host1 sends m1 over ct+ssh (virsh migrate --live --p2p m1 ct+ssh://host2), keeping its definition" \
+    vsh migrate --live --p2p m1 "$H2_SSH_URI"
 check "p2p: running on host2, transient there" \
     bash -c "[ \"\$(vsh2 domstate m1)\" = running ] && vsh2 dominfo m1 | grep -q 'Persistent: *no'"
 check "p2p: shut off (migrated) on host1, still defined" \
@@ -165,6 +165,43 @@ check "offline, managed: a container never started (nothing in its layer)" \
 check "...defined on host2, gone from host1" \
     bash -c "[ \"\$(vsh2 domstate n1)\" = 'shut off' ] && ! vsh dominfo n1 >/dev/null 2>&1"
 check "...starts there" bash -c "vsh2 start n1 >/dev/null && vsh2 destroy n1 >/dev/null"
+
+# ---- an interface on a bridge --------------------------------------------------
+# the same bridge on both hosts; the container's addresses (one added
+# inside) and route are kept, its host end is plugged into host2's bridge
+for in in "" h2; do
+    $in ip link add ctmigbr type bridge &&
+        $in ip addr add 10.99.20.1/24 dev ctmigbr && $in ip link set ctmigbr up
+done
+cat >"$CT_TEST_ROOT/b1.xml" <<XML
+<domain type='lxc'>
+  <name>b1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type>exe</type><init>/sbin/init</init></os>
+  <devices>
+    <filesystem type='template'><source name='busybox'/><target dir='/'/></filesystem>
+    <interface type='bridge'><source bridge='ctmigbr'/>
+      <ip address='10.99.20.2' prefix='24'/><route address='10.99.21.0' prefix='24' gateway='10.99.20.1'/></interface>
+    <console type='pty'/>
+  </devices>
+</domain>
+XML
+vsh create "$CT_TEST_ROOT/b1.xml" >/dev/null
+ct_exec b1 ip addr add 10.99.20.9/32 dev eth0
+check "bridge: reached on host1 before" busybox ping -c 1 -W 2 10.99.20.9
+check "bridge: live migration of b1 (p2p)" \
+    vsh migrate --live --p2p b1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+check "bridge: its host end is on host2's bridge, up" \
+    bash -c "h2 ip -o link show master ctmigbr | grep -q 'state UP'"
+check "bridge: reached on host2, also at the address added inside" \
+    bash -c "h2 busybox ping -c 1 -W 2 10.99.20.2 && h2 busybox ping -c 1 -W 2 10.99.20.9"
+check "bridge: addresses and route inside are kept" \
+    bash -c "ct_exec2 b1 ip addr show eth0 | grep -q 10.99.20.9/32 && ct_exec2 b1 ip route | grep -q '10.99.21.0/24 via 10.99.20.1'"
+check "bridge: nothing of b1 on host1 (no host end on its bridge)" \
+    bash -c "! vsh dominfo b1 >/dev/null 2>&1 && [ -z \"\$(ip -o link show master ctmigbr)\" ]"
+vsh2 destroy b1 >/dev/null
+ip link del ctmigbr
+h2 ip link del ctmigbr
 
 # ---- failures: the container runs on where it was ---------------------------
 # f1 with 24 MiB in its layer, sent at 4 MiB/s: six seconds to interrupt
@@ -226,6 +263,18 @@ pkill -9 -P "$mig" virsh 2>/dev/null; kill -9 "$mig" 2>/dev/null
 wait "$mig" 2>/dev/null
 sleep 1
 runs_on "client killed" f1
+
+# the source daemon killed while the layer goes: the next one lets CRIU
+# roll back, the destination drops what it got when the connection ends
+vsh migrate --live --p2p f1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" --bandwidth 4 \
+    >/dev/null 2>&1 &
+mig=$!
+sleep 2
+daemon_kill9
+wait "$mig" 2>/dev/null
+check "source killed: host1's daemon restarts" daemon_start
+sleep 1
+runs_on "source killed" f1
 
 # no room on the destination for the layer
 h2 mount -t tmpfs -o size=8m ct-full "$STORE2/containers"
