@@ -53,6 +53,12 @@ struct _virCTDomainObjPrivate {
      * and the bandwidth limit of the next ones (MiB/s, 0: none) */
     struct _virCTMigrateOut *migrateOut;
     unsigned long migrateSpeed;
+    /* the figures of the last save or migration that completed, for
+     * virsh domjobinfo --completed (valid when completedOperation) */
+    int completedOperation; /* virDomainJobOperation */
+    unsigned long long completedElapsed; /* ms */
+    unsigned long long completedDowntime; /* ms, 0: not known */
+    unsigned long long completedBytes;
 };
 
 #define CT_DOMAIN_PRIVATE(vm) ((virCTDomainObjPrivate *)(vm)->privateData)

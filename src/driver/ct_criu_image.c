@@ -90,9 +90,8 @@ shiftExtent(const unsigned char *msg, size_t len, unsigned int from, unsigned in
 }
 
 int
-virCTCriuShiftUsernsImage(const char *what, const unsigned char *in, size_t len,
-                          unsigned int from, unsigned int to, unsigned int count,
-                          unsigned char **out, size_t *outlen)
+virCTCriuShiftUsernsImage(const char *what, const unsigned char *in, size_t len, unsigned int from,
+                          unsigned int to, unsigned int count, unsigned char **out, size_t *outlen)
 {
     g_autoptr(GByteArray) img = g_byte_array_new();
     g_autoptr(GByteArray) entry = g_byte_array_new();
@@ -143,9 +142,10 @@ virCTCriuShiftUsernsImage(const char *what, const unsigned char *in, size_t len,
     return moved;
 
  bad:
-    virReportError(VIR_ERR_OPERATION_FAILED,
-                   _("cannot move the id maps of '%1$s': not a user namespace image of CRIU, or a map that reaches out of the container's range"),
-                   what);
+    virReportError(
+        VIR_ERR_OPERATION_FAILED,
+        _("cannot move the id maps of '%1$s': not a user namespace image of CRIU, or a map that reaches out of the container's range"),
+        what);
     return -1;
 }
 
@@ -157,8 +157,7 @@ virCTCriuShiftUserns(const char *dir, unsigned int from, unsigned int to, unsign
     const char *name;
 
     if (!(gdir = g_dir_open(dir, 0, &gerr))) {
-        virReportError(VIR_ERR_OPERATION_FAILED, _("cannot read '%1$s': %2$s"), dir,
-                       gerr->message);
+        virReportError(VIR_ERR_OPERATION_FAILED, _("cannot read '%1$s': %2$s"), dir, gerr->message);
         return -1;
     }
     while ((name = g_dir_read_name(gdir))) {

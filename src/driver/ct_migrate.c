@@ -76,6 +76,10 @@ virCTMigrateCookieFormat(const virCTMigrateCookie *c, char **out, int *len)
             g_snprintf(hex + 2 * i, 3, "%02x", c->key[i]);
         g_key_file_set_string(kf, CT_MIGRATE_COOKIE_GROUP, "key", hex);
     }
+    if (c->frozen)
+        g_key_file_set_uint64(kf, CT_MIGRATE_COOKIE_GROUP, "frozen", c->frozen);
+    if (c->running)
+        g_key_file_set_uint64(kf, CT_MIGRATE_COOKIE_GROUP, "running", c->running);
     *out = g_key_file_to_data(kf, &n, NULL);
     *len = n + 1;
     return 0;
@@ -102,6 +106,8 @@ virCTMigrateCookieParse(const char *in, int len, virCTMigrateCookie *c)
     c->hostuuid = g_key_file_get_string(kf, CT_MIGRATE_COOKIE_GROUP, "hostuuid", NULL);
     c->tmpl = g_key_file_get_string(kf, CT_MIGRATE_COOKIE_GROUP, "template", NULL);
     c->checksum = g_key_file_get_string(kf, CT_MIGRATE_COOKIE_GROUP, "checksum", NULL);
+    c->frozen = g_key_file_get_uint64(kf, CT_MIGRATE_COOKIE_GROUP, "frozen", NULL);
+    c->running = g_key_file_get_uint64(kf, CT_MIGRATE_COOKIE_GROUP, "running", NULL);
     if ((key = g_key_file_get_string(kf, CT_MIGRATE_COOKIE_GROUP, "key", NULL))) {
         if (strlen(key) != 2 * CT_MIGRATE_KEY_LEN)
             goto badkey;

@@ -45,6 +45,7 @@
 #include "virfile.h"
 #include "virlog.h"
 #include "virthread.h"
+#include "virtime.h"
 #include "virtypedparam.h"
 #include "viruri.h"
 #include "virutil.h"
@@ -73,6 +74,7 @@ typedef struct {
     char *log;
     int result; /* the receiver's: 0, or -1 with err */
     bool done; /* the receiver ended (atomic) */
+    unsigned long long prepared; /* ms since the epoch */
     bool shift; /* the checkpoint's id maps move from shiftFrom to shiftTo */
     unsigned int shiftFrom;
     unsigned int shiftTo;
@@ -495,6 +497,7 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
     in->conn = dconn;
     in->flags = flags;
     in->listenFd = in->dataFd = -1;
+    ignore_value(virTimeMillisNow(&in->prepared));
     in->cancel[0] = in->cancel[1] = -1;
     if (!(in->def = virCTDomainInputParse(driver, xml, false)))
         goto error;
@@ -742,11 +745,35 @@ virCTMigrateInStart(virCTMigrateIn *in, virConnectPtr dconn, virObjectEvent **ev
     return NULL;
 }
 
+/* The job's figures on the new domain (virsh domjobinfo --completed),
+ * the downtime from the source's cookie; ours says when it ran here. */
+static void
+virCTMigrateInFigures(virCTMigrateIn *in, virDomainObj *vm, const char *cookiein, int cookieinlen,
+                      char **cookieout, int *cookieoutlen)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_auto(virCTMigrateCookie) cookie = { 0 };
+    g_auto(virCTMigrateCookie) reply = { 0 };
+    unsigned long long now = 0;
+
+    ignore_value(virTimeMillisNow(&now));
+    if (virCTMigrateCookieParse(cookiein, cookieinlen, &cookie) < 0)
+        virResetLastError();
+    priv->completedOperation = VIR_DOMAIN_JOB_OPERATION_MIGRATION_IN;
+    priv->completedElapsed = now - in->prepared;
+    priv->completedBytes = in->bytes;
+    priv->completedDowntime = cookie.frozen && now > cookie.frozen ? now - cookie.frozen : 0;
+    VIR_INFO("'%s' migrated in: %llu bytes in %llu ms, downtime %llu ms", vm->def->name,
+             priv->completedBytes, priv->completedElapsed, priv->completedDowntime);
+    reply.running = now;
+    if (cookieout && virCTMigrateCookieFormat(&reply, cookieout, cookieoutlen) < 0)
+        virResetLastError();
+}
+
 virDomainPtr
 ctDomainMigrateFinish3Params(virConnectPtr dconn, virTypedParameterPtr params, int nparams,
-                             const char *cookiein G_GNUC_UNUSED, int cookieinlen G_GNUC_UNUSED,
-                             char **cookieout G_GNUC_UNUSED, int *cookieoutlen G_GNUC_UNUSED,
-                             unsigned int flags, int cancelled)
+                             const char *cookiein, int cookieinlen, char **cookieout,
+                             int *cookieoutlen, unsigned int flags, int cancelled)
 {
     virCTDriver *driver = dconn->privateData;
     virObjectEvent *events[2] = { NULL, NULL };
@@ -785,8 +812,10 @@ ctDomainMigrateFinish3Params(virConnectPtr dconn, virTypedParameterPtr params, i
         vm = virCTMigrateInDefine(in, events);
     else
         vm = virCTMigrateInStart(in, dconn, events);
-    if (vm)
+    if (vm) {
+        virCTMigrateInFigures(in, vm, cookiein, cookieinlen, cookieout, cookieoutlen);
         dom = virGetDomain(dconn, vm->def->name, vm->def->uuid, vm->def->id);
+    }
 
  cleanup:
     virDomainObjEndAPI(&vm);

@@ -41,6 +41,8 @@ typedef struct {
     char *checksum; /* its checksum on the source */
     bool hasKey;
     unsigned char key[CT_MIGRATE_KEY_LEN]; /* from the destination */
+    unsigned long long frozen; /* ms since the epoch: the source stopped running */
+    unsigned long long running; /* ms since the epoch: runs on the destination */
 } virCTMigrateCookie;
 
 void virCTMigrateCookieClear(virCTMigrateCookie *c);

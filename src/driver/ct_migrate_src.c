@@ -348,7 +348,8 @@ virCTMigrateSrcBandwidth(virDomainObj *vm, virTypedParameterPtr params, int npar
 /* Perform (managed): the data to the URI the destination gave. */
 static int
 virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterPtr params,
-                       int nparams, const char *cookiein, int cookieinlen, virStreamPtr st)
+                       int nparams, const char *cookiein, int cookieinlen, virStreamPtr st,
+                       char **cookieout, int *cookieoutlen)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_auto(virCTMigrateCookie) cookie = { 0 };
@@ -391,6 +392,13 @@ virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterP
     ret = virCTMigrateSrcSend(driver, vm, s);
     if (ret == 0 && fd >= 0 && shutdown(fd, SHUT_WR) < 0)
         VIR_DEBUG("shutdown of the migration socket: %s", g_strerror(errno));
+    if (ret == 0) {
+        /* for the destination's figure of the downtime */
+        g_auto(virCTMigrateCookie) out = { 0 };
+
+        out.frozen = priv->migrateOut->frozen;
+        ret = virCTMigrateCookieFormat(&out, cookieout, cookieoutlen);
+    }
     return ret;
 }
 
@@ -402,12 +410,16 @@ virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterP
  * @events gets what happened. */
 static int
 virCTMigrateSrcEnd(virCTDriver *driver, virDomainObj *vm, bool cancelled, bool keepPaused,
-                   virObjectEvent **events)
+                   const char *cookiein, int cookieinlen, virObjectEvent **events)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     virCTMigrateOut *out = priv->migrateOut;
+    g_auto(virCTMigrateCookie) cookie = { 0 };
     unsigned long long now = 0;
     int ret = 0;
+
+    if (virCTMigrateCookieParse(cookiein, cookieinlen, &cookie) < 0)
+        virResetLastError(); /* only figures are missing then */
 
     if (out->conn)
         virCloseCallbacksDomainRemove(vm, out->conn, virCTMigrateSrcClosed);
@@ -423,9 +435,14 @@ virCTMigrateSrcEnd(virCTDriver *driver, virDomainObj *vm, bool cancelled, bool k
     }
     ignore_value(virTimeMillisNow(&now));
     if (!cancelled) {
+        priv->completedOperation = VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT;
+        priv->completedElapsed = priv->saveStarted ? now - priv->saveStarted : 0;
+        priv->completedBytes = __atomic_load_n(&priv->saveBytes, __ATOMIC_RELAXED);
+        priv->completedDowntime =
+            out->frozen && cookie.running > out->frozen ? cookie.running - out->frozen : 0;
         if (out->dump) {
-            VIR_INFO("'%s' migrated: stopped %llu ms before this confirmation", vm->def->name,
-                     now - out->frozen);
+            VIR_INFO("'%s' migrated: %llu bytes in %llu ms, downtime %llu ms", vm->def->name,
+                     priv->completedBytes, priv->completedElapsed, priv->completedDowntime);
             virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_MIGRATED);
             events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
                                                           VIR_DOMAIN_EVENT_STOPPED_MIGRATED);
@@ -473,15 +490,15 @@ virCTMigrateSrcClosed(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
                  vm->def->name);
     else
         VIR_WARN("the client migrating '%s' went away: it runs on here", vm->def->name);
-    ignore_value(virCTMigrateSrcEnd(driver, vm, true, sent, events));
+    ignore_value(virCTMigrateSrcEnd(driver, vm, true, sent, NULL, 0, events));
     virObjectEventStateQueue(driver->domainEventState, events[0]);
     virObjectEventStateQueue(driver->domainEventState, events[1]);
 }
 
 int
 ctDomainMigrateConfirm3Params(virDomainPtr dom, virTypedParameterPtr params, int nparams,
-                              const char *cookiein G_GNUC_UNUSED, int cookieinlen G_GNUC_UNUSED,
-                              unsigned int flags, int cancelled)
+                              const char *cookiein, int cookieinlen, unsigned int flags,
+                              int cancelled)
 {
     virCTDriver *driver = dom->conn->privateData;
     virObjectEvent *events[2] = { NULL, NULL };
@@ -500,7 +517,7 @@ ctDomainMigrateConfirm3Params(virDomainPtr dom, virTypedParameterPtr params, int
                        vm->def->name);
         goto cleanup;
     }
-    ret = virCTMigrateSrcEnd(driver, vm, cancelled, false, events);
+    ret = virCTMigrateSrcEnd(driver, vm, cancelled, false, cookiein, cookieinlen, events);
 
  cleanup:
     virDomainObjEndAPI(&vm);
@@ -543,6 +560,10 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
     g_autofree char *xml = NULL;
     g_autofree char *cookie = NULL;
     g_autofree char *cookie2 = NULL;
+    g_autofree char *cookie3 = NULL;
+    g_autofree char *cookie4 = NULL;
+    int cookie3len = 0;
+    int cookie4len = 0;
     g_autofree char *uri = NULL;
     int cookielen = 0;
     int cookie2len = 0;
@@ -591,7 +612,8 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
     if (uri && virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_URI, uri) < 0)
         goto finish;
     maxparams = nparams;
-    if (virCTMigrateSrcPerform(driver, vm, params, nparams, cookie2, cookie2len, st) < 0)
+    if (virCTMigrateSrcPerform(driver, vm, params, nparams, cookie2, cookie2len, st, &cookie3,
+                               &cookie3len) < 0)
         goto finish;
     if (st && virStreamFinish(st) < 0)
         goto finish;
@@ -609,8 +631,8 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
         goto confirm;
     maxparams = nparams;
     virObjectUnlock(vm);
-    ddom = dconn->driver->domainMigrateFinish3Params(dconn, params, nparams, NULL, 0, NULL, NULL,
-                                                     flags, cancelled);
+    ddom = dconn->driver->domainMigrateFinish3Params(dconn, params, nparams, cookie3, cookie3len,
+                                                     &cookie4, &cookie4len, flags, cancelled);
     virObjectLock(vm);
     if (!ddom) {
         /* a destination that failed first tells the cause of ours; one
@@ -630,7 +652,7 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
         virErrorPreserveLast(&err);
     (void)maxparams;
     if (CT_DOMAIN_PRIVATE(vm)->migrateOut &&
-        virCTMigrateSrcEnd(driver, vm, cancelled, false, events) < 0 && !err)
+        virCTMigrateSrcEnd(driver, vm, cancelled, false, cookie4, cookie4len, events) < 0 && !err)
         virErrorPreserveLast(&err);
     virObjectUnref(ddom);
     virObjectUnref(st);
@@ -642,9 +664,8 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
 
 int
 ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri, virTypedParameterPtr params,
-                              int nparams, const char *cookiein, int cookieinlen,
-                              char **cookieout G_GNUC_UNUSED, int *cookieoutlen G_GNUC_UNUSED,
-                              unsigned int flags)
+                              int nparams, const char *cookiein, int cookieinlen, char **cookieout,
+                              int *cookieoutlen, unsigned int flags)
 {
     virCTDriver *driver = dom->conn->privateData;
     virObjectEvent *events[2] = { NULL, NULL };
@@ -661,7 +682,8 @@ ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri, virTypedPa
     if (flags & VIR_MIGRATE_PEER2PEER)
         ret = virCTMigrateSrcP2P(driver, vm, dconnuri, params, nparams, flags, events);
     else
-        ret = virCTMigrateSrcPerform(driver, vm, params, nparams, cookiein, cookieinlen, NULL);
+        ret = virCTMigrateSrcPerform(driver, vm, params, nparams, cookiein, cookieinlen, NULL,
+                                     cookieout, cookieoutlen);
 
  cleanup:
     virDomainObjEndAPI(&vm);

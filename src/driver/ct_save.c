@@ -695,8 +695,12 @@ virCTSaveDomain(virCTDriver *driver, virDomainObj *vm, const char *path, unsigne
         goto cleanup;
     }
     ignore_value(virTimeMillisNow(&now));
-    VIR_INFO("saved '%s' to '%s': %llu bytes in %llu ms", vm->def->name, path,
-             __atomic_load_n(&priv->saveBytes, __ATOMIC_RELAXED), now - dump->start);
+    priv->completedOperation = VIR_DOMAIN_JOB_OPERATION_SAVE;
+    priv->completedElapsed = now - dump->start;
+    priv->completedBytes = __atomic_load_n(&priv->saveBytes, __ATOMIC_RELAXED);
+    priv->completedDowntime = 0;
+    VIR_INFO("saved '%s' to '%s': %llu bytes in %llu ms", vm->def->name, path, priv->completedBytes,
+             priv->completedElapsed);
     /* a transient container's layer outlives it, for the restore */
     virCTLayerKeepSaved(driver, vm->def);
     virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_SAVED);
@@ -881,6 +885,38 @@ ctDomainGetJobInfo(virDomainPtr dom, virDomainJobInfoPtr info)
     return ret;
 }
 
+/* The figures of the last completed job, forgotten unless @keep. */
+static int
+virCTSaveCompletedStats(virDomainObj *vm, int *type, virTypedParameterPtr *params, int *nparams,
+                        bool keep)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    int maxpar = 0;
+
+    if (!priv->completedOperation)
+        return 0;
+    if (virTypedParamsAddInt(params, nparams, &maxpar, VIR_DOMAIN_JOB_OPERATION,
+                             priv->completedOperation) < 0 ||
+        virTypedParamsAddULLong(params, nparams, &maxpar, VIR_DOMAIN_JOB_TIME_ELAPSED,
+                                priv->completedElapsed) < 0 ||
+        virTypedParamsAddULLong(params, nparams, &maxpar, VIR_DOMAIN_JOB_DATA_PROCESSED,
+                                priv->completedBytes) < 0 ||
+        virTypedParamsAddULLong(params, nparams, &maxpar, VIR_DOMAIN_JOB_DATA_TOTAL,
+                                priv->completedBytes) < 0 ||
+        (priv->completedDowntime &&
+         virTypedParamsAddULLong(params, nparams, &maxpar, VIR_DOMAIN_JOB_DOWNTIME,
+                                 priv->completedDowntime) < 0)) {
+        virTypedParamsFree(*params, *nparams);
+        *params = NULL;
+        *nparams = 0;
+        return -1;
+    }
+    *type = VIR_DOMAIN_JOB_COMPLETED;
+    if (!keep)
+        priv->completedOperation = 0;
+    return 0;
+}
+
 int
 ctDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *params, int *nparams,
                     unsigned int flags)
@@ -900,10 +936,16 @@ ctDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *params, i
     *type = VIR_DOMAIN_JOB_NONE;
     *params = NULL;
     *nparams = 0;
-    /* completed jobs are not kept */
-    if (!(flags & VIR_DOMAIN_JOB_STATS_COMPLETED) && virCTSaveProgress(vm, &elapsed, &bytes)) {
+    if (flags & VIR_DOMAIN_JOB_STATS_COMPLETED) {
+        ret = virCTSaveCompletedStats(vm, type, params, nparams,
+                                      flags & VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED);
+        goto cleanup;
+    }
+    if (virCTSaveProgress(vm, &elapsed, &bytes)) {
         if (virTypedParamsAddInt(params, nparams, &maxpar, VIR_DOMAIN_JOB_OPERATION,
-                                 VIR_DOMAIN_JOB_OPERATION_SAVE) < 0 ||
+                                 CT_DOMAIN_PRIVATE(vm)->migrateOut
+                                     ? VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT
+                                     : VIR_DOMAIN_JOB_OPERATION_SAVE) < 0 ||
             virTypedParamsAddULLong(params, nparams, &maxpar, VIR_DOMAIN_JOB_TIME_ELAPSED,
                                     elapsed) < 0 ||
             virTypedParamsAddULLong(params, nparams, &maxpar, VIR_DOMAIN_JOB_DATA_PROCESSED,

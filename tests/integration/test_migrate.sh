@@ -109,6 +109,10 @@ disk_is() {
 }
 check "live, managed: and its disk quota" disk_is 200 x ct_exec2 m1
 check "live, managed: persistent on host2" bash -c "vsh2 dominfo m1 | grep -q 'Persistent: *yes'"
+vsh2 domjobinfo --completed --keep-completed m1 >"$CT_TEST_ROOT/jobinfo" 2>&1
+check "live, managed: domjobinfo --completed on host2: an incoming migration with its downtime" \
+    bash -c "cat '$CT_TEST_ROOT/jobinfo' && grep -q 'Operation: *Incoming migration' '$CT_TEST_ROOT/jobinfo' && grep -q 'Total downtime: *[1-9][0-9]* *ms' '$CT_TEST_ROOT/jobinfo'"
+echo "# live, managed: $(grep -E 'Time elapsed|Total downtime|Data processed' "$CT_TEST_ROOT/jobinfo" | tr -s ' ' | paste -sd ';')"
 
 # ---- back, live, peer to peer, tunnelled over ct+ssh ------------------------
 before=$(count "$H2_TLS_URI" m1)
