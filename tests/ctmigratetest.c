@@ -227,15 +227,15 @@ testUserns(void)
     size_t len = 0;
     int moved;
 
-    moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, img->len, 1000000000,
-                                      1000065536, 65536, &out, &len);
+    moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, img->len, 1000000000, 1000065536,
+                                      65536, &out, &len);
     ctTestReport(moved == 2 && len == want->len && memcmp(out, want->data, len) == 0,
                  "uid and gid maps moved to the new range, another extent left (%d)", moved);
     g_clear_pointer(&out, g_free);
 
     /* a range whose numbers need fewer bytes: lengths are redone */
-    moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, img->len, 1000000000, 100,
-                                      65536, &out, &len);
+    moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, img->len, 1000000000, 100, 65536,
+                                      &out, &len);
     ctTestReport(moved == 2 && len == small->len && memcmp(out, small->data, len) == 0,
                  "moved to a shorter number: the image shrinks (%zu -> %zu)", (size_t)img->len,
                  len);
@@ -248,11 +248,11 @@ testUserns(void)
     g_clear_pointer(&out, g_free);
 
     img->data[10] ^= 0x55;
-    moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, img->len, 1000000000, 100,
-                                      65536, &out, &len);
-    ctTestReport(moved < 0, "a damaged image refused");
-    moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, 6, 1000000000, 100, 65536,
+    moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, img->len, 1000000000, 100, 65536,
                                       &out, &len);
+    ctTestReport(moved < 0, "a damaged image refused");
+    moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, 6, 1000000000, 100, 65536, &out,
+                                      &len);
     ctTestReport(moved < 0, "a short file refused");
 }
 

@@ -18,13 +18,13 @@
 
 static int failures;
 
-#define CHECK(cond, ...) \
-    do { \
-        if (!(cond)) { \
+#define CHECK(cond, ...)                           \
+    do {                                           \
+        if (!(cond)) {                             \
             fprintf(stderr, "FAIL: " __VA_ARGS__); \
-            fputc('\n', stderr); \
-            failures++; \
-        } \
+            fputc('\n', stderr);                   \
+            failures++;                            \
+        }                                          \
     } while (0)
 
 typedef struct {
