@@ -152,6 +152,22 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags, 
     return NULL;
 }
 
+/* A definition of the user's for the destination (virsh migrate --xml)
+ * is refused rather than ignored. */
+static int
+virCTMigrateSrcCheckParams(virTypedParameterPtr params, int nparams)
+{
+    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
+        return -1;
+    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_XML, NULL) > 0) {
+        virReportError(
+            VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
+            _("a different definition on the destination is not supported (it takes the container's own)"));
+        return -1;
+    }
+    return 0;
+}
+
 char *
 ctDomainMigrateBegin3Params(virDomainPtr dom, virTypedParameterPtr params, int nparams,
                             char **cookieout, int *cookieoutlen, unsigned int flags)
@@ -161,7 +177,7 @@ ctDomainMigrateBegin3Params(virDomainPtr dom, virTypedParameterPtr params, int n
     char *xml = NULL;
 
     virCheckFlags(CT_MIGRATE_FLAGS, NULL);
-    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
+    if (virCTMigrateSrcCheckParams(params, nparams) < 0)
         return NULL;
     if (!(vm = ctDomObjFromDomain(dom)))
         return NULL;
@@ -679,8 +695,10 @@ ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri, virTypedPa
         return -1;
     if (virDomainMigratePerform3ParamsEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if (flags & VIR_MIGRATE_PEER2PEER)
+    if ((flags & VIR_MIGRATE_PEER2PEER) && virCTMigrateSrcCheckParams(params, nparams) == 0)
         ret = virCTMigrateSrcP2P(driver, vm, dconnuri, params, nparams, flags, events);
+    else if (flags & VIR_MIGRATE_PEER2PEER)
+        ret = -1;
     else
         ret = virCTMigrateSrcPerform(driver, vm, params, nparams, cookiein, cookieinlen, NULL,
                                      cookieout, cookieoutlen);

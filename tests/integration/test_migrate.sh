@@ -193,17 +193,20 @@ XML
 vsh create "$CT_TEST_ROOT/b1.xml" >/dev/null
 ct_exec b1 ip addr add 10.99.20.9/32 dev eth0
 check "bridge: reached on host1 before" busybox ping -c 1 -W 2 10.99.20.9
-check "bridge: live migration of b1 (p2p)" \
-    vsh migrate --live --p2p b1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+check_fails "--xml (another definition on the destination): refused" \
+    "a different definition on the destination is not supported" \
+    vsh migrate --live --p2p b1 "$H2_TLS_URI" --xml "$CT_TEST_ROOT/b1.xml"
+check "bridge: live migration of b1, called b2 there (p2p, --dname)" \
+    vsh migrate --live --p2p --dname b2 b1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
 check "bridge: its host end is on host2's bridge, up" \
     bash -c "h2 ip -o link show master ctmigbr | grep -q 'state UP'"
 check "bridge: reached on host2, also at the address added inside" \
     bash -c "h2 busybox ping -c 1 -W 2 10.99.20.2 && h2 busybox ping -c 1 -W 2 10.99.20.9"
 check "bridge: addresses and route inside are kept" \
-    bash -c "ct_exec2 b1 ip addr show eth0 | grep -q 10.99.20.9/32 && ct_exec2 b1 ip route | grep -q '10.99.21.0/24 via 10.99.20.1'"
+    bash -c "ct_exec2 b2 ip addr show eth0 | grep -q 10.99.20.9/32 && ct_exec2 b2 ip route | grep -q '10.99.21.0/24 via 10.99.20.1'"
 check "bridge: nothing of b1 on host1 (no host end on its bridge)" \
     bash -c "! vsh dominfo b1 >/dev/null 2>&1 && [ -z \"\$(ip -o link show master ctmigbr)\" ]"
-vsh2 destroy b1 >/dev/null
+vsh2 destroy b2 >/dev/null
 ip link del ctmigbr
 h2 ip link del ctmigbr
 
