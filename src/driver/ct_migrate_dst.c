@@ -451,6 +451,123 @@ virCTMigrateInIdRange(virCTMigrateIn *in)
     return rc;
 }
 
+/* The incoming migration of @name, out of the table; NULL with an error. */
+static virCTMigrateIn *
+virCTMigrateInTake(const char *name)
+{
+    virCTMigrateIn *in = NULL;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
+        if (migrateIns && (in = g_hash_table_lookup(migrateIns, name)))
+            g_hash_table_remove(migrateIns, name);
+    }
+    if (!in)
+        virReportError(VIR_ERR_NO_DOMAIN, _("no incoming migration of '%1$s'"), name);
+    return in;
+}
+
+/* The incoming migration of the definition in @params, checked against
+ * this host (nothing recorded yet).  NULL with an error. */
+static virCTMigrateIn *
+virCTMigrateInNew(virConnectPtr dconn, virTypedParameterPtr params, int nparams,
+                  const virCTMigrateCookie *cookie, unsigned int flags)
+{
+    virCTDriver *driver = dconn->privateData;
+    g_autofree virCTMigrateIn *in = g_new0(virCTMigrateIn, 1);
+    const char *xml = NULL;
+    const char *dname = NULL;
+
+    in->driver = driver;
+    in->conn = dconn;
+    in->flags = flags;
+    in->listenFd = in->dataFd = -1;
+    in->cancel[0] = in->cancel[1] = -1;
+    ignore_value(virTimeMillisNow(&in->prepared));
+    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_XML, &xml) < 0 ||
+        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, &dname) < 0)
+        return NULL;
+    if (!xml) {
+        virReportError(VIR_ERR_INVALID_ARG, "%s", _("no domain XML passed"));
+        return NULL;
+    }
+    if (!(in->def = virCTDomainInputParse(driver, xml, false)))
+        return NULL;
+    if (dname) {
+        g_free(in->def->name);
+        in->def->name = g_strdup(dname);
+    }
+    in->name = g_strdup(in->def->name);
+    in->log = g_strdup_printf("%s/%s.migrate.log", driver->config->logDir, in->name);
+    if (virDomainMigratePrepare3ParamsEnsureACL(dconn, in->def) < 0 ||
+        virCTMigrateInCheckTemplate(in, cookie) < 0 || virCTMigrateInCheckFree(in) < 0 ||
+        virCTMigrateInIdRange(in) < 0) {
+        virCTMigrateInFree(g_steal_pointer(&in));
+        return NULL;
+    }
+    return g_steal_pointer(&in);
+}
+
+/* @in in the table of incoming migrations, under its name. */
+static int
+virCTMigrateInRegister(virCTMigrateIn *in)
+{
+    VIR_LOCK_GUARD lock = virLockGuardLock(&migrateInLock);
+
+    if (!migrateIns)
+        migrateIns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (g_hash_table_contains(migrateIns, in->name)) {
+        virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' is already being migrated here"),
+                       in->name);
+        return -1;
+    }
+    g_hash_table_insert(migrateIns, g_strdup(in->name), in);
+    return 0;
+}
+
+/* Where the data is to come: the tunnel @st, a port of ours (*@uriOut
+ * says where), or, for a managed offline migration, nowhere (the client
+ * skips Perform; the source refuses a layer that holds anything; the
+ * client wants a URI all the same). */
+static int
+virCTMigrateInOpenData(virCTMigrateIn *in, virStreamPtr st, virTypedParameterPtr params,
+                       int nparams, char **uriOut)
+{
+    g_autoptr(virURI) uri = NULL;
+    g_autofree char *host = NULL;
+    const char *uriIn = NULL;
+    const char *listen = NULL;
+    int pipefd[2];
+
+    if ((in->flags & VIR_MIGRATE_OFFLINE) && !(in->flags & VIR_MIGRATE_PEER2PEER)) {
+        if (!(host = virGetHostname()))
+            return -1;
+        *uriOut = g_strdup_printf("tcp://%s", host);
+        return 0;
+    }
+    if (st) {
+        if (virPipe(pipefd) < 0)
+            return -1;
+        in->dataFd = pipefd[0];
+        if (virFDStreamOpen(st, pipefd[1]) < 0) {
+            VIR_FORCE_CLOSE(pipefd[1]);
+            return -1;
+        }
+        return 0;
+    }
+    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_URI, &uriIn) < 0 ||
+        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_LISTEN_ADDRESS, &listen) < 0)
+        return -1;
+    if (uriIn && !(uri = virURIParse(uriIn)))
+        return -1;
+    if (uri && (STRNEQ_NULLABLE(uri->scheme, "tcp") || !uri->server)) {
+        virReportError(VIR_ERR_INVALID_ARG, _("migration URI '%1$s' is not tcp://HOST"), uriIn);
+        return -1;
+    }
+    if (!(host = uri ? g_strdup(uri->server) : virGetHostname()))
+        return -1;
+    return virCTMigrateInListen(in, listen, host, uriOut);
+}
+
 static int
 virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr params,
                       int nparams, const char *cookiein, int cookieinlen, char **cookieout,
@@ -460,108 +577,36 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
     g_auto(virCTMigrateCookie) cookie = { 0 };
     g_auto(virCTMigrateCookie) reply = { 0 };
     virCTMigrateIn *in = NULL;
-    const char *xml = NULL;
-    const char *dname = NULL;
-    const char *uriIn = NULL;
-    const char *listen = NULL;
-    g_autoptr(virURI) uri = NULL;
-    g_autofree char *host = NULL;
-    g_autofree char *name = NULL;
-    int pipefd[2] = { -1, -1 };
     bool created = false;
 
     virCheckFlags(CT_MIGRATE_FLAGS, -1);
-    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
-        return -1;
-    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_XML, &xml) < 0 ||
-        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, &dname) < 0 ||
-        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_URI, &uriIn) < 0 ||
-        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_LISTEN_ADDRESS, &listen) < 0)
-        return -1;
-    if (!xml) {
-        virReportError(VIR_ERR_INVALID_ARG, "%s", _("no domain XML passed"));
-        return -1;
-    }
-    if (virCTMigrateCookieParse(cookiein, cookieinlen, &cookie) < 0)
-        return -1;
-    if (virCTMigrateCookieSetHost(&reply) < 0)
+    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0 ||
+        virCTMigrateCookieParse(cookiein, cookieinlen, &cookie) < 0 ||
+        virCTMigrateCookieSetHost(&reply) < 0)
         return -1;
     if (cookie.hostuuid && STREQ(cookie.hostuuid, reply.hostuuid)) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("attempt to migrate a container to the same host %1$s"), reply.hostuuid);
         return -1;
     }
-
-    in = g_new0(virCTMigrateIn, 1);
-    in->driver = driver;
-    in->conn = dconn;
-    in->flags = flags;
-    in->listenFd = in->dataFd = -1;
-    ignore_value(virTimeMillisNow(&in->prepared));
-    in->cancel[0] = in->cancel[1] = -1;
-    if (!(in->def = virCTDomainInputParse(driver, xml, false)))
-        goto error;
-    if (dname) {
-        g_free(in->def->name);
-        in->def->name = g_strdup(dname);
+    if (!(in = virCTMigrateInNew(dconn, params, nparams, &cookie, flags)))
+        return -1;
+    if (virCTMigrateInRegister(in) < 0) {
+        virCTMigrateInDiscard(in);
+        return -1;
     }
-    if (virDomainMigratePrepare3ParamsEnsureACL(dconn, in->def) < 0)
-        goto error;
-    name = g_strdup(in->def->name);
-    in->name = g_strdup(name);
-    in->log = g_strdup_printf("%s/%s.migrate.log", driver->config->logDir, name);
-    if (virCTMigrateInCheckTemplate(in, &cookie) < 0 || virCTMigrateInCheckFree(in) < 0 ||
-        virCTMigrateInIdRange(in) < 0)
-        goto error;
-
-    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
-        if (!migrateIns)
-            migrateIns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        if (g_hash_table_contains(migrateIns, name)) {
-            virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' is already being migrated here"),
-                           name);
-            goto error;
-        }
-        g_hash_table_insert(migrateIns, g_strdup(name), in);
-    }
-    /* from here on, virCTMigrateInTake() undoes it */
+    /* from here on, a failure takes it out of the table again */
     if (virCTLayerTemplateRoot(in->def)) {
         if (virCTLayerDefine(driver, in->def, false, &created) < 0)
             goto undo;
         in->layerRecorded = true;
     }
-    if (!(flags & VIR_MIGRATE_OFFLINE) && !(in->restoreDir = virCTSaveRestoreWorkDir(driver, name)))
+    if (!(flags & VIR_MIGRATE_OFFLINE) &&
+        !(in->restoreDir = virCTSaveRestoreWorkDir(driver, in->name)))
         goto undo;
-    if (virPipe(in->cancel) < 0 || virCTMigrateKeyNew(in->key) < 0)
+    if (virPipe(in->cancel) < 0 || virCTMigrateKeyNew(in->key) < 0 ||
+        virCTMigrateInOpenData(in, st, params, nparams, uriOut) < 0)
         goto undo;
-    if ((flags & VIR_MIGRATE_OFFLINE) && !(flags & VIR_MIGRATE_PEER2PEER)) {
-        /* managed offline: no Perform, so no data (the source refuses a
-         * layer that holds any); the definition alone, in Finish.  The
-         * client wants a URI all the same. */
-        in->result = 0;
-        if (!(host = virGetHostname()))
-            goto undo;
-        *uriOut = g_strdup_printf("tcp://%s", host);
-    } else if (st) {
-        if (virPipe(pipefd) < 0)
-            goto undo;
-        in->dataFd = pipefd[0];
-        if (virFDStreamOpen(st, pipefd[1]) < 0) {
-            VIR_FORCE_CLOSE(pipefd[1]);
-            goto undo;
-        }
-    } else {
-        if (uriIn && !(uri = virURIParse(uriIn)))
-            goto undo;
-        if (uri && (STRNEQ_NULLABLE(uri->scheme, "tcp") || !uri->server)) {
-            virReportError(VIR_ERR_INVALID_ARG, _("migration URI '%1$s' is not tcp://HOST"), uriIn);
-            goto undo;
-        }
-        if (!(host = uri ? g_strdup(uri->server) : virGetHostname()))
-            goto undo;
-        if (virCTMigrateInListen(in, listen, host, uriOut) < 0)
-            goto undo;
-    }
     memcpy(reply.key, in->key, sizeof(in->key));
     reply.hasKey = true;
     if (virCTMigrateCookieFormat(&reply, cookieout, cookieoutlen) < 0)
@@ -574,19 +619,15 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
         goto undo;
     }
     in->threadStarted = true;
-    VIR_INFO("incoming migration of '%s' prepared%s%s", name, st ? " (tunnelled)" : " on ",
+    VIR_INFO("incoming migration of '%s' prepared%s%s", in->name, st ? " (tunnelled)" : " on ",
              st ? "" : *uriOut);
     return 0;
 
  undo:
-    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
-        g_hash_table_remove(migrateIns, name);
-    }
+    if ((in = virCTMigrateInTake(in->name)))
+        virCTMigrateInDiscard(in);
     g_clear_pointer(uriOut, g_free);
     g_clear_pointer(cookieout, g_free);
- error:
-    if (in)
-        virCTMigrateInDiscard(in);
     return -1;
 }
 
@@ -620,21 +661,6 @@ ctDomainMigratePrepareTunnel3Params(virConnectPtr dconn, virStreamPtr st,
 }
 
 /* ------------------------------------------------------------- Finish */
-
-/* The incoming migration of @name, out of the table; NULL with an error. */
-static virCTMigrateIn *
-virCTMigrateInTake(const char *name)
-{
-    virCTMigrateIn *in = NULL;
-
-    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
-        if (migrateIns && (in = g_hash_table_lookup(migrateIns, name)))
-            g_hash_table_remove(migrateIns, name);
-    }
-    if (!in)
-        virReportError(VIR_ERR_NO_DOMAIN, _("no incoming migration of '%1$s'"), name);
-    return in;
-}
 
 void
 virCTMigrateConnClosed(virConnectPtr conn)

@@ -566,6 +566,95 @@ virCTMigrateSrcDefaultURI(const char *dconnuri, bool tunnelled, virTypedParamete
     return virTypedParamsReplaceString(params, nparams, VIR_MIGRATE_PARAM_URI, uri);
 }
 
+/* A cookie passed from one step to the next. */
+typedef struct {
+    char *data;
+    int len;
+} virCTMigrateCookieData;
+
+static void
+virCTMigrateCookieDataClear(virCTMigrateCookieData *c)
+{
+    g_clear_pointer(&c->data, g_free);
+    c->len = 0;
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCTMigrateCookieData, virCTMigrateCookieDataClear);
+
+/* The destination daemon's connection, @vm unlocked meanwhile. */
+static virConnectPtr
+virCTMigrateSrcOpenDest(virDomainObj *vm, const char *dconnuri)
+{
+    virConnectPtr dconn;
+
+    virObjectUnlock(vm);
+    dconn = virConnectOpen(dconnuri);
+    virObjectLock(vm);
+    if (dconn &&
+        VIR_DRV_SUPPORTS_FEATURE(dconn->driver, dconn, VIR_DRV_FEATURE_MIGRATION_PARAMS) <= 0) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("'%1$s' does not take migrations with parameters"), dconnuri);
+        g_clear_pointer(&dconn, virObjectUnref);
+    }
+    return dconn;
+}
+
+/* Prepare (or PrepareTunnel, on *@st) on the destination, @vm unlocked
+ * meanwhile; the data's URI, when it gives one, goes into @params. */
+static int
+virCTMigrateSrcPrepareDest(virDomainObj *vm, virConnectPtr dconn, virStreamPtr *st,
+                           virTypedParameterPtr *params, int *nparams,
+                           const virCTMigrateCookieData *in, virCTMigrateCookieData *out,
+                           unsigned int flags)
+{
+    g_autofree char *uri = NULL;
+    int rc = -1;
+
+    virObjectUnlock(vm);
+    if (!(flags & VIR_MIGRATE_TUNNELLED)) {
+        rc = dconn->driver->domainMigratePrepare3Params(dconn, *params, *nparams, in->data, in->len,
+                                                        &out->data, &out->len, &uri, flags);
+    } else if ((*st = virStreamNew(dconn, 0))) {
+        rc = dconn->driver->domainMigratePrepareTunnel3Params(
+            dconn, *st, *params, *nparams, in->data, in->len, &out->data, &out->len, flags);
+    }
+    virObjectLock(vm);
+    if (rc < 0)
+        return -1;
+    if (uri && virTypedParamsReplaceString(params, nparams, VIR_MIGRATE_PARAM_URI, uri) < 0)
+        return -1;
+    return 0;
+}
+
+/* Finish on the destination; returns whether it took over.  *@err keeps
+ * the error to report: ours, unless the destination failed for a reason
+ * of its own (one that saw us go away, aborted, says nothing new). */
+static bool
+virCTMigrateSrcFinishDest(virDomainObj *vm, virConnectPtr dconn, virTypedParameterPtr *params,
+                          int *nparams, const virCTMigrateCookieData *in,
+                          virCTMigrateCookieData *out, unsigned int flags, bool cancelled,
+                          virErrorPtr *err)
+{
+    virDomainPtr ddom = NULL;
+
+    if (virTypedParamsGetString(*params, *nparams, VIR_MIGRATE_PARAM_DEST_NAME, NULL) <= 0 &&
+        virTypedParamsReplaceString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, vm->def->name) <
+            0)
+        cancelled = true; /* Finish must hear of it all the same */
+    virObjectUnlock(vm);
+    ddom = dconn->driver->domainMigrateFinish3Params(dconn, *params, *nparams, in->data, in->len,
+                                                     &out->data, &out->len, flags, cancelled);
+    virObjectLock(vm);
+    if (ddom) {
+        virObjectUnref(ddom);
+        return !cancelled;
+    }
+    if (virGetLastErrorCode() != VIR_ERR_OK && virGetLastErrorCode() != VIR_ERR_OPERATION_ABORTED)
+        g_clear_pointer(err, virFreeError);
+    if (!*err)
+        virErrorPreserveLast(err);
+    return false;
+}
+
 /* The whole migration of @vm (locked), driven from here: Prepare and
  * Finish on the destination daemon at @dconnuri. */
 static int
@@ -574,108 +663,49 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
                    virObjectEvent **events)
 {
     g_autofree char *xml = NULL;
-    g_autofree char *cookie = NULL;
-    g_autofree char *cookie2 = NULL;
-    g_autofree char *cookie3 = NULL;
-    g_autofree char *cookie4 = NULL;
-    int cookie3len = 0;
-    int cookie4len = 0;
-    g_autofree char *uri = NULL;
-    int cookielen = 0;
-    int cookie2len = 0;
+    g_auto(virCTMigrateCookieData) begin = { 0 };
+    g_auto(virCTMigrateCookieData) prepare = { 0 };
+    g_auto(virCTMigrateCookieData) perform = { 0 };
+    g_auto(virCTMigrateCookieData) finish = { 0 };
     virTypedParameterPtr params = NULL;
-    int maxparams = nparams;
     virConnectPtr dconn = NULL;
     virStreamPtr st = NULL;
-    virDomainPtr ddom = NULL;
     virErrorPtr err = NULL;
-    bool tunnelled = flags & VIR_MIGRATE_TUNNELLED;
-    int cancelled = 1;
-    int rc;
+    bool done = false;
 
-    if (!(xml = virCTMigrateSrcBegin(driver, vm, flags, &cookie, &cookielen)))
+    if (!(xml = virCTMigrateSrcBegin(driver, vm, flags, &begin.data, &begin.len)))
         return -1;
     virTypedParamsCopy(&params, origParams, nparams);
     if (virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_XML, xml) < 0 ||
-        virCTMigrateSrcDefaultURI(dconnuri, tunnelled, &params, &nparams) < 0)
-        goto confirm;
-    maxparams = nparams;
-
-    virObjectUnlock(vm);
-    dconn = virConnectOpen(dconnuri);
-    virObjectLock(vm);
-    if (!dconn)
-        goto confirm;
-    if (VIR_DRV_SUPPORTS_FEATURE(dconn->driver, dconn, VIR_DRV_FEATURE_MIGRATION_PARAMS) <= 0) {
-        virReportError(VIR_ERR_OPERATION_FAILED,
-                       _("'%1$s' does not take migrations with parameters"), dconnuri);
+        virCTMigrateSrcDefaultURI(dconnuri, flags & VIR_MIGRATE_TUNNELLED, &params, &nparams) < 0 ||
+        !(dconn = virCTMigrateSrcOpenDest(vm, dconnuri)) ||
+        virCTMigrateSrcPrepareDest(vm, dconn, &st, &params, &nparams, &begin, &prepare, flags) <
+            0) {
+        virErrorPreserveLast(&err);
         goto confirm;
     }
-    virObjectUnlock(vm);
-    if (tunnelled) {
-        if ((st = virStreamNew(dconn, 0)))
-            rc = dconn->driver->domainMigratePrepareTunnel3Params(
-                dconn, st, params, nparams, cookie, cookielen, &cookie2, &cookie2len, flags);
-        else
-            rc = -1;
+    /* prepared: Finish must hear how it went */
+    if (virCTMigrateSrcPerform(driver, vm, params, nparams, prepare.data, prepare.len, st,
+                               &perform.data, &perform.len) == 0 &&
+        (!st || virStreamFinish(st) == 0)) {
+        done = true;
     } else {
-        rc = dconn->driver->domainMigratePrepare3Params(dconn, params, nparams, cookie, cookielen,
-                                                        &cookie2, &cookie2len, &uri, flags);
-    }
-    virObjectLock(vm);
-    if (rc < 0)
-        goto confirm;
-    if (uri && virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_URI, uri) < 0)
-        goto finish;
-    maxparams = nparams;
-    if (virCTMigrateSrcPerform(driver, vm, params, nparams, cookie2, cookie2len, st, &cookie3,
-                               &cookie3len) < 0)
-        goto finish;
-    if (st && virStreamFinish(st) < 0)
-        goto finish;
-    cancelled = 0;
-
- finish:
-    if (cancelled) {
         virErrorPreserveLast(&err);
         if (st)
             ignore_value(virStreamAbort(st));
     }
-    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, NULL) <= 0 &&
-        virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_NAME, vm->def->name) <
-            0)
-        goto confirm;
-    maxparams = nparams;
-    virObjectUnlock(vm);
-    ddom = dconn->driver->domainMigrateFinish3Params(dconn, params, nparams, cookie3, cookie3len,
-                                                     &cookie4, &cookie4len, flags, cancelled);
-    virObjectLock(vm);
-    if (!ddom) {
-        /* a destination that failed first tells the cause of ours; one
-         * that saw us go away (aborted) does not */
-        if (virGetLastErrorCode() != VIR_ERR_OK &&
-            virGetLastErrorCode() != VIR_ERR_OPERATION_ABORTED) {
-            virFreeError(err);
-            err = NULL;
-        }
-        if (!err)
-            virErrorPreserveLast(&err);
-        cancelled = 1;
-    }
+    done = virCTMigrateSrcFinishDest(vm, dconn, &params, &nparams, &perform, &finish, flags, !done,
+                                     &err);
 
  confirm:
-    if (cancelled && !err)
-        virErrorPreserveLast(&err);
-    (void)maxparams;
     if (CT_DOMAIN_PRIVATE(vm)->migrateOut &&
-        virCTMigrateSrcEnd(driver, vm, cancelled, false, cookie4, cookie4len, events) < 0 && !err)
+        virCTMigrateSrcEnd(driver, vm, !done, false, finish.data, finish.len, events) < 0 && !err)
         virErrorPreserveLast(&err);
-    virObjectUnref(ddom);
     virObjectUnref(st);
     virObjectUnref(dconn);
     virTypedParamsFree(params, nparams);
     virErrorRestore(&err);
-    return cancelled ? -1 : 0;
+    return done ? 0 : -1;
 }
 
 int

@@ -117,8 +117,9 @@ echo "# live, managed: $(grep -E 'Time elapsed|Total downtime|Data processed' "$
 # ---- back, live, peer to peer, tunnelled over ct+ssh ------------------------
 before=$(count "$H2_TLS_URI" m1)
 tbefore=$(ticks "$H2_TLS_URI" m1)
-check "p2p tunnelled: host2 sends m1 back over ct+ssh (virsh migrate --p2p --tunnelled)" \
-    vsh2 migrate --live --p2p --tunnelled --persistent --undefinesource m1 "$H1_SSH_URI"
+check "p2p tunnelled: host2 sends m1 back over ct+ssh (--p2p --tunnelled; the layer is always copied, protection is the job's)" \
+    vsh2 migrate --live --p2p --tunnelled --persistent --undefinesource m1 "$H1_SSH_URI" \
+    --copy-storage-all --change-protection --abort-on-error --unsafe
 check "p2p tunnelled: running on host1" bash -c "[ \"\$(vsh domstate m1)\" = running ]"
 check "p2p tunnelled: gone from host2" bash -c "! vsh2 dominfo m1 >/dev/null 2>&1"
 goes_on "p2p tunnelled" "$H1_URI" m1 "$before" "$tbefore"
@@ -197,7 +198,7 @@ check_fails "--xml (another definition on the destination): refused" \
     "a different definition on the destination is not supported" \
     vsh migrate --live --p2p b1 "$H2_TLS_URI" --xml "$CT_TEST_ROOT/b1.xml"
 check "bridge: live migration of b1, called b2 there (p2p, --dname)" \
-    vsh migrate --live --p2p --dname b2 b1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
+    vsh migrate --live --p2p --dname b2 b1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" --copy-storage-inc
 check "bridge: its host end is on host2's bridge, up" \
     bash -c "h2 ip -o link show master ctmigbr | grep -q 'state UP'"
 check "bridge: reached on host2, also at the address added inside" \
