@@ -38,6 +38,8 @@ virCTDriverConfigDispose(void *obj)
     g_free(cfg->schemaDir);
     g_free(cfg->supervisor);
     g_free(cfg->criu);
+    g_free(cfg->migrationHost);
+    g_free(cfg->migrationAddress);
     g_free(cfg->emulator);
 }
 
@@ -160,7 +162,8 @@ virCTDriverConfigCheckIdPool(virCTDriverConfig *cfg, const char *path)
  * @path: a configuration file; a missing one leaves the defaults
  *
  * Reads the driver's keys (ct_id_pool_start, ct_id_pool_size,
- * ct_id_range_size).  Returns 0, or -1 with an error naming the file.
+ * ct_id_range_size, migration_host, migration_address).  Returns 0, or -1 with an error naming the
+ * file.
  */
 int
 virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path)
@@ -173,7 +176,9 @@ virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path)
         return -1;
     if (virConfGetValueUInt(conf, "ct_id_pool_start", &cfg->idPoolStart) < 0 ||
         virConfGetValueUInt(conf, "ct_id_pool_size", &cfg->idPoolSize) < 0 ||
-        virConfGetValueUInt(conf, "ct_id_range_size", &cfg->idRangeSize) < 0)
+        virConfGetValueUInt(conf, "ct_id_range_size", &cfg->idRangeSize) < 0 ||
+        virConfGetValueString(conf, "migration_host", &cfg->migrationHost) < 0 ||
+        virConfGetValueString(conf, "migration_address", &cfg->migrationAddress) < 0)
         return -1;
     return virCTDriverConfigCheckIdPool(cfg, path);
 }

@@ -41,6 +41,12 @@ struct _virCTDriverConfig {
     unsigned int idPoolStart;
     unsigned int idPoolSize;
     unsigned int idRangeSize;
+
+    /* Incoming migrations: the name or address sources send the data to
+     * (default: this host's name), and the address the port is bound on
+     * (default: every address) */
+    char *migrationHost;
+    char *migrationAddress;
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTDriverConfig, virObjectUnref);

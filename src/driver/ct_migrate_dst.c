@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -312,18 +313,53 @@ virCTMigrateInThread(void *opaque)
 
 /* ------------------------------------------------------------ Prepare */
 
-/* Listens on the first free port of the range, on @address (all when
- * NULL); sets the URI the source is to connect to, on @host. */
+/* This host's name, for the source to send the data to: refused when
+ * it resolves to a loopback address (the source would reach itself). */
+static char *
+virCTMigrateInHostName(void)
+{
+    g_autofree char *host = virGetHostname();
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    struct addrinfo *res = NULL;
+    struct addrinfo *ai;
+    bool loopback = true;
+
+    if (!host)
+        return NULL;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0)
+        return g_steal_pointer(&host); /* the source may know it */
+    for (ai = res; ai; ai = ai->ai_next) {
+        if (ai->ai_family == AF_INET)
+            loopback &= (ntohl(((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr) >> 24) == 127;
+        else if (ai->ai_family == AF_INET6)
+            loopback &= IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+    }
+    freeaddrinfo(res);
+    if (loopback) {
+        virReportError(
+            VIR_ERR_OPERATION_FAILED,
+            _("this host's name '%1$s' resolves to a loopback address, which the source cannot send the data to: pass --migrateuri tcp://ADDRESS, or set migration_host in virtctd.conf here"),
+            host);
+        return NULL;
+    }
+    return g_steal_pointer(&host);
+}
+
+/* Listens on @port, or on the first free port of the range when 0, on
+ * @address (all when NULL); sets the URI the source is to connect to,
+ * on @host. */
 static int
-virCTMigrateInListen(virCTMigrateIn *in, const char *address, const char *host, char **uriOut)
+virCTMigrateInListen(virCTMigrateIn *in, const char *address, const char *host, int port,
+                     char **uriOut)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC,
                               .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_PASSIVE };
-    int port;
+    int first = port > 0 ? port : CT_MIGRATE_PORT_MIN;
+    int last = port > 0 ? port : CT_MIGRATE_PORT_MIN + CT_MIGRATE_PORT_COUNT - 1;
     int err = EADDRINUSE;
 
-    for (port = CT_MIGRATE_PORT_MIN; port < CT_MIGRATE_PORT_MIN + CT_MIGRATE_PORT_COUNT; port++) {
+    for (port = first; port <= last; port++) {
         g_autofree char *service = g_strdup_printf("%d", port);
         struct addrinfo *res = NULL;
         struct addrinfo *ai;
@@ -357,8 +393,7 @@ virCTMigrateInListen(virCTMigrateIn *in, const char *address, const char *host, 
             return 0;
         }
     }
-    virReportSystemError(err, _("no free port for the migration data in %1$d-%2$d"),
-                         CT_MIGRATE_PORT_MIN, CT_MIGRATE_PORT_MIN + CT_MIGRATE_PORT_COUNT - 1);
+    virReportSystemError(err, _("no free port for the migration data in %1$d-%2$d"), first, last);
     return -1;
 }
 
@@ -532,6 +567,7 @@ static int
 virCTMigrateInOpenData(virCTMigrateIn *in, virStreamPtr st, virTypedParameterPtr params,
                        int nparams, char **uriOut)
 {
+    virCTDriverConfig *cfg = in->driver->config;
     g_autoptr(virURI) uri = NULL;
     g_autofree char *host = NULL;
     const char *uriIn = NULL;
@@ -560,12 +596,19 @@ virCTMigrateInOpenData(virCTMigrateIn *in, virStreamPtr st, virTypedParameterPtr
     if (uriIn && !(uri = virURIParse(uriIn)))
         return -1;
     if (uri && (STRNEQ_NULLABLE(uri->scheme, "tcp") || !uri->server)) {
-        virReportError(VIR_ERR_INVALID_ARG, _("migration URI '%1$s' is not tcp://HOST"), uriIn);
+        virReportError(VIR_ERR_INVALID_ARG, _("migration URI '%1$s' is not tcp://HOST[:PORT]"),
+                       uriIn);
         return -1;
     }
-    if (!(host = uri ? g_strdup(uri->server) : virGetHostname()))
+    if (!listen)
+        listen = cfg->migrationAddress;
+    if (uri)
+        host = g_strdup(uri->server);
+    else if (cfg->migrationHost)
+        host = g_strdup(cfg->migrationHost);
+    else if (!(host = virCTMigrateInHostName()))
         return -1;
-    return virCTMigrateInListen(in, listen, host, uriOut);
+    return virCTMigrateInListen(in, listen, host, uri ? uri->port : 0, uriOut);
 }
 
 static int

@@ -725,13 +725,21 @@ ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri, virTypedPa
         return -1;
     if (virDomainMigratePerform3ParamsEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if ((flags & VIR_MIGRATE_PEER2PEER) && virCTMigrateSrcCheckParams(params, nparams) == 0)
+    if ((flags & VIR_MIGRATE_PEER2PEER) && virCTMigrateSrcCheckParams(params, nparams) == 0) {
         ret = virCTMigrateSrcP2P(driver, vm, dconnuri, params, nparams, flags, events);
-    else if (flags & VIR_MIGRATE_PEER2PEER)
-        ret = -1;
-    else
+    } else if (!(flags & VIR_MIGRATE_PEER2PEER)) {
         ret = virCTMigrateSrcPerform(driver, vm, params, nparams, cookiein, cookieinlen, NULL,
                                      cookieout, cookieoutlen);
+        /* libvirt's client calls no Confirm after a failed Perform: the
+         * container runs on, the job ends here */
+        if (ret < 0 && CT_DOMAIN_PRIVATE(vm)->migrateOut) {
+            virErrorPtr err;
+
+            virErrorPreserveLast(&err);
+            ignore_value(virCTMigrateSrcEnd(driver, vm, true, false, NULL, 0, events));
+            virErrorRestore(&err);
+        }
+    }
 
  cleanup:
     virDomainObjEndAPI(&vm);

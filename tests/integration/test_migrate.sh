@@ -251,6 +251,35 @@ wait "$mig"
 check "...the migration fails: canceled" grep -q "canceled by client" "$CT_TEST_ROOT/abort.out"
 runs_on "aborted" f1
 
+# a failed managed Perform ends the job on the source (libvirt's client
+# calls no Confirm then): the same client suspends f1 at once
+virsh -c "$H1_URI" "migrate --live f1 $H2_TLS_URI --migrateuri tcp://$H2_ADDR --bandwidth 4; suspend f1; resume f1" \
+    >"$CT_TEST_ROOT/same.out" 2>&1 &
+mig=$!
+sleep 2
+vsh domjobabort f1 >/dev/null 2>&1
+wait "$mig"
+check "a failed Perform: the client's next command has the domain at once" \
+    bash -c "cat '$CT_TEST_ROOT/same.out'; grep -q 'canceled by client' '$CT_TEST_ROOT/same.out' && grep -q 'suspended' '$CT_TEST_ROOT/same.out' && ! grep -q 'state change lock' '$CT_TEST_ROOT/same.out'"
+runs_on "failed Perform" f1
+
+# without --migrateuri the destination names itself: a name that
+# resolves to loopback is refused (else its address is tried)
+if getent ahosts "$(hostname)" | awk '{ print $1 }' | grep -qv '^127\.\|^::1$'; then
+    echo "# this host's name does not resolve to loopback: the refusal is not tried"
+else
+    check_fails "managed, no --migrateuri, the destination's name is loopback: refused" \
+        "resolves to a loopback address" vsh migrate --live f1 "$H2_TLS_URI"
+    runs_on "loopback name" f1
+    H2_EXTRA_CONF="migration_host = \"$H2_ADDR\"" h2_daemon_stop
+    H2_EXTRA_CONF="migration_host = \"$H2_ADDR\"" h2_daemon_start
+    check "managed, no --migrateuri, migration_host set on the destination" \
+        bash -c "vsh migrate --live f1 '$H2_TLS_URI' && vsh2 migrate --live --p2p f1 '$H1_TLS_URI' --migrateuri tcp://$H1_ADDR"
+    runs_on "there and back with migration_host" f1
+    h2_daemon_stop
+    h2_daemon_start
+fi
+
 # the destination daemon killed while the layer goes
 vsh migrate --live --p2p f1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" --bandwidth 4 \
     >"$CT_TEST_ROOT/kill.out" 2>&1 &
