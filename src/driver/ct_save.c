@@ -41,6 +41,7 @@
 
 #include "datatypes.h"
 #include "viraccessapicheck.h"
+#include "vircgroup.h"
 #include "vircommand.h"
 #include "virdomainjob.h"
 #include "virerror.h"
@@ -553,6 +554,89 @@ virCTSaveDumpThaw(virDomainObj *vm, virCTSaveDump *dump)
     dump->frozen = false;
 }
 
+/* A task under @dir (a freezer cgroup, recursively) that waits for a
+ * vfork child to exec or exit: CRIU cannot seize it (it gives up after
+ * 10 s).  Its ID, or 0. */
+static pid_t
+virCTSaveFindVfork(const char *dir, unsigned int depth)
+{
+    g_autofree char *tasksPath = g_build_filename(dir, "tasks", NULL);
+    g_autofree char *tasks = NULL;
+    g_auto(GStrv) ids = NULL;
+    g_autoptr(GDir) gdir = NULL;
+    const char *name;
+    size_t i;
+
+    if (virFileReadAllQuiet(tasksPath, 1024 * 1024, &tasks) >= 0)
+        ids = g_strsplit(tasks, "\n", 0);
+    for (i = 0; ids && ids[i]; i++) {
+        g_autofree char *statPath = g_strdup_printf("/proc/%s/stat", ids[i]);
+        g_autofree char *wchanPath = g_strdup_printf("/proc/%s/wchan", ids[i]);
+        g_autofree char *stat = NULL;
+        g_autofree char *wchan = NULL;
+        const char *end;
+        pid_t pid;
+
+        if (!*ids[i] || virStrToLong_i(ids[i], NULL, 10, &pid) < 0 ||
+            virFileReadAllQuiet(statPath, 4096, &stat) < 0 || !(end = strrchr(stat, ')')) ||
+            end[1] != ' ' || end[2] != 'D' || virFileReadAllQuiet(wchanPath, 256, &wchan) < 0)
+            continue;
+        if (STREQ(wchan, "kernel_clone") || strstr(wchan, "vfork"))
+            return pid;
+    }
+    if (depth >= 8 || !(gdir = g_dir_open(dir, 0, NULL)))
+        return 0;
+    while ((name = g_dir_read_name(gdir))) {
+        g_autofree char *sub = g_build_filename(dir, name, NULL);
+        pid_t pid;
+
+        if (g_file_test(sub, G_FILE_TEST_IS_DIR) && (pid = virCTSaveFindVfork(sub, depth + 1)))
+            return pid;
+    }
+    return 0;
+}
+
+/* Freezes @vm for CRIU (it stays frozen when @frozen says it is): a
+ * freeze that caught a vfork before the child's exec is let go for a few
+ * milliseconds and made again. */
+static int
+virCTSaveFreeze(virDomainObj *vm, bool *frozen, bool wasPaused)
+{
+    virCgroup *cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup;
+    g_autofree char *dir = NULL;
+    pid_t pid = 0;
+    size_t i;
+
+    if (!wasPaused) {
+        if (virCTProcessSetFrozen(vm, true) < 0)
+            return -1;
+        *frozen = true;
+    }
+    if (!cgroup ||
+        virCgroupPathOfController(cgroup, VIR_CGROUP_CONTROLLER_FREEZER, NULL, &dir) < 0) {
+        virResetLastError();
+        return 0;
+    }
+    for (i = 0; i < 50 && (pid = virCTSaveFindVfork(dir, 0)) > 0; i++) {
+        VIR_DEBUG("'%s': process %d is in vfork, thawing for a moment", vm->def->name, pid);
+        if (virCTProcessSetFrozen(vm, false) < 0)
+            return -1;
+        virObjectUnlock(vm);
+        g_usleep(2 * 1000);
+        virObjectLock(vm);
+        if (virCTProcessSetFrozen(vm, true) < 0)
+            return -1;
+    }
+    if (pid > 0) {
+        virReportError(
+            VIR_ERR_OPERATION_FAILED,
+            _("cannot checkpoint container '%1$s': its process %2$d keeps waiting for a vfork child, which CRIU cannot dump"),
+            vm->def->name, pid);
+        return -1;
+    }
+    return 0;
+}
+
 int
 virCTSaveDumpStart(virCTDriver *driver, virDomainObj *vm, bool paused, const char *target,
                    virCTSaveDump **out)
@@ -595,10 +679,9 @@ virCTSaveDumpStart(virCTDriver *driver, virDomainObj *vm, bool paused, const cha
     VIR_DEBUG("checkpointing '%s' (init %d) into '%s'", vm->def->name, vm->def->id, dump->dir);
     /* frozen before CRIU looks, it seizes at once (it would poll the
      * freezer every 100 ms); thawed again unless the checkpoint is used */
-    if (!wasPaused) {
-        if (virCTProcessSetFrozen(vm, true) < 0)
-            return -1;
-        dump->frozen = true;
+    if (virCTSaveFreeze(vm, &dump->frozen, wasPaused) < 0) {
+        virCTSaveDumpThaw(vm, dump);
+        return -1;
     }
     if (virCommandRunAsync(dump->cmd, &dump->criu) < 0) {
         virCTSaveDumpThaw(vm, dump);
