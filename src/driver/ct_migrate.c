@@ -160,12 +160,16 @@ virCTMigrateTarRun(virCommand *cmd, const char *log)
 }
 
 virCommand *
-virCTMigrateTarCreate(const char *dir, const char *const *members, const char *log, int *outfd)
+virCTMigrateTarCreate(const char *dir, const char *const *members, const char *snar,
+                      const char *log, int *outfd)
 {
     g_autoptr(virCommand) cmd = virCommandNewArgList(
         "tar", "--create", "--file=-", "--sparse", "--xattrs", "--xattrs-include=*", "--acls",
-        "--numeric-owner", "--one-file-system", "--exclude=./.*", "-C", dir, NULL);
+        "--numeric-owner", "--one-file-system", "--exclude=./.*", NULL);
 
+    if (snar)
+        virCommandAddArgFormat(cmd, "--listed-incremental=%s", snar);
+    virCommandAddArgList(cmd, "-C", dir, NULL);
     virCommandAddArgSet(cmd, members);
     virCommandSetOutputFD(cmd, outfd);
     if (virCTMigrateTarRun(cmd, log) < 0)
@@ -174,14 +178,16 @@ virCTMigrateTarCreate(const char *dir, const char *const *members, const char *l
 }
 
 virCommand *
-virCTMigrateTarExtract(const char *dir, const char *log, int *infd)
+virCTMigrateTarExtract(const char *dir, bool incremental, const char *log, int *infd)
 {
     g_autoptr(virCommand) cmd = virCommandNewArgList(
         "tar", "--extract", "--file=-", "--xattrs", "--xattrs-include=*", "--acls",
-        "--numeric-owner", "--same-owner", "--preserve-permissions", "--transform",
-        "s,^layer\\.conf$," CT_MIGRATE_LAYER_CONF_INCOMING ",", "-C", dir, NULL);
+        "--numeric-owner", "--same-owner", "--preserve-permissions", NULL);
     int pipefd[2];
 
+    if (incremental)
+        virCommandAddArg(cmd, "--listed-incremental=/dev/null");
+    virCommandAddArgList(cmd, "-C", dir, NULL);
     if (virPipe(pipefd) < 0)
         return NULL;
     virCommandSetInputFD(cmd, pipefd[0]);
@@ -192,6 +198,56 @@ virCTMigrateTarExtract(const char *dir, const char *log, int *infd)
     }
     *infd = pipefd[1];
     return g_steal_pointer(&cmd);
+}
+
+int
+virCTMigrateTarSinkStart(virCTMigrateTarSink *t, const char *dir, bool incremental, const char *log)
+{
+    if (!(t->cmd = virCTMigrateTarExtract(dir, incremental, log, &t->fd)))
+        return -1;
+    return 0;
+}
+
+int
+virCTMigrateTarSinkWrite(virCTMigrateTarSink *t, const char *buf, size_t len)
+{
+    if (!t->cmd) {
+        virReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                       _("migration data refused: data out of place"));
+        return -1;
+    }
+    /* a tar that gave up says why at its end (no space left, ...) */
+    if (t->fd >= 0 && safewrite(t->fd, buf, len) != (ssize_t)len)
+        VIR_FORCE_CLOSE(t->fd);
+    return 0;
+}
+
+int
+virCTMigrateTarSinkEnd(virCTMigrateTarSink *t, const char *what, const char *log)
+{
+    g_autoptr(virCommand) cmd = g_steal_pointer(&t->cmd);
+
+    if (!cmd) {
+        virReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                       _("migration data refused: the end of a tar that did not begin"));
+        return -1;
+    }
+    VIR_FORCE_CLOSE(t->fd);
+    return virCTMigrateTarWait(cmd, what, log);
+}
+
+void
+virCTMigrateTarSinkAbort(virCTMigrateTarSink *t)
+{
+    virErrorPtr orig;
+
+    VIR_FORCE_CLOSE(t->fd);
+    if (!t->cmd)
+        return;
+    virErrorPreserveLast(&orig);
+    virCommandAbort(t->cmd);
+    g_clear_pointer(&t->cmd, virCommandFree);
+    virErrorRestore(&orig);
 }
 
 int

@@ -74,6 +74,7 @@ typedef struct {
     char *meta;
     char *log;
     int result; /* the receiver's: 0, or -1 with err */
+    bool checkpointDone; /* the checkpoint's files are complete */
     bool done; /* the receiver ended (atomic) */
     unsigned long long prepared; /* ms since the epoch */
     bool shift; /* the checkpoint's id maps move from shiftFrom to shiftTo */
@@ -157,55 +158,6 @@ virCTMigrateInAccept(virCTMigrateIn *in)
     return 0;
 }
 
-/* The frames of one tar into @dir, up to @endType. */
-static int
-virCTMigrateInUnpack(virCTMigrateIn *in, virCTMigrateStream *s, const char *dir, char *buf,
-                     size_t firstLen, char endType, const char *what)
-{
-    g_autofree char *doing = g_strdup_printf("unpack the %s", what);
-    g_autoptr(virCommand) tar = NULL;
-    VIR_AUTOCLOSE infd = -1;
-    size_t len = firstLen;
-    char type = 0;
-    int writeErr = 0;
-
-    if (!(tar = virCTMigrateTarExtract(dir, in->log, &infd)))
-        return -1;
-    for (;;) {
-        if (safewrite(infd, buf, len) != (ssize_t)len) {
-            writeErr = errno;
-            break;
-        }
-        if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
-            goto abort;
-        if (type == endType)
-            break;
-        if (type != endType - 'a' + 'A') {
-            virReportError(VIR_ERR_OPERATION_FAILED,
-                           _("migration data refused: frame '%1$c' within the %2$s"), type, what);
-            goto abort;
-        }
-    }
-    /* a tar that gave up says why (no space left, ...) */
-    VIR_FORCE_CLOSE(infd);
-    if (virCTMigrateTarWait(tar, doing, in->log) < 0)
-        return -1;
-    if (writeErr) {
-        virReportSystemError(writeErr, _("cannot %1$s"), doing);
-        return -1;
-    }
-    return 0;
-
-abort : {
-    virErrorPtr orig;
-
-    virErrorPreserveLast(&orig);
-    virCommandAbort(tar);
-    virErrorRestore(&orig);
-}
-    return -1;
-}
-
 /* CRIU reads its files partly from within the container's user
  * namespace: open to all, as a restore from an image makes them. */
 static int
@@ -231,18 +183,57 @@ virCTMigrateInOpenCheckpoint(const char *dir)
     return rc;
 }
 
-/* Everything the source sends, checked and unpacked. */
+/* The checkpoint's files are all here: open to CRIU, the user
+ * namespace's maps moved when the container got another id range. */
+static int
+virCTMigrateInCheckpointDone(virCTMigrateIn *in)
+{
+    if (virCTMigrateInOpenCheckpoint(in->restoreDir) < 0)
+        return -1;
+    if (in->shift &&
+        virCTCriuShiftUserns(in->restoreDir, in->shiftFrom, in->shiftTo, in->shiftCount) < 0)
+        return -1;
+    in->checkpointDone = true;
+    return 0;
+}
+
+/* One frame of the checkpoint (C, c) or its restore details (M). */
+static int
+virCTMigrateInCheckpointFrame(virCTMigrateIn *in, virCTMigrateTarSink *tar, char type,
+                              const char *buf, size_t len)
+{
+    if (!in->restoreDir || (in->checkpointDone && type != CT_MIGRATE_FRAME_META)) {
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("migration data refused: frame '%1$c' out of place"), type);
+        return -1;
+    }
+    switch (type) {
+    case CT_MIGRATE_FRAME_CHECKPOINT:
+        if (!tar->cmd && virCTMigrateTarSinkStart(tar, in->restoreDir, false, in->log) < 0)
+            return -1;
+        return virCTMigrateTarSinkWrite(tar, buf, len);
+    case CT_MIGRATE_FRAME_CHECKPOINT_END:
+        if (virCTMigrateTarSinkEnd(tar, "unpack the checkpoint", in->log) < 0)
+            return -1;
+        return virCTMigrateInCheckpointDone(in);
+    default: /* CT_MIGRATE_FRAME_META */
+        g_free(in->meta);
+        in->meta = g_strndup(buf, len);
+        return 0;
+    }
+}
+
+/* Everything the source sends, checked and unpacked, frame by frame. */
 static int
 virCTMigrateInReceive(virCTMigrateIn *in)
 {
     g_autoptr(virCTMigrateStream) s = NULL;
-    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(in->driver, in->def);
+    g_autoptr(virCTMigrateLayerIn) layer = virCTMigrateLayerInNew(in->driver, in->def, in->log);
     g_autofree char *buf = g_new(char, CT_MIGRATE_FRAME_MAX + 1);
-    bool layer = virCTLayerTemplateRoot(in->def) != NULL;
-    bool live = !(in->flags & VIR_MIGRATE_OFFLINE);
-    g_autofree char *incoming = g_strdup_printf("%s/" CT_MIGRATE_LAYER_CONF_INCOMING, paths->dir);
+    virCTMigrateTarSink tar = { NULL, -1 };
     size_t len = 0;
     char type = 0;
+    int rc = 0;
 
     if (in->listenFd >= 0 && virCTMigrateInAccept(in) < 0)
         return -1;
@@ -256,42 +247,27 @@ virCTMigrateInReceive(virCTMigrateIn *in)
                        _("migration data refused: not for this domain"));
         return -1;
     }
-    if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
+    while (rc == 0 && (rc = virCTMigrateStreamRead(s, &type, buf, &len)) == 0 &&
+           type != CT_MIGRATE_FRAME_END) {
+        if (strchr("KLlSBZ", type))
+            rc = virCTMigrateLayerInFrame(layer, type, buf, len);
+        else if (strchr("CcM", type))
+            rc = virCTMigrateInCheckpointFrame(in, &tar, type, buf, len);
+        else
+            goto unexpected;
+    }
+    virCTMigrateTarSinkAbort(&tar);
+    if (rc < 0 || virCTMigrateLayerInFinish(layer) < 0)
         return -1;
-    if (layer) {
-        if (type != CT_MIGRATE_FRAME_LAYER && type != CT_MIGRATE_FRAME_LAYER_END)
-            goto unexpected;
-        if (type == CT_MIGRATE_FRAME_LAYER &&
-            virCTMigrateInUnpack(in, s, paths->dir, buf, len, CT_MIGRATE_FRAME_LAYER_END, "layer") <
-                0)
-            return -1;
-        /* the source's record, unpacked beside ours (ct_migrate.c) */
-        if (virCTLayerAdoptMigrated(in->driver, in->def, incoming) < 0)
-            return -1;
-        if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
-            return -1;
+    if (in->restoreDir && (!in->checkpointDone || !in->meta)) {
+        virReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                       _("migration data refused: it ends without the checkpoint"));
+        return -1;
     }
-    if (live) {
-        if (type != CT_MIGRATE_FRAME_CHECKPOINT)
-            goto unexpected;
-        if (virCTMigrateInUnpack(in, s, in->restoreDir, buf, len, CT_MIGRATE_FRAME_CHECKPOINT_END,
-                                 "checkpoint") < 0 ||
-            virCTMigrateInOpenCheckpoint(in->restoreDir) < 0 ||
-            (in->shift && virCTCriuShiftUserns(in->restoreDir, in->shiftFrom, in->shiftTo,
-                                               in->shiftCount) < 0) ||
-            virCTMigrateStreamRead(s, &type, buf, &len) < 0)
-            return -1;
-        if (type != CT_MIGRATE_FRAME_META)
-            goto unexpected;
-        in->meta = g_strndup(buf, len);
-        if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
-            return -1;
-    }
-    if (type != CT_MIGRATE_FRAME_END)
-        goto unexpected;
     return 0;
 
  unexpected:
+    virCTMigrateTarSinkAbort(&tar);
     virReportError(VIR_ERR_OPERATION_FAILED, _("migration data refused: unexpected frame '%1$c'"),
                    type);
     return -1;

@@ -64,21 +64,57 @@ int virCTMigrateTemplateOf(virCTDriver *driver, const virDomainDef *def, char **
                            char **checksum);
 
 /* tar writing @members of @dir to *@outfd (sparse files stay sparse;
- * owners as numbers, attributes and ACLs kept; its messages in @log,
- * emptied first), started. */
-virCommand *virCTMigrateTarCreate(const char *dir, const char *const *members, const char *log,
-                                  int *outfd);
+ * owners as numbers, attributes and ACLs kept; an incremental dump on
+ * the record @snar when given; its messages in @log, emptied first),
+ * started. */
+virCommand *virCTMigrateTarCreate(const char *dir, const char *const *members, const char *snar,
+                                  const char *log, int *outfd);
 
-/* The source's layer.conf as it is unpacked: our own record of the layer
- * stays in place (transient) until the migration succeeds. */
-#define CT_MIGRATE_LAYER_CONF_INCOMING ".layer.conf.incoming"
+/* tar unpacking what is written to *@infd into @dir (@incremental: the
+ * dumps of an incremental tar, files a later one no longer lists
+ * removed), started. */
+virCommand *virCTMigrateTarExtract(const char *dir, bool incremental, const char *log, int *infd);
 
-/* tar unpacking what is written to *@infd into @dir (a member
- * "layer.conf" becomes CT_MIGRATE_LAYER_CONF_INCOMING), started. */
-virCommand *virCTMigrateTarExtract(const char *dir, const char *log, int *infd);
+/* A tar that unpacks the frames written to it. */
+typedef struct {
+    virCommand *cmd;
+    int fd; /* its input, -1 when none runs */
+} virCTMigrateTarSink;
+
+int virCTMigrateTarSinkStart(virCTMigrateTarSink *t, const char *dir, bool incremental,
+                             const char *log);
+int virCTMigrateTarSinkWrite(virCTMigrateTarSink *t, const char *buf, size_t len);
+/* Ends its input and waits: -1 with tar's complaint. */
+int virCTMigrateTarSinkEnd(virCTMigrateTarSink *t, const char *what, const char *log);
+void virCTMigrateTarSinkAbort(virCTMigrateTarSink *t);
 
 /* Waits for a tar started above; -1 with an error naming @what it did. */
 int virCTMigrateTarWait(virCommand *cmd, const char *what, const char *log);
+
+/* The source's layer.conf as it comes: our own record of the layer
+ * stays in place (transient) until the migration succeeds. */
+#define CT_MIGRATE_LAYER_CONF_INCOMING ".layer.conf.incoming"
+
+/* A layer sent in two passes (ct_migrate_layer.c): all of it, then, once
+ * the container is frozen, what changed.  NULL for a root that is not a
+ * template (nothing to send). */
+typedef struct _virCTMigrateLayerOut virCTMigrateLayerOut;
+virCTMigrateLayerOut *virCTMigrateLayerOutNew(virCTDriver *driver, const virDomainDef *def);
+int virCTMigrateLayerSend(virCTMigrateLayerOut *l, virCTMigrateStream *s);
+void virCTMigrateLayerOutFree(virCTMigrateLayerOut *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTMigrateLayerOut, virCTMigrateLayerOutFree);
+
+/* The receiving end: the layer's frames into the recorded layer of
+ * @def (which must outlive it).  NULL for a root that is not a template:
+ * any layer frame is refused then. */
+typedef struct _virCTMigrateLayerIn virCTMigrateLayerIn;
+virCTMigrateLayerIn *virCTMigrateLayerInNew(virCTDriver *driver, const virDomainDef *def,
+                                            const char *log);
+int virCTMigrateLayerInFrame(virCTMigrateLayerIn *l, char type, const char *buf, size_t len);
+/* After the last frame: -1 with an error when a tar is still open. */
+int virCTMigrateLayerInFinish(virCTMigrateLayerIn *l);
+void virCTMigrateLayerInFree(virCTMigrateLayerIn *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTMigrateLayerIn, virCTMigrateLayerInFree);
 
 /* An outgoing migration, in the domain's private data from Begin to
  * Confirm (the domain's job held all along). */

@@ -244,52 +244,6 @@ virCTMigrateSrcConnect(const char *uri)
     return fd;
 }
 
-/* Sends the layer of @def (the container stopped or stopped by CRIU):
- * layer.conf, and the upper directory or the disk image (its file
- * system frozen while it is read, when mounted). */
-static int
-virCTMigrateSrcSendLayer(virCTDriver *driver, const virDomainDef *def, virCTMigrateStream *s)
-{
-    g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
-    g_autofree char *log = g_strdup_printf("%s/%s.migrate.log", driver->config->logDir, def->name);
-    g_autoptr(virCommand) tar = NULL;
-    const char *members[] = { "layer.conf", NULL, NULL };
-    VIR_AUTOCLOSE diskFd = -1;
-    VIR_AUTOCLOSE outFd = -1;
-    int ret = -1;
-
-    if (!virCTLayerTemplateRoot(def))
-        return 0;
-    if (virFileExists(paths->image)) {
-        members[1] = "disk.img";
-        if (virCTDiskIsMounted(paths->disk) > 0) {
-            if ((diskFd = open(paths->disk, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-                ioctl(diskFd, FIFREEZE, 0) < 0) {
-                virReportSystemError(errno, _("cannot freeze the file system of '%1$s'"),
-                                     paths->image);
-                return -1;
-            }
-        }
-    } else {
-        members[1] = "upper";
-    }
-    if (!(tar = virCTMigrateTarCreate(paths->dir, members, log, &outFd)))
-        goto cleanup;
-    if (virCTMigrateStreamWriteFrom(s, CT_MIGRATE_FRAME_LAYER, outFd) < 0) {
-        virCommandAbort(tar);
-        goto cleanup;
-    }
-    if (virCTMigrateTarWait(tar, "read the layer", log) < 0 ||
-        virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_LAYER_END, NULL, 0) < 0)
-        goto cleanup;
-    ret = 0;
-
- cleanup:
-    if (diskFd >= 0 && ioctl(diskFd, FITHAW, 0) < 0)
-        VIR_WARN("cannot thaw the file system of '%s': %s", paths->image, g_strerror(errno));
-    return ret;
-}
-
 /* Sends CRIU's files of the checkpoint and the restore details. */
 static int
 virCTMigrateSrcSendCheckpoint(virCTDriver *driver, virDomainObj *vm, virCTSaveDump *dump,
@@ -301,7 +255,7 @@ virCTMigrateSrcSendCheckpoint(virCTDriver *driver, virDomainObj *vm, virCTSaveDu
     const char *members[] = { ".", NULL };
     VIR_AUTOCLOSE outFd = -1;
 
-    if (!(tar = virCTMigrateTarCreate(dump->dir, members, log, &outFd)))
+    if (!(tar = virCTMigrateTarCreate(dump->dir, members, NULL, log, &outFd)))
         return -1;
     if (virCTMigrateStreamWriteFrom(s, CT_MIGRATE_FRAME_CHECKPOINT, outFd) < 0) {
         virCommandAbort(tar);
@@ -314,33 +268,41 @@ virCTMigrateSrcSendCheckpoint(virCTDriver *driver, virDomainObj *vm, virCTSaveDu
 }
 
 /* Everything the destination needs, through @s; @vm locked with the
- * job, unlocked while the data goes. */
+ * job, unlocked while the data goes.  The layer goes while the container
+ * runs, then, frozen, what changed in it and the checkpoint. */
 static int
 virCTMigrateSrcSend(virCTDriver *driver, virDomainObj *vm, virCTMigrateStream *s)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     virCTMigrateOut *out = priv->migrateOut;
     g_autoptr(virDomainDef) def = NULL;
+    g_autoptr(virCTMigrateLayerOut) layer = NULL;
     bool paused;
     int rc;
 
     if (virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_HELLO, vm->def->uuid, VIR_UUID_BUFLEN) < 0)
         return -1;
-    if (!out->offline) {
-        paused = (out->flags & VIR_MIGRATE_PAUSED) ||
-                 virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
-        if (virCTSaveDumpStart(driver, vm, paused, CT_SAVE_TARGET_MIGRATION "\n", &out->dump) < 0)
-            return -1;
-        out->frozen = out->dump->start;
-    }
     if (!(def = virDomainDefCopy(out->offline && vm->newDef ? vm->newDef : vm->def, driver->xmlopt,
                                  NULL, false)))
         return -1;
+    layer = virCTMigrateLayerOutNew(driver, def);
     out->stream = s;
     virObjectUnlock(vm);
-    rc = virCTMigrateSrcSendLayer(driver, def, s);
-    if (rc == 0 && out->dump)
-        rc = virCTMigrateSrcSendCheckpoint(driver, vm, out->dump, s);
+    rc = virCTMigrateLayerSend(layer, s);
+    virObjectLock(vm);
+    if (rc == 0 && !out->offline) {
+        paused = (out->flags & VIR_MIGRATE_PAUSED) ||
+                 virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED;
+        if ((rc = virCTSaveDumpStart(driver, vm, paused, CT_SAVE_TARGET_MIGRATION "\n",
+                                     &out->dump)) == 0)
+            out->frozen = out->dump->start;
+    }
+    virObjectUnlock(vm);
+    if (rc == 0 && out->dump) {
+        rc = virCTMigrateLayerSend(layer, s);
+        if (rc == 0)
+            rc = virCTMigrateSrcSendCheckpoint(driver, vm, out->dump, s);
+    }
     if (rc == 0)
         rc = virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_END, NULL, 0);
     virObjectLock(vm);

@@ -25,10 +25,15 @@
 #define CT_MIGRATE_KEY_LEN 32
 #define CT_MIGRATE_FRAME_MAX (1024 * 1024)
 
-/* Frame types, in the order they come. */
+/* Frame types: H, the layer's (ct_migrate_layer.c) of the first pass,
+ * then (live) those of the second, the checkpoint's, M, E. */
 #define CT_MIGRATE_FRAME_HELLO 'H' /* the domain's UUID */
-#define CT_MIGRATE_FRAME_LAYER 'L' /* tar of the layer, in pieces */
-#define CT_MIGRATE_FRAME_LAYER_END 'l'
+#define CT_MIGRATE_FRAME_RECORD 'K' /* the layer's layer.conf */
+#define CT_MIGRATE_FRAME_LAYER 'L' /* tar of the upper directory, in pieces */
+#define CT_MIGRATE_FRAME_LAYER_END 'l' /* (one tar each pass) */
+#define CT_MIGRATE_FRAME_SIZE 'S' /* the disk image's size */
+#define CT_MIGRATE_FRAME_BLOCK 'B' /* offset and data of the disk image */
+#define CT_MIGRATE_FRAME_HOLE 'Z' /* offset and length of a hole in it */
 #define CT_MIGRATE_FRAME_CHECKPOINT 'C' /* tar of CRIU's files, in pieces */
 #define CT_MIGRATE_FRAME_CHECKPOINT_END 'c'
 #define CT_MIGRATE_FRAME_META 'M' /* the restore's plan lines */
