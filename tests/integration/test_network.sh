@@ -274,8 +274,9 @@ host_up() {
 
 # host_ifs: the host's veth and macvlan interfaces, by name
 host_ifs() {
+    # (twohost.sh's ct2hN links belong to other tests running meanwhile)
     { ip -o link show type veth; ip -o link show type macvlan; } 2>/dev/null |
-        awk -F': ' '{ n = $2; sub(/@.*/, "", n); print n }' | sort
+        awk -F': ' '{ n = $2; sub(/@.*/, "", n); if (n !~ /^ct2h[0-9]+$/) print n }' | sort
 }
 
 # no_new_ifs BEFORE: the veth and macvlan interfaces are again those of
