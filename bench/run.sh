@@ -17,6 +17,7 @@
 #                           density 20 and 50, 100 / 50 for management,
 #                           3 checkpoint and 3 migration rounds; report to
 #                           /var/tmp/bench-quick/
+#   (the migrate scenario alone: about 2 minutes quick, 4 full)
 #
 # Options: --out DIR (report into DIR/benchmarks.md, DIR/bench/), --no-install,
 # --systems ct-api,crun,... --scenarios overhead,start,stop,provision,manage,
