@@ -50,6 +50,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import select
 import shutil
@@ -109,6 +110,20 @@ CKPT_CASES = [("busybox", "busybox", "ck-idle", "idle busybox"),
               ("systemd", "debian-systemd", None, "idle Debian minbase, systemd running"),
               ("mem256", "busybox", "ck-mem", "busybox, 256 MiB touched")]
 CKPT_MEM_MIB = 512
+
+# the migrate scenario's containers: (key, template, init script or None,
+# label, disk image MiB or 0 for none, MiB of file data written into the
+# root before it moves), and how each is moved: a live migration peer to
+# peer (virsh migrate --live --p2p, the data on a TCP connection of its
+# own), the same tunnelled through the libvirt connection (--tunnelled),
+# or by hand (virsh save, the image and the layer copied, virsh restore)
+MIG_LAYER_MIB = 1024
+MIG_CASES = [("busybox", "busybox", "ck-idle", "idle busybox", 0, 0),
+             ("systemd", "debian-systemd", None, "idle Debian minbase, systemd running", 0, 0),
+             ("big", "busybox", "ck-mem", "busybox, 256 MiB touched, 1 GiB layer on a 2 GiB disk",
+              2048, MIG_LAYER_MIB)]
+MIG_METHODS = {"busybox": ("p2p", "tunnelled", "byhand"), "systemd": ("p2p", "byhand"),
+               "big": ("p2p", "byhand")}
 
 
 class Failed(Exception):
@@ -1094,7 +1109,7 @@ class Harness:
         self.runner = Runner(self.children, self.tmp)
         self.results = {"meta": {}, "systems": {}, "start": {}, "stop": {}, "density": {},
                         "provision": {}, "manage": {}, "quotas": {}, "overhead": {},
-                        "checkpoint": {}}
+                        "checkpoint": {}, "migrate": {}}
         self.images = {}
         self._ct_conn = None
         os.makedirs(self.sigdir, exist_ok=True)
@@ -1748,22 +1763,26 @@ class Harness:
   <memory unit='MiB'>%d</memory>
   <os><type>exe</type>%s%s</os>
   <devices>
-    <filesystem type='template'><source name='%s'/><target dir='/'/></filesystem>
+    <filesystem type='template'><source name='%s'/><target dir='/'/>%s</filesystem>
     <filesystem type='mount'><source dir='%s'/><target dir='/sig'/></filesystem>
   </devices>
 </domain>
-""" % (box.name, CKPT_MEM_MIB, init, env, box.rootfs, self.sigdir)
+""" % (box.name, CKPT_MEM_MIB, init, env, box.rootfs,
+       "<space_hard_limit unit='MiB'>%d</space_hard_limit>" % box.quota_mib
+       if box.quota_mib else "", self.sigdir)
 
     def ct_enter(self, box, *argv, timeout=60):
         return self.runner.run([self.cfg["enter"], "-c", self.cfg["ct_uri"], box.name, "--"] +
                                list(argv), timeout=timeout, env=dict(os.environ,
                                                                      **box.system.env(box)))
 
-    def ckpt_launch(self, ct, case):
-        """a checkpoint case's container, started, with its clock running:
-        (box, ms from the request until then)"""
-        key, tpl, init, _ = case
+    def ckpt_launch(self, ct, case, quota_mib=0):
+        """a checkpoint case's container (with a disk image of quota_mib,
+        when given), started, with its clock running: (box, ms from the
+        request until then)"""
+        key, tpl, init, _ = case[:4]
         box = Box(ct, self.newname(ct), tpl, init)
+        box.quota_mib = quota_mib
         box.xmltext = self.ckpt_xml(box)
         t0 = time.perf_counter_ns()
         ct.start(box)
@@ -1818,12 +1837,13 @@ class Harness:
             pass
         return (None if last is None else last * 1000), waits
 
-    def ckpt_freeze(self, box, rt_save, rt_restored, timeout=10):
+    def ckpt_freeze(self, box, rt_save, rt_restored, timeout=10, pid=None):
         """the largest gap in the container's clock since the save
         request, once it has run on for 50 ms after the restore:
         (gap, its start after the save request, its end after the restore
-        returned), ms"""
-        path = "/proc/%d/root/tmp/stamps" % box.dom.ID()
+        returned), ms.  pid: the container's init (its domain ID) when
+        not box.dom's (on another host)"""
+        path = "/proc/%d/root/tmp/stamps" % (pid or box.dom.ID())
         end = time.monotonic() + timeout
         while True:
             try:
@@ -1951,6 +1971,321 @@ class Harness:
                 "; %s" % e["errors"][0][:200] if e["errors"] else ""))
         res["meta"]["duration_s"] = round(time.time() - t_begin, 1)
 
+    # --- migrate ---------------------------------------------------------------------
+
+    def mig_admin(self, host, *args):
+        """virt-admin on host1's or host2's daemon (in host2's namespaces)"""
+        mc = self.cfg["migrate"]
+        if host == 1:
+            argv = ["virt-admin", "-c", mc["h1_admin_uri"]]
+        else:
+            argv = ["nsenter", "-t", str(mc["h2_ns_pid"]), "-m", "-n", "virt-admin", "-c",
+                    "virtctd:///system"]
+        return self.runner.run(argv + list(args), timeout=30)
+
+    def mig_logs(self, on):
+        """the daemons' debug messages of the driver and of the commands it
+        runs (with their time stamps: the steps of a migration) into a log
+        of their own on each host, or no longer"""
+        mc = self.cfg["migrate"]
+        for host, base in ((1, mc["h1_log"]), (2, mc["h2_log"])):
+            debug = os.path.join(os.path.dirname(base), "virtctd-debug.log")
+            outputs = "3:file:%s%s" % (base, " 1:file:%s" % debug if on else "")
+            r1 = self.mig_admin(host, "daemon-log-filters", "1:ct.* 1:util.command" if on else "")
+            r2 = self.mig_admin(host, "daemon-log-outputs", outputs)
+            if on and (r1.rc != 0 or r2.rc != 0):
+                log("  migrate: no debug log on host%d: %s" % (
+                    host, (r1 if r1.rc != 0 else r2).error()))
+
+    @staticmethod
+    def log_times(path, offset, patterns):
+        """{key: epoch ms} of the first line of a libvirt log, from offset on,
+        that matches each of patterns {key: regex}"""
+        found = {}
+        try:
+            with open(path, "rb") as f:
+                f.seek(offset)
+                data = f.read().decode(errors="replace")
+        except OSError:
+            return found
+        for line in data.splitlines():
+            if len(found) == len(patterns):
+                break
+            for k, rx in patterns.items():
+                if k not in found and rx.search(line):
+                    try:
+                        t = datetime.datetime.strptime(line[:28], "%Y-%m-%d %H:%M:%S.%f%z")
+                    except ValueError:
+                        continue
+                    found[k] = t.timestamp() * 1000
+        return found
+
+    @staticmethod
+    def fsize(path):
+        try:
+            return os.path.getsize(path)
+        except OSError:
+            return 0
+
+    def mig_steps(self, name, off1, off2):
+        """where a migration's downtime went, from the daemons' debug logs
+        (ms): CRIU's dump, the layer sent and unpacked on host2, the
+        checkpoint sent and unpacked, host2 preparing the layer (the disk
+        image mounted), the restore (CRIU, supervisor, cgroups)"""
+        mc = self.cfg["migrate"]
+        n = re.escape(name)
+        src = self.log_times(
+            os.path.join(os.path.dirname(mc["h1_log"]), "virtctd-debug.log"), off1,
+            {"frozen": re.compile(r": checkpointing '%s' " % n),
+             "layer": re.compile(r"About to run tar --create .* -C \S*/containers/%s " % n)})
+        dst = self.log_times(
+            os.path.join(mc["h2_log_dir"], "virtctd-debug.log"), off2,
+            {"checkpoint": re.compile(r"About to run tar --extract .* -C \S*/save/%s\.restore"
+                                      % n),
+             "received": re.compile(r": received '%s': " % n),
+             "plan": re.compile(r": building the plan of '%s'" % n),
+             "running": re.compile(r": '%s' migrated in: " % n)})
+        t = dict(src, **dst)
+        order = [("dump", "frozen", "layer"), ("layer", "layer", "checkpoint"),
+                 ("checkpoint", "checkpoint", "received"), ("prepare", "received", "plan"),
+                 ("restore", "plan", "running")]
+        return {k: (t[b] - t[a]) if a in t and b in t else None for k, a, b in order}
+
+    def scenario_migrate(self, by_name):
+        ct = by_name.get("ct-api")
+        if not ct:
+            return
+        mc = self.cfg.get("migrate") or {}
+        runs = self.cfg.get("migrate_runs", 3)
+        t_begin = time.time()
+        res = {"meta": {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "mode": self.cfg["mode"], "machine": machine(),
+                        "versions": {k: self.cfg.get("versions", {}).get(k)
+                                     for k in ("libvirt-ct", "libvirt", "criu")},
+                        "memory_mib": CKPT_MEM_MIB, "layer_mib": MIG_LAYER_MIB},
+               "runs": runs, "cases": {}}
+        self.results["migrate"] = res
+        if not self.cfg.get("criu"):
+            res["error"] = "this build of libvirt-ct has no CRIU (ct-criu)"
+        elif mc.get("error") or not mc.get("h2_tls_uri"):
+            res["error"] = "no second host: %s" % (mc.get("error") or "not started")
+        if res.get("error"):
+            log("migrate: %s" % res["error"])
+            return
+        try:
+            conn2 = libvirt.open(mc["h2_tls_uri"])
+        except libvirt.libvirtError as e:
+            res["error"] = "cannot connect to host2: %s" % e
+            log("migrate: %s" % res["error"])
+            return
+        items = [(c[0], m) for c in MIG_CASES for m in MIG_METHODS[c[0]]]
+        log("migrate: %d rounds x %d (container, method)" % (runs, len(items)))
+        shutil.copy(self.cfg["stamp"], os.path.join(self.sigdir, "stamp"))
+        # the layer's data: random (nothing to compress or skip), written
+        # once here and copied into each container's root
+        blob = os.path.join(self.sigdir, "layer.bin")
+        with open(blob, "wb") as f:
+            for _ in range(MIG_LAYER_MIB):
+                f.write(os.urandom(1 << 20))
+        imgdir = os.path.join(self.tmp, "mig")
+        os.makedirs(imgdir, exist_ok=True)
+        # "by hand", the second host's side: a directory in host2's tree
+        # (the same file system)
+        h2dir = os.path.join(mc["h2_root"], "byhand")
+        store1 = os.path.join(self.cfg["ct_root"], "var/lib/ct")
+        store2 = os.path.join(mc["h2_root"], "var/lib/ct")
+        logdir1 = os.path.join(self.cfg["ct_root"], "log", "ct")
+        logdir2 = os.path.join(mc["h2_root"], "log", "ct")
+        dbg1 = os.path.join(os.path.dirname(mc["h1_log"]), "virtctd-debug.log")
+        dbg2 = os.path.join(mc["h2_log_dir"], "virtctd-debug.log")
+        self.mig_logs(True)
+        warmup = 1
+        keys = ("downtime", "elapsed", "bytes", "freeze", "dump", "layer", "checkpoint",
+                "prepare", "restore", "criu_dump", "criu_restore", "save", "copy",
+                "image_bytes", "layer_bytes", "ready", "fill")
+        extra = {"%s/%s" % it: {k: [] for k in keys} for it in items}
+        after = {"%s/%s" % it: [] for it in items}
+        cases = {c[0]: c for c in MIG_CASES}
+
+        def layer_remove(store, name):
+            if os.path.exists(os.path.join(store, "containers", name)):
+                self.runner.run([self.cfg["tpl"], "-q", "--data-dir", store, "layer-remove", name])
+
+        def enter2(name, *argv):
+            return self.runner.run(["nsenter", "-t", str(mc["h2_ns_pid"]), "-m", "-n",
+                                    self.cfg["enter"], "-c", mc["h2_uri"], name, "--"] +
+                                   list(argv), timeout=60)
+
+        def body(m, r):
+            key, method = m.name.split("/")
+            case = cases[key]
+            v = extra[m.name]
+            box, ready = self.ckpt_launch(ct, case, case[4])
+            img = os.path.join(imgdir, box.name + ".img")
+            dst = os.path.join(h2dir, box.name)
+            moved = False
+            try:
+                fill = None
+                if case[5]:
+                    t0 = time.perf_counter_ns()
+                    rr = self.ct_enter(box, "/bin/sh", "-c",
+                                       "dd if=/sig/layer.bin of=/layer.bin bs=1M conv=fsync "
+                                       ">/dev/null 2>&1 && sync", timeout=600)
+                    if rr.rc != 0:
+                        raise Failed("cannot write the layer's data: " + rr.error())
+                    fill = ms(time.perf_counter_ns() - t0)
+                # a moment of the clock before
+                time.sleep(0.2)
+                off1, off2 = self.fsize(dbg1), self.fsize(dbg2)
+                rt0 = time.time_ns()
+                if method != "byhand":
+                    argv = ["virsh", "-q", "-c", self.cfg["ct_uri"], "migrate", "--live", "--p2p"]
+                    if method == "tunnelled":
+                        argv.append("--tunnelled")
+                    rr = self.runner.run(argv + [box.name, mc["h2_tls_uri"]], timeout=900)
+                    rt2 = time.time_ns()
+                    if rr.rc != 0:
+                        raise Failed("virsh migrate: " + rr.error())
+                    moved = True
+                    total = ms(rr.ns)
+                    try:
+                        dom2 = conn2.lookupByName(box.name)
+                        js = dom2.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED |
+                                           libvirt.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED)
+                        pid2 = dom2.ID()
+                    except libvirt.libvirtError as e:
+                        raise Failed("on host2 after the migration: %s" % e)
+                    freeze = self.ckpt_freeze(box, rt0, rt2, pid=pid2)
+                    state = "-"
+                    if case[2] is None:
+                        state = enter2(box.name, "/bin/systemctl", "is-system-running").out.strip()
+                    steps = self.mig_steps(box.name, off1, off2)
+                    if r >= warmup:
+                        v["downtime"].append(js.get("downtime"))
+                        v["elapsed"].append(js.get("time_elapsed"))
+                        v["bytes"].append(js.get("data_processed"))
+                        for k, x in steps.items():
+                            v[k].append(x)
+                        # (CRIU's dump log runs on until the migration's
+                        # end: it waits for the verdict, the tasks stopped)
+                        v["criu_restore"].append(self.criu_log(
+                            os.path.join(logdir2, box.name + ".restore.log"))[0])
+                else:
+                    # virsh save, the image and the layer copied to the
+                    # second host's tree, virsh restore (here: the image is
+                    # bound to this host's key)
+                    layer = os.path.join(store1, "containers", box.name)
+                    data = "disk.img" if os.path.exists(os.path.join(layer, "disk.img")) else "upper"
+                    t0 = time.perf_counter_ns()
+                    rr = self.runner.run(["virsh", "-q", "-c", self.cfg["ct_uri"], "save",
+                                          box.name, img], timeout=900)
+                    t1 = time.perf_counter_ns()
+                    if rr.rc != 0:
+                        raise Failed("virsh save: " + rr.error())
+                    moved = True
+                    rc = self.runner.run(
+                        ["/bin/bash", "-c", 'set -e -o pipefail; mkdir -p "$1/layer"; '
+                         'cp --sparse=always "$2" "$1/"; '
+                         'tar --create --file=- --sparse --xattrs "--xattrs-include=*" --acls '
+                         '--numeric-owner --one-file-system -C "$3" layer.conf "$4" | '
+                         'tar --extract --file=- --xattrs "--xattrs-include=*" --acls '
+                         '--numeric-owner --same-owner --preserve-permissions -C "$1/layer"; '
+                         'sync -f "$1"', "-", dst, img, layer, data], timeout=900)
+                    t2 = time.perf_counter_ns()
+                    if rc.rc != 0:
+                        raise Failed("copy: " + rc.error())
+                    rs = self.runner.run(["virsh", "-q", "-c", self.cfg["ct_uri"], "restore",
+                                          os.path.join(dst, box.name + ".img")], timeout=900)
+                    t3 = time.perf_counter_ns()
+                    rt2 = time.time_ns()
+                    if rs.rc != 0:
+                        raise Failed("virsh restore: " + rs.error())
+                    moved = False
+                    total = ms(t3 - t0)
+                    box.dom = ct.conn.lookupByName(box.name)
+                    freeze = self.ckpt_freeze(box, rt0, rt2)
+                    state = "-"
+                    if case[2] is None:
+                        state = self.ct_enter(box, "/bin/systemctl",
+                                              "is-system-running").out.strip()
+                    if r >= warmup:
+                        v["downtime"].append(total)
+                        v["save"].append(ms(t1 - t0))
+                        v["copy"].append(ms(t2 - t1))
+                        v["restore"].append(ms(t3 - t2))
+                        st = os.stat(img)
+                        v["image_bytes"].append(st.st_blocks * 512)
+                        lb = 0
+                        for dp, _, fn in os.walk(os.path.join(dst, "layer")):
+                            for f in fn:
+                                try:
+                                    lb += os.lstat(os.path.join(dp, f)).st_blocks * 512
+                                except OSError:
+                                    pass
+                        v["layer_bytes"].append(lb)
+                        v["criu_dump"].append(self.criu_log(
+                            os.path.join(logdir1, box.name + ".dump.log"))[0])
+                        v["criu_restore"].append(self.criu_log(
+                            os.path.join(logdir1, box.name + ".restore.log"))[0])
+                if r >= warmup:
+                    v["freeze"].append(freeze[0])
+                    v["ready"].append(ready)
+                    v["fill"].append(fill)
+                    after[m.name].append(state)
+                return total
+            finally:
+                if moved and method != "byhand":
+                    try:
+                        conn2.lookupByName(box.name).destroy()
+                    except libvirt.libvirtError:
+                        pass
+                    layer_remove(store2, box.name)
+                    box.ended = True
+                self.dispose(box)
+                for f in (img,):
+                    try:
+                        os.unlink(f)
+                    except OSError:
+                        pass
+                shutil.rmtree(dst, ignore_errors=True)
+                layer_remove(store1, box.name)
+
+        class M:
+            def __init__(self, name):
+                self.name = name
+        try:
+            out = self.rounds([M("%s/%s" % it) for it in items], runs, body, warmup=warmup)
+        finally:
+            self.mig_logs(False)
+            try:
+                os.unlink(blob)
+            except OSError:
+                pass
+            try:
+                for d in conn2.listAllDomains():
+                    d.destroy()
+            except libvirt.libvirtError:
+                pass
+            conn2.close()
+        for key, method in items:
+            name = "%s/%s" % (key, method)
+            case = cases[key]
+            e = res["cases"].setdefault(key, {"label": case[3], "template": case[1],
+                                              "disk_mib": case[4], "layer_mib": case[5],
+                                              "methods": {}})
+            x = {"total": out[name]["stats"], "errors": out[name]["errors"],
+                 "after": after[name], "samples": {"total": out[name]["samples"]}}
+            for k in keys:
+                vals = [y for y in extra[name][k] if y is not None]
+                if vals:
+                    x[k] = stats(vals)
+                    x["samples"][k] = vals
+            e["methods"][method] = x
+            log("  %-18s total %s; downtime %s; freeze %s%s" % (
+                name, fmt(x["total"]), fmt(x.get("downtime")), fmt(x.get("freeze")),
+                "; %s" % x["errors"][0][:200] if x["errors"] else ""))
+        res["meta"]["duration_s"] = round(time.time() - t_begin, 1)
+
     def overhead(self):
         """what the harness itself adds: spawning a process and waiting for
         its end, and entering the mount namespace crun and podman run in"""
@@ -2052,7 +2387,8 @@ def main():
              ("quotas", lambda: h.scenario_quotas([s for s in systems if s.name != "ct-virsh"])),
              ("density", lambda: h.scenario_density([s for s in systems
                                                      if s.name != "ct-virsh"])),
-             ("checkpoint", lambda: h.scenario_checkpoint(by_name))]
+             ("checkpoint", lambda: h.scenario_checkpoint(by_name)),
+             ("migrate", lambda: h.scenario_migrate(by_name))]
     for name, fn in steps:
         if name not in scen:
             continue

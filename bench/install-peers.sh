@@ -4,7 +4,9 @@
 # run and report: crun, LXC, systemd-nspawn (systemd-container), podman
 # (with conmon), libvirt's own LXC driver, debootstrap and busybox-static
 # for the shared root file systems, a C compiler for the bare baseline,
-# python3-libvirt for the API client and python3-matplotlib for the charts.
+# python3-libvirt for the API client and python3-matplotlib for the charts;
+# iproute2 and gnutls-bin (certtool) for the second host of the migrate
+# scenario (tests/integration/twohost.sh).
 # Idempotent (nothing is asked of apt when all is there); run as root.
 # Measures nothing.
 #
@@ -15,7 +17,7 @@ set -o pipefail
 
 pkgs="crun lxc systemd-container podman conmon libvirt-daemon libvirt-daemon-driver-lxc
   libvirt-clients python3-libvirt python3-matplotlib busybox-static debootstrap gcc libc6-dev
-  xfsprogs util-linux procps psmisc"
+  xfsprogs util-linux procps psmisc iproute2 gnutls-bin"
 
 missing=()
 for p in $pkgs; do

@@ -651,6 +651,178 @@ def section_checkpoint(res, out, figdir):
     out.append("")
 
 
+MIG_METHODS = [("p2p", "live, `--p2p`"), ("tunnelled", "live, `--p2p --tunnelled`"),
+               ("byhand", "by hand: save + copy + restore")]
+
+
+def migrate_chart(path, cases):
+    """total and downtime per container and method (median bars, min-max
+    whiskers), seconds"""
+    rows = []
+    for k, e in cases.items():
+        for m, mlabel in MIG_METHODS:
+            x = e.get("methods", {}).get(m)
+            if x and x.get("total"):
+                rows.append(("%s\n%s" % (e["label"], mlabel.replace("`", "")), x))
+    if not rows:
+        return False
+    fig, ax = plt.subplots(figsize=(10, 0.9 + 0.55 * len(rows)))
+    h = 0.4
+    for si, (k, lbl, col) in enumerate((("total", "total (virsh's wall time)", "#2980b9"),
+                                        ("downtime", "downtime", "#c0392b"))):
+        ys, ms, lo, hi = [], [], [], []
+        for i, (_, x) in enumerate(rows):
+            st = x.get(k)
+            if not st:
+                continue
+            ys.append(i + si * h)
+            ms.append(st["median"] / 1000)
+            lo.append((st["median"] - st["min"]) / 1000)
+            hi.append((st["max"] - st["median"]) / 1000)
+        ax.barh(ys, ms, height=h, xerr=[lo, hi], color=col, label=lbl, capsize=2)
+        for y, m, e in zip(ys, ms, hi):
+            ax.text(m + e, y, "  %.2f" % m, va="center", fontsize=7)
+    ax.set_yticks([i + h / 2 for i in range(len(rows))])
+    ax.set_yticklabels([r[0] for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("s")
+    ax.set_title("moving a running container to a second host (median, min-max whisker)",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    ax.margins(x=0.08)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def section_migrate(res, out, figdir):
+    mg = res.get("migrate", {})
+    if not mg:
+        return
+    m = mg.get("meta", {})
+    mc = m.get("machine", {})
+    v = m.get("versions", {})
+    out.append("## 8. Live migration")
+    out.append("")
+    out.append("Run of **%s** in **%s** mode, %s s (%s rounds of each container and method "
+               "after one untimed warm-up round), on %s, %s cores, %s GiB, kernel %s, Debian %s; "
+               "libvirt-ct %s, CRIU %s." % (
+                   m.get("date", "?"), m.get("mode", "?"), num(m.get("duration_s"), "%.0f"),
+                   mg.get("runs"), mc.get("cpu"), mc.get("cpus"), mc.get("mem_gib"),
+                   mc.get("kernel"), mc.get("debian"), v.get("libvirt-ct") or "-",
+                   (v.get("criu") or "-").replace("Version: ", "")))
+    out.append("")
+    out.append("ct only: a running transient container moved from the harness's virtctd "
+               "(host1) to a second virtctd on the same machine (host2 of "
+               "`tests/integration/twohost.sh`: a mount and a network namespace of its own, "
+               "a veth pair, TLS with a throw-away CA, the same templates). Each round "
+               "on a new container with a %s MiB memory limit, as in section 7: an idle "
+               "busybox, an idle Debian minbase whose systemd has booted to `running`, and a "
+               "busybox with a process that has written 256 MiB of anonymous memory and "
+               "%s MiB of random file data written into its root (`dd ... conv=fsync`), a "
+               "layer on a 2 GiB disk image (`<space_hard_limit>`). *live*: `virsh migrate "
+               "--live --p2p NAME ct+tls://HOST2/system` (host1 connects to host2 itself and "
+               "sends the data on a TCP connection of its own), and for the busybox also with "
+               "`--tunnelled` (the data through the libvirt connection). *total*: virsh's wall "
+               "time, its start-up and connections included. *downtime*: what `virsh "
+               "domjobinfo --completed` on host2 reports, from the moment the source froze the "
+               "container to the moment it runs on host2. *by hand*: the same container "
+               "moved the way one would without migration: `virsh save`, the image and the "
+               "layer's files copied (`cp --sparse=always`, and `tar --sparse` piped into "
+               "`tar --extract`, then `sync`) into a directory of host2's tree, `virsh "
+               "restore` of the copy. A save image is bound to the key of the host that made "
+               "it, so the restore is on host1, from the copied image (the layer it runs on "
+               "stays host1's): the bytes are moved, the host is not. Its downtime is the "
+               "three steps' total. *freeze seen inside*: the largest gap in the clock the "
+               "container's own process stamps every 1 ms (`bench/stamp.c`), read on the host "
+               "it runs on at the end. Milliseconds, median (min-max) of the rounds." % (
+                   m.get("memory_mib"), m.get("layer_mib")))
+    out.append("")
+    if mg.get("error"):
+        out.append("**not measured**: %s" % mg["error"])
+        out.append("")
+    cases = mg.get("cases", {})
+    if cases:
+        out.append("| container | how | total | downtime | freeze seen inside | data sent | "
+                   "runs | errors |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for k, e in cases.items():
+            for meth, mlabel in MIG_METHODS:
+                x = e.get("methods", {}).get(meth)
+                if not x:
+                    continue
+                data = x.get("bytes")
+                if meth == "byhand" and x.get("image_bytes"):
+                    data = None
+                    sent = "image %s + layer %s" % (human_bytes(med(x.get("image_bytes"))),
+                                                    human_bytes(med(x.get("layer_bytes"))))
+                else:
+                    sent = human_bytes(med(data)) if data else "-"
+                out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    e["label"], mlabel, mm(x.get("total")), mm(x.get("downtime")),
+                    mm(x.get("freeze")), sent, (x.get("total") or {}).get("n", 0),
+                    errors_note(x)))
+        out.append("")
+        out.append("Where the downtime of a live migration goes, from the two daemons' debug "
+                   "logs (level 1 for the driver and the commands it runs, on during this "
+                   "scenario only): *dump*: from the freeze to the layer's `tar` on host1 "
+                   "(CRIU's dump); *layer*: until host2 starts to unpack the checkpoint (the "
+                   "layer sent through the stream and unpacked); *checkpoint*: until host2 "
+                   "has it all; *prepare*: host2 makes the layer ready (the disk image "
+                   "checked and mounted); *restore*: until the container runs on host2 (CRIU's "
+                   "restore, *CRIU restore* from its log, within it). By hand: the three "
+                   "commands' times.")
+        out.append("")
+        out.append("| container | how | dump | layer | checkpoint | prepare | restore | "
+                   "CRIU restore |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for k, e in cases.items():
+            for meth, mlabel in MIG_METHODS[:2]:
+                x = e.get("methods", {}).get(meth)
+                if not x:
+                    continue
+                out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    e["label"], mlabel, mm(x.get("dump")), mm(x.get("layer")),
+                    mm(x.get("checkpoint")), mm(x.get("prepare")), mm(x.get("restore")),
+                    mm(x.get("criu_restore"))))
+        out.append("")
+        out.append("| container | virsh save | copy | virsh restore | CRIU dump | "
+                   "CRIU restore |")
+        out.append("|---|---|---|---|---|---|")
+        for k, e in cases.items():
+            x = e.get("methods", {}).get("byhand")
+            if not x:
+                continue
+            out.append("| %s | %s | %s | %s | %s | %s |" % (
+                e["label"], mm(x.get("save")), mm(x.get("copy")), mm(x.get("restore")),
+                mm(x.get("criu_dump")), mm(x.get("criu_restore"))))
+        out.append("")
+        sd = cases.get("systemd", {}).get("methods", {})
+        states = []
+        for meth, mlabel in MIG_METHODS:
+            a = (sd.get(meth) or {}).get("after") or []
+            if a:
+                states.append("%s: %s" % (mlabel, ", ".join(
+                    "%s x%d" % (s, a.count(s)) for s in sorted(set(a)))))
+        if states:
+            out.append("`systemctl is-system-running` in the systemd container once it runs "
+                       "again: %s." % "; ".join(states))
+            out.append("")
+        if migrate_chart(os.path.join(figdir, "migrate.png"), cases):
+            out.append("![migration](bench/migrate.png)")
+            out.append("")
+    out.append("No peer is measured here, and no figure stands in for one: none of them "
+               "migrates a running container. libvirt's LXC driver implements no migration "
+               "at all; crun, LXC and podman can checkpoint a container with CRIU and restore "
+               "it (podman's `container checkpoint --export` and `container restore --import` "
+               "move one between hosts by hand, as the *by hand* rows do for ct), with the "
+               "system's CRIU, which does not run on this kernel (section 7); "
+               "systemd-nspawn has neither.")
+    out.append("")
+
+
 def section_overhead(res, out):
     ov = res.get("overhead", {})
     if not ov:
@@ -709,6 +881,7 @@ def main():
     section_manage(res, out, figdir)
     section_quotas(res, out)
     section_checkpoint(res, out, figdir)
+    section_migrate(res, out, figdir)
     section_overhead(res, out)
     out.append("## How to reproduce")
     out.append("")
@@ -726,6 +899,12 @@ def main():
                    "checkpoint-only run")
         out.append("    bench/merge.py docs/bench/results.json /tmp/c/bench/results.json "
                    "checkpoint")
+    mg = (res.get("migrate") or {}).get("meta")
+    if mg and mg.get("date") != res["meta"].get("date"):
+        out.append("    bench/run.sh --scenarios migrate --systems ct-api --out /tmp/m   # the "
+                   "migrate-only run")
+        out.append("    bench/merge.py docs/bench/results.json /tmp/m/bench/results.json "
+                   "migrate")
     df = res["meta"].get("density_from")
     if df:
         out.append("    bench/run.sh --scenarios density --systems %s --out /tmp/d   # the "

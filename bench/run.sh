@@ -8,17 +8,20 @@
 #
 #   bench/run.sh            full mode (about an hour): 20 rounds, density
 #                           up to 2000 containers, 1000 defined / 500
-#                           running for management, 10 checkpoint rounds;
+#                           running for management, 10 checkpoint and
+#                           10 migration rounds;
 #                           results and the report go to docs/
 #                           (docs/benchmarks.md, docs/bench/results.json,
 #                           docs/bench/*.png)
 #   bench/run.sh --quick    quick mode (under 5 minutes): 5 rounds,
 #                           density 20 and 50, 100 / 50 for management,
-#                           3 checkpoint rounds; report to /var/tmp/bench-quick/
+#                           3 checkpoint and 3 migration rounds; report to
+#                           /var/tmp/bench-quick/
+#   (the migrate scenario alone: about 2 minutes quick, 4 full)
 #
 # Options: --out DIR (report into DIR/benchmarks.md, DIR/bench/), --no-install,
 # --systems ct-api,crun,... --scenarios overhead,start,stop,provision,manage,
-# quotas,density,checkpoint, --keep (keep the scratch tree).
+# quotas,density,checkpoint,migrate, --keep (keep the scratch tree).
 #
 # What it does: installs the peers from Debian (bench/install-peers.sh),
 # makes the root file systems once (bench/mkrootfs.sh, cached in
@@ -26,7 +29,11 @@
 # with systemd), compiles bench/nsrun.c and bench/stamp.c, and starts, on a scratch
 # tree /var/tmp/bench-run.XXXXXX, a private virtctd from the build tree
 # (as the integration tests do) with templates made from those roots, and
-# a private libvirtd holding only the LXC driver.  bench/bench.py measures
+# a private libvirtd holding only the LXC driver.  With the migrate
+# scenario, a second host on this machine for that daemon to migrate to:
+# the host2 of tests/integration/twohost.sh (sourced: a virtctd of its own
+# in a mount and a network namespace of its own, a veth pair, a TLS
+# listener with a throw-away CA), with the same templates.  bench/bench.py measures
 # and writes the JSON; bench/report.py turns it into the page and charts.
 # At the end everything it started is stopped and removed: containers,
 # daemons, mounts, cgroups it created, the scratch tree.  It never touches
@@ -42,7 +49,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 CACHE=/var/tmp/bench-cache
 mode=full out="" install=1 systems="" keep=0
-scenarios="overhead,start,stop,provision,manage,quotas,density,checkpoint"
+scenarios="overhead,start,stop,provision,manage,quotas,density,checkpoint,migrate"
 
 usage() {
     sed -n '/^#   bench/,/^# Options/p' "$0" | sed 's/^# \{0,1\}//'
@@ -86,8 +93,9 @@ fi
 for cmd in cc virsh /usr/bin/python3; do
     command -v "$cmd" >/dev/null || die "needs $cmd (bench/install-peers.sh installs it)"
 done
-ckpt=""
-case ",$scenarios," in *,checkpoint,*) ckpt=1 ;; esac
+ckpt="" mig=""
+case ",$scenarios," in *,checkpoint,* | *,migrate,*) ckpt=1 ;; esac
+case ",$scenarios," in *,migrate,*) mig=1 ;; esac
 "$HERE/mkrootfs.sh" "$CACHE" ${ckpt:+systemd} || die "cannot make the root file systems in $CACHE"
 
 CT_BUILD=${CT_BUILD:-$SRC/build}
@@ -106,7 +114,7 @@ LOG=$RUN/harness.log
 # static when libc.a is there: one exec of it is part of crun's and podman's times
 cc -O2 -Wall -Wextra -Werror -static -o "$RUN/nsrun" "$HERE/nsrun.c" 2>/dev/null ||
     cc -O2 -Wall -Wextra -Werror -o "$RUN/nsrun" "$HERE/nsrun.c" || die "cannot compile bench/nsrun.c"
-# static: it runs inside the containers of every root (checkpoint scenario)
+# static: it runs inside the containers of every root (checkpoint and migrate scenarios)
 cc -O2 -Wall -Wextra -Werror -static -o "$RUN/stamp" "$HERE/stamp.c" ||
     die "cannot compile bench/stamp.c statically (libc6-dev)"
 
@@ -169,7 +177,13 @@ cleanup() {
         for d in "$CT_TEST_ROOT"/var/lib/ct/containers/*/disk; do
             mountpoint -q "$d" 2>/dev/null && umount -l "$d"
         done
-        daemon_stop
+        if [ -n "${H2_NS_PID:-}${H1_IF:-}" ]; then
+            # host2 (twohost.sh): its containers, daemon, namespaces and
+            # veth pair, then this daemon; the tree is removed below
+            CT_KEEP=1 twohost_teardown
+        else
+            daemon_stop
+        fi
     fi
     awk -v r="$RUN/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r |
         while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
@@ -210,14 +224,70 @@ mkdir -p "$RUN/ns"
 # 64 characters or more (LO_NAME_SIZE), and the layers live in there
 CT_TEST_ROOT=/var/tmp/bct.$token
 CT_URI="ct:///system?socket=$CT_TEST_ROOT/sock/virtctd-sock"
+STORE=$CT_TEST_ROOT/var/lib/ct
 export CT_TEST_ROOT CT_URI
 mkdir -p "$CT_TEST_ROOT"
+if [ -n "$mig" ]; then
+    # shellcheck source=../tests/integration/twohost.sh
+    . "$SRC/tests/integration/twohost.sh"
+    # two daemons on one machine: each its own host UUID (a migration
+    # to the same host is refused)
+    H1_UUID=$(cat /proc/sys/kernel/random/uuid)
+    # shellcheck disable=SC2034 # read by lib.sh's daemon_start
+    CT_EXTRA_CONF="host_uuid = \"$H1_UUID\""
+fi
 say "scratch tree $RUN; starting a private virtctd"
 daemon_start || die "virtctd does not start"
 for t in busybox debian ${ckpt:+debian-systemd}; do
     CT_ROOT=$CT_TEST_ROOT "$CT_BUILD/tools/virt-ct-template" -q create "$t" --dir "$CACHE/$t" ||
         die "cannot make the template $t"
 done
+
+# --- host2 for the migrate scenario (twohost.sh) ------------------------------------
+# Only host2 of twohost_start: this daemon is host1 (the source, reached on
+# its UNIX socket; virsh migrate --p2p has it connect to host2 itself), so
+# it needs neither a TLS listener nor the sshds.  host2's tree is short
+# ($CT_TEST_ROOT/h2): its disk images' paths must stay under 64 characters.
+# On failure the scenario records why, the others run.
+mig_error=""
+# host2_up: host2 with the templates of the migrate scenario, or 1 with
+# $mig_error set
+host2_up() {
+    local t c1 c2 tpl=$CT_BUILD/tools/virt-ct-template
+    for t in unshare nsenter ip ss certtool virt-admin; do
+        command -v $t >/dev/null || { mig_error="needs $t (util-linux, iproute2, gnutls-bin, libvirt-clients)"; return 1; }
+    done
+    # shellcheck disable=SC2034 # read by twohost.sh's functions
+    H2_UUID=$(cat /proc/sys/kernel/random/uuid)
+    H2_ROOT=$CT_TEST_ROOT/h2
+    STORE2=$H2_ROOT/var/lib/ct
+    TWOHOST_PKI=$CT_TEST_ROOT/pki
+    H2_URI=ct:///system
+    H2_LOG=$H2_ROOT/host/log-libvirt/virtctd.log
+    twohost_ns_up || { mig_error="host2's mount and network namespaces"; return 1; }
+    twohost_net_up || { mig_error="a veth pair between the hosts"; return 1; }
+    twohost_pki >"$CT_TEST_ROOT/pki.log" 2>&1 || { mig_error="a throw-away CA and certificates: $(tail -n 3 "$CT_TEST_ROOT/pki.log")"; return 1; }
+    h2_daemon_start || { mig_error="host2's virtctd: $(tail -n 3 "$H2_LOG" 2>/dev/null)"; return 1; }
+    for t in busybox debian-systemd; do
+        "$tpl" -q --data-dir "$STORE2" create "$t" --dir "$CACHE/$t" || { mig_error="the template $t on host2"; return 1; }
+        # a template root migrates only to a host holding the same template
+        c1=$("$tpl" --data-dir "$STORE" info "$t" | sed -n 's/^Checksum: *//p')
+        c2=$("$tpl" --data-dir "$STORE2" info "$t" | sed -n 's/^Checksum: *//p')
+        if [ -z "$c1" ] || [ "$c1" != "$c2" ]; then
+            mig_error="template $t: checksum '$c1' on host1, '$c2' on host2"
+            return 1
+        fi
+    done
+    H2_TLS_URI="ct+tls://$H2_ADDR/system?pkipath=$TWOHOST_PKI/client"
+}
+if [ -n "$mig" ]; then
+    say "starting host2 (tests/integration/twohost.sh) for the migrate scenario"
+    if host2_up 2>>"$RUN/host2.log"; then
+        say "host2: $H2_TLS_URI"
+    else
+        say "host2 does not come up: $mig_error (the migrate scenario is not measured)"
+    fi
+fi
 
 # --- libvirt's LXC driver: on the host as is, then in a pure v1 view ----------------
 # Its state (/run/libvirt/lxc, with the driver's pid file) and its logs are
@@ -303,6 +373,12 @@ cat >"$RUN/config.json" <<JSON
   "tpl": "$CT_BUILD/tools/virt-ct-template", "enter": "$CT_BUILD/tools/virt-ct-enter",
   "criu": "$([ -x "$CT_BUILD/ct-criu" ] && echo "$CT_BUILD/ct-criu")", "stamp": "$RUN/stamp",
   "checkpoint_runs": $ckruns,
+  "migrate_runs": $ckruns,
+  "migrate": {"error": "$(jstr "$mig_error")", "h2_tls_uri": "${H2_TLS_URI:-}",
+              "h2_uri": "${H2_URI:-}", "h2_ns_pid": "${H2_NS_PID:-}", "h2_root": "${H2_ROOT:-}",
+              "h1_admin_uri": "virtctd:///system?socket=$CT_TEST_ROOT/sock/virtctd-admin-sock",
+              "h1_log": "$CT_TEST_ROOT/virtctd.log", "h2_log": "/var/log/libvirt/virtctd.log",
+              "h2_log_dir": "${H2_ROOT:+$H2_ROOT/host/log-libvirt}"},
   "lxc_uri": "$LXC_URI", "lxc_pidfile": "$RUN/lvd/pid",
   "lxc_error": "$(jstr "$lxc_error")",
   "lxc_error_host": "$(jstr "$lxc_error_host")",
