@@ -2037,7 +2037,7 @@ class Harness:
         src = self.log_times(
             os.path.join(os.path.dirname(mc["h1_log"]), "virtctd-debug.log"), off1,
             {"frozen": re.compile(r": checkpointing '%s' " % n),
-             "layer": re.compile(r"About to run tar --create .* -C \S*/containers/%s " % n)})
+             "layer": re.compile(r"sending what changed of the layer '\S*/containers/%s'" % n)})
         dst = self.log_times(
             os.path.join(mc["h2_log_dir"], "virtctd-debug.log"), off2,
             {"checkpoint": re.compile(r"About to run tar --extract .* -C \S*/save/%s\.restore"

@@ -767,9 +767,10 @@ def section_migrate(res, out, figdir):
         out.append("")
         out.append("Where the downtime of a live migration goes, from the two daemons' debug "
                    "logs (level 1 for the driver and the commands it runs, on during this "
-                   "scenario only): *dump*: from the freeze to the layer's `tar` on host1 "
-                   "(CRIU's dump); *layer*: until host2 starts to unpack the checkpoint (the "
-                   "layer sent through the stream and unpacked); *checkpoint*: until host2 "
+                   "scenario only): *dump*: from the freeze to the second pass over the layer "
+                   "on host1 (CRIU's dump); *layer*: until host2 starts to unpack the checkpoint "
+                   "(what changed in the layer since the first pass, which went while the "
+                   "container ran, sent and written); *checkpoint*: until host2 "
                    "has it all; *prepare*: host2 makes the layer ready (the disk image "
                    "checked and mounted); *restore*: until the container runs on host2 (CRIU's "
                    "restore, *CRIU restore* from its log, within it). By hand: the three "

@@ -115,6 +115,7 @@ virCTDriverConfigNew(bool privileged, const char *root)
         virCTDriverConfigFindResource("CT_SCHEMA_DIR", CT_DATADIR "/libvirt-ct/schemas");
     cfg->emulator = g_strdup(CT_LIBEXECDIR "/" CT_SUPERVISOR_NAME);
     cfg->supervisor = virCTDriverConfigFindResource("CT_SUPERVISOR", cfg->emulator);
+    cfg->migrationTimeout = 60;
     cfg->criu = virCTDriverConfigFindResource("CT_CRIU", CT_LIBEXECDIR "/" CT_CRIU_NAME);
     cfg->idPoolStart = CT_ID_POOL_START;
     cfg->idPoolSize = CT_ID_POOL_SIZE;
@@ -162,8 +163,8 @@ virCTDriverConfigCheckIdPool(virCTDriverConfig *cfg, const char *path)
  * @path: a configuration file; a missing one leaves the defaults
  *
  * Reads the driver's keys (ct_id_pool_start, ct_id_pool_size,
- * ct_id_range_size, migration_host, migration_address).  Returns 0, or -1 with an error naming the
- * file.
+ * ct_id_range_size, migration_host, migration_address, migration_timeout).  Returns 0, or -1 with
+ * an error naming the file.
  */
 int
 virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path)
@@ -178,8 +179,13 @@ virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path)
         virConfGetValueUInt(conf, "ct_id_pool_size", &cfg->idPoolSize) < 0 ||
         virConfGetValueUInt(conf, "ct_id_range_size", &cfg->idRangeSize) < 0 ||
         virConfGetValueString(conf, "migration_host", &cfg->migrationHost) < 0 ||
-        virConfGetValueString(conf, "migration_address", &cfg->migrationAddress) < 0)
+        virConfGetValueString(conf, "migration_address", &cfg->migrationAddress) < 0 ||
+        virConfGetValueUInt(conf, "migration_timeout", &cfg->migrationTimeout) < 0)
         return -1;
+    if (cfg->migrationTimeout == 0) {
+        virReportError(VIR_ERR_CONF_SYNTAX, _("%1$s: migration_timeout must be at least 1"), path);
+        return -1;
+    }
     return virCTDriverConfigCheckIdPool(cfg, path);
 }
 

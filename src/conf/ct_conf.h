@@ -47,6 +47,9 @@ struct _virCTDriverConfig {
      * (default: every address) */
     char *migrationHost;
     char *migrationAddress;
+    /* seconds a migration waits for the other side's data (a cut
+     * network, a stalled peer) before it gives up */
+    unsigned int migrationTimeout;
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTDriverConfig, virObjectUnref);

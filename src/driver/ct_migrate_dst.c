@@ -133,21 +133,26 @@ virCTMigrateInDiscard(virCTMigrateIn *in)
 
 /* ---------------------------------------------------------- receiving */
 
-/* Waits for the source's connection (a minute at most). */
+/* Waits for the source's connection (migration_timeout at most). */
 static int
 virCTMigrateInAccept(virCTMigrateIn *in)
 {
     struct pollfd fds[2] = { { .fd = in->listenFd, .events = POLLIN },
                              { .fd = in->cancel[0], .events = POLLIN } };
+    unsigned int timeout = in->driver->config->migrationTimeout;
     int rc;
 
-    while ((rc = poll(fds, 2, 60 * 1000)) < 0 && errno == EINTR)
+    while ((rc = poll(fds, 2, timeout * 1000)) < 0 && errno == EINTR)
         ;
-    if (rc <= 0 || fds[1].revents) {
+    if (rc == 0) {
+        virReportError(VIR_ERR_OPERATION_TIMEOUT,
+                       _("the source did not connect within %1$u seconds"), timeout);
+        return -1;
+    }
+    if (rc < 0 || fds[1].revents) {
         virReportError(VIR_ERR_OPERATION_FAILED, "%s",
-                       rc < 0    ? _("cannot wait for the source's connection")
-                       : rc == 0 ? _("the source did not connect within a minute")
-                                 : _("the migration was canceled"));
+                       rc < 0 ? _("cannot wait for the source's connection")
+                              : _("the migration was canceled"));
         return -1;
     }
     if ((in->dataFd = accept4(in->listenFd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
@@ -238,7 +243,7 @@ virCTMigrateInReceive(virCTMigrateIn *in)
     if (in->listenFd >= 0 && virCTMigrateInAccept(in) < 0)
         return -1;
     s = virCTMigrateStreamNew(in->dataFd, in->key, 0, &in->bytes);
-    virCTMigrateStreamSetCancel(s, in->cancel[0], NULL);
+    virCTMigrateStreamSetCancel(s, in->cancel[0], NULL, in->driver->config->migrationTimeout);
     if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
         return -1;
     if (type != CT_MIGRATE_FRAME_HELLO || len != VIR_UUID_BUFLEN ||

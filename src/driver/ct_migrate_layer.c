@@ -186,7 +186,7 @@ virCTMigrateLayerSendImage(virCTMigrateLayerOut *l, virCTMigrateStream *s)
     n = (sb.st_size + CT_MIGRATE_CHUNK - 1) / CT_MIGRATE_CHUNK;
     if (n != l->nchunks) {
         /* first pass, or grown since (virsh update-device --live) */
-        l->hashes = g_renew(unsigned char, l->hashes, n * CT_MIGRATE_HASH_LEN);
+        l->hashes = g_renew(unsigned char, l->hashes, n *CT_MIGRATE_HASH_LEN);
         l->had = g_renew(bool, l->had, n);
         for (i = l->nchunks; i < n; i++)
             l->had[i] = false;
@@ -225,6 +225,7 @@ virCTMigrateLayerSend(virCTMigrateLayerOut *l, virCTMigrateStream *s)
 
     if (!l)
         return 0;
+    VIR_DEBUG("sending %s of the layer '%s'", l->sent ? "what changed" : "all", l->paths->dir);
     if (!l->sent && virCTMigrateLayerSendRecord(l, s) < 0)
         return -1;
     /* a second pass reads what the container left, its file system
@@ -300,8 +301,8 @@ virCTMigrateLayerInImage(virCTMigrateLayerIn *l, char type, const unsigned char 
 
     if (type == CT_MIGRATE_FRAME_SIZE && len == 8) {
         if (l->imageFd < 0 &&
-            (l->imageFd = open(l->paths->image, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                               0600)) < 0) {
+            (l->imageFd = open(l->paths->image, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) <
+                0) {
             virReportSystemError(errno, _("cannot create '%1$s'"), l->paths->image);
             return -1;
         }
@@ -313,8 +314,8 @@ virCTMigrateLayerInImage(virCTMigrateLayerIn *l, char type, const unsigned char 
         return 0;
     }
     if (l->imageFd < 0 || len < 8 || (type == CT_MIGRATE_FRAME_HOLE && len != 16)) {
-        virReportError(VIR_ERR_OPERATION_FAILED, _("migration data refused: frame '%1$c' out of place"),
-                       type);
+        virReportError(VIR_ERR_OPERATION_FAILED,
+                       _("migration data refused: frame '%1$c' out of place"), type);
         return -1;
     }
     off = getU64(buf);

@@ -29,9 +29,6 @@
 #define CT_MIGRATE_PORT_MIN 49152
 #define CT_MIGRATE_PORT_COUNT 64
 
-/* Seconds a source waits for the destination to take more data. */
-#define CT_MIGRATE_SEND_TIMEOUT 60
-
 /* What the daemons tell each other through the client (libvirt's
  * migration cookie; a key file's text). */
 typedef struct {

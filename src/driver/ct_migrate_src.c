@@ -198,7 +198,7 @@ ctDomainMigrateBegin3Params(virDomainPtr dom, virTypedParameterPtr params, int n
 
 /* A TCP connection to the destination's "tcp://HOST:PORT". */
 static int
-virCTMigrateSrcConnect(const char *uri)
+virCTMigrateSrcConnect(const char *uri, unsigned int timeout)
 {
     g_autoptr(virURI) u = NULL;
     g_autofree char *port = NULL;
@@ -228,7 +228,7 @@ virCTMigrateSrcConnect(const char *uri)
         }
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
             /* a destination that stops reading (a cut network) ends it */
-            struct timeval tv = { .tv_sec = CT_MIGRATE_SEND_TIMEOUT };
+            struct timeval tv = { .tv_sec = timeout };
             int on = 1;
 
             ignore_value(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
@@ -355,7 +355,7 @@ virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterP
             return -1;
         }
         virObjectUnlock(vm);
-        fd = virCTMigrateSrcConnect(uri);
+        fd = virCTMigrateSrcConnect(uri, driver->config->migrationTimeout);
         virObjectLock(vm);
         if (fd < 0)
             return -1;
@@ -364,7 +364,7 @@ virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterP
                               &priv->saveBytes);
     if (st)
         virCTMigrateStreamSetVirStream(s, st);
-    virCTMigrateStreamSetCancel(s, -1, &priv->migrateOut->abort);
+    virCTMigrateStreamSetCancel(s, -1, &priv->migrateOut->abort, driver->config->migrationTimeout);
     ignore_value(virTimeMillisNow(&priv->saveStarted));
     __atomic_store_n(&priv->saveBytes, 0, __ATOMIC_RELAXED);
     ret = virCTMigrateSrcSend(driver, vm, s);

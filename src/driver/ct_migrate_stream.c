@@ -26,12 +26,12 @@ VIR_LOG_INIT("ct.ct_migrate_stream");
 
 #define CT_MIGRATE_HEAD_LEN 5
 #define CT_MIGRATE_MAC_LEN 32
-#define CT_MIGRATE_READ_TIMEOUT 60
 
 struct _virCTMigrateStream {
     int fd;
     virStreamPtr st; /* written through instead of fd when set */
     int cancelFd; /* readable: reading stops; -1: none */
+    unsigned int timeout; /* seconds without data before reading stops */
     const bool *abort; /* set: writing stops */
     unsigned char key[CT_MIGRATE_KEY_LEN];
     unsigned long long seq;
@@ -49,6 +49,7 @@ virCTMigrateStreamNew(int fd, const unsigned char *key, unsigned long bandwidth,
 
     s->fd = fd;
     s->cancelFd = -1;
+    s->timeout = 60;
     memcpy(s->key, key, CT_MIGRATE_KEY_LEN);
     s->bytes = bytes;
     virCTMigrateStreamSetBandwidth(s, bandwidth);
@@ -62,10 +63,12 @@ virCTMigrateStreamSetVirStream(virCTMigrateStream *s, virStreamPtr st)
 }
 
 void
-virCTMigrateStreamSetCancel(virCTMigrateStream *s, int cancelFd, const bool *abort)
+virCTMigrateStreamSetCancel(virCTMigrateStream *s, int cancelFd, const bool *abort,
+                            unsigned int timeout)
 {
     s->cancelFd = cancelFd;
     s->abort = abort;
+    s->timeout = timeout;
 }
 
 void
@@ -157,7 +160,7 @@ virCTMigrateStreamSend(virCTMigrateStream *s, const void *data, size_t len)
 }
 
 /* Reads @len bytes, unless the cancel descriptor becomes readable or
- * nothing comes for CT_MIGRATE_READ_TIMEOUT seconds. */
+ * nothing comes for the stream's timeout. */
 static int
 virCTMigrateStreamRecv(virCTMigrateStream *s, void *data, size_t len)
 {
@@ -166,7 +169,7 @@ virCTMigrateStreamRecv(virCTMigrateStream *s, void *data, size_t len)
     while (len > 0) {
         struct pollfd fds[2] = { { .fd = s->fd, .events = POLLIN },
                                  { .fd = s->cancelFd, .events = POLLIN } };
-        int rc = poll(fds, s->cancelFd >= 0 ? 2 : 1, CT_MIGRATE_READ_TIMEOUT * 1000);
+        int rc = poll(fds, s->cancelFd >= 0 ? 2 : 1, s->timeout * 1000);
         ssize_t n;
 
         if (rc < 0 && errno == EINTR)
@@ -177,8 +180,7 @@ virCTMigrateStreamRecv(virCTMigrateStream *s, void *data, size_t len)
         }
         if (rc == 0) {
             virReportError(VIR_ERR_OPERATION_TIMEOUT,
-                           _("no migration data from the source for %1$d seconds"),
-                           CT_MIGRATE_READ_TIMEOUT);
+                           _("no migration data from the source for %1$u seconds"), s->timeout);
             return -1;
         }
         if (s->cancelFd >= 0 && fds[1].revents) {

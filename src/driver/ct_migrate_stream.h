@@ -53,8 +53,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTMigrateStream, virCTMigrateStreamFree);
 void virCTMigrateStreamSetVirStream(virCTMigrateStream *s, virStreamPtr st);
 
 /* Reading stops with an error when @cancelFd becomes readable (-1:
- * never); writing stops when *@abort becomes true (NULL: never). */
-void virCTMigrateStreamSetCancel(virCTMigrateStream *s, int cancelFd, const bool *abort);
+ * never) or after @timeout seconds without data; writing stops when
+ * *@abort becomes true (NULL: never). */
+void virCTMigrateStreamSetCancel(virCTMigrateStream *s, int cancelFd, const bool *abort,
+                                 unsigned int timeout);
 
 /* Changes the bandwidth limit of a stream being written. */
 void virCTMigrateStreamSetBandwidth(virCTMigrateStream *s, unsigned long bandwidth);
@@ -68,8 +70,8 @@ int virCTMigrateStreamWriteFrom(virCTMigrateStream *s, char type, int fd);
 
 /* Reads one frame into @buf (CT_MIGRATE_FRAME_MAX bytes); its type in
  * *@type, its length in *@len.  Returns 0, or -1 with an error (end of
- * data, a frame whose MAC or sequence is wrong, a minute without data,
- * the cancel descriptor). */
+ * data, a frame whose MAC or sequence is wrong, the timeout without
+ * data, the cancel descriptor). */
 int virCTMigrateStreamRead(virCTMigrateStream *s, char *type, char *buf, size_t *len);
 
 /* A new random key. */

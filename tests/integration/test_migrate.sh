@@ -21,6 +21,8 @@ if [ ! -x "$CT_BUILD/ct-criu" ]; then
     exit 77
 fi
 
+# a cut network shows in 5 s (the default is a minute)
+export CT_EXTRA_CONF="migration_timeout = 5" H2_EXTRA_CONF="migration_timeout = 5"
 twohost_start
 twohost_template busybox || { not_ok "the busybox template on both hosts"; summary; exit 1; }
 
@@ -54,6 +56,30 @@ start_workload() {
         echo in-layer >/root/marker' >/dev/null 2>&1
     sleep 1
 }
+
+# files in the layer that come and go while the layer is copied: one
+# /root/rot.N at any time, the previous one deleted
+start_rotation() {
+    "$@" setsid /bin/sh -c '
+        exec </dev/null >/dev/null 2>&1
+        (i=0; while true; do i=$((i+1)); echo $i >/root/rot.$i; rm -f /root/rot.$((i-1)); sleep 0.05; done) </dev/null >/dev/null 2>&1 &' >/dev/null 2>&1
+}
+
+# one_rotation ROOT: the layer under ROOT (a container's root seen from
+# the host) holds one /root/rot.N, or two consecutive ones (between a
+# write and the removal of the one before): none deleted before the
+# freeze came back, none made before it is missing
+one_rotation() {
+    local files
+    files=$(ls "$1/root" | sed -n 's/^rot\.\([0-9]*\)$/\1/p' | sort -n | tr '\n' ' ')
+    set -- $files
+    if [ $# = 1 ] || { [ $# = 2 ] && [ $(($2 - $1)) = 1 ]; }; then
+        return 0
+    fi
+    echo "/root/rot.N: $files"
+    return 1
+}
+export -f one_rotation
 
 # count URI NAME / ticks URI NAME: read through init's root from the host
 count() {
@@ -89,6 +115,7 @@ goes_on() {
 ct_xml m1 200 >"$CT_TEST_ROOT/m1.xml"
 vsh define "$CT_TEST_ROOT/m1.xml" >/dev/null && vsh start m1 >/dev/null
 start_workload ct_exec m1
+start_rotation ct_exec m1
 before=$(count "$H1_URI" m1)
 tbefore=$(ticks "$H1_URI" m1)
 t0=$(twohost_now_us)
@@ -100,6 +127,8 @@ check "live, managed: gone from host1 (undefined there)" bash -c "! vsh dominfo 
 goes_on "live, managed" "$H2_TLS_URI" m1 "$before" "$tbefore"
 check "live, managed: the layer came along" \
     bash -c "[ \"\$(ct_exec2 m1 cat /root/marker)\" = in-layer ]"
+check "live, managed: files that came and went during the copy: as at the freeze (disk image)" \
+    bash -c "one_rotation /proc/\$(vsh2 domid m1)/root"
 # disk_is MIB URI NAME: the root inside is a disk of about MIB
 disk_is() {
     local out
@@ -193,6 +222,8 @@ cat >"$CT_TEST_ROOT/b1.xml" <<XML
 XML
 vsh create "$CT_TEST_ROOT/b1.xml" >/dev/null
 ct_exec b1 ip addr add 10.99.20.9/32 dev eth0
+start_rotation ct_exec b1
+sleep 0.5
 check "bridge: reached on host1 before" busybox ping -c 1 -W 2 10.99.20.9
 check_fails "--xml (another definition on the destination): refused" \
     "a different definition on the destination is not supported" \
@@ -203,6 +234,8 @@ check "bridge: its host end is on host2's bridge, up" \
     bash -c "h2 ip -o link show master ctmigbr | grep -q 'state UP'"
 check "bridge: reached on host2, also at the address added inside" \
     bash -c "h2 busybox ping -c 1 -W 2 10.99.20.2 && h2 busybox ping -c 1 -W 2 10.99.20.9"
+check "bridge: files that came and went during the copy: as at the freeze (upper directory)" \
+    bash -c "one_rotation /proc/\$(vsh2 domid b2)/root"
 check "bridge: addresses and route inside are kept" \
     bash -c "ct_exec2 b2 ip addr show eth0 | grep -q 10.99.20.9/32 && ct_exec2 b2 ip route | grep -q '10.99.21.0/24 via 10.99.20.1'"
 check "bridge: nothing of b1 on host1 (no host end on its bridge)" \
@@ -271,8 +304,9 @@ else
     check_fails "managed, no --migrateuri, the destination's name is loopback: refused" \
         "resolves to a loopback address" vsh migrate --live f1 "$H2_TLS_URI"
     runs_on "loopback name" f1
-    H2_EXTRA_CONF="migration_host = \"$H2_ADDR\"" h2_daemon_stop
-    H2_EXTRA_CONF="migration_host = \"$H2_ADDR\"" h2_daemon_start
+    h2_daemon_stop
+    H2_EXTRA_CONF="$H2_EXTRA_CONF
+migration_host = \"$H2_ADDR\"" h2_daemon_start
     check "managed, no --migrateuri, migration_host set on the destination" \
         bash -c "vsh migrate --live f1 '$H2_TLS_URI' && vsh2 migrate --live --p2p f1 '$H1_TLS_URI' --migrateuri tcp://$H1_ADDR"
     runs_on "there and back with migration_host" f1
@@ -300,6 +334,23 @@ pkill -9 -P "$mig" virsh 2>/dev/null; kill -9 "$mig" 2>/dev/null
 wait "$mig" 2>/dev/null
 sleep 1
 runs_on "client killed" f1
+
+# the network cut while the layer goes (host2 drops the data port)
+if h2 iptables -I INPUT -p tcp --dport 1:2 -j DROP 2>/dev/null; then
+    h2 iptables -D INPUT -p tcp --dport 1:2 -j DROP
+    vsh migrate --live f1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" --bandwidth 4 \
+        >"$CT_TEST_ROOT/cut.out" 2>&1 &
+    mig=$!
+    sleep 2
+    h2 iptables -I INPUT -p tcp --dport 49152:49215 -j DROP
+    wait "$mig"
+    h2 iptables -D INPUT -p tcp --dport 49152:49215 -j DROP
+    check "network cut: the migration gives up after migration_timeout" \
+        bash -c "cat '$CT_TEST_ROOT/cut.out'; grep -q 'Resource temporarily unavailable\|no migration data' '$CT_TEST_ROOT/cut.out'"
+    runs_on "network cut" f1
+else
+    echo "# no iptables in host2's network namespace: the network cut is not tried"
+fi
 
 # the source daemon killed while the layer goes: the next one lets CRIU
 # roll back, the destination drops what it got when the connection ends
