@@ -254,9 +254,9 @@ virCTMigrateInReceive(virCTMigrateIn *in)
     }
     while (rc == 0 && (rc = virCTMigrateStreamRead(s, &type, buf, &len)) == 0 &&
            type != CT_MIGRATE_FRAME_END) {
-        if (strchr("KLlSBZ", type))
+        if (type && strchr("KLlSBZ", type))
             rc = virCTMigrateLayerInFrame(layer, type, buf, len);
-        else if (strchr("CcM", type))
+        else if (type && strchr("CcM", type))
             rc = virCTMigrateInCheckpointFrame(in, &tar, type, buf, len);
         else
             goto unexpected;
