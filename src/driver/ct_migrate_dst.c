@@ -409,6 +409,7 @@ virCTMigrateInCheckFree(virCTMigrateIn *in)
     virDomainObj *vm = virDomainObjListFindByUUID(driver->domains, in->def->uuid);
     g_autoptr(virCTLayer) layer = NULL;
     bool busy = vm && (virDomainObjIsActive(vm) || STRNEQ(vm->def->name, in->def->name));
+    size_t i;
     int rc;
 
     virDomainObjEndAPI(&vm);
@@ -420,6 +421,19 @@ virCTMigrateInCheckFree(virCTMigrateIn *in)
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("a domain named '%1$s' or with its UUID is here already"), in->def->name);
         return -1;
+    }
+    /* a directory of the host it binds is shared storage: there, or no
+     * container */
+    for (i = 0; i < in->def->nfss; i++) {
+        const virDomainFSDef *fs = in->def->fss[i];
+
+        if (fs->type == VIR_DOMAIN_FS_TYPE_MOUNT && fs->src->path && !virFileIsDir(fs->src->path)) {
+            virReportError(
+                VIR_ERR_OPERATION_INVALID,
+                _("'%1$s' of '%2$s' is not on this host: the directories a container binds must be here too (shared storage)"),
+                fs->src->path, in->def->name);
+            return -1;
+        }
     }
     if (!virCTLayerTemplateRoot(in->def))
         return 0;

@@ -27,6 +27,7 @@
 
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_domain_input.h"
 #include "ct_layer.h"
 #include "ct_migrate.h"
 #include "ct_migrate_priv.h"
@@ -85,14 +86,58 @@ virCTMigrateSrcHasLayer(virCTDriver *driver, virDomainObj *vm)
     return -1;
 }
 
+/* The definition the user gives for the destination (virsh migrate
+ * --xml): the same container (UUID, name or the new name, root, user
+ * namespace: the layer and the checkpoint are the source's), other
+ * settings free (limits, interfaces on other bridges...).  Its id range
+ * is the running container's. */
+static virDomainDef *
+virCTMigrateSrcUserDef(virCTDriver *driver, virDomainObj *vm, const virDomainDef *def,
+                       virTypedParameterPtr params, int nparams)
+{
+    g_autoptr(virDomainDef) user = NULL;
+    const char *xml = NULL;
+    const char *dname = NULL;
+    const virDomainFSDef *a;
+    const virDomainFSDef *b;
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+    virCTDomainNamespaceDef *uns;
+
+    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_XML, &xml) <= 0 ||
+        virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, &dname) < 0)
+        return NULL;
+    if (!(user = virCTDomainInputParse(driver, xml, false)))
+        return NULL;
+    a = virCTLayerTemplateRoot(def);
+    b = virCTLayerTemplateRoot(user);
+    if (memcmp(user->uuid, def->uuid, VIR_UUID_BUFLEN) != 0 ||
+        (STRNEQ(user->name, def->name) && STRNEQ_NULLABLE(user->name, dname)) || !a != !b ||
+        (a && STRNEQ(a->src->path, b->src->path)) ||
+        virCTDomainIsPrivileged(user) != virCTDomainIsPrivileged(def) ||
+        user->idmap.nuidmap != def->idmap.nuidmap) {
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("the definition for the destination must be of '%1$s' (its UUID, its name or --dname, its root, its user namespace)"),
+            vm->def->name);
+        return NULL;
+    }
+    if (ns && ns->idrangeCount) {
+        uns = virCTDomainEnsureNamespaceDef(user);
+        uns->idrangeTarget = ns->idrangeTarget;
+        uns->idrangeCount = ns->idrangeCount;
+    }
+    return g_steal_pointer(&user);
+}
+
 /* Takes the job of @vm (locked) for a migration with @flags; returns the
  * definition for the destination, with the cookie in @cookieout. */
 static char *
-virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags, char **cookieout,
-                     int *cookieoutlen)
+virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, virTypedParameterPtr params,
+                     int nparams, unsigned int flags, char **cookieout, int *cookieoutlen)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_auto(virCTMigrateCookie) cookie = { 0 };
+    g_autoptr(virDomainDef) userDef = NULL;
     g_autofree char *xml = NULL;
     virDomainDef *def;
 
@@ -133,6 +178,11 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags, 
         }
     }
     def = (flags & VIR_MIGRATE_OFFLINE) && vm->newDef ? vm->newDef : vm->def;
+    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_XML, NULL) > 0) {
+        if (!(userDef = virCTMigrateSrcUserDef(driver, vm, def, params, nparams)))
+            goto error;
+        def = userDef;
+    }
     if (virCTMigrateCookieSetHost(&cookie) < 0 ||
         virCTMigrateTemplateOf(driver, def, &cookie.tmpl, &cookie.checksum) < 0 ||
         virCTMigrateCookieFormat(&cookie, cookieout, cookieoutlen) < 0)
@@ -152,20 +202,11 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, unsigned int flags, 
     return NULL;
 }
 
-/* A definition of the user's for the destination (virsh migrate --xml)
- * is refused rather than ignored. */
+/* The parameters this driver takes. */
 static int
 virCTMigrateSrcCheckParams(virTypedParameterPtr params, int nparams)
 {
-    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
-        return -1;
-    if (virTypedParamsGetString(params, nparams, VIR_MIGRATE_PARAM_DEST_XML, NULL) > 0) {
-        virReportError(
-            VIR_ERR_ARGUMENT_UNSUPPORTED, "%s",
-            _("a different definition on the destination is not supported (it takes the container's own)"));
-        return -1;
-    }
-    return 0;
+    return virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS);
 }
 
 char *
@@ -183,7 +224,7 @@ ctDomainMigrateBegin3Params(virDomainPtr dom, virTypedParameterPtr params, int n
         return NULL;
     if (virDomainMigrateBegin3ParamsEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if ((xml = virCTMigrateSrcBegin(driver, vm, flags, cookieout, cookieoutlen))) {
+    if ((xml = virCTMigrateSrcBegin(driver, vm, params, nparams, flags, cookieout, cookieoutlen))) {
         /* the client drives it: its going away cancels */
         CT_DOMAIN_PRIVATE(vm)->migrateOut->conn = dom->conn;
         virCloseCallbacksDomainAdd(vm, dom->conn, virCTMigrateSrcClosed);
@@ -635,7 +676,8 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
     virErrorPtr err = NULL;
     bool done = false;
 
-    if (!(xml = virCTMigrateSrcBegin(driver, vm, flags, &begin.data, &begin.len)))
+    if (!(xml = virCTMigrateSrcBegin(driver, vm, origParams, nparams, flags, &begin.data,
+                                     &begin.len)))
         return -1;
     virTypedParamsCopy(&params, origParams, nparams);
     if (virTypedParamsReplaceString(&params, &nparams, VIR_MIGRATE_PARAM_DEST_XML, xml) < 0 ||

@@ -200,16 +200,22 @@ check "...defined on host2, gone from host1" \
     bash -c "[ \"\$(vsh2 domstate n1)\" = 'shut off' ] && ! vsh dominfo n1 >/dev/null 2>&1"
 check "...starts there" bash -c "vsh2 start n1 >/dev/null && vsh2 destroy n1 >/dev/null"
 
-# ---- an interface on a bridge --------------------------------------------------
-# the same bridge on both hosts; the container's addresses (one added
-# inside) and route are kept, its host end is plugged into host2's bridge
-for in in "" h2; do
-    $in ip link add ctmigbr type bridge &&
-        $in ip addr add 10.99.20.1/24 dev ctmigbr && $in ip link set ctmigbr up
-done
+# ---- an interface on a bridge, a connection from outside -----------------------
+# a bridge of the same name on both hosts, joined into one segment by a
+# veth pair (as two hosts on one network); a client on host1 holds a TCP
+# connection to a server inside the container: it carries on when the
+# container runs behind host2's bridge.  The container's addresses (one
+# added inside) and route are kept, its host end plugged into host2's
+# bridge.
+ip link add ctmigbr type bridge && ip addr add 10.99.20.1/24 dev ctmigbr && ip link set ctmigbr up
+h2 ip link add ctmigbr type bridge && h2 ip link set ctmigbr up
+ip link add ctmigl1 type veth peer name ctmigl2 &&
+    ip link set ctmigl2 netns "/proc/$H2_NS_PID/ns/net" &&
+    ip link set ctmigl1 master ctmigbr up && h2 ip link set ctmigl2 master ctmigbr up
 cat >"$CT_TEST_ROOT/b1.xml" <<XML
 <domain type='lxc'>
   <name>b1</name>
+  <uuid>c0ffee00-0000-4000-8000-0000000000b1</uuid>
   <memory unit='MiB'>64</memory>
   <os><type>exe</type><init>/sbin/init</init></os>
   <devices>
@@ -223,24 +229,43 @@ XML
 vsh create "$CT_TEST_ROOT/b1.xml" >/dev/null
 ct_exec b1 ip addr add 10.99.20.9/32 dev eth0
 start_rotation ct_exec b1
-sleep 0.5
+ct_exec b1 setsid /bin/sh -c 'exec </dev/null >/dev/null 2>&1; nc -l -p 7001 >/tmp/outside 2>/dev/null &'
+sleep 0.3
+(n=0; while true; do n=$((n + 1)); echo "tick $n"; sleep 0.1; done) | nc 10.99.20.2 7001 >/dev/null 2>&1 &
+CLIENT=$!
+sleep 1
+outside() {
+    tail -n 1 "/proc/$(virsh -q -c "$1" domid "$2")/root/tmp/outside" 2>/dev/null | sed 's/tick //'
+}
+export -f outside
 check "bridge: reached on host1 before" busybox ping -c 1 -W 2 10.99.20.9
-check_fails "--xml (another definition on the destination): refused" \
-    "a different definition on the destination is not supported" \
-    vsh migrate --live --p2p b1 "$H2_TLS_URI" --xml "$CT_TEST_ROOT/b1.xml"
-check "bridge: live migration of b1, called b2 there (p2p, --dname)" \
-    vsh migrate --live --p2p --dname b2 b1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" --copy-storage-inc
+before=$(outside "$H1_URI" b1)
+sed -e 's/<memory unit=.MiB.>64</<memory unit="MiB">96</' -e 's/<name>b1</<name>b2</' \
+    "$CT_TEST_ROOT/b1.xml" >"$CT_TEST_ROOT/b2.xml"
+sed -e 's/0000000000b1/0000000000b9/' "$CT_TEST_ROOT/b2.xml" >"$CT_TEST_ROOT/b9.xml"
+check_fails "--xml of another container: refused" "must be of 'b1'" \
+    vsh migrate --live --p2p --dname b2 b1 "$H2_TLS_URI" --xml "$CT_TEST_ROOT/b9.xml"
+check "bridge: live migration of b1, b2 there with 96 MiB (p2p, --dname, --xml)" \
+    vsh migrate --live --p2p --dname b2 b1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR" \
+    --copy-storage-inc --xml "$CT_TEST_ROOT/b2.xml"
 check "bridge: its host end is on host2's bridge, up" \
-    bash -c "h2 ip -o link show master ctmigbr | grep -q 'state UP'"
-check "bridge: reached on host2, also at the address added inside" \
-    bash -c "h2 busybox ping -c 1 -W 2 10.99.20.2 && h2 busybox ping -c 1 -W 2 10.99.20.9"
+    bash -c "h2 ip -o link show master ctmigbr | grep -v ctmigl2 | grep -q 'state UP'"
+check "bridge: the definition given: 96 MiB" bash -c "vsh2 dominfo b2 | grep -q 'Max memory: *98304 KiB'"
+check "bridge: reached from host1 through host2's bridge, also at the address added inside" \
+    bash -c "busybox ping -c 1 -W 2 10.99.20.2 && busybox ping -c 1 -W 2 10.99.20.9"
+check "bridge: the connection from outside carries on" \
+    bash -c "sleep 1.5; t=\$(outside '$H2_TLS_URI' b2); echo \"$before -> \$t\"; [ -n \"\$t\" ] && [ \"\$t\" -gt $((before + 5)) ]"
+kill "$CLIENT" 2>/dev/null
 check "bridge: files that came and went during the copy: as at the freeze (upper directory)" \
     bash -c "one_rotation /proc/\$(vsh2 domid b2)/root"
 check "bridge: addresses and route inside are kept" \
     bash -c "ct_exec2 b2 ip addr show eth0 | grep -q 10.99.20.9/32 && ct_exec2 b2 ip route | grep -q '10.99.21.0/24 via 10.99.20.1'"
 check "bridge: nothing of b1 on host1 (no host end on its bridge)" \
-    bash -c "! vsh dominfo b1 >/dev/null 2>&1 && [ -z \"\$(ip -o link show master ctmigbr)\" ]"
-vsh2 destroy b2 >/dev/null
+    bash -c "! vsh dominfo b1 >/dev/null 2>&1 && [ -z \"\$(ip -o link show master ctmigbr | grep -v ctmigl1)\" ]"
+check "bridge: --suspend (paused on the destination): b2 back to host1, paused there" \
+    bash -c "vsh2 migrate --live --p2p --suspend b2 '$H1_TLS_URI' --migrateuri tcp://$H1_ADDR && [ \"\$(vsh domstate b2)\" = paused ]"
+vsh destroy b2 >/dev/null
+ip link del ctmigl1
 ip link del ctmigbr
 h2 ip link del ctmigbr
 
@@ -371,6 +396,20 @@ check_fails "destination full: refused with the reason" "No space left on device
 h2 umount "$STORE2/containers"
 runs_on "destination full" f1
 vsh destroy f1 >/dev/null
+
+# ---- a root bound from a directory only host1 has -------------------------------
+# (host2's /run is its own): shared storage that is not shared
+ROOT1=/run/ct-migrate-root.$$
+mkdir -p "$ROOT1" && cp -a "$STORE/templates/busybox/root/." "$ROOT1/"
+sed -e "s|<filesystem type='template'><source name='busybox'/><target dir='/'/></filesystem>|<filesystem type='mount'><source dir='$ROOT1'/><target dir='/'/></filesystem>|" \
+    -e 's/<name>n1</<name>d1</' "$CT_TEST_ROOT/n1.xml" >"$CT_TEST_ROOT/d1.xml"
+vsh define "$CT_TEST_ROOT/d1.xml" >/dev/null
+check_fails "a root directory the destination does not have: refused" \
+    "is not on this host" vsh migrate --offline --persistent d1 "$H2_TLS_URI"
+check "...d1 stays defined on host1, nothing on host2" \
+    bash -c "vsh dominfo d1 >/dev/null && ! vsh2 dominfo d1 >/dev/null 2>&1"
+vsh undefine d1 >/dev/null
+rm -rf "$ROOT1"
 
 # ---- another template of the same name ------------------------------------------
 mkdir -p "$CT_TEST_ROOT/other"
