@@ -207,8 +207,8 @@ usernsImage(guint32 lower, guint32 count, guint32 otherLower)
     guint32 size;
 
     putExtent(entry, 1, 0, lower, count);
-    putExtent(entry, 2, 0, lower, count);
-    putExtent(entry, 2, 70000, otherLower, 1);
+    putExtent(entry, 2, 0, lower, count - 1);
+    putExtent(entry, 2, count - 1, otherLower, 1);
     size = entry->len;
     g_byte_array_append(img, (guint8 *)magic, sizeof(magic));
     g_byte_array_append(img, (guint8 *)&size, sizeof(size));
@@ -219,24 +219,25 @@ usernsImage(guint32 lower, guint32 count, guint32 otherLower)
 static void
 testUserns(void)
 {
-    g_autoptr(GByteArray) img = usernsImage(1000000000, 65536, 5);
-    g_autoptr(GByteArray) want = usernsImage(1000065536, 65536, 5);
-    g_autoptr(GByteArray) small = usernsImage(100, 65536, 5);
-    g_autoptr(GByteArray) straddle = usernsImage(999999000, 65536, 5);
+    g_autoptr(GByteArray) img = usernsImage(1000000000, 65536, 1000065535);
+    g_autoptr(GByteArray) want = usernsImage(1000065536, 65536, 1000131071);
+    g_autoptr(GByteArray) small = usernsImage(100, 65536, 65635);
+    g_autoptr(GByteArray) straddle = usernsImage(999999000, 65536, 1000065535);
+    g_autoptr(GByteArray) outside = usernsImage(1000000000, 65536, 5);
     g_autofree unsigned char *out = NULL;
     size_t len = 0;
     int moved;
 
     moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, img->len, 1000000000, 1000065536,
                                       65536, &out, &len);
-    ctTestReport(moved == 2 && len == want->len && memcmp(out, want->data, len) == 0,
-                 "uid and gid maps moved to the new range, another extent left (%d)", moved);
+    ctTestReport(moved == 3 && len == want->len && memcmp(out, want->data, len) == 0,
+                 "uid and gid maps moved to the new range (%d extents)", moved);
     g_clear_pointer(&out, g_free);
 
     /* a range whose numbers need fewer bytes: lengths are redone */
     moved = virCTCriuShiftUsernsImage("userns-11.img", img->data, img->len, 1000000000, 100, 65536,
                                       &out, &len);
-    ctTestReport(moved == 2 && len == small->len && memcmp(out, small->data, len) == 0,
+    ctTestReport(moved == 3 && len == small->len && memcmp(out, small->data, len) == 0,
                  "moved to a shorter number: the image shrinks (%zu -> %zu)", (size_t)img->len,
                  len);
     g_clear_pointer(&out, g_free);
@@ -245,6 +246,12 @@ testUserns(void)
                                       100, 65536, &out, &len);
     ctTestReport(moved < 0 && strstr(ctTestLastError(), "reaches out of the container's range"),
                  "a map reaching out of the range refused: %s", ctTestLastError());
+    g_clear_pointer(&out, g_free);
+
+    moved = virCTCriuShiftUsernsImage("userns-11.img", outside->data, outside->len, 1000000000, 100,
+                                      65536, &out, &len);
+    ctTestReport(moved < 0 && strstr(ctTestLastError(), "reaches out of the container's range"),
+                 "an extent mapping host ids outside the range refused: %s", ctTestLastError());
     g_clear_pointer(&out, g_free);
 
     img->data[10] ^= 0x55;

@@ -182,8 +182,9 @@ virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path)
         virConfGetValueString(conf, "migration_address", &cfg->migrationAddress) < 0 ||
         virConfGetValueUInt(conf, "migration_timeout", &cfg->migrationTimeout) < 0)
         return -1;
-    if (cfg->migrationTimeout == 0) {
-        virReportError(VIR_ERR_CONF_SYNTAX, _("%1$s: migration_timeout must be at least 1"), path);
+    if (cfg->migrationTimeout == 0 || cfg->migrationTimeout > 86400) {
+        virReportError(VIR_ERR_CONF_SYNTAX, _("%1$s: migration_timeout must be 1 to 86400 seconds"),
+                       path);
         return -1;
     }
     return virCTDriverConfigCheckIdPool(cfg, path);

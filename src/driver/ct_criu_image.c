@@ -52,8 +52,8 @@ putVarint(GByteArray *out, guint64 val)
     } while (val);
 }
 
-/* One extent, moved when it lies in the range.  Returns 1 when moved, 0
- * when left alone, -1 when it cannot be parsed or straddles the range. */
+/* One extent, moved.  Returns 1, or -1 when it cannot be parsed or is
+ * not within the range. */
 static int
 shiftExtent(const unsigned char *msg, size_t len, unsigned int from, unsigned int to,
             unsigned int count, GByteArray *out)
@@ -75,10 +75,8 @@ shiftExtent(const unsigned char *msg, size_t len, unsigned int from, unsigned in
     if (!have[1] || !have[2] || !have[3] || vals[2] > G_MAXUINT32 || vals[3] > G_MAXUINT32)
         return -1;
     lower = vals[2];
-    if (lower + vals[3] <= from || lower >= (guint64)from + count) {
-        g_byte_array_append(out, msg, len);
-        return 0;
-    }
+    /* every extent is the container's range: one outside it would map
+     * ids the container was never given */
     if (lower < from || lower + vals[3] > (guint64)from + count)
         return -1;
     vals[2] = lower - from + to;

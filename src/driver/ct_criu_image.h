@@ -9,10 +9,11 @@
 #include "internal.h"
 
 /* In every userns-N.img of the checkpoint in @dir, the extents of the
- * uid and gid maps that lie in the host ids [@from, @from + @count) are
- * moved to start at @to: the container comes back with another id range
- * (its files and processes see the same ids inside).  An extent partly
- * in the range is refused.  Returns 0 or -1 with an error. */
+ * uid and gid maps, which must all lie in the host ids [@from, @from +
+ * @count), are moved to start at @to: the container comes back with
+ * another id range (its files and processes see the same ids inside).
+ * An extent outside the range is refused.  Returns 0 or -1 with an
+ * error. */
 int virCTCriuShiftUserns(const char *dir, unsigned int from, unsigned int to, unsigned int count);
 
 /* The same on one image's bytes: the rewritten image in *@out (to be

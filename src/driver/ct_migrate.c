@@ -253,10 +253,22 @@ virCTMigrateTarSinkAbort(virCTMigrateTarSink *t)
 int
 virCTMigrateTarWait(virCommand *cmd, const char *what, const char *log)
 {
+    return virCTMigrateTarWaitFull(cmd, what, log, false);
+}
+
+int
+virCTMigrateTarWaitFull(virCommand *cmd, const char *what, const char *log, bool changing)
+{
     int status = -1;
 
     if (virCommandWait(cmd, &status) < 0)
         return -1;
+    /* 1: files changed or went while tar read them (a second pass, of
+     * a frozen container, makes that good) */
+    if (changing && status == 1) {
+        VIR_DEBUG("tar: files changed while it read them (%s)", log);
+        return 0;
+    }
     if (status != 0) {
         g_autofree char *text = NULL;
         g_auto(GStrv) lines = NULL;

@@ -133,7 +133,7 @@ virCTMigrateInDiscard(virCTMigrateIn *in)
 
 /* ---------------------------------------------------------- receiving */
 
-/* Waits for the source's connection (migration_timeout at most). */
+/* Waits for a connection to the port (migration_timeout at most). */
 static int
 virCTMigrateInAccept(virCTMigrateIn *in)
 {
@@ -159,8 +159,46 @@ virCTMigrateInAccept(virCTMigrateIn *in)
         virReportSystemError(errno, "%s", _("cannot accept the source's connection"));
         return -1;
     }
-    VIR_FORCE_CLOSE(in->listenFd);
     return 0;
+}
+
+/* The source's connection, told from whoever else reaches the port by a
+ * first frame under the key (a few tries, a few seconds each), and its
+ * stream.  NULL with an error. */
+static virCTMigrateStream *
+virCTMigrateInConnect(virCTMigrateIn *in, char *buf)
+{
+    unsigned int timeout = in->driver->config->migrationTimeout;
+    size_t tries;
+
+    for (tries = 0;; tries++) {
+        g_autoptr(virCTMigrateStream) s = NULL;
+        size_t len = 0;
+        char type = 0;
+
+        if (in->listenFd >= 0 && virCTMigrateInAccept(in) < 0)
+            return NULL;
+        s = virCTMigrateStreamNew(in->dataFd, in->key, 0, &in->bytes);
+        /* on a port anyone reaches, a few seconds to show the key */
+        virCTMigrateStreamSetCancel(s, in->cancel[0], NULL,
+                                    in->listenFd >= 0 ? MIN(timeout, 5) : timeout);
+        if (virCTMigrateStreamRead(s, &type, buf, &len) == 0 && type == CT_MIGRATE_FRAME_HELLO &&
+            len == VIR_UUID_BUFLEN && memcmp(buf, in->def->uuid, VIR_UUID_BUFLEN) == 0) {
+            VIR_FORCE_CLOSE(in->listenFd);
+            virCTMigrateStreamSetCancel(s, in->cancel[0], NULL, timeout);
+            return g_steal_pointer(&s);
+        }
+        if (in->listenFd < 0 || tries >= 8) {
+            if (virGetLastErrorCode() == VIR_ERR_OK)
+                virReportError(VIR_ERR_OPERATION_FAILED, "%s",
+                               _("migration data refused: not for this domain"));
+            return NULL;
+        }
+        VIR_WARN("a connection to the migration port of '%s' refused: %s", in->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+        VIR_FORCE_CLOSE(in->dataFd);
+    }
 }
 
 /* CRIU reads its files partly from within the container's user
@@ -240,18 +278,8 @@ virCTMigrateInReceive(virCTMigrateIn *in)
     char type = 0;
     int rc = 0;
 
-    if (in->listenFd >= 0 && virCTMigrateInAccept(in) < 0)
+    if (!(s = virCTMigrateInConnect(in, buf)))
         return -1;
-    s = virCTMigrateStreamNew(in->dataFd, in->key, 0, &in->bytes);
-    virCTMigrateStreamSetCancel(s, in->cancel[0], NULL, in->driver->config->migrationTimeout);
-    if (virCTMigrateStreamRead(s, &type, buf, &len) < 0)
-        return -1;
-    if (type != CT_MIGRATE_FRAME_HELLO || len != VIR_UUID_BUFLEN ||
-        memcmp(buf, in->def->uuid, VIR_UUID_BUFLEN) != 0) {
-        virReportError(VIR_ERR_OPERATION_FAILED, "%s",
-                       _("migration data refused: not for this domain"));
-        return -1;
-    }
     while (rc == 0 && (rc = virCTMigrateStreamRead(s, &type, buf, &len)) == 0 &&
            type != CT_MIGRATE_FRAME_END) {
         if (type && strchr("KLlSBZ", type))
@@ -360,7 +388,7 @@ virCTMigrateInListen(virCTMigrateIn *in, const char *address, const char *host, 
                 continue;
             }
             ignore_value(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)));
-            if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1) == 0) {
+            if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 4) == 0) {
                 in->listenFd = fd;
                 break;
             }
@@ -474,7 +502,14 @@ virCTMigrateInIdRange(virCTMigrateIn *in)
             if ((rc = virCTIdRangeAssign(driver, in->def, !offline)) == 0) {
                 in->shiftTo = ns->idrangeTarget;
                 /* the checkpoint's user namespace is mapped there too */
-                in->shift = !offline && ns->idrangeCount == in->shiftCount;
+                in->shift = !offline;
+                if (in->shift && ns->idrangeCount != in->shiftCount) {
+                    virReportError(
+                        VIR_ERR_OPERATION_FAILED,
+                        _("the id range of '%1$s' is taken here, and ranges here are of %2$u ids, not %3$u: its processes cannot come back on another"),
+                        in->name, ns->idrangeCount, in->shiftCount);
+                    rc = -1;
+                }
             }
         }
     }
@@ -537,9 +572,10 @@ virCTMigrateInNew(virConnectPtr dconn, virTypedParameterPtr params, int nparams,
     return g_steal_pointer(&in);
 }
 
-/* @in in the table of incoming migrations, under its name. */
+/* No other incoming migration of @in's name; with @insert, @in is put
+ * in the table under its name. */
 static int
-virCTMigrateInRegister(virCTMigrateIn *in)
+virCTMigrateInRegister(virCTMigrateIn *in, bool insert)
 {
     VIR_LOCK_GUARD lock = virLockGuardLock(&migrateInLock);
 
@@ -550,7 +586,8 @@ virCTMigrateInRegister(virCTMigrateIn *in)
                        in->name);
         return -1;
     }
-    g_hash_table_insert(migrateIns, g_strdup(in->name), in);
+    if (insert)
+        g_hash_table_insert(migrateIns, g_strdup(in->name), in);
     return 0;
 }
 
@@ -629,11 +666,10 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
     }
     if (!(in = virCTMigrateInNew(dconn, params, nparams, &cookie, flags)))
         return -1;
-    if (virCTMigrateInRegister(in) < 0) {
-        virCTMigrateInDiscard(in);
+    if (virCTMigrateInRegister(in, false) < 0) {
+        virCTMigrateInFree(in);
         return -1;
     }
-    /* from here on, a failure takes it out of the table again */
     if (virCTLayerTemplateRoot(in->def)) {
         if (virCTLayerDefine(driver, in->def, false, &created) < 0)
             goto undo;
@@ -649,21 +685,22 @@ virCTMigrateInPrepare(virConnectPtr dconn, virStreamPtr st, virTypedParameterPtr
     reply.hasKey = true;
     if (virCTMigrateCookieFormat(&reply, cookieout, cookieoutlen) < 0)
         goto undo;
-    if (in->dataFd < 0 && in->listenFd < 0)
-        return 0;
-    if (virThreadCreateFull(&in->thread, true, virCTMigrateInThread, "ct-migrate-in", false, in) <
-        0) {
+    if ((in->dataFd >= 0 || in->listenFd >= 0) &&
+        virThreadCreateFull(&in->thread, true, virCTMigrateInThread, "ct-migrate-in", false, in) <
+            0) {
         virReportSystemError(errno, "%s", _("cannot start the migration receiver"));
         goto undo;
     }
-    in->threadStarted = true;
+    in->threadStarted = in->dataFd >= 0 || in->listenFd >= 0;
+    /* only now may Finish or a closed connection find it */
+    if (virCTMigrateInRegister(in, true) < 0)
+        goto undo;
     VIR_INFO("incoming migration of '%s' prepared%s%s", in->name, st ? " (tunnelled)" : " on ",
-             st ? "" : *uriOut);
+             st ? "" : NULLSTR(*uriOut));
     return 0;
 
  undo:
-    if ((in = virCTMigrateInTake(in->name)))
-        virCTMigrateInDiscard(in);
+    virCTMigrateInDiscard(in);
     g_clear_pointer(uriOut, g_free);
     g_clear_pointer(cookieout, g_free);
     return -1;
@@ -764,10 +801,13 @@ virCTMigrateInStart(virCTMigrateIn *in, virConnectPtr dconn, virObjectEvent **ev
 {
     virCTDriver *driver = in->driver;
     bool persist = in->flags & VIR_MIGRATE_PERSIST_DEST;
-    virDomainObj *vm = NULL;
+    virDomainObj *vm = virDomainObjListFindByUUID(driver->domains, in->def->uuid);
+    bool existed = vm != NULL; /* defined here, inactive (checked in Prepare) */
+    bool wasPersistent = vm && vm->persistent;
     bool created = false;
     int rc;
 
+    virDomainObjEndAPI(&vm);
     VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
         if (virCTIdRangeAssign(driver, in->def, true) < 0)
             return NULL;
@@ -779,17 +819,22 @@ virCTMigrateInStart(virCTMigrateIn *in, virConnectPtr dconn, virObjectEvent **ev
         return NULL;
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         goto error;
-    if (persist) {
+    /* persistent before the start, which keeps the definition apart from
+     * the live one; written once it runs */
+    if (persist)
         vm->persistent = 1;
-        if (virCTLayerDefine(driver, vm->def, true, &created) < 0 ||
-            virDomainDefSave(vm->def, driver->xmlopt, driver->config->configDir) < 0) {
-            virDomainObjEndJob(vm);
-            goto error;
-        }
-    }
     rc = virCTSaveRestoreFromDir(driver, vm, dconn, in->restoreDir, "the migration", in->meta,
                                  (in->flags & VIR_MIGRATE_PAUSED) ? VIR_DOMAIN_SAVE_PAUSED : 0,
                                  VIR_DOMAIN_RUNNING_MIGRATED, events);
+    if (rc == 0 && persist &&
+        (virCTLayerDefine(driver, vm->newDef ? vm->newDef : vm->def, true, &created) < 0 ||
+         virDomainDefSave(vm->newDef ? vm->newDef : vm->def, driver->xmlopt,
+                          driver->config->configDir) < 0)) {
+        /* it runs, and stays: only its definition did not make it */
+        VIR_WARN("'%s' migrated in but its definition could not be kept: %s", in->name,
+                 virGetLastErrorMessage());
+        virResetLastError();
+    }
     virDomainObjEndJob(vm);
     if (rc < 0)
         goto error;
@@ -798,12 +843,12 @@ virCTMigrateInStart(virCTMigrateIn *in, virConnectPtr dconn, virObjectEvent **ev
 
  error:
     if (!virDomainObjIsActive(vm)) {
-        if (vm->persistent) {
-            ignore_value(
-                virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir, vm));
-            vm->persistent = 0;
-        }
-        virDomainObjListRemove(driver->domains, vm);
+        /* a definition that was here stays as it was */
+        vm->persistent = wasPersistent;
+        if (existed)
+            virDomainObjRemoveTransientDef(vm);
+        else
+            virDomainObjListRemove(driver->domains, vm);
     }
     virDomainObjEndAPI(&vm);
     return NULL;
@@ -834,6 +879,30 @@ virCTMigrateInFigures(virCTMigrateIn *in, virDomainObj *vm, const char *cookiein
         virResetLastError();
 }
 
+/* Whether @dconn may finish the incoming migration of @name (checked
+ * before it is taken out of the table: a refused caller leaves it). */
+static int
+virCTMigrateInCheckFinishACL(virConnectPtr dconn, const char *name)
+{
+    virCTDriver *driver = dconn->privateData;
+    g_autoptr(virDomainDef) def = virDomainDefNew(driver->xmlopt);
+    virCTMigrateIn *in;
+    bool found = false;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&migrateInLock) {
+        if (migrateIns && (in = g_hash_table_lookup(migrateIns, name))) {
+            def->name = g_strdup(in->name);
+            memcpy(def->uuid, in->def->uuid, VIR_UUID_BUFLEN);
+            found = true;
+        }
+    }
+    if (!found) {
+        virReportError(VIR_ERR_NO_DOMAIN, _("no incoming migration of '%1$s'"), name);
+        return -1;
+    }
+    return virDomainMigrateFinish3ParamsEnsureACL(dconn, def);
+}
+
 virDomainPtr
 ctDomainMigrateFinish3Params(virConnectPtr dconn, virTypedParameterPtr params, int nparams,
                              const char *cookiein, int cookieinlen, char **cookieout,
@@ -853,10 +922,8 @@ ctDomainMigrateFinish3Params(virConnectPtr dconn, virTypedParameterPtr params, i
         virReportError(VIR_ERR_INVALID_ARG, "%s", _("no domain name passed"));
         return NULL;
     }
-    if (!(in = virCTMigrateInTake(name)))
+    if (virCTMigrateInCheckFinishACL(dconn, name) < 0 || !(in = virCTMigrateInTake(name)))
         return NULL;
-    if (virDomainMigrateFinish3ParamsEnsureACL(dconn, in->def) < 0)
-        goto cleanup;
     if (cancelled) {
         /* the source gave up: because of a failure here, which says why */
         if (in->threadStarted && __atomic_load_n(&in->done, __ATOMIC_ACQUIRE) && in->result < 0)
@@ -872,7 +939,7 @@ ctDomainMigrateFinish3Params(virConnectPtr dconn, virTypedParameterPtr params, i
         goto cleanup;
     }
     VIR_INFO("received '%s': %llu bytes", name, in->bytes);
-    if (flags & VIR_MIGRATE_OFFLINE)
+    if (in->flags & VIR_MIGRATE_OFFLINE)
         vm = virCTMigrateInDefine(in, events);
     else
         vm = virCTMigrateInStart(in, dconn, events);

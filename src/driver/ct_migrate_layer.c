@@ -130,7 +130,8 @@ virCTMigrateLayerSendUpper(virCTMigrateLayerOut *l, virCTMigrateStream *s)
         virCommandAbort(tar);
         return -1;
     }
-    if (virCTMigrateTarWait(tar, "read the layer", l->log) < 0)
+    /* the first pass reads a container that runs: files may go under it */
+    if (virCTMigrateTarWaitFull(tar, "read the layer", l->log, !l->sent) < 0)
         return -1;
     return virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_LAYER_END, NULL, 0);
 }

@@ -87,6 +87,9 @@ void virCTMigrateTarSinkAbort(virCTMigrateTarSink *t);
 
 /* Waits for a tar started above; -1 with an error naming @what it did. */
 int virCTMigrateTarWait(virCommand *cmd, const char *what, const char *log);
+/* The same; with @changing, files that changed or went while tar read
+ * them (its exit status 1) are no error. */
+int virCTMigrateTarWaitFull(virCommand *cmd, const char *what, const char *log, bool changing);
 
 /* The source's layer.conf as it comes: our own record of the layer
  * stays in place (transient) until the migration succeeds. */
@@ -120,6 +123,8 @@ struct _virCTMigrateOut {
     unsigned int flags;
     bool offline; /* a container that does not run: definition and layer */
     bool sent; /* Perform is done: the destination has everything */
+    bool performing; /* Perform runs (the domain unlocked at times) */
+    bool clientGone; /* the client closed while Perform ran */
     bool abort; /* virDomainAbortJob (atomic) */
     struct _virCTSaveDump *dump; /* live: CRIU waits for a verdict */
     virConnectPtr conn; /* managed: the client, whose close cancels */

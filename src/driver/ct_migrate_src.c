@@ -203,10 +203,18 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, virTypedParameterPtr
 }
 
 /* The parameters this driver takes. */
+static int virCTMigrateSrcCheckBandwidth(unsigned long long bw);
+
 static int
 virCTMigrateSrcCheckParams(virTypedParameterPtr params, int nparams)
 {
-    return virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS);
+    unsigned long long bw = 0;
+
+    if (virTypedParamsValidate(params, nparams, CT_MIGRATE_PARAMS) < 0)
+        return -1;
+    if (virTypedParamsGetULLong(params, nparams, VIR_MIGRATE_PARAM_BANDWIDTH, &bw) == 1)
+        return virCTMigrateSrcCheckBandwidth(bw);
+    return 0;
 }
 
 char *
@@ -308,6 +316,18 @@ virCTMigrateSrcSendCheckpoint(virCTDriver *driver, virDomainObj *vm, virCTSaveDu
     return virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_META, dump->meta->str, dump->meta->len);
 }
 
+/* For the next daemon, should this one die before Confirm: all went,
+ * the destination may run the container (ct_save.c's recovery). */
+static void
+virCTMigrateSrcMarkSent(const char *dir)
+{
+    g_autofree char *path = g_strdup_printf("%s/" CT_SAVE_SENT, dir);
+    VIR_AUTOCLOSE fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0 || fsync(fd) < 0)
+        VIR_WARN("cannot write '%s': %s", path, g_strerror(errno));
+}
+
 /* Everything the destination needs, through @s; @vm locked with the
  * job, unlocked while the data goes.  The layer goes while the container
  * runs, then, frozen, what changed in it and the checkpoint. */
@@ -346,6 +366,8 @@ virCTMigrateSrcSend(virCTDriver *driver, virDomainObj *vm, virCTMigrateStream *s
     }
     if (rc == 0)
         rc = virCTMigrateStreamWrite(s, CT_MIGRATE_FRAME_END, NULL, 0);
+    if (rc == 0 && out->dump)
+        virCTMigrateSrcMarkSent(out->dump->dir);
     virObjectLock(vm);
     out->stream = NULL;
     if (rc == 0)
@@ -364,6 +386,18 @@ virCTMigrateSrcBandwidth(virDomainObj *vm, virTypedParameterPtr params, int npar
     return CT_DOMAIN_PRIVATE(vm)->migrateSpeed;
 }
 
+/* A bandwidth in MiB/s whose bytes per second fit the counters. */
+static int
+virCTMigrateSrcCheckBandwidth(unsigned long long bw)
+{
+    if (bw > ULLONG_MAX / (1024 * 1024) / 1000) {
+        virReportError(VIR_ERR_OVERFLOW, _("bandwidth must be less than %1$llu MiB/s"),
+                       ULLONG_MAX / (1024 * 1024) / 1000 + 1);
+        return -1;
+    }
+    return 0;
+}
+
 /* Perform (managed): the data to the URI the destination gave. */
 static int
 virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterPtr params,
@@ -373,6 +407,7 @@ virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterP
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_auto(virCTMigrateCookie) cookie = { 0 };
     g_autoptr(virCTMigrateStream) s = NULL;
+    virCTMigrateOut *out;
     const char *uri = NULL;
     VIR_AUTOCLOSE fd = -1;
     int ret;
@@ -380,6 +415,11 @@ virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterP
     if (!priv->migrateOut) {
         virReportError(VIR_ERR_OPERATION_INVALID, _("no migration of '%1$s' has begun"),
                        vm->def->name);
+        return -1;
+    }
+    if (priv->migrateOut->performing || priv->migrateOut->sent) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("the migration of '%1$s' is being or has been performed"), vm->def->name);
         return -1;
     }
     if (virCTMigrateCookieParse(cookiein, cookieinlen, &cookie) < 0)
@@ -408,7 +448,10 @@ virCTMigrateSrcPerform(virCTDriver *driver, virDomainObj *vm, virTypedParameterP
     virCTMigrateStreamSetCancel(s, -1, &priv->migrateOut->abort, driver->config->migrationTimeout);
     ignore_value(virTimeMillisNow(&priv->saveStarted));
     __atomic_store_n(&priv->saveBytes, 0, __ATOMIC_RELAXED);
+    out = priv->migrateOut;
+    out->performing = true;
     ret = virCTMigrateSrcSend(driver, vm, s);
+    out->performing = false;
     if (ret == 0 && fd >= 0 && shutdown(fd, SHUT_WR) < 0)
         VIR_DEBUG("shutdown of the migration socket: %s", g_strerror(errno));
     if (ret == 0) {
@@ -440,16 +483,17 @@ virCTMigrateSrcEnd(virCTDriver *driver, virDomainObj *vm, bool cancelled, bool k
     if (virCTMigrateCookieParse(cookiein, cookieinlen, &cookie) < 0)
         virResetLastError(); /* only figures are missing then */
 
+    priv->migrateOut = NULL;
     if (out->conn)
         virCloseCallbacksDomainRemove(vm, out->conn, virCTMigrateSrcClosed);
     if (out->dump) {
-        if (virCTSaveDumpFinish(vm, out->dump, !cancelled) < 0) {
-            /* CRIU let them run on: so does the container here */
-            ret = -1;
-            cancelled = true;
+        /* the destination runs it: whatever CRIU did, it stops here */
+        if (virCTSaveDumpFinishFull(vm, out->dump, !cancelled, cancelled && keepPaused) < 0) {
+            VIR_WARN("'%s' runs on the destination; stopping it here: %s", vm->def->name,
+                     virGetLastErrorMessage());
+            virResetLastError();
         }
-        if (cancelled && keepPaused && virDomainObjIsActive(vm) &&
-            virCTProcessSetFrozen(vm, true) == 0)
+        if (cancelled && keepPaused && virDomainObjIsActive(vm))
             virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION);
     }
     ignore_value(virTimeMillisNow(&now));
@@ -482,7 +526,6 @@ virCTMigrateSrcEnd(virCTDriver *driver, virDomainObj *vm, bool cancelled, bool k
         }
     }
     priv->saveStarted = 0;
-    priv->migrateOut = NULL;
     virCTMigrateOutFree(out);
     virDomainObjEndJob(vm);
     if (!vm->persistent && !virDomainObjIsActive(vm))
@@ -503,6 +546,11 @@ virCTMigrateSrcClosed(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
         return;
     sent = priv->migrateOut->sent;
     priv->migrateOut->conn = NULL;
+    if (priv->migrateOut->performing) {
+        /* Perform (of another connection) ends it when it returns */
+        priv->migrateOut->clientGone = true;
+        return;
+    }
     if (sent)
         VIR_WARN("the client migrating '%s' went away after the data was sent: it may run on "
                  "the destination, so it stays paused here",
@@ -531,9 +579,10 @@ ctDomainMigrateConfirm3Params(virDomainPtr dom, virTypedParameterPtr params, int
         return -1;
     if (virDomainMigrateConfirm3ParamsEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if (!CT_DOMAIN_PRIVATE(vm)->migrateOut) {
-        virReportError(VIR_ERR_OPERATION_INVALID, _("no migration of '%1$s' to confirm"),
-                       vm->def->name);
+    if (!CT_DOMAIN_PRIVATE(vm)->migrateOut || CT_DOMAIN_PRIVATE(vm)->migrateOut->performing ||
+        CT_DOMAIN_PRIVATE(vm)->migrateOut->conn != dom->conn) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("no migration of '%1$s' by this client to confirm"), vm->def->name);
         goto cleanup;
     }
     ret = virCTMigrateSrcEnd(driver, vm, cancelled, false, cookiein, cookieinlen, events);
@@ -590,7 +639,11 @@ virCTMigrateSrcOpenDest(virDomainObj *vm, const char *dconnuri)
     virConnectPtr dconn;
 
     virObjectUnlock(vm);
-    dconn = virConnectOpen(dconnuri);
+    /* a destination gone silent is noticed in about 30 s */
+    if ((dconn = virConnectOpen(dconnuri)) && virConnectSetKeepAlive(dconn, 5, 5) < 0) {
+        VIR_DEBUG("no keepalive on '%s': %s", dconnuri, virGetLastErrorMessage());
+        virResetLastError();
+    }
     virObjectLock(vm);
     if (dconn &&
         VIR_DRV_SUPPORTS_FEATURE(dconn->driver, dconn, VIR_DRV_FEATURE_MIGRATION_PARAMS) <= 0) {
@@ -628,24 +681,43 @@ virCTMigrateSrcPrepareDest(virDomainObj *vm, virConnectPtr dconn, virStreamPtr *
     return 0;
 }
 
-/* Finish on the destination; returns whether it took over.  *@err keeps
- * the error to report: ours, unless the destination failed for a reason
- * of its own (one that saw us go away, aborted, says nothing new). */
-static bool
+/* Finish on the destination: 1 when it took over, 0 when it did not, -1
+ * when nobody can tell (the connection broke after all was sent: it is
+ * asked for the container by its UUID, if it still answers).  *@err
+ * keeps the error to report: ours, unless the destination failed for a
+ * reason of its own (one that saw us go away, aborted, says nothing
+ * new). */
+static int
 virCTMigrateSrcFinishDest(virDomainObj *vm, virConnectPtr dconn, virTypedParameterPtr *params,
                           int *nparams, const virCTMigrateCookieData *in,
                           virCTMigrateCookieData *out, unsigned int flags, bool cancelled,
                           virErrorPtr *err)
 {
+    unsigned char uuid[VIR_UUID_BUFLEN];
     virDomainPtr ddom = NULL;
+    int active = -1;
 
     if (virTypedParamsGetString(*params, *nparams, VIR_MIGRATE_PARAM_DEST_NAME, NULL) <= 0 &&
         virTypedParamsReplaceString(params, nparams, VIR_MIGRATE_PARAM_DEST_NAME, vm->def->name) <
             0)
         cancelled = true; /* Finish must hear of it all the same */
+    memcpy(uuid, vm->def->uuid, sizeof(uuid));
     virObjectUnlock(vm);
     ddom = dconn->driver->domainMigrateFinish3Params(dconn, *params, *nparams, in->data, in->len,
                                                      &out->data, &out->len, flags, cancelled);
+    if (!ddom && !cancelled) {
+        virErrorPtr finishErr = NULL;
+        virDomainPtr found = NULL;
+
+        virErrorPreserveLast(&finishErr);
+        if ((finishErr && finishErr->code == VIR_ERR_OPERATION_ABORTED) ||
+            (virConnectIsAlive(dconn) == 1 && !(found = virDomainLookupByUUID(dconn, uuid))))
+            active = 0;
+        else if (found)
+            active = virDomainIsActive(found);
+        virObjectUnref(found);
+        virErrorRestore(&finishErr);
+    }
     virObjectLock(vm);
     if (ddom) {
         virObjectUnref(ddom);
@@ -655,7 +727,9 @@ virCTMigrateSrcFinishDest(virDomainObj *vm, virConnectPtr dconn, virTypedParamet
         g_clear_pointer(err, virFreeError);
     if (!*err)
         virErrorPreserveLast(err);
-    return false;
+    if (cancelled || active == 0)
+        return 0;
+    return active == 1 ? 1 : -1;
 }
 
 /* The whole migration of @vm (locked), driven from here: Prepare and
@@ -675,6 +749,7 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
     virStreamPtr st = NULL;
     virErrorPtr err = NULL;
     bool done = false;
+    int outcome = 0;
 
     if (!(xml = virCTMigrateSrcBegin(driver, vm, origParams, nparams, flags, &begin.data,
                                      &begin.len)))
@@ -698,12 +773,17 @@ virCTMigrateSrcP2P(virCTDriver *driver, virDomainObj *vm, const char *dconnuri,
         if (st)
             ignore_value(virStreamAbort(st));
     }
-    done = virCTMigrateSrcFinishDest(vm, dconn, &params, &nparams, &perform, &finish, flags, !done,
-                                     &err);
+    outcome = virCTMigrateSrcFinishDest(vm, dconn, &params, &nparams, &perform, &finish, flags,
+                                        !done, &err);
+    done = outcome == 1;
+    if (outcome < 0)
+        VIR_WARN("the destination of '%s' did not say whether it runs it: it stays paused here",
+                 vm->def->name);
 
  confirm:
     if (CT_DOMAIN_PRIVATE(vm)->migrateOut &&
-        virCTMigrateSrcEnd(driver, vm, !done, false, finish.data, finish.len, events) < 0 && !err)
+        virCTMigrateSrcEnd(driver, vm, !done, outcome < 0, finish.data, finish.len, events) < 0 &&
+        !err)
         virErrorPreserveLast(&err);
     virObjectUnref(st);
     virObjectUnref(dconn);
@@ -719,6 +799,7 @@ ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri, virTypedPa
 {
     virCTDriver *driver = dom->conn->privateData;
     virObjectEvent *events[2] = { NULL, NULL };
+    virCTMigrateOut *out;
     virDomainObj *vm;
     int ret = -1;
 
@@ -731,16 +812,19 @@ ctDomainMigratePerform3Params(virDomainPtr dom, const char *dconnuri, virTypedPa
         goto cleanup;
     if ((flags & VIR_MIGRATE_PEER2PEER) && virCTMigrateSrcCheckParams(params, nparams) == 0) {
         ret = virCTMigrateSrcP2P(driver, vm, dconnuri, params, nparams, flags, events);
-    } else if (!(flags & VIR_MIGRATE_PEER2PEER)) {
+    } else if (!(flags & VIR_MIGRATE_PEER2PEER) &&
+               virCTMigrateSrcCheckParams(params, nparams) == 0) {
         ret = virCTMigrateSrcPerform(driver, vm, params, nparams, cookiein, cookieinlen, NULL,
                                      cookieout, cookieoutlen);
         /* libvirt's client calls no Confirm after a failed Perform: the
-         * container runs on, the job ends here */
-        if (ret < 0 && CT_DOMAIN_PRIVATE(vm)->migrateOut) {
+         * container runs on, the job ends here; nor does a client gone
+         * meanwhile (it stays paused if all went: it may run there) */
+        out = CT_DOMAIN_PRIVATE(vm)->migrateOut;
+        if (out && (ret < 0 || out->clientGone)) {
             virErrorPtr err;
 
             virErrorPreserveLast(&err);
-            ignore_value(virCTMigrateSrcEnd(driver, vm, true, false, NULL, 0, events));
+            ignore_value(virCTMigrateSrcEnd(driver, vm, true, ret == 0, NULL, 0, events));
             virErrorRestore(&err);
         }
     }
@@ -785,11 +869,8 @@ ctDomainMigrateSetMaxSpeed(virDomainPtr dom, unsigned long bandwidth, unsigned i
         return -1;
     if (virDomainMigrateSetMaxSpeedEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
-    if (bandwidth > ULLONG_MAX / (1024 * 1024)) {
-        virReportError(VIR_ERR_OVERFLOW, _("bandwidth must be less than %1$llu"),
-                       ULLONG_MAX / (1024 * 1024) + 1);
+    if (virCTMigrateSrcCheckBandwidth(bandwidth) < 0)
         goto cleanup;
-    }
     priv = CT_DOMAIN_PRIVATE(vm);
     priv->migrateSpeed = bandwidth;
     if (priv->migrateOut && priv->migrateOut->stream)

@@ -130,7 +130,8 @@ virCTMigrateStreamThrottle(virCTMigrateStream *s, size_t len)
     if (!bw)
         return;
     s->written += len;
-    due = s->written * 1000 / (bw * 1024ULL * 1024ULL);
+    /* bw is checked (ct_migrate_src.c) to keep this from overflowing */
+    due = s->written / (bw * 1024ULL * 1024ULL / 1000 + 1);
     if (virTimeMillisNow(&now) < 0 || now - s->clockStart >= due)
         return;
     g_usleep((due - (now - s->clockStart)) * 1000);

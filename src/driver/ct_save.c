@@ -399,9 +399,11 @@ virCTSaveCgroupRoots(virCommand *cmd, pid_t pid, const char *cgroupPath)
  * processes stopped, the daemon stops the container), anything else
  * when it could not be (CRIU rolls back: it unlocks the container's
  * network and lets the processes run on).  Without a verdict in 10
- * minutes (a daemon gone for good) it rolls back too. */
+ * minutes (a daemon gone for good) it rolls back too; with @forever (a
+ * migration, which may run on the destination by then) it waits for the
+ * daemon or its successor to decide. */
 static char *
-virCTSaveHook(const char *dir)
+virCTSaveHook(const char *dir, bool forever)
 {
     g_autofree char *path = g_strdup_printf("%s/" CT_SAVE_HOOK, dir);
     g_autofree char *text =
@@ -410,10 +412,10 @@ virCTSaveHook(const char *dir)
                         ": >'%s/" CT_SAVE_DUMPED "'\n"
                         "i=0\n"
                         "while [ ! -s '%s/" CT_SAVE_VERDICT "' ] && [ $i -lt %d ]; do\n"
-                        "    sleep 0.01; i=$((i+1))\n"
+                        "    sleep 0.01; i=$((i+%d))\n"
                         "done\n"
                         "[ \"$(cat '%s/" CT_SAVE_VERDICT "' 2>/dev/null)\" = 0 ]\n",
-                        dir, dir, CT_SAVE_HOOK_WAIT, dir);
+                        dir, dir, CT_SAVE_HOOK_WAIT, forever ? 0 : 1, dir);
 
     if (strchr(dir, '\'')) {
         virReportError(VIR_ERR_CONFIG_UNSUPPORTED, _("'%1$s' has a quote in its path"), dir);
@@ -443,7 +445,7 @@ virCTSaveVerdict(const char *dir, bool keep)
  * plan lines of the restore. */
 static virCommand *
 virCTSaveDumpCommand(virCTDriver *driver, virDomainObj *vm, const char *dir, const char *log,
-                     GString *meta)
+                     GString *meta, bool forever)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autoptr(ctPlan) plan = virCTSaveLoadPlan(driver, vm);
@@ -468,7 +470,7 @@ virCTSaveDumpCommand(virCTDriver *driver, virDomainObj *vm, const char *dir, con
     virCommandAddArgFormat(cmd, "%d", pid);
     virCommandAddArgList(cmd, "--images-dir", dir, "--log-file", log, "-v4", "--leave-stopped",
                          "--tcp-established", "--file-locks", NULL);
-    if (!(hook = virCTSaveHook(dir)))
+    if (!(hook = virCTSaveHook(dir, forever)))
         return NULL;
     virCommandAddArgList(cmd, "--action-script", hook, NULL);
     /* frozen together rather than seized one by one: a paused container
@@ -669,7 +671,9 @@ virCTSaveDumpStart(virCTDriver *driver, virDomainObj *vm, bool paused, const cha
             return -1;
         }
     }
-    if (!(dump->cmd = virCTSaveDumpCommand(driver, vm, dump->dir, dump->log, dump->meta)))
+    if (!(dump->cmd =
+              virCTSaveDumpCommand(driver, vm, dump->dir, dump->log, dump->meta,
+                                   target && g_str_has_prefix(target, CT_SAVE_TARGET_MIGRATION))))
         return -1;
     virCommandSetErrorBuffer(dump->cmd, &errbuf);
 
@@ -714,6 +718,12 @@ virCTSaveDumpStart(virCTDriver *driver, virDomainObj *vm, bool paused, const cha
 int
 virCTSaveDumpFinish(virDomainObj *vm, virCTSaveDump *dump, bool keep)
 {
+    return virCTSaveDumpFinishFull(vm, dump, keep, false);
+}
+
+int
+virCTSaveDumpFinishFull(virDomainObj *vm, virCTSaveDump *dump, bool keep, bool stayFrozen)
+{
     int status = -1;
     int rc;
 
@@ -732,8 +742,14 @@ virCTSaveDumpFinish(virDomainObj *vm, virCTSaveDump *dump, bool keep)
             vm->def->name, why, dump->log);
         rc = -1;
     }
-    if (!keep || rc < 0)
+    if (stayFrozen) {
+        /* CRIU's roll back may have thawed the cgroup */
+        if (virDomainObjIsActive(vm) && virCTProcessSetFrozen(vm, true) < 0)
+            VIR_WARN("cannot keep '%s' frozen: %s", vm->def->name, virGetLastErrorMessage());
+        dump->frozen = false;
+    } else if (!keep || rc < 0) {
         virCTSaveDumpThaw(vm, dump);
+    }
     return keep ? rc : 0;
 }
 
@@ -1112,6 +1128,7 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
 {
     g_autofree char *verdictPath = g_strdup_printf("%s/" CT_SAVE_VERDICT, dir);
     g_autofree char *targetPath = g_strdup_printf("%s/" CT_SAVE_TARGET, dir);
+    g_autofree char *sentPath = g_strdup_printf("%s/" CT_SAVE_SENT, dir);
     g_autofree char *managed = virCTSaveManagedPath(driver, name);
     g_autofree char *verdict = NULL;
     g_autofree char *target = NULL;
@@ -1137,6 +1154,18 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
 
     if (migration)
         virCTSaveThawDisk(driver, name);
+    if (!keep && migration && virFileExists(sentPath)) {
+        /* all was sent: the destination may run it by now */
+        VIR_WARN("the migration of '%s' was cut short by a daemon restart after its data "
+                 "was sent: it may run on the destination, so it stays paused here",
+                 name);
+        if ((vm = virDomainObjListFindByName(driver->domains, name)) && virDomainObjIsActive(vm) &&
+            virCTProcessSetFrozen(vm, true) == 0)
+            virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION);
+        virResetLastError();
+        virDomainObjEndAPI(&vm);
+        return;
+    }
     if (!keep) {
         VIR_WARN("the %s of '%s' was cut short by a daemon restart: it runs on",
                  migration ? "migration" : "save", name);

@@ -45,6 +45,11 @@ struct _virCTSaveDump {
 /* The .target of a migration's checkpoint (there is no image file). */
 #define CT_SAVE_TARGET_MIGRATION "migration"
 
+/* In a migration's work directory once all its data went: a daemon that
+ * restarts then keeps the container paused (it may run on the
+ * destination) rather than letting it run on. */
+#define CT_SAVE_SENT ".sent"
+
 /* Checkpoints the running @vm (locked, with a job; unlocked while CRIU
  * works), the restore to be @paused or not; @target is written to the
  * work directory's .target for the crash recovery (NULL: none).  Returns
@@ -57,6 +62,10 @@ int virCTSaveDumpStart(virCTDriver *driver, virDomainObj *vm, bool paused, const
  * container then) or to let them run on, and waits for it.  Returns 0,
  * or -1 with an error when @keep could not be done (they run on then). */
 int virCTSaveDumpFinish(virDomainObj *vm, virCTSaveDump *dump, bool keep);
+
+/* The same; with @stayFrozen the container stays frozen after a roll
+ * back (a migration whose outcome is unknown). */
+int virCTSaveDumpFinishFull(virDomainObj *vm, virCTSaveDump *dump, bool keep, bool stayFrozen);
 
 /* Removes the work directory. */
 void virCTSaveDumpFree(virCTSaveDump *dump);

@@ -42,6 +42,21 @@ VIR_LOG_INIT("ct.ct_save_restore");
 
 /* ---------------------------------------------------------- the restore */
 
+/* A restore-mount line names one of the container's cgroup mounts
+ * ("ct-cg-N", as ct_save.c writes it) and the host's cgroup directory it
+ * is: anything else (a migration's data says what it likes) is no line
+ * of ours. */
+static bool
+virCTSaveCheckMount(const char *key, const char *path)
+{
+    const char *digits;
+
+    if (!g_str_has_prefix(key, "ct-cg-") || !*(digits = key + 6) ||
+        strspn(digits, "0123456789") != strlen(digits))
+        return false;
+    return g_str_has_prefix(path, "/sys/fs/cgroup/") && !strstr(path, "/..") && !strstr(path, "//");
+}
+
 /* The meta lines of an image into the restore* fields of @restore. */
 static int
 virCTSaveParseMeta(const char *path, const char *meta, ctPlan *restore, bool *paused)
@@ -71,7 +86,7 @@ virCTSaveParseMeta(const char *path, const char *meta, ctPlan *restore, bool *pa
         } else if (STREQ(f[0], "restore-cgroup") && n == 2) {
             g_free(restore->restoreCgroup);
             restore->restoreCgroup = g_steal_pointer(&a);
-        } else if (STREQ(f[0], "restore-mount") && n == 3 && b[0] == '/') {
+        } else if (STREQ(f[0], "restore-mount") && n == 3 && virCTSaveCheckMount(a, b)) {
             restore->restoreMounts =
                 g_renew(ctPlanRestoreMount, restore->restoreMounts, restore->nrestoreMounts + 1);
             restore->restoreMounts[restore->nrestoreMounts].key = g_steal_pointer(&a);

@@ -269,6 +269,25 @@ ip link del ctmigl1
 ip link del ctmigbr
 h2 ip link del ctmigbr
 
+# ---- someone else on the data port ------------------------------------------------
+# a client that connects to the port again and again and sends junk: its
+# connections are refused (no frame under the key), the source's taken
+ct_xml x1 >"$CT_TEST_ROOT/x1.xml"
+vsh create "$CT_TEST_ROOT/x1.xml" >/dev/null
+INTRUDERS=()
+for i in 1 2 3; do
+    (while true; do echo junk | busybox nc -w 1 "$H2_ADDR" 49200 >/dev/null 2>&1; done) &
+    INTRUDERS+=($!)
+done
+sleep 0.5
+check "an intruder on the data port: the migration goes through all the same" \
+    vsh migrate --live x1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR:49200"
+kill "${INTRUDERS[@]}" 2>/dev/null
+wait "${INTRUDERS[@]}" 2>/dev/null
+echo "# intruder connections refused: $(grep -c "connection to the migration port of 'x1' refused" "$H2_LOG")"
+check "...x1 runs on host2" bash -c "[ \"\$(vsh2 domstate x1)\" = running ]"
+vsh2 destroy x1 >/dev/null 2>&1
+
 # ---- failures: the container runs on where it was ---------------------------
 # f1 with 24 MiB in its layer, sent at 4 MiB/s: six seconds to interrupt
 ct_xml f1 200 >"$CT_TEST_ROOT/f1.xml"
