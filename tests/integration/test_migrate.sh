@@ -174,6 +174,11 @@ check "...m1 runs on on host2" bash -c "sleep 0.5; [ \"\$(count '$H2_TLS_URI' m1
 check "...host1's m1 is as it was" bash -c "[ \"\$(vsh domstate --reason m1)\" = 'shut off (migrated)' ]"
 check "transient m1 on host2 destroyed: its layer goes with it" \
     bash -c "vsh2 destroy m1 >/dev/null && [ ! -e '$STORE2/containers/m1' ]"
+check_fails "a bandwidth that would overflow: refused" "bandwidth must be less than" \
+    vsh migrate --live --p2p --bandwidth 17592186044416 m1 "$H2_TLS_URI"
+check_fails "...and as the domain's speed" "bandwidth must be less than" \
+    vsh migrate-setspeed m1 17592186044416
+check "...the daemon is alive" vsh version
 check_fails "a stopped container without --offline: refused" "domain is not running" \
     vsh migrate m1 "$H2_TLS_URI" --migrateuri "tcp://$H2_ADDR"
 
