@@ -49,6 +49,7 @@
 #include "ct_resource.h"
 #include "ct_root.h"
 #include "ct_sync.h"
+#include "ct_timeline.h"
 
 #include "domain_driver.h"
 #include "virclosecallbacks.h"
@@ -239,6 +240,7 @@ virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, i
     VIR_DEBUG("asking the keeper to run the supervisor of '%s'", vm->def->name);
     if (virCTKeeperSpawn(driver, planPath, peer, &pid) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "spawned");
     priv->supervisorPid = pid;
     priv->starting = true;
     /* Active from now on, as qemu allocates the ID before it waits for
@@ -408,6 +410,7 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
     if (virCgroupNewMachine(machineName, "ct", vm->def->uuid, plan->root ? plan->root : "/",
                             initPid, true, 0, NULL, partition, -1, 0, &priv->cgroup) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-machine");
     if (!vm->def->resource) {
         vm->def->resource = g_new0(virDomainResourceDef, 1);
         vm->def->resource->partition = g_strdup(partition);
@@ -417,14 +420,20 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
         return -1;
     if (virCTProcessCheckCgroupPath(driver, vm) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-extra");
     VIR_DEBUG("setting the device policy of '%s'", vm->def->name);
     if (virCTProcessSetupDevices(priv->cgroup) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-devices");
     VIR_DEBUG("applying the limits of '%s'", vm->def->name);
     if (virCTResourceApply(priv->cgroup, priv->extraCgroupPath, vm->def) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-limits");
     VIR_DEBUG("moving init %d of '%s' into its child cgroup", initPid, vm->def->name);
-    return virCTProcessMakeInitCgroup(vm, initPid);
+    if (virCTProcessMakeInitCgroup(vm, initPid) < 0)
+        return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-init");
+    return 0;
 }
 
 static void virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code,
@@ -444,8 +453,10 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
         virReportSystemError(errno, _("cannot release the supervisor of '%1$s'"), vm->def->name);
         return -1;
     }
+    virCTTimelineStep(vm->def->name, "go-sent");
     if (virCTProcessSyncReadPid(vm, syncFD, "OK", &pid, NULL) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "ok-read");
     /* a restore's init is CRIU's, not the restorer that stood in for it */
     if (pid != vm->def->id) {
         VIR_DEBUG("init of '%s' is %d", vm->def->name, pid);
@@ -456,6 +467,7 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
     VIR_DEBUG("init of '%s' runs, watching its supervisor", vm->def->name);
     if (!(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm)))
         return -1;
+    virCTTimelineStep(vm->def->name, "monitor");
     return 0;
 }
 
@@ -500,24 +512,31 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     VIR_DEBUG("waiting for init of '%s' (PID)", vm->def->name);
     if (virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid, &ttyPath) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "pid-read");
     virCTProcessSetConsolePath(vm, g_steal_pointer(&ttyPath));
     virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
     virCTProcessCountActive(driver, vm, true);
     VIR_DEBUG("recording the cgroup of '%s' (init %d)", vm->def->name, initPid);
     if (virCTProcessRecordCgroup(driver, vm, initPid) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "status-saved");
     if (virCTProcessSetupCgroup(driver, vm, plan, initPid) < 0)
         return -1;
     VIR_DEBUG("saving the status of '%s'", vm->def->name);
     if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "status-saved-2");
     /* a restore's container ends are CRIU's to move in */
     VIR_DEBUG("plugging the interfaces of '%s'", vm->def->name);
     if (plan->restoreDir ? virCTNetStartRestore(vm) < 0 : virCTNetStart(vm, initPid) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "net");
     /* saved again with the host ends' names before init runs */
-    if (vm->def->nnets > 0 && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
-        return -1;
+    if (vm->def->nnets > 0) {
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+            return -1;
+        virCTTimelineStep(vm->def->name, "status-saved-3");
+    }
     if (virCTProcessRelease(driver, vm, syncFD) < 0)
         return -1;
     VIR_DEBUG("container '%s' runs: init %d, supervisor %d", vm->def->name, initPid,
@@ -591,15 +610,21 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0 ||
         virCTRootKeep(driver, vm, &keptRoot) < 0)
         goto early_error;
+    virCTTimelineStep(vm->def->name, "layer");
     VIR_DEBUG("building the plan of '%s'", vm->def->name);
     if (!(plan = virCTDomainBuildPlanWithRoot(driver->config, vm->def, keptRoot)))
         goto early_error;
-    if (driver->privileged)
+    virCTTimelineStep(vm->def->name, "plan-built");
+    if (driver->privileged) {
         virCTProcessAddLxcfs(plan, vm);
+        virCTTimelineStep(vm->def->name, "lxcfs");
+    }
+    plan->timeline = virCTTimelineEnabled();
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         goto early_error;
     virCTDomainAssignAliases(vm->def);
+    virCTTimelineStep(vm->def->name, "def-copied");
 
     virCTProcessRemoveStateFiles(driver, vm);
     if (restore && virCTProcessAddRestore(driver, vm, plan, restore) < 0)
@@ -607,6 +632,7 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     VIR_DEBUG("writing the plan of '%s' to '%s'", vm->def->name, planPath);
     if (virCTProcessWritePlan(plan, planPath) < 0)
         goto error;
+    virCTTimelineStep(vm->def->name, "plan-written");
     if (virCTProcessLaunch(driver, vm, plan, planPath, reason) < 0)
         goto error;
     if ((flags & VIR_CT_PROCESS_START_PAUSED)) {
@@ -621,6 +647,7 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     /* the status written before GO is still right without these flags */
     if (flags && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         goto error;
+    virCTTimelineStep(vm->def->name, "started");
     return 0;
 
  error:
