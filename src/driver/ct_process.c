@@ -21,9 +21,10 @@
  *   S -> D "OK <init>" | "ERR <errno> <message>"                   (5)
  *
  * The plan names no cgroup: placing init is the daemon's, at "PID".  The
- * status file is written before the cgroups exist and again before GO:
- * whatever happens to the daemon after "PID", the next one finds the
- * container (or its remains) again.
+ * status file is written before the cgroups exist, with their paths, and
+ * again before GO when the interfaces (or cgroups placed elsewhere than
+ * guessed) add to it: whatever happens to the daemon after "PID", the
+ * next one finds the container (or its remains) again.
  */
 
 #include <config.h>
@@ -295,19 +296,22 @@ virCTProcessMachineName(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
 }
 
 /* The hierarchies libvirt leaves alone (see ct_cgroup.h), on a v1 or
- * hybrid host: the container's path there is the one libvirt chose. */
+ * hybrid host: the container's path there is the one libvirt chose.
+ * Returns 1 when that is not the path the status file has, 0 when it
+ * is, -1 on error. */
 static int
 virCTProcessPlaceExtra(virDomainObj *vm, pid_t initPid)
 {
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autofree char *path = virCTCgroupPathOf(initPid);
+    bool changed = STRNEQ_NULLABLE(path, priv->extraCgroupPath);
 
-    if (!path)
-        return 0; /* no v1 memory hierarchy: a v2 host, nothing to add */
-    if (virCTCgroupPlaceExtra(path, initPid) < 0)
+    if (path && virCTCgroupPlaceExtra(path, initPid) < 0)
         return -1;
-    g_free(CT_DOMAIN_PRIVATE(vm)->extraCgroupPath);
-    CT_DOMAIN_PRIVATE(vm)->extraCgroupPath = g_steal_pointer(&path);
-    return 0;
+    /* no v1 memory hierarchy: a v2 host, nothing to add */
+    g_free(priv->extraCgroupPath);
+    priv->extraCgroupPath = g_steal_pointer(&path);
+    return changed ? 1 : 0;
 }
 
 /* After everything in it is gone: the cgroups virCTProcessPlaceExtra()
@@ -357,6 +361,15 @@ virCTProcessRecordCgroup(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
         partition = vm->def->resource->partition;
     g_free(priv->cgroupPath);
     priv->cgroupPath = virCTCgroupMachinePath(partition, machineName);
+    if (!vm->def->resource) {
+        vm->def->resource = g_new0(virDomainResourceDef, 1);
+        vm->def->resource->partition = g_strdup(partition);
+    }
+    /* where virCTProcessPlaceExtra() will find init on a v1 or hybrid
+     * host without machined: recorded now, the status needs no second
+     * save before GO (a wrong guess costs that save, nothing else) */
+    g_free(priv->extraCgroupPath);
+    priv->extraCgroupPath = virCTCgroupHasV1Memory() ? g_strdup(priv->cgroupPath) : NULL;
     vm->def->id = initPid;
     return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
 }
@@ -394,13 +407,16 @@ virCTProcessMakeInitCgroup(virDomainObj *vm, pid_t initPid)
     return virCTResourceCopyCpuLimit(priv->cgroup, vm->def, false);
 }
 
-/* Creates the container's cgroup with init inside. */
+/* Creates the container's cgroup with init inside; @changed tells
+ * whether the status file must be saved again. */
 static int
-virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, pid_t initPid)
+virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, pid_t initPid,
+                        bool *changed)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     const char *partition = CT_PROCESS_DEFAULT_PARTITION;
     g_autofree char *machineName = virCTProcessMachineName(driver, vm, initPid);
+    int rc;
 
     if (vm->def->resource && vm->def->resource->partition)
         partition = vm->def->resource->partition;
@@ -411,13 +427,10 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
                             initPid, true, 0, NULL, partition, -1, 0, &priv->cgroup) < 0)
         return -1;
     virCTTimelineStep(vm->def->name, "cgroup-machine");
-    if (!vm->def->resource) {
-        vm->def->resource = g_new0(virDomainResourceDef, 1);
-        vm->def->resource->partition = g_strdup(partition);
-    }
     VIR_DEBUG("placing init %d of '%s' in the other hierarchies", initPid, vm->def->name);
-    if (virCTProcessPlaceExtra(vm, initPid) < 0)
+    if ((rc = virCTProcessPlaceExtra(vm, initPid)) < 0)
         return -1;
+    *changed = rc > 0;
     if (virCTProcessCheckCgroupPath(driver, vm) < 0)
         return -1;
     virCTTimelineStep(vm->def->name, "cgroup-extra");
@@ -504,6 +517,7 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     VIR_AUTOCLOSE syncFD = -1;
     g_autofree char *ttyPath = NULL;
+    bool changed = false;
     pid_t initPid;
 
     VIR_DEBUG("spawning the supervisor of '%s'", vm->def->name);
@@ -520,22 +534,22 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     if (virCTProcessRecordCgroup(driver, vm, initPid) < 0)
         return -1;
     virCTTimelineStep(vm->def->name, "status-saved");
-    if (virCTProcessSetupCgroup(driver, vm, plan, initPid) < 0)
+    if (virCTProcessSetupCgroup(driver, vm, plan, initPid, &changed) < 0)
         return -1;
-    VIR_DEBUG("saving the status of '%s'", vm->def->name);
-    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
-        return -1;
-    virCTTimelineStep(vm->def->name, "status-saved-2");
     /* a restore's container ends are CRIU's to move in */
     VIR_DEBUG("plugging the interfaces of '%s'", vm->def->name);
     if (plan->restoreDir ? virCTNetStartRestore(vm) < 0 : virCTNetStart(vm, initPid) < 0)
         return -1;
     virCTTimelineStep(vm->def->name, "net");
-    /* saved again with the host ends' names before init runs */
-    if (vm->def->nnets > 0) {
+    /* saved again, before init runs, with the host ends' names and what
+     * the cgroups brought that the first save did not guess; until then
+     * the first save's cgroup path finds the cgroups, as after a crash
+     * in the middle of the interfaces */
+    if (vm->def->nnets > 0 || changed) {
+        VIR_DEBUG("saving the status of '%s'", vm->def->name);
         if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
             return -1;
-        virCTTimelineStep(vm->def->name, "status-saved-3");
+        virCTTimelineStep(vm->def->name, "status-saved-2");
     }
     if (virCTProcessRelease(driver, vm, syncFD) < 0)
         return -1;

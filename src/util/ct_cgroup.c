@@ -8,7 +8,9 @@
 #include <config.h>
 
 #include <dirent.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "ct_cgroup.h"
@@ -52,6 +54,14 @@ virCTCgroupPathOf(pid_t pid)
             return virCTCgroupLimitsPath(f[2]);
     }
     return NULL;
+}
+
+bool
+virCTCgroupHasV1Memory(void)
+{
+    struct statfs sb;
+
+    return statfs(CT_CGROUP_TOP "/memory", &sb) == 0 && sb.f_type == CGROUP_SUPER_MAGIC;
 }
 
 int
