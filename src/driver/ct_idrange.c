@@ -106,27 +106,37 @@ virCTIdRangeRecord(virCTDriver *driver, const virDomainDef *def)
 static int
 virCTIdRangeCollectUUID(virDomainObj *vm, void *opaque)
 {
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-
     /* a domain's UUID never changes: no need to lock it */
-    virUUIDFormat(vm->def->uuid, uuidstr);
-    g_hash_table_add(opaque, g_strdup(uuidstr));
+    g_array_append_vals(opaque, vm->def->uuid, 1);
     return 0;
+}
+
+static gint
+virCTIdRangeCompareUUID(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, VIR_UUID_BUFLEN);
 }
 
 static gboolean
 virCTIdRangeIsStale(gpointer key, gpointer value G_GNUC_UNUSED, gpointer listed)
 {
-    return !g_hash_table_contains(listed, key);
+    GArray *uuids = listed;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    return virUUIDParse(key, uuid) < 0 || uuids->len == 0 ||
+           !bsearch(uuid, uuids->data, uuids->len, VIR_UUID_BUFLEN, virCTIdRangeCompareUUID);
 }
 
-/* Drops the ranges of domains that are no longer listed. */
+/* Drops the ranges of domains that are no longer listed.  At every
+ * assignment, so it is kept cheap: the listed UUIDs as bytes, sorted,
+ * rather than formatted into a set of strings. */
 static void
 virCTIdRangePrune(virCTDriver *driver)
 {
-    g_autoptr(GHashTable) listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GArray) listed = g_array_new(FALSE, FALSE, VIR_UUID_BUFLEN);
 
     virDomainObjListForEach(driver->domains, false, virCTIdRangeCollectUUID, listed);
+    g_array_sort(listed, virCTIdRangeCompareUUID);
     g_hash_table_foreach_remove(virCTIdRangeTable(driver), virCTIdRangeIsStale, listed);
 }
 
@@ -161,20 +171,51 @@ virCTIdRangeFindClash(virCTDriver *driver, const char *uuidstr, bool pool,
     return NULL;
 }
 
-/* The lowest free range of the pool. */
+static gint
+virCTIdRangeCompare(gconstpointer a, gconstpointer b)
+{
+    const virCTIdRange *x = a;
+    const virCTIdRange *y = b;
+
+    return x->target < y->target ? -1 : x->target > y->target;
+}
+
+/* The lowest free range of the pool: a slot of the pool's grid that no
+ * range of another domain meets (every kind of range counts for a range
+ * of the pool).  The ranges are sorted once, then the slots and the
+ * ranges are walked together: O(N log N), not a scan of all N ranges
+ * for each of the N slots in use. */
 static int
 virCTIdRangeFindFree(virCTDriver *driver, const char *uuidstr, unsigned int *target)
 {
     virCTDriverConfig *cfg = driver->config;
     unsigned long long size = cfg->idRangeSize;
     unsigned long long end = (unsigned long long)cfg->idPoolStart + cfg->idPoolSize;
-    unsigned long long t;
+    unsigned long long t = cfg->idPoolStart;
+    g_autoptr(GArray) taken = g_array_new(FALSE, FALSE, sizeof(virCTIdRange));
+    GHashTableIter iter;
+    gpointer key;
+    gpointer value;
+    size_t i;
 
-    for (t = cfg->idPoolStart; t + size <= end; t += size) {
-        if (!virCTIdRangeFindClash(driver, uuidstr, true, t, size)) {
-            *target = t;
-            return 0;
-        }
+    g_hash_table_iter_init(&iter, virCTIdRangeTable(driver));
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        if (STRNEQ(key, uuidstr))
+            g_array_append_vals(taken, ((GArray *)value)->data, ((GArray *)value)->len);
+    }
+    g_array_sort(taken, virCTIdRangeCompare);
+    for (i = 0; i < taken->len && t + size <= end; i++) {
+        virCTIdRange *range = &g_array_index(taken, virCTIdRange, i);
+        unsigned long long rangeEnd = (unsigned long long)range->target + range->count;
+
+        if (range->target >= t + size)
+            break; /* this one and all after it start above the slot */
+        if (rangeEnd > t) /* meets the slot: the next slot after it */
+            t = cfg->idPoolStart + (rangeEnd - cfg->idPoolStart + size - 1) / size * size;
+    }
+    if (t + size <= end) {
+        *target = t;
+        return 0;
     }
     virReportError(
         VIR_ERR_OPERATION_FAILED,

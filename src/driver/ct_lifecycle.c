@@ -24,6 +24,7 @@
 #include "ct_domain_plan.h"
 #include "ct_process.h"
 #include "ct_save.h"
+#include "ct_timeline.h"
 
 #include "datatypes.h"
 #include "viraccessapicheck.h"
@@ -78,6 +79,7 @@ ctDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
     virCTDriver *driver = dom->conn->privateData;
     virDomainObj *vm;
     bool restored = false;
+    gint64 t0 = g_get_monotonic_time();
     int ret = -1;
 
     /* BYPASS_CACHE: for a start from a managed save image, which is read
@@ -88,10 +90,12 @@ ctDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
 
     if (!(vm = ctDomObjFromDomain(dom)))
         return -1;
+    virCTTimelineStepAt(vm->def->name, t0, "api");
     if (virDomainCreateWithFlagsEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         goto cleanup;
+    virCTTimelineStep(vm->def->name, "job");
     if (virDomainObjIsActive(vm)) {
         virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("domain is already running"));
     } else if (virCTSaveStartManaged(driver, vm, dom->conn, flags, &restored) < 0) {
@@ -101,6 +105,7 @@ ctDomainCreateWithFlags(virDomainPtr dom, unsigned int flags)
         ret = 0;
     }
     virDomainObjEndJob(vm);
+    virCTTimelineStep(vm->def->name, "end");
 
  cleanup:
     virDomainObjEndAPI(&vm);
@@ -120,32 +125,39 @@ ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     g_autoptr(virDomainDef) def = NULL;
     virDomainObj *vm = NULL;
     virDomainPtr dom = NULL;
+    gint64 t0 = g_get_monotonic_time();
 
     virCheckFlags(
         VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY | VIR_DOMAIN_START_VALIDATE, NULL);
 
     if (!(def = virCTDomainInputParse(driver, xml, flags & VIR_DOMAIN_START_VALIDATE)))
         return NULL;
+    virCTTimelineStepAt(def->name, t0, "api");
+    virCTTimelineStep(def->name, "parsed");
     if (virDomainCreateXMLEnsureACL(conn, def) < 0)
         return NULL;
     VIR_WITH_MUTEX_LOCK_GUARD (&driver->idLock) {
         if (virCTIdRangeAssign(driver, def, true) < 0)
             return NULL;
+        virCTTimelineStep(def->name, "ids");
         vm = virDomainObjListAdd(driver->domains, &def, driver->xmlopt,
                                  VIR_DOMAIN_OBJ_LIST_ADD_LIVE | VIR_DOMAIN_OBJ_LIST_ADD_CHECK_LIVE,
                                  NULL);
     }
     if (!vm)
         return NULL;
+    virCTTimelineStep(vm->def->name, "listed");
 
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
         if (!vm->persistent)
             virDomainObjListRemove(driver->domains, vm);
         goto cleanup;
     }
+    virCTTimelineStep(vm->def->name, "job");
     if (ctDomainStart(driver, vm, conn, flags & ~VIR_DOMAIN_START_VALIDATE) == 0)
         dom = virGetDomain(conn, vm->def->name, vm->def->uuid, vm->def->id);
     virDomainObjEndJob(vm);
+    virCTTimelineStep(vm->def->name, "end");
     if (!dom && !vm->persistent)
         virDomainObjListRemove(driver->domains, vm);
 

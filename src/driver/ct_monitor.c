@@ -6,6 +6,7 @@
 
 #include <config.h>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -18,6 +19,7 @@
 #include "virfile.h"
 #include "virlog.h"
 #include "virstring.h"
+#include "virthread.h"
 #include "virutil.h"
 
 #define VIR_FROM_THIS VIR_FROM_NONE
@@ -31,7 +33,7 @@ struct _virCTMonitor {
     virObjectLockable parent;
 
     int fd;
-    int watch; /* event handle, -1 once removed */
+    bool watched; /* in the watch set (it holds a reference) */
     bool done; /* the callback was run or the monitor closed */
     char buf[128]; /* partial line from the supervisor */
     size_t len;
@@ -40,6 +42,15 @@ struct _virCTMonitor {
 };
 
 static virClass *virCTMonitorClass;
+
+/* All the watches share one epoll set, which is the only thing the
+ * event loop polls for them: with a handle each, every turn of the loop
+ * (every RPC call and reply) went over all the running containers'
+ * sockets.  The lock covers the set and its references: a monitor the
+ * set returns is still in it, so the dispatcher can take a reference
+ * before anyone else drops the set's. */
+static virMutex virCTMonitorSetLock;
+static int virCTMonitorSetFd = -1;
 
 static void
 virCTMonitorDispose(void *obj)
@@ -50,11 +61,17 @@ virCTMonitorDispose(void *obj)
     virObjectUnref(mon->opaque);
 }
 
+static void virCTMonitorDispatch(int watch, int fd, int events, void *opaque);
+
 static int
 virCTMonitorOnceInit(void)
 {
     if (!VIR_CLASS_NEW(virCTMonitor, virClassForObjectLockable()))
         return -1;
+    if (virMutexInit(&virCTMonitorSetLock) < 0) {
+        virReportSystemError(errno, "%s", _("cannot initialize a mutex"));
+        return -1;
+    }
     return 0;
 }
 
@@ -137,11 +154,54 @@ virCTMonitorReadWatch(virCTMonitor *mon, virCTMonitorExitKind *kind, int *code)
     return false;
 }
 
-static void
-virCTMonitorIO(int watch G_GNUC_UNUSED, int fd G_GNUC_UNUSED, int events G_GNUC_UNUSED,
-               void *opaque)
+/* Puts @mon in the watch set, made (and registered with the event
+ * loop) at the first watch. */
+static int
+virCTMonitorWatch(virCTMonitor *mon)
 {
-    virCTMonitor *mon = opaque;
+    VIR_LOCK_GUARD lock = virLockGuardLock(&virCTMonitorSetLock);
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = mon };
+
+    if (virCTMonitorSetFd < 0) {
+        if ((virCTMonitorSetFd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+            virReportSystemError(errno, "%s", _("cannot create the set of container watches"));
+            return -1;
+        }
+        if (virEventAddHandle(virCTMonitorSetFd, VIR_EVENT_HANDLE_READABLE, virCTMonitorDispatch,
+                              NULL, NULL) < 0) {
+            VIR_FORCE_CLOSE(virCTMonitorSetFd);
+            virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
+                           _("cannot watch the container supervisor: no event loop"));
+            return -1;
+        }
+    }
+    if (epoll_ctl(virCTMonitorSetFd, EPOLL_CTL_ADD, mon->fd, &ev) < 0) {
+        virReportSystemError(errno, "%s", _("cannot watch the container supervisor"));
+        return -1;
+    }
+    mon->watched = true;
+    virObjectRef(mon);
+    return 0;
+}
+
+/* Takes @mon out of the watch set; called with @mon locked. */
+static void
+virCTMonitorUnwatch(virCTMonitor *mon)
+{
+    VIR_LOCK_GUARD lock = virLockGuardLock(&virCTMonitorSetLock);
+
+    if (!mon->watched)
+        return;
+    if (epoll_ctl(virCTMonitorSetFd, EPOLL_CTL_DEL, mon->fd, NULL) < 0)
+        VIR_WARN("cannot stop watching a container supervisor: %s", g_strerror(errno));
+    mon->watched = false;
+    /* @mon stays alive: whoever locked it holds a reference */
+    virObjectUnref(mon);
+}
+
+static void
+virCTMonitorIO(virCTMonitor *mon)
+{
     virCTMonitorExitKind kind;
     int code;
     bool fire = false;
@@ -150,15 +210,34 @@ virCTMonitorIO(int watch G_GNUC_UNUSED, int fd G_GNUC_UNUSED, int events G_GNUC_
     if (!mon->done && virCTMonitorReadWatch(mon, &kind, &code)) {
         mon->done = true;
         fire = true;
-        virEventRemoveHandle(mon->watch);
-        mon->watch = -1;
+        virCTMonitorUnwatch(mon);
     }
     virObjectUnlock(mon);
 
-    if (fire) {
-        virObjectRef(mon);
+    if (fire)
         mon->cb(mon, kind, code, mon->opaque);
-        virObjectUnref(mon);
+}
+
+/* The event loop's handler of the watch set: the monitors with
+ * something to read, each referenced while it is handled. */
+static void
+virCTMonitorDispatch(int watch G_GNUC_UNUSED, int fd G_GNUC_UNUSED, int events G_GNUC_UNUSED,
+                     void *opaque G_GNUC_UNUSED)
+{
+    struct epoll_event ready[64];
+    int n = 0;
+    int i;
+
+    VIR_WITH_MUTEX_LOCK_GUARD (&virCTMonitorSetLock) {
+        while ((n = epoll_wait(virCTMonitorSetFd, ready, G_N_ELEMENTS(ready), 0)) < 0 &&
+               errno == EINTR)
+            ;
+        for (i = 0; i < n; i++)
+            virObjectRef(ready[i].data.ptr);
+    }
+    for (i = 0; i < n; i++) {
+        virCTMonitorIO(ready[i].data.ptr);
+        virObjectUnref(ready[i].data.ptr);
     }
 }
 
@@ -173,7 +252,6 @@ virCTMonitorOpen(const char *path, virCTMonitorExitCallback cb, virObject *opaqu
     if (!(obj = virObjectLockableNew(virCTMonitorClass)))
         return NULL;
     mon = (virCTMonitor *)obj;
-    mon->watch = -1;
     mon->cb = cb;
     mon->opaque = virObjectRef(opaque);
     if ((mon->fd = virCTMonitorConnect(path)) < 0)
@@ -182,13 +260,8 @@ virCTMonitorOpen(const char *path, virCTMonitorExitCallback cb, virObject *opaqu
         virReportSystemError(errno, "%s", _("cannot make the monitor socket non-blocking"));
         return NULL;
     }
-    if ((mon->watch = virEventAddHandle(mon->fd, VIR_EVENT_HANDLE_READABLE, virCTMonitorIO,
-                                        virObjectRef(mon), virObjectUnref)) < 0) {
-        virObjectUnref(mon);
-        virReportError(VIR_ERR_INTERNAL_ERROR, "%s",
-                       _("cannot watch the container supervisor: no event loop"));
+    if (virCTMonitorWatch(mon) < 0)
         return NULL;
-    }
     return (virCTMonitor *)g_steal_pointer(&obj);
 }
 
@@ -199,10 +272,7 @@ virCTMonitorClose(virCTMonitor *mon)
         return;
     virObjectLock(mon);
     mon->done = true;
-    if (mon->watch >= 0) {
-        virEventRemoveHandle(mon->watch);
-        mon->watch = -1;
-    }
+    virCTMonitorUnwatch(mon);
     virObjectUnlock(mon);
     virObjectUnref(mon);
 }

@@ -3,11 +3,12 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * A running container has one watch: a connection registered with the
- * event loop that only waits for the supervisor's "exited" line or its
- * end of file.  Requests (signal, kill, console) each use a short
- * connection of their own, so a request never races with the watch for
- * the bytes on one socket.
+ * A running container has one watch: a connection that only waits for
+ * the supervisor's "exited" line or its end of file, in one epoll set
+ * for all containers that the event loop polls as a single descriptor.
+ * Requests (signal, kill, console) each use a short connection of their
+ * own, so a request never races with the watch for the bytes on one
+ * socket.
  */
 
 #pragma once

@@ -21,9 +21,10 @@
  *   S -> D "OK <init>" | "ERR <errno> <message>"                   (5)
  *
  * The plan names no cgroup: placing init is the daemon's, at "PID".  The
- * status file is written before the cgroups exist and again before GO:
- * whatever happens to the daemon after "PID", the next one finds the
- * container (or its remains) again.
+ * status file is written before the cgroups exist, with their paths, and
+ * again before GO when the interfaces (or cgroups placed elsewhere than
+ * guessed) add to it: whatever happens to the daemon after "PID", the
+ * next one finds the container (or its remains) again.
  */
 
 #include <config.h>
@@ -49,6 +50,7 @@
 #include "ct_resource.h"
 #include "ct_root.h"
 #include "ct_sync.h"
+#include "ct_timeline.h"
 
 #include "domain_driver.h"
 #include "virclosecallbacks.h"
@@ -239,6 +241,7 @@ virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, i
     VIR_DEBUG("asking the keeper to run the supervisor of '%s'", vm->def->name);
     if (virCTKeeperSpawn(driver, planPath, peer, &pid) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "spawned");
     priv->supervisorPid = pid;
     priv->starting = true;
     /* Active from now on, as qemu allocates the ID before it waits for
@@ -293,19 +296,22 @@ virCTProcessMachineName(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
 }
 
 /* The hierarchies libvirt leaves alone (see ct_cgroup.h), on a v1 or
- * hybrid host: the container's path there is the one libvirt chose. */
+ * hybrid host: the container's path there is the one libvirt chose.
+ * Returns 1 when that is not the path the status file has, 0 when it
+ * is, -1 on error. */
 static int
 virCTProcessPlaceExtra(virDomainObj *vm, pid_t initPid)
 {
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autofree char *path = virCTCgroupPathOf(initPid);
+    bool changed = STRNEQ_NULLABLE(path, priv->extraCgroupPath);
 
-    if (!path)
-        return 0; /* no v1 memory hierarchy: a v2 host, nothing to add */
-    if (virCTCgroupPlaceExtra(path, initPid) < 0)
+    if (path && virCTCgroupPlaceExtra(path, initPid) < 0)
         return -1;
-    g_free(CT_DOMAIN_PRIVATE(vm)->extraCgroupPath);
-    CT_DOMAIN_PRIVATE(vm)->extraCgroupPath = g_steal_pointer(&path);
-    return 0;
+    /* no v1 memory hierarchy: a v2 host, nothing to add */
+    g_free(priv->extraCgroupPath);
+    priv->extraCgroupPath = g_steal_pointer(&path);
+    return changed ? 1 : 0;
 }
 
 /* After everything in it is gone: the cgroups virCTProcessPlaceExtra()
@@ -355,6 +361,15 @@ virCTProcessRecordCgroup(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
         partition = vm->def->resource->partition;
     g_free(priv->cgroupPath);
     priv->cgroupPath = virCTCgroupMachinePath(partition, machineName);
+    if (!vm->def->resource) {
+        vm->def->resource = g_new0(virDomainResourceDef, 1);
+        vm->def->resource->partition = g_strdup(partition);
+    }
+    /* where virCTProcessPlaceExtra() will find init on a v1 or hybrid
+     * host without machined: recorded now, the status needs no second
+     * save before GO (a wrong guess costs that save, nothing else) */
+    g_free(priv->extraCgroupPath);
+    priv->extraCgroupPath = virCTCgroupHasV1Memory() ? g_strdup(priv->cgroupPath) : NULL;
     vm->def->id = initPid;
     return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
 }
@@ -392,13 +407,16 @@ virCTProcessMakeInitCgroup(virDomainObj *vm, pid_t initPid)
     return virCTResourceCopyCpuLimit(priv->cgroup, vm->def, false);
 }
 
-/* Creates the container's cgroup with init inside. */
+/* Creates the container's cgroup with init inside; @changed tells
+ * whether the status file must be saved again. */
 static int
-virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, pid_t initPid)
+virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, pid_t initPid,
+                        bool *changed)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     const char *partition = CT_PROCESS_DEFAULT_PARTITION;
     g_autofree char *machineName = virCTProcessMachineName(driver, vm, initPid);
+    int rc;
 
     if (vm->def->resource && vm->def->resource->partition)
         partition = vm->def->resource->partition;
@@ -408,23 +426,27 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
     if (virCgroupNewMachine(machineName, "ct", vm->def->uuid, plan->root ? plan->root : "/",
                             initPid, true, 0, NULL, partition, -1, 0, &priv->cgroup) < 0)
         return -1;
-    if (!vm->def->resource) {
-        vm->def->resource = g_new0(virDomainResourceDef, 1);
-        vm->def->resource->partition = g_strdup(partition);
-    }
+    virCTTimelineStep(vm->def->name, "cgroup-machine");
     VIR_DEBUG("placing init %d of '%s' in the other hierarchies", initPid, vm->def->name);
-    if (virCTProcessPlaceExtra(vm, initPid) < 0)
+    if ((rc = virCTProcessPlaceExtra(vm, initPid)) < 0)
         return -1;
+    *changed = rc > 0;
     if (virCTProcessCheckCgroupPath(driver, vm) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-extra");
     VIR_DEBUG("setting the device policy of '%s'", vm->def->name);
     if (virCTProcessSetupDevices(priv->cgroup) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-devices");
     VIR_DEBUG("applying the limits of '%s'", vm->def->name);
     if (virCTResourceApply(priv->cgroup, priv->extraCgroupPath, vm->def) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-limits");
     VIR_DEBUG("moving init %d of '%s' into its child cgroup", initPid, vm->def->name);
-    return virCTProcessMakeInitCgroup(vm, initPid);
+    if (virCTProcessMakeInitCgroup(vm, initPid) < 0)
+        return -1;
+    virCTTimelineStep(vm->def->name, "cgroup-init");
+    return 0;
 }
 
 static void virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code,
@@ -444,8 +466,10 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
         virReportSystemError(errno, _("cannot release the supervisor of '%1$s'"), vm->def->name);
         return -1;
     }
+    virCTTimelineStep(vm->def->name, "go-sent");
     if (virCTProcessSyncReadPid(vm, syncFD, "OK", &pid, NULL) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "ok-read");
     /* a restore's init is CRIU's, not the restorer that stood in for it */
     if (pid != vm->def->id) {
         VIR_DEBUG("init of '%s' is %d", vm->def->name, pid);
@@ -456,6 +480,7 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
     VIR_DEBUG("init of '%s' runs, watching its supervisor", vm->def->name);
     if (!(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm)))
         return -1;
+    virCTTimelineStep(vm->def->name, "monitor");
     return 0;
 }
 
@@ -492,6 +517,7 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     VIR_AUTOCLOSE syncFD = -1;
     g_autofree char *ttyPath = NULL;
+    bool changed = false;
     pid_t initPid;
 
     VIR_DEBUG("spawning the supervisor of '%s'", vm->def->name);
@@ -500,24 +526,31 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
     VIR_DEBUG("waiting for init of '%s' (PID)", vm->def->name);
     if (virCTProcessSyncReadPid(vm, syncFD, "PID", &initPid, &ttyPath) < 0)
         return -1;
+    virCTTimelineStep(vm->def->name, "pid-read");
     virCTProcessSetConsolePath(vm, g_steal_pointer(&ttyPath));
     virDomainObjSetState(vm, VIR_DOMAIN_RUNNING, reason);
     virCTProcessCountActive(driver, vm, true);
     VIR_DEBUG("recording the cgroup of '%s' (init %d)", vm->def->name, initPid);
     if (virCTProcessRecordCgroup(driver, vm, initPid) < 0)
         return -1;
-    if (virCTProcessSetupCgroup(driver, vm, plan, initPid) < 0)
-        return -1;
-    VIR_DEBUG("saving the status of '%s'", vm->def->name);
-    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+    virCTTimelineStep(vm->def->name, "status-saved");
+    if (virCTProcessSetupCgroup(driver, vm, plan, initPid, &changed) < 0)
         return -1;
     /* a restore's container ends are CRIU's to move in */
     VIR_DEBUG("plugging the interfaces of '%s'", vm->def->name);
     if (plan->restoreDir ? virCTNetStartRestore(vm) < 0 : virCTNetStart(vm, initPid) < 0)
         return -1;
-    /* saved again with the host ends' names before init runs */
-    if (vm->def->nnets > 0 && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
-        return -1;
+    virCTTimelineStep(vm->def->name, "net");
+    /* saved again, before init runs, with the host ends' names and what
+     * the cgroups brought that the first save did not guess; until then
+     * the first save's cgroup path finds the cgroups, as after a crash
+     * in the middle of the interfaces */
+    if (vm->def->nnets > 0 || changed) {
+        VIR_DEBUG("saving the status of '%s'", vm->def->name);
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+            return -1;
+        virCTTimelineStep(vm->def->name, "status-saved-2");
+    }
     if (virCTProcessRelease(driver, vm, syncFD) < 0)
         return -1;
     VIR_DEBUG("container '%s' runs: init %d, supervisor %d", vm->def->name, initPid,
@@ -591,15 +624,21 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0 ||
         virCTRootKeep(driver, vm, &keptRoot) < 0)
         goto early_error;
+    virCTTimelineStep(vm->def->name, "layer");
     VIR_DEBUG("building the plan of '%s'", vm->def->name);
     if (!(plan = virCTDomainBuildPlanWithRoot(driver->config, vm->def, keptRoot)))
         goto early_error;
-    if (driver->privileged)
+    virCTTimelineStep(vm->def->name, "plan-built");
+    if (driver->privileged) {
         virCTProcessAddLxcfs(plan, vm);
+        virCTTimelineStep(vm->def->name, "lxcfs");
+    }
+    plan->timeline = virCTTimelineEnabled();
     /* the running definition is a copy: live changes leave the config alone */
     if (virDomainObjSetDefTransient(driver->xmlopt, vm, NULL) < 0)
         goto early_error;
     virCTDomainAssignAliases(vm->def);
+    virCTTimelineStep(vm->def->name, "def-copied");
 
     virCTProcessRemoveStateFiles(driver, vm);
     if (restore && virCTProcessAddRestore(driver, vm, plan, restore) < 0)
@@ -607,6 +646,7 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     VIR_DEBUG("writing the plan of '%s' to '%s'", vm->def->name, planPath);
     if (virCTProcessWritePlan(plan, planPath) < 0)
         goto error;
+    virCTTimelineStep(vm->def->name, "plan-written");
     if (virCTProcessLaunch(driver, vm, plan, planPath, reason) < 0)
         goto error;
     if ((flags & VIR_CT_PROCESS_START_PAUSED)) {
@@ -621,6 +661,7 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     /* the status written before GO is still right without these flags */
     if (flags && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
         goto error;
+    virCTTimelineStep(vm->def->name, "started");
     return 0;
 
  error:

@@ -311,6 +311,8 @@ ctPlanFormat(const ctPlan *plan, FILE *fp)
         fmtField(fp, plan->consoleLog);
         fputs(plan->consoleLogAppend ? " append\n" : " truncate\n", fp);
     }
+    if (plan->timeline)
+        fputs("timeline\n", fp);
     fmtRestore(fp, plan);
     if (fflush(fp) != 0 || ferror(fp))
         return -1;
@@ -456,6 +458,19 @@ dirConsoleTty(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, cha
     (void)err;
     (void)errlen;
     plan->consoleTty = true;
+    return 0;
+}
+
+
+static int
+dirTimeline(ctPlan *plan, const ctPlanDirective *dir, char **f, size_t nf, char *err, size_t errlen)
+{
+    (void)dir;
+    (void)f;
+    (void)nf;
+    (void)err;
+    (void)errlen;
+    plan->timeline = true;
     return 0;
 }
 
@@ -745,6 +760,7 @@ static const ctPlanDirective directives[] = {
     STR("log", logPath),
     { "console-tty", 0, 0, false, dirConsoleTty, 0 },
     { "console-log", 2, 2, false, dirConsoleLog, 0 },
+    { "timeline", 0, 0, false, dirTimeline, 0 },
     STR("restore", restoreDir),
     STR("criu", criuPath),
     STR("restore-tty", restoreTty),

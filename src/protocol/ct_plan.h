@@ -116,6 +116,11 @@ struct _ctPlan {
     char *consoleLog;
     bool consoleLogAppend;
 
+    /* "timeline": the supervisor and the child log each step of the
+     * start with its CLOCK_MONOTONIC time (the daemon logs its own,
+     * ct_timeline.h) */
+    bool timeline;
+
     /* A restore instead of a boot ("restore DIR", ct_restore.c): CRIU
      * ("criu PATH") brings back the processes checkpointed into DIR;
      * init and argv are not used then.  The console's tty at the dump

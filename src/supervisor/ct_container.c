@@ -489,19 +489,27 @@ setupFilesystems(const ctPlan *plan, const virCTIdmapFds *fds, const char *conso
         return -1;
     if (prepareRoot(plan, fds, -1, root) < 0)
         return -1;
+    virCTTimelineMark("child-root");
     if (applyEntries(root, procEntries, N_ENTRIES(procEntries)) < 0)
         return -1;
+    virCTTimelineMark("child-proc");
     if (setupSys(root) < 0)
         return -1;
+    virCTTimelineMark("child-sys");
     if (setupDev(root, consolePath) < 0)
         return -1;
+    virCTTimelineMark("child-dev");
     if (!plan->root && applyEntries(root, appEntries, N_ENTRIES(appEntries)) < 0)
         return -1;
     if (extraMounts(plan, fds, srcFds, root) < 0)
         return -1;
     if (plan->root && plan->rootReadonly && virCTMountSetReadonly(root, "/", false) < 0)
         return -1;
-    return virCTMountPivot(root);
+    virCTTimelineMark("child-mounts");
+    if (virCTMountPivot(root) < 0)
+        return -1;
+    virCTTimelineMark("child-pivot");
+    return 0;
 }
 
 
@@ -556,6 +564,7 @@ setupProcess(const ctPlan *plan, const virCTContainerArgs *args)
 
     if (setupConsole() < 0)
         return -1;
+    virCTTimelineMark("child-console");
     if (virCTCapsDropBounding(plan->capsKeep) < 0)
         return -1;
     if (switchIds(plan) < 0)
@@ -587,6 +596,7 @@ execInit(const ctPlan *plan)
     memcpy(argv, plan->argv, plan->nargv * sizeof(char *));
     memcpy(envp, plan->env, plan->nenv * sizeof(char *));
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    virCTTimelineMark("child-exec");
     execve(argv[0], argv, envp);
     virCTErrorReport(errno, "cannot execute '%s'", argv[0]);
 }
@@ -690,15 +700,19 @@ virCTContainerRun(const ctPlan *plan, const virCTContainerArgs *args)
 
     /* until exec, die with the supervisor rather than linger half set up */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    virCTTimelineMark("child-cloned");
     virCTIdmapFdsInit(&idmapped);
     filterRc = sendListener(args->syncSock);
+    virCTTimelineMark("child-seccomp");
     if (waitRelease(args->syncSock, &idmapped) < 0)
         goto error;
+    virCTTimelineMark("child-released");
     /* a filter that failed is told only now: the supervisor listens */
     if (filterRc < 0)
         goto error;
     if (setupNamespaces(plan) < 0)
         goto error;
+    virCTTimelineMark("child-ns");
     if (setupFilesystems(plan, &idmapped, args->consolePath, &root) < 0)
         goto error;
     if (setupProcess(plan, args) < 0)

@@ -10,6 +10,8 @@
 
 #pragma once
 
+#include <time.h>
+
 #define CT_ERROR_MSG_LEN 512
 
 typedef struct _virCTError virCTError;
@@ -28,6 +30,15 @@ virCTError *virCTErrorLast(void);
 
 /* Appends one time-stamped line to stderr (the supervisor's log). */
 void virCTLog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The steps of a start (the plan's "timeline"): after
+ * virCTTimelineOpen(), each mark appends "start-timeline NAME USEC STEP"
+ * to the log that is stderr now, USEC on CLOCK_MONOTONIC as the daemon's
+ * (ct_timeline.h), also from the container child until its exec; @name
+ * must outlive the marks.  Without it the marks do nothing. */
+void virCTTimelineOpen(const char *name);
+void virCTTimelineMark(const char *step);
+void virCTTimelineAt(const struct timespec *ts, const char *step);
 
 /* Child -> supervisor error channel on a SOCK_SEQPACKET pair: the child
  * sends the current error record; the supervisor gets 1 and the record,

@@ -163,14 +163,21 @@ virCTKeeperMain(const char *self, const char *path)
     for (;;) {
         struct signalfd_siginfo si;
         struct stat sb;
+        int n = poll(fds, 2, 10000);
 
-        if (poll(fds, 2, 10000) < 0 && errno != EINTR)
+        if (n < 0 && errno != EINTR)
             return 1;
-        if (fds[1].revents & POLLIN) {
+        if (n < 0)
+            continue;
+        /* waitpid() walks all our children (every supervisor, and the
+         * inits of killed ones): only when one ended, not at each
+         * request; SIGCHLD stays pending until the signalfd is read, and
+         * the timeout catches up whatever else */
+        if (n == 0 || (fds[1].revents & POLLIN)) {
             while (read(fds[1].fd, &si, sizeof(si)) == sizeof(si))
                 ;
+            reapChildren();
         }
-        reapChildren();
         if (fds[0].revents & POLLIN) {
             CT_AUTOCLOSE int conn = accept4(fds[0].fd, NULL, NULL, SOCK_CLOEXEC);
 

@@ -201,8 +201,10 @@ waitForGo(virCTSupervisor *sup)
     if (virCTSyncWriteLine(sup->syncFd, "PID %d%s%s\n", (int)sup->pid,
                            sup->console.hostPath[0] ? " " : "", sup->console.hostPath) < 0)
         return virCTErrorReport(errno, "cannot write to the sync socket");
+    virCTTimelineMark("pid-sent");
     if ((n = virCTSyncReadLine(sup->syncFd, line, sizeof(line))) < 0)
         return virCTErrorReport(errno, "cannot read from the sync socket");
+    virCTTimelineMark("go-read");
     if (n > 0 && strcmp(line, "GO") == 0)
         return 1;
     if (n > 0 && strcmp(line, "ABORT") != 0)
@@ -221,8 +223,10 @@ releaseChild(int childSock)
 
     if (write(childSock, "G\n", 2) != 2)
         return virCTErrorReport(errno, "cannot release the container");
+    virCTTimelineMark("released");
     if ((rc = virCTErrorRecv(childSock, &childErr)) < 0)
         return virCTErrorReport(errno, "cannot read the container's status");
+    virCTTimelineMark("exec-seen");
     if (rc == 0)
         return 0;
     *virCTErrorLast() = childErr;
@@ -257,6 +261,7 @@ answerDaemon(virCTSupervisor *sup, bool ok)
         return;
     if (ok) {
         virCTSyncWriteLine(sup->syncFd, "OK %d\n", (int)sup->pid);
+        virCTTimelineMark("ok-sent");
     } else if ((msg = ctPlanEscape(err->msg))) {
         virCTSyncWriteLine(sup->syncFd, "ERR %d %s\n", err->err, msg);
     }
@@ -374,18 +379,24 @@ startContainer(virCTSupervisor *sup)
 
     if (createMonitor(sup) < 0)
         goto error;
+    virCTTimelineMark("monitor-socket");
     if (openConsole(sup) < 0)
         goto error;
+    virCTTimelineMark("console");
     if (plan->restoreDir)
         return restoreContainer(sup);
     if (cloneChild(sup, &childSock) < 0)
         goto error;
+    virCTTimelineMark("cloned");
     if (receiveListener(sup, childSock) < 0)
         goto error;
+    virCTTimelineMark("listener");
     if (virCTIdmapWriteMaps(plan, sup->pid) < 0)
         goto error;
     if (virCTIdmapSendMounts(plan, sup->pid, childSock) < 0)
         goto error;
+    if (plan->nsFlags & CLONE_NEWUSER)
+        virCTTimelineMark("idmapped");
     if ((go = waitForGo(sup)) < 0)
         goto error;
     if (go == 0) {
@@ -493,7 +504,7 @@ initSupervisor(virCTSupervisor *sup, int syncFd)
 
 /* The supervisor's life after its arguments; returns its exit code. */
 static int
-runSupervisor(virCTSupervisor *sup, const char *planPath)
+runSupervisor(virCTSupervisor *sup, const char *planPath, const struct timespec *began)
 {
     int rc;
 
@@ -506,6 +517,11 @@ runSupervisor(virCTSupervisor *sup, const char *planPath)
         return 1;
     }
     setupStdio(sup->plan);
+    if (sup->plan->timeline) {
+        virCTTimelineOpen(sup->plan->name);
+        virCTTimelineAt(began, "supervisor-main");
+        virCTTimelineMark("plan-read");
+    }
     if ((rc = startContainer(sup)) < 0)
         answerDaemon(sup, false);
     if (rc != 0) {
@@ -523,8 +539,11 @@ main(int argc, char **argv)
 {
     static virCTSupervisor sup;
     const char *planPath = NULL;
+    struct timespec began;
     int syncFd = -1;
     int rc;
+
+    clock_gettime(CLOCK_MONOTONIC, &began);
 
     if (argc == 3 && strcmp(argv[1], "--keeper") == 0)
         return virCTKeeperMain(argv[0], argv[2]);
@@ -535,7 +554,7 @@ main(int argc, char **argv)
     initSupervisor(&sup, syncFd);
     if (getsid(0) != getpid())
         setsid();
-    rc = runSupervisor(&sup, planPath);
+    rc = runSupervisor(&sup, planPath, &began);
     ctPlanFree(sup.plan);
     free(sup.memoryDir);
     free(sup.pidsDir);

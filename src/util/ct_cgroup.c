@@ -8,7 +8,9 @@
 #include <config.h>
 
 #include <dirent.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "ct_cgroup.h"
@@ -52,6 +54,14 @@ virCTCgroupPathOf(pid_t pid)
             return virCTCgroupLimitsPath(f[2]);
     }
     return NULL;
+}
+
+bool
+virCTCgroupHasV1Memory(void)
+{
+    struct statfs sb;
+
+    return statfs(CT_CGROUP_TOP "/memory", &sb) == 0 && sb.f_type == CGROUP_SUPER_MAGIC;
 }
 
 int
@@ -297,7 +307,15 @@ virCTCgroupMakeInitOne(const char *top, const char *path, bool delegable, pid_t 
     g_autofree char *procs = g_strdup_printf("%s/cgroup.procs", init);
     g_autofree char *pidstr = g_strdup_printf("%d", pid);
     g_autofree char *cpus = g_strdup_printf("%s/cpuset.cpus", dir);
+    g_autofree char *clone = g_strdup_printf("%s/cgroup.clone_children", dir);
 
+    /* v1 cpuset: the kernel gives the child our CPUs and nodes as it
+     * makes it, so that the copy below changes nothing; a write of
+     * cpuset.cpus that changes them checks every sibling and rebuilds
+     * the scheduling domains over all cpusets, a cost that grows with
+     * the number of containers */
+    if (virFileExists(cpus) && virFileExists(clone))
+        ignore_value(virFileWriteStr(clone, "1", 0));
     if (mkdir(init, 0755) < 0 && errno != EEXIST) {
         virReportSystemError(errno, _("cannot create cgroup '%1$s'"), init);
         return -1;

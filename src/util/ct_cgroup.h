@@ -35,6 +35,10 @@ typedef struct {
  * frees. */
 char *virCTCgroupPathOf(pid_t pid);
 
+/* Whether the host mounts a v1 memory hierarchy, where
+ * virCTCgroupPathOf() finds a path once libvirt placed a process. */
+bool virCTCgroupHasV1Memory(void);
+
 /* Creates @path in each extra hierarchy present and moves @pid there. */
 int virCTCgroupPlaceExtra(const char *path, pid_t pid);
 

@@ -143,13 +143,18 @@ virCTTemplateStagingPath(virCTStore *store, const char *name, bool removing)
 }
 
 /* Writes @kf to @path through a temporary file and rename(), so a reader
- * sees the old or the new file, never half of one. */
+ * sees the old or the new file, never half of one.  A file that already
+ * says the same is left alone: a container's layer record is saved at
+ * every start, and the write and its fsync cost more than the read. */
 static int
 virCTStoreSaveKeyFile(GKeyFile *kf, const char *path)
 {
     g_autofree char *data = g_key_file_to_data(kf, NULL, NULL);
     g_autofree char *tmp = g_strdup_printf("%s.new", path);
+    g_autofree char *have = NULL;
 
+    if (virFileReadAllQuiet(path, 64 * 1024, &have) >= 0 && STREQ(have, data))
+        return 0;
     if (virFileRewriteStr(tmp, 0644, data) < 0)
         return -1;
     if (rename(tmp, path) < 0) {
