@@ -161,5 +161,18 @@ ct_exec() {
     shift
     "$CT_BUILD/tools/virt-ct-enter" -c "$CT_URI" "$name" -- "$@"
 }
+
+# out_has PATTERN COMMAND...: the command succeeds and prints a line
+# matching PATTERN (grep -E); its output is shown otherwise
+out_has() {
+    local pat=$1 out
+    shift
+    out=$("$@" 2>&1) || { echo "$out"; return 1; }
+    grep -Eq -- "$pat" <<<"$out" && return 0
+    echo "$out"
+    echo "(nothing matches: $pat)"
+    return 1
+}
+
 # for checks written as bash -c "..."
 export -f vsh ct_exec

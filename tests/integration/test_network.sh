@@ -159,18 +159,6 @@ enter() {
     ct_exec "$@"
 }
 
-# out_has PATTERN COMMAND...: the command succeeds and prints a line
-# matching PATTERN (grep -E); its output is shown otherwise
-out_has() {
-    local pat=$1 out
-    shift
-    out=$("$@" 2>&1) || { echo "$out"; return 1; }
-    grep -Eq -- "$pat" <<<"$out" && return 0
-    echo "$out"
-    echo "(nothing matches: $pat)"
-    return 1
-}
-
 # out_lacks PATTERN COMMAND...: the command succeeds, no line matches
 out_lacks() {
     local pat=$1 out

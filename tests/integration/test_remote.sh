@@ -16,18 +16,6 @@ for t in certtool sshd ssh nc python3; do
     fi
 done
 
-# out_has PATTERN COMMAND...: the command succeeds and prints a line
-# matching PATTERN (grep -E); its output is shown otherwise
-out_has() {
-    local pat=$1 out
-    shift
-    out=$("$@" 2>&1) || { echo "$out"; return 1; }
-    grep -Eq -- "$pat" <<<"$out" && return 0
-    echo "$out"
-    echo "(nothing matches: $pat)"
-    return 1
-}
-
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -15,18 +15,6 @@ if [ ! -x /bin/busybox ]; then
     exit 77
 fi
 
-# out_has PATTERN COMMAND...: the command succeeds and prints a line
-# matching PATTERN (grep -E); its output is shown otherwise
-out_has() {
-    local pat=$1 out
-    shift
-    out=$("$@" 2>&1) || { echo "$out"; return 1; }
-    grep -Eq -- "$pat" <<<"$out" && return 0
-    echo "$out"
-    echo "(nothing matches: $pat)"
-    return 1
-}
-
 # host_uuid [h2] URI: the host UUID in the capabilities at URI (asked
 # from host2 with h2)
 host_uuid() {
