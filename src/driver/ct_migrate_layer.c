@@ -21,8 +21,6 @@
 
 #include <fcntl.h>
 #include <gnutls/crypto.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,7 +219,7 @@ virCTMigrateLayerSendRecord(virCTMigrateLayerOut *l, virCTMigrateStream *s)
 int
 virCTMigrateLayerSend(virCTMigrateLayerOut *l, virCTMigrateStream *s)
 {
-    VIR_AUTOCLOSE diskFd = -1;
+    bool frozen = false;
     int ret = -1;
 
     if (!l)
@@ -232,15 +230,15 @@ virCTMigrateLayerSend(virCTMigrateLayerOut *l, virCTMigrateStream *s)
     /* a second pass reads what the container left, its file system
      * quiet; a first pass while it runs is made good by the second */
     if (l->disk && l->sent && virCTDiskIsMounted(l->paths->disk) > 0) {
-        if ((diskFd = open(l->paths->disk, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-            ioctl(diskFd, FIFREEZE, 0) < 0) {
+        if (virCTDiskSetFrozen(l->paths->disk, true) < 0) {
             virReportSystemError(errno, _("cannot freeze the file system of '%1$s'"),
                                  l->paths->image);
             return -1;
         }
+        frozen = true;
     }
     ret = l->disk ? virCTMigrateLayerSendImage(l, s) : virCTMigrateLayerSendUpper(l, s);
-    if (diskFd >= 0 && ioctl(diskFd, FITHAW, 0) < 0)
+    if (frozen && virCTDiskSetFrozen(l->paths->disk, false) < 0)
         VIR_WARN("cannot thaw the file system of '%s': %s", l->paths->image, g_strerror(errno));
     l->sent = true;
     return ret;

@@ -21,8 +21,6 @@
 
 #include <config.h>
 
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -1110,12 +1108,8 @@ static void
 virCTSaveThawDisk(virCTDriver *driver, const char *name)
 {
     g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(driver->store, name, NULL, true);
-    VIR_AUTOCLOSE fd = -1;
 
-    if (virCTDiskIsMounted(paths->disk) <= 0 ||
-        (fd = open(paths->disk, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return;
-    if (ioctl(fd, FITHAW, 0) == 0)
+    if (virCTDiskIsMounted(paths->disk) > 0 && virCTDiskSetFrozen(paths->disk, false) == 0)
         VIR_WARN("thawed the file system of '%s', frozen by a daemon that died", paths->image);
 }
 

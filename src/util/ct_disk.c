@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -347,4 +348,14 @@ virCTDiskGetUsage(const char *path, const char *mountpoint, virCTDiskUsage *usag
     usage->inodesUsed = sf.f_files - sf.f_ffree;
     usage->physical = (unsigned long long)sb.st_blocks * 512;
     return 0;
+}
+
+int
+virCTDiskSetFrozen(const char *mountpoint, bool frozen)
+{
+    VIR_AUTOCLOSE fd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    return ioctl(fd, frozen ? FIFREEZE : FITHAW, 0);
 }

@@ -42,6 +42,11 @@ int virCTDiskUnmount(const char *mountpoint);
 /* Whether a file system is mounted on @mountpoint: 1, 0, or -1. */
 int virCTDiskIsMounted(const char *mountpoint);
 
+/* Freezes (FIFREEZE: written out, quiet until thawed) or thaws the file
+ * system mounted on @mountpoint.  Returns 0, or -1 with errno (EINVAL
+ * for a thaw of one that is not frozen); reports nothing. */
+int virCTDiskSetFrozen(const char *mountpoint, bool frozen);
+
 /* Grows the mounted image @path on @mountpoint until the container can
  * use @limit bytes, keeping room for @inodes inodes.  Returns 0 or -1;
  * never shrinks. */
