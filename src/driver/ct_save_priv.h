@@ -42,6 +42,13 @@ struct _virCTSaveDump {
     unsigned long long start; /* ms */
 };
 
+/* Files CRIU's post-dump action and the daemon talk through, in the
+ * work directory (never packed: their names start with a dot). */
+#define CT_SAVE_DUMPED ".dumped" /* the checkpoint is complete */
+#define CT_SAVE_VERDICT ".verdict" /* "0": keep them stopped; else roll back */
+#define CT_SAVE_TARGET ".target" /* the image being written, then its name */
+#define CT_SAVE_HOOK ".hook" /* CRIU's action script */
+
 /* The .target of a migration's checkpoint (there is no image file). */
 #define CT_SAVE_TARGET_MIGRATION "migration"
 
@@ -83,3 +90,10 @@ char *virCTSaveRestoreWorkDir(virCTDriver *driver, const char *name);
 int virCTSaveRestoreFromDir(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
                             const char *dir, const char *what, const char *meta, unsigned int flags,
                             virDomainRunningReason reason, virObjectEvent **events);
+
+/* Gives CRIU, waiting at post-dump in @dir, its verdict: @keep the
+ * processes stopped, or roll back.  Returns 0 or -1 with an error. */
+int virCTSaveVerdict(const char *dir, bool keep);
+
+/* Whether the process @pid has ended (a zombie counts). */
+bool virCTSaveExited(pid_t pid);
