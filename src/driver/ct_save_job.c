@@ -166,4 +166,3 @@ ctDomainGetJobStats(virDomainPtr dom, int *type, virTypedParameterPtr *params, i
     virDomainObjEndAPI(&vm);
     return ret;
 }
-
