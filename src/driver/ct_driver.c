@@ -20,6 +20,7 @@
 #include "ct_layer.h"
 #include "ct_lifecycle.h"
 #include "ct_save.h"
+#include "ct_snapshot.h"
 #include "ct_lxcfs.h"
 #include "ct_migrate.h"
 #include "ct_process.h"
@@ -155,6 +156,7 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
         goto error;
     virCTProcessReconnectAll(ct_driver);
     virCTSaveInit(ct_driver);
+    virCTSnapshotLoadAll(ct_driver);
     virCTIdRangeLoadAll(ct_driver);
     virCTLayerCleanupStale(ct_driver);
     /* before autostart: containers bind /proc files from it */
@@ -628,8 +630,23 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainMigrateGetMaxSpeed = ctDomainMigrateGetMaxSpeed,
     .domainMigrateSetMaxSpeed = ctDomainMigrateSetMaxSpeed,
     .domainGetJobStats = ctDomainGetJobStats,
+    /* snapshots (ct_snapshot.c) */
+    .domainSnapshotCreateXML = ctDomainSnapshotCreateXML,
+    .domainSnapshotGetXMLDesc = ctDomainSnapshotGetXMLDesc,
     .domainSnapshotNum = ctDomainSnapshotNum,
+    .domainSnapshotListNames = ctDomainSnapshotListNames,
     .domainListAllSnapshots = ctDomainListAllSnapshots,
+    .domainSnapshotNumChildren = ctDomainSnapshotNumChildren,
+    .domainSnapshotListChildrenNames = ctDomainSnapshotListChildrenNames,
+    .domainSnapshotListAllChildren = ctDomainSnapshotListAllChildren,
+    .domainSnapshotLookupByName = ctDomainSnapshotLookupByName,
+    .domainHasCurrentSnapshot = ctDomainHasCurrentSnapshot,
+    .domainSnapshotGetParent = ctDomainSnapshotGetParent,
+    .domainSnapshotCurrent = ctDomainSnapshotCurrent,
+    .domainSnapshotIsCurrent = ctDomainSnapshotIsCurrent,
+    .domainSnapshotHasMetadata = ctDomainSnapshotHasMetadata,
+    .domainRevertToSnapshot = ctDomainRevertToSnapshot,
+    .domainSnapshotDelete = ctDomainSnapshotDelete,
     .domainGetVcpusFlags = ctDomainGetVcpusFlags,
     .domainGetMaxVcpus = ctDomainGetMaxVcpus,
     .domainCreate = ctDomainCreate,
