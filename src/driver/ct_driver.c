@@ -19,6 +19,7 @@
 #include "ct_domcaps.h"
 #include "ct_layer.h"
 #include "ct_lifecycle.h"
+#include "ct_disk.h"
 #include "ct_save.h"
 #include "ct_snapshot.h"
 #include "ct_lxcfs.h"
@@ -118,6 +119,10 @@ ctStateNewDriver(bool privileged, const char *root)
     if (virCTDriverConfigLoadFile(ct_driver->config, configFile) < 0)
         goto error;
     ct_driver->store = virCTStoreNew(ct_driver->config->dataDir);
+    if (ct_driver->config->layerPool &&
+        virCTDiskPoolMount(ct_driver->config->layerPool, ct_driver->store->containerDir,
+                           ct_driver->config->layerPoolSize) < 0)
+        goto error;
     /* One daemon (or embedding process) per state directory. */
     if ((ct_driver->lockFD =
              virPidFileAcquire(ct_driver->config->stateDir, "driver", false, getpid())) < 0)
