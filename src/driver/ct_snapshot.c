@@ -117,10 +117,11 @@ static virDomainSnapshotDef *
 ctSnapReadDef(virCTDriver *driver, const char *path)
 {
     g_autofree char *xml = NULL;
+    bool current = false; /* "current" is a file of its own here */
 
     if (virFileReadAll(path, 16 * 1024 * 1024, &xml) < 0)
         return NULL;
-    return virDomainSnapshotDefParseString(xml, driver->xmlopt, NULL, NULL,
+    return virDomainSnapshotDefParseString(xml, driver->xmlopt, NULL, &current,
                                            CT_SNAPSHOT_PARSE_FLAGS);
 }
 
@@ -154,11 +155,12 @@ ctSnapReparent(virCTDriver *driver, virDomainObj *vm, const char *name, const ch
     }
 }
 
-/* Finishes the deletion of the snapshot in @path (a ".deleting." one):
- * its children go to its parent, the current one too if it was, then its
- * files go. */
+/* Finishes the deletion of the snapshot @name in @path (a ".deleting."
+ * one): its children go to its parent, "current" too if it was the
+ * deleted one (@wasCurrent), then its files go. */
 static void
-ctSnapFinishDelete(virCTDriver *driver, virDomainObj *vm, const char *name, const char *path)
+ctSnapFinishDelete(virCTDriver *driver, virDomainObj *vm, const char *name, const char *path,
+                   bool wasCurrent)
 {
     g_autofree char *xml = g_strdup_printf("%s/" CT_SNAPSHOT_XML, path);
     g_autoptr(virDomainSnapshotDef) def = NULL;
@@ -168,11 +170,9 @@ ctSnapFinishDelete(virCTDriver *driver, virDomainObj *vm, const char *name, cons
         parent = def->parent.parent_name;
     virResetLastError();
     ctSnapReparent(driver, vm, name, parent);
-    if (STREQ_NULLABLE(virDomainSnapshotGetCurrentName(vm->snapshots), name) ||
-        !virDomainSnapshotGetCurrent(vm->snapshots)) {
+    if (wasCurrent)
         virDomainSnapshotSetCurrent(
             vm->snapshots, parent ? virDomainSnapshotFindByName(vm->snapshots, parent) : NULL);
-    }
     if (ctSnapWriteCurrent(driver, vm) < 0 || virCTStoreDeleteTree(path) < 0) {
         VIR_WARN("cannot finish deleting snapshot '%s' of '%s': %s", name, vm->def->name,
                  virGetLastErrorMessage());
@@ -231,6 +231,8 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
     g_autofree char *dir = NULL;
     g_autofree char *reverting = NULL;
     g_autofree char *revertName = NULL;
+    g_autofree char *currentPath = NULL;
+    g_autofree char *current = NULL;
     g_autoptr(GPtrArray) deleting = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GDir) gdir = NULL;
     const char *name;
@@ -265,6 +267,8 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
             }
         }
     }
+    currentPath = g_strdup_printf("%s/" CT_SNAPSHOT_CURRENT, dir);
+    ignore_value(virFileReadAllQuiet(currentPath, 1024, &current));
     virCTSnapshotLoad(driver, vm);
     for (i = 0; i < deleting->len; i++) {
         const char *del = g_ptr_array_index(deleting, i);
@@ -272,7 +276,8 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
 
         VIR_WARN("finishing the deletion of snapshot '%s' of '%s'",
                  del + strlen(CT_SNAPSHOT_DELETING), vm->def->name);
-        ctSnapFinishDelete(driver, vm, del + strlen(CT_SNAPSHOT_DELETING), path);
+        ctSnapFinishDelete(driver, vm, del + strlen(CT_SNAPSHOT_DELETING), path,
+                           STREQ_NULLABLE(current, del + strlen(CT_SNAPSHOT_DELETING)));
     }
     reverting = g_strdup_printf("%s/" CT_SNAPSHOT_REVERTING, dir);
     if (virFileReadAllQuiet(reverting, 1024, &revertName) > 0) {
@@ -300,6 +305,17 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
 void
 virCTSnapshotLoadAll(virCTDriver *driver)
 {
+    g_autoptr(GDir) gdir = g_dir_open(driver->store->containerDir, 0, NULL);
+    const char *name;
+
+    /* the snapshots of undefined containers a daemon was removing */
+    while (gdir && (name = g_dir_read_name(gdir))) {
+        g_autofree char *gone =
+            g_strdup_printf("%s/%s/" CT_SNAPSHOT_REMOVED, driver->store->containerDir, name);
+
+        if (virFileExists(gone) && virCTStoreDeleteTree(gone) < 0)
+            virResetLastError();
+    }
     virDomainObjListForEach(driver->domains, false, ctSnapRecoverOne, driver);
 }
 
@@ -307,15 +323,15 @@ int
 virCTSnapshotDiscardAll(virCTDriver *driver, virDomainObj *vm)
 {
     g_autofree char *dir = virCTSnapshotDir(driver, vm->def->name);
-    g_autofree char *gone = NULL;
+    g_autofree char *layerDir = g_path_get_dirname(dir);
+    g_autofree char *gone = g_strdup_printf("%s/" CT_SNAPSHOT_REMOVED, layerDir);
 
     if (!virFileExists(dir)) {
         virDomainSnapshotObjListRemoveAll(vm->snapshots);
         return 0;
     }
     /* out of sight at once; a crash before it is all gone leaves a
-     * hidden directory the layer's removal takes along */
-    gone = g_strdup_printf("%s/.snapshots.removed", g_path_get_dirname(dir));
+     * hidden directory the next daemon removes */
     if (virCTStoreDeleteTree(gone) < 0)
         return -1;
     if (rename(dir, gone) < 0) {
@@ -505,6 +521,9 @@ ctSnapRedefine(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **def
             return NULL;
         }
     }
+    if (!def->parent.dom && old && old->parent.dom &&
+        !(def->parent.dom = virDomainDefCopy(old->parent.dom, driver->xmlopt, NULL, false)))
+        return NULL;
     if (!def->parent.dom) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("snapshot '%1$s' needs the <domain> it was taken of"), def->parent.name);
@@ -518,8 +537,7 @@ ctSnapRedefine(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **def
         return NULL;
     }
     /* the parent may have changed: each snapshot is whole, so it can */
-    if (virDomainSnapshotUpdateRelations(vm->snapshots) < 0)
-        virResetLastError();
+    virDomainSnapshotLinkParent(vm->snapshots, snap);
     if ((flags & VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT)) {
         virDomainSnapshotSetCurrent(vm->snapshots, snap);
         if (ctSnapWriteCurrent(driver, vm) < 0)
@@ -674,7 +692,7 @@ ctDomainSnapshotCreateXML(virDomainPtr dom, const char *xmlDesc, unsigned int fl
     }
     if (!(def = virDomainSnapshotDefParseString(xmlDesc, driver->xmlopt, NULL, NULL, parseFlags)))
         goto cleanup;
-    if (virCTTemplateCheckName("snapshot name", def->parent.name) < 0)
+    if (virCTTemplateCheckName("snapshot", def->parent.name) < 0)
         goto cleanup;
     if (def->ndisks > 0) {
         virReportError(
@@ -744,10 +762,7 @@ ctSnapDiscard(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, b
                 vm->snapshots, parent ? virDomainSnapshotFindByName(vm->snapshots, parent) : NULL);
         return ctSnapWriteCurrent(driver, vm);
     }
-    if (wasCurrent)
-        virDomainSnapshotSetCurrent(
-            vm->snapshots, parent ? virDomainSnapshotFindByName(vm->snapshots, parent) : NULL);
-    ctSnapFinishDelete(driver, vm, name, gone);
+    ctSnapFinishDelete(driver, vm, name, gone, wasCurrent);
     return 0;
 }
 

@@ -18,6 +18,8 @@
 #define CT_SNAPSHOT_CREATING ".creating."
 #define CT_SNAPSHOT_DELETING ".deleting."
 #define CT_SNAPSHOT_REVERTING ".reverting"
+/* containers/NAME/.snapshots.removed: every snapshot, on their way out */
+#define CT_SNAPSHOT_REMOVED ".snapshots.removed"
 
 /* containers/@domain/snapshots (caller frees). */
 char *virCTSnapshotDir(virCTDriver *driver, const char *domain);
