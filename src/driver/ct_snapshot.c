@@ -15,6 +15,7 @@
 #include "ct_idrange.h"
 #include "ct_layer.h"
 #include "ct_process.h"
+#include "ct_save.h"
 #include "ct_save_image.h"
 #include "ct_save_priv.h"
 #include "ct_snapshot.h"
@@ -386,14 +387,15 @@ ctSnapCapture(virCTDriver *driver, virDomainObj *vm, const char *dir, bool withM
     }
     if (image && virCTDiskSetFrozen(paths->disk, true) < 0) {
         virReportSystemError(errno, _("cannot freeze the disk of '%1$s'"), vm->def->name);
-        goto error;
+        rc = -1;
+    } else {
+        /* the job keeps the domain ours meanwhile */
+        virObjectUnlock(vm);
+        rc = virCTSnapshotCopyLayer(driver, def, dir);
+        virObjectLock(vm);
+        if (image && virCTDiskSetFrozen(paths->disk, false) < 0)
+            VIR_WARN("cannot thaw the disk of '%s': %s", vm->def->name, g_strerror(errno));
     }
-    /* the job keeps the domain ours meanwhile */
-    virObjectUnlock(vm);
-    rc = virCTSnapshotCopyLayer(driver, def, dir);
-    virObjectLock(vm);
-    if (image && virCTDiskSetFrozen(paths->disk, false) < 0)
-        VIR_WARN("cannot thaw the disk of '%s': %s", vm->def->name, g_strerror(errno));
     if (dump) {
         /* the processes run on whatever happened */
         ignore_value(virCTSaveDumpFinish(vm, dump, false));
@@ -885,6 +887,24 @@ ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *sna
     return ctSnapWriteCurrent(driver, vm);
 }
 
+/* The template the definition of @snapdef runs on is still there. */
+static int
+ctSnapCheckTemplate(virCTDriver *driver, virDomainSnapshotDef *snapdef)
+{
+    virDomainDef *def =
+        snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom : snapdef->parent.dom;
+    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
+    g_autoptr(virCTTemplate) tmpl = NULL;
+
+    if (!fs) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("snapshot '%1$s' has no root on a template to go back to"),
+                       snapdef->parent.name);
+        return -1;
+    }
+    return virCTTemplateLoad(driver->store, fs->src->path, &tmpl);
+}
+
 /* Starts the reverted @vm from the processes in the memory of @snap. */
 static int
 ctSnapRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, virDomainMomentObj *snap,
@@ -973,7 +993,10 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     paused = (flags & VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED) ||
              (!(flags & VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING) &&
               snapdef->state == VIR_DOMAIN_SNAPSHOT_PAUSED);
-    /* a broken memory image is found before anything changes */
+    /* what the snapshot needs is checked before anything changes: its
+     * template, and its memory image whole */
+    if (ctSnapCheckTemplate(driver, snapdef) < 0)
+        goto endjob;
     if (ctSnapHasMemory(snapdef)) {
         keyDir = virCTSaveDir(driver);
         memory = ctSnapMemoryPath(driver, vm, snapdef);
@@ -986,6 +1009,17 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
         stopped = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
                                                     VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT);
         snapshot->domain->id = -1;
+    }
+    /* a managed save image holds processes of the files replaced now */
+    if (vm->hasManagedSave) {
+        g_autofree char *managed = virCTSaveManagedPath(driver, vm->def->name);
+
+        VIR_INFO("the managed save image of '%s' goes with the revert", vm->def->name);
+        if (unlink(managed) < 0 && errno != ENOENT) {
+            virReportSystemError(errno, _("cannot remove managed save image '%1$s'"), managed);
+            goto endjob;
+        }
+        vm->hasManagedSave = false;
     }
     /* the next daemon finishes it should this one die before the end */
     reverting = g_strdup_printf("%s/%s/snapshots/" CT_SNAPSHOT_REVERTING,
