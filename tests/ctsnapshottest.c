@@ -184,6 +184,18 @@ expectError(bool failed, const char *text, const char *what)
     ctTestReport(failed && strstr(msg, text) != NULL, "%s is refused: %s", what, msg);
 }
 
+/* @s with its first @from replaced by @to (caller frees), or NULL. */
+static char *
+replaced(const char *s, const char *from, const char *to)
+{
+    const char *pos = s ? strstr(s, from) : NULL;
+    char *ret = NULL;
+
+    if (pos && asprintf(&ret, "%.*s%s%s", (int)(pos - s), s, to, pos + strlen(from)) < 0)
+        abort();
+    return ret;
+}
+
 /* Each phase runs in a process of its own: the embedded driver loads
  * the store once per process, as a daemon does at its start. */
 static int
@@ -291,6 +303,7 @@ phaseChange(void)
     virDomainPtr dom = lookup();
     virDomainSnapshotPtr s;
     char *xml = NULL;
+    char *bad;
 
     checkListed(dom, 0, "a,b,c,d", "after a restart: all");
     ctTestReport(currentIs(dom, "d") && parentIs(dom, "d", "b") && parentIs(dom, "c", "b"),
@@ -341,6 +354,16 @@ phaseChange(void)
     expectError(s == NULL, "deleted with --metadata", "a new snapshot of that name");
     if (s)
         virDomainSnapshotFree(s);
+    /* the <domain> of a redefinition becomes the container's at a revert:
+     * checked as a define checks it (these crashed the daemon) */
+    bad = replaced(xml, "<target dir='/'/>", "");
+    s = bad ? virDomainSnapshotCreateXML(dom, bad, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) : NULL;
+    expectError(bad && s == NULL, "has no <target dir>", "a redefined <domain> without a root");
+    free(bad);
+    bad = replaced(xml, "<memory unit", "<vcpu>4000000000</vcpu><memory unit");
+    s = bad ? virDomainSnapshotCreateXML(dom, bad, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) : NULL;
+    expectError(bad && s == NULL, "of <vcpu>", "a redefined <domain> with 4e9 vCPUs");
+    free(bad);
     s = xml ? virDomainSnapshotCreateXML(dom, xml, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) : NULL;
     ctTestReport(s != NULL, "redefine brings it back (%s)", ctTestLastError());
     ctTestReport(s && virDomainRevertToSnapshot(s, 0) == 0 && upperHas("3"), "and it reverts (%s)",

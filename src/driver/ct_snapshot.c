@@ -12,6 +12,7 @@
 #include "ct_disk.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_domain_input.h"
 #include "ct_idrange.h"
 #include "ct_layer.h"
 #include "ct_process.h"
@@ -692,6 +693,9 @@ ctDomainSnapshotCreateXML(virDomainPtr dom, const char *xmlDesc, unsigned int fl
             vm->def->name);
         goto cleanup;
     }
+    /* a revert makes the <domain> of a redefinition the container's */
+    if (redefine && virCTDomainInputCheckSnapshot(driver, xmlDesc) < 0)
+        goto cleanup;
     if (!(def = virDomainSnapshotDefParseString(xmlDesc, driver->xmlopt, NULL, NULL, parseFlags)))
         goto cleanup;
     if (virCTTemplateCheckName("snapshot", def->parent.name) < 0)
