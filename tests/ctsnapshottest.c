@@ -374,6 +374,8 @@ phaseChange(void)
 
     s = snap(dom, "a/b", "", 0);
     expectError(s == NULL, "snapshot name", "a name with '/'");
+    s = snap(dom, "current", "", 0);
+    expectError(s == NULL, "is reserved", "the name of the file 'current'");
     s = snap(dom, "a", "", 0);
     expectError(s == NULL, "already exists", "a name taken");
     s = virDomainSnapshotCreateXML(dom,

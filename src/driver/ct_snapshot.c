@@ -700,6 +700,12 @@ ctDomainSnapshotCreateXML(virDomainPtr dom, const char *xmlDesc, unsigned int fl
         goto cleanup;
     if (virCTTemplateCheckName("snapshot", def->parent.name) < 0)
         goto cleanup;
+    /* the snapshots' directory holds the file "current" beside them */
+    if (STREQ(def->parent.name, CT_SNAPSHOT_CURRENT)) {
+        virReportError(VIR_ERR_INVALID_ARG, _("snapshot name '%1$s' is reserved"),
+                       def->parent.name);
+        goto cleanup;
+    }
     if (def->ndisks > 0) {
         virReportError(
             VIR_ERR_CONFIG_UNSUPPORTED, "%s",
