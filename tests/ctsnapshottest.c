@@ -418,6 +418,93 @@ phaseCrash(void)
     virDomainFree(dom);
 }
 
+/* c2, its layer on a 2 MiB file system: a revert that runs out of space */
+static char *
+c2Path(const char *rel)
+{
+    char *path = NULL;
+
+    if (asprintf(&path, "%s/var/lib/ct/containers/c2/%s", root, rel) < 0)
+        abort();
+    return path;
+}
+
+/* c2's upper/root/f: 900 KiB of @c */
+static void
+c2Write(char c)
+{
+    char *dir = c2Path("upper/root");
+    char *file = c2Path("upper/root/f");
+    char *data = malloc(900 * 1024 + 1);
+    char cmd[700];
+
+    memset(data, c, 900 * 1024);
+    data[900 * 1024] = '\0';
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+    if (system(cmd) != 0 || ctTestWriteFile(file, data) < 0)
+        fprintf(stderr, "cannot write %s\n", file);
+    free(data);
+    free(dir);
+    free(file);
+}
+
+static bool
+c2Has(char c)
+{
+    char *file = c2Path("upper/root/f");
+    char *content = ctTestReadFile(file);
+    bool ok =
+        content && strlen(content) == 900 * 1024 && content[0] == c && content[900 * 1024 - 1] == c;
+
+    free(content);
+    free(file);
+    return ok;
+}
+
+static void
+phaseNoSpace(void)
+{
+    char *xml = replaced(domXML, "<name>c1</name>", "<name>c2</name>");
+    char *xml2 = replaced(xml, "5d1d3c2b1a01", "5d1d3c2b1a02");
+    virDomainPtr dom = virDomainDefineXML(conn, xml2);
+    virDomainSnapshotPtr s = NULL;
+    char *marker = c2Path("snapshots/.reverting");
+    char *tmp = c2Path(".revert.upper");
+
+    free(xml);
+    free(xml2);
+    if (!dom) {
+        fprintf(stderr, "define c2: %s\n", ctTestLastError());
+        _exit(1);
+    }
+    c2Write('A');
+    if ((s = snap(dom, "s", "", 0)))
+        virDomainSnapshotFree(s);
+    c2Write('B');
+    s = virDomainSnapshotLookupByName(dom, "s", 0);
+    expectError(s && virDomainRevertToSnapshot(s, 0) < 0, "No space left",
+                "a revert without the space for its copy");
+    ctTestReport(c2Has('B') && access(marker, F_OK) < 0 && access(tmp, F_OK) < 0,
+                 "it changed nothing and left nothing behind");
+    if (s)
+        virDomainSnapshotFree(s);
+    free(marker);
+    free(tmp);
+    virDomainFree(dom);
+}
+
+/* a restart does not finish a revert that failed (it would replace
+ * whatever the container did since) */
+static void
+phaseNoSpaceRestart(void)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, "c2");
+
+    ctTestReport(dom && c2Has('B'), "after a restart the layer is still as it was");
+    if (dom)
+        virDomainFree(dom);
+}
+
 int
 main(void)
 {
@@ -438,6 +525,24 @@ main(void)
         failed = 1;
     }
     failed |= runPhase(phaseCrash);
+    if (geteuid() == 0) {
+        snprintf(cmd, sizeof(cmd),
+                 "mkdir -p '%1$s/var/lib/ct/containers/c2' && "
+                 "mount -t tmpfs -o size=2M ctsnaptest '%1$s/var/lib/ct/containers/c2'",
+                 root);
+        if (system(cmd) != 0) {
+            fprintf(stderr, "cannot mount a small file system\n");
+            failed = 1;
+        } else {
+            failed |= runPhase(phaseNoSpace);
+            failed |= runPhase(phaseNoSpaceRestart);
+            snprintf(cmd, sizeof(cmd), "umount '%s/var/lib/ct/containers/c2'", root);
+            if (system(cmd) != 0)
+                fprintf(stderr, "cannot unmount %s/var/lib/ct/containers/c2\n", root);
+        }
+    } else {
+        printf("skip - a revert out of space needs root (a small tmpfs)\n");
+    }
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", root);

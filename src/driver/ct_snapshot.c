@@ -222,7 +222,8 @@ virCTSnapshotLoad(virCTDriver *driver, virDomainObj *vm)
     return 0;
 }
 
-static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap);
+static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap,
+                             bool *changed);
 
 /* What a daemon that died left of the snapshots of @vm, before and after
  * they are loaded. */
@@ -285,11 +286,13 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
     if (virFileReadAllQuiet(reverting, 1024, &revertName) > 0) {
         virDomainMomentObj *snap = virDomainSnapshotFindByName(vm->snapshots, revertName);
 
+        bool changed;
+
         if (snap && !virDomainObjIsActive(vm)) {
             VIR_WARN("finishing the revert of '%s' to snapshot '%s' a daemon restart cut short "
                      "(it stays shut off)",
                      vm->def->name, revertName);
-            if (ctSnapRevertFiles(driver, vm, snap) < 0) {
+            if (ctSnapRevertFiles(driver, vm, snap, &changed) < 0) {
                 VIR_WARN("cannot revert '%s' to '%s': %s", vm->def->name, revertName,
                          virGetLastErrorMessage());
                 virResetLastError();
@@ -876,9 +879,10 @@ ctSnapDefOf(virCTDriver *driver, virDomainObj *vm, virDomainDef *from)
 }
 
 /* The files and the persistent definition of @vm (stopped) made those of
- * @snap, which becomes the current snapshot. */
+ * @snap, which becomes the current snapshot.  @changed: whether anything
+ * of the layer changed (on error: a revert to finish, not to forget). */
 static int
-ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap)
+ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, bool *changed)
 {
     virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
     g_autofree char *dir = virCTSnapshotPath(driver, vm->def->name, "", snap->def->name);
@@ -888,7 +892,7 @@ ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *sna
                             snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom
                                                         : snapdef->parent.dom)))
         return -1;
-    if (virCTSnapshotPutLayer(driver, def, dir) < 0)
+    if (virCTSnapshotPutLayer(driver, def, dir, changed) < 0)
         return -1;
     if (vm->persistent && virDomainDefSave(def, driver->xmlopt, driver->config->configDir) < 0)
         return -1;
@@ -966,6 +970,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     unsigned long long now = 0;
     bool run;
     bool paused;
+    bool changed = false;
     int ret = -1;
 
     /* FORCE: nothing is risky here, the container stops and starts anew */
@@ -1036,10 +1041,14 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
                                 driver->store->containerDir, vm->def->name);
     if (virFileRewriteStr(reverting, 0600, snap->def->name) < 0)
         goto endjob;
-    if (ctSnapRevertFiles(driver, vm, snap) < 0)
+    if (ctSnapRevertFiles(driver, vm, snap, &changed) < 0) {
+        /* a revert that changed nothing is not one the next daemon
+         * should finish, over what the container does meanwhile */
+        if (!changed)
+            unlink(reverting);
         goto endjob;
+    }
     unlink(reverting);
-    g_clear_pointer(&reverting, g_free);
 
     if (img) {
         unsigned int saveFlags = paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
@@ -1064,8 +1073,6 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     ret = 0;
 
  endjob:
-    if (reverting && ret < 0 && !virFileExists(reverting))
-        g_clear_pointer(&reverting, g_free);
     virDomainObjEndJob(vm);
  cleanup:
     virDomainObjEndAPI(&vm);
