@@ -372,10 +372,16 @@ ctSnapCapture(virCTDriver *driver, virDomainObj *vm, const char *dir, bool withM
     VIR_AUTOCLOSE fd = -1;
     int rc;
 
-    if (!virDomainObjIsActive(vm))
-        return virCTSnapshotCopyLayer(driver, vm->def, dir);
     if (!(def = virDomainDefCopy(vm->def, driver->xmlopt, NULL, false)))
         return -1;
+    if (!virDomainObjIsActive(vm)) {
+        /* the job keeps the domain ours; the copy can take minutes, and
+         * listing domains locks each one */
+        virObjectUnlock(vm);
+        rc = virCTSnapshotCopyLayer(driver, def, dir);
+        virObjectLock(vm);
+        return rc;
+    }
 
     ignore_value(virTimeMillisNow(&start));
     if (withMemory) {
@@ -887,12 +893,17 @@ ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *sna
     virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
     g_autofree char *dir = virCTSnapshotPath(driver, vm->def->name, "", snap->def->name);
     g_autoptr(virDomainDef) def = NULL;
+    int rc;
 
     if (!(def = ctSnapDefOf(driver, vm,
                             snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom
                                                         : snapdef->parent.dom)))
         return -1;
-    if (virCTSnapshotPutLayer(driver, def, dir, changed) < 0)
+    /* the job keeps the domain ours meanwhile (as during a snapshot) */
+    virObjectUnlock(vm);
+    rc = virCTSnapshotPutLayer(driver, def, dir, changed);
+    virObjectLock(vm);
+    if (rc < 0)
         return -1;
     if (vm->persistent && virDomainDefSave(def, driver->xmlopt, driver->config->configDir) < 0)
         return -1;
