@@ -505,6 +505,71 @@ phaseNoSpaceRestart(void)
         virDomainFree(dom);
 }
 
+/* The <ct:idrange .../> element in @xml (caller frees), or NULL. */
+static char *
+idrangeOf(const char *xml)
+{
+    const char *start = xml ? strstr(xml, "<ct:idrange ") : NULL;
+    const char *end = start ? strstr(start, "/>") : NULL;
+
+    return end ? strndup(start, end + 2 - start) : NULL;
+}
+
+/* A snapshot whose <idmap> now overlaps the range of another container
+ * (here redefined so; an old snapshot can be so too) */
+static void
+phaseIds(void)
+{
+    char *xml3 = replaced(domXML, "<name>c1</name>", "<name>c3</name>");
+    char *xml3u = replaced(xml3, "5d1d3c2b1a01", "5d1d3c2b1a03");
+    char *xml4 = replaced(domXML, "<name>c1</name>", "<name>c4</name>");
+    char *xml4u = replaced(xml4, "5d1d3c2b1a01", "5d1d3c2b1a04");
+    virDomainPtr c3 = virDomainDefineXML(conn, xml3u);
+    virDomainPtr c4 = virDomainDefineXML(conn, xml4u);
+    char *x4 = c4 ? virDomainGetXMLDesc(c4, 0) : NULL;
+    char *range4 = idrangeOf(x4);
+    virDomainSnapshotPtr s = c3 ? snap(c3, "s", "", 0) : NULL;
+    char *sx = s ? virDomainSnapshotGetXMLDesc(s, VIR_DOMAIN_SNAPSHOT_XML_SECURE) : NULL;
+    char *range3 = idrangeOf(sx);
+    char *idmap = NULL;
+    char *bad = NULL;
+    unsigned int target = 0;
+
+    if (range4 && sscanf(range4, "<ct:idrange target='%u'", &target) == 1 &&
+        asprintf(&idmap,
+                 "<idmap><uid start='0' target='%u' count='65536'/>"
+                 "<gid start='0' target='%u' count='65536'/></idmap>",
+                 target, target) < 0)
+        abort();
+    if (range3 && idmap)
+        bad = replaced(sx, range3, idmap);
+    if (s) {
+        ctTestReport(virDomainSnapshotDelete(s, VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY) == 0,
+                     "c3's snapshot deleted with --metadata");
+        virDomainSnapshotFree(s);
+    }
+    s = bad ? virDomainSnapshotCreateXML(c3, bad, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) : NULL;
+    ctTestReport(s != NULL, "redefined with an <idmap> onto c4's range (%s)", ctTestLastError());
+    expectError(s && virDomainRevertToSnapshot(s, 0) < 0, "overlap the id range of domain 'c4'",
+                "a revert to ids another container holds");
+    if (s)
+        virDomainSnapshotFree(s);
+    free(xml3);
+    free(xml3u);
+    free(xml4);
+    free(xml4u);
+    free(x4);
+    free(range4);
+    free(range3);
+    free(sx);
+    free(idmap);
+    free(bad);
+    if (c3)
+        virDomainFree(c3);
+    if (c4)
+        virDomainFree(c4);
+}
+
 int
 main(void)
 {
@@ -525,6 +590,7 @@ main(void)
         failed = 1;
     }
     failed |= runPhase(phaseCrash);
+    failed |= runPhase(phaseIds);
     if (geteuid() == 0) {
         snprintf(cmd, sizeof(cmd),
                  "mkdir -p '%1$s/var/lib/ct/containers/c2' && "

@@ -223,7 +223,7 @@ virCTSnapshotLoad(virCTDriver *driver, virDomainObj *vm)
 }
 
 static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap,
-                             bool *changed);
+                             bool assignIds, bool *changed);
 
 /* What a daemon that died left of the snapshots of @vm, before and after
  * they are loaded. */
@@ -292,7 +292,7 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
             VIR_WARN("finishing the revert of '%s' to snapshot '%s' a daemon restart cut short "
                      "(it stays shut off)",
                      vm->def->name, revertName);
-            if (ctSnapRevertFiles(driver, vm, snap, &changed) < 0) {
+            if (ctSnapRevertFiles(driver, vm, snap, false, &changed) < 0) {
                 VIR_WARN("cannot revert '%s' to '%s': %s", vm->def->name, revertName,
                          virGetLastErrorMessage());
                 virResetLastError();
@@ -885,10 +885,14 @@ ctSnapDefOf(virCTDriver *driver, virDomainObj *vm, virDomainDef *from)
 }
 
 /* The files and the persistent definition of @vm (stopped) made those of
- * @snap, which becomes the current snapshot.  @changed: whether anything
- * of the layer changed (on error: a revert to finish, not to forget). */
+ * @snap, which becomes the current snapshot.  With @assignIds the
+ * definition's ids are checked and recorded as a define does (the
+ * snapshot's <idmap> may overlap another's range by now); at daemon
+ * start virCTIdRangeLoadAll does it after.  @changed: whether anything of
+ * the layer changed (on error: a revert to finish, not to forget). */
 static int
-ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, bool *changed)
+ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, bool assignIds,
+                  bool *changed)
 {
     virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
     g_autofree char *dir = virCTSnapshotPath(driver, vm->def->name, "", snap->def->name);
@@ -899,6 +903,16 @@ ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *sna
                             snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom
                                                         : snapdef->parent.dom)))
         return -1;
+    if (assignIds) {
+        /* idLock before the domain's (ct_idrange.h); the job keeps it ours */
+        virObjectUnlock(vm);
+        virMutexLock(&driver->idLock);
+        rc = virCTIdRangeAssign(driver, def, false);
+        virObjectLock(vm);
+        virMutexUnlock(&driver->idLock);
+        if (rc < 0)
+            return -1;
+    }
     /* the job keeps the domain ours meanwhile (as during a snapshot) */
     virObjectUnlock(vm);
     rc = virCTSnapshotPutLayer(driver, def, dir, changed);
@@ -1052,7 +1066,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
                                 driver->store->containerDir, vm->def->name);
     if (virFileRewriteStr(reverting, 0600, snap->def->name) < 0)
         goto endjob;
-    if (ctSnapRevertFiles(driver, vm, snap, &changed) < 0) {
+    if (ctSnapRevertFiles(driver, vm, snap, true, &changed) < 0) {
         /* a revert that changed nothing is not one the next daemon
          * should finish, over what the container does meanwhile */
         if (!changed)
