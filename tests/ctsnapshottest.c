@@ -233,6 +233,35 @@ lookup(void)
     return dom;
 }
 
+static int lifecycleEvents[8][8];
+
+static int
+onLifecycle(virConnectPtr c __attribute__((unused)), virDomainPtr d __attribute__((unused)),
+            int event, int detail, void *opaque __attribute__((unused)))
+{
+    if (event >= 0 && event < 8 && detail >= 0 && detail < 8)
+        lifecycleEvents[event][detail]++;
+    return 0;
+}
+
+static void
+onGuard(int timer __attribute__((unused)), void *opaque)
+{
+    *(bool *)opaque = true;
+}
+
+/* Lets the queued events reach their callbacks. */
+static void
+dispatchEvents(void)
+{
+    bool done = false;
+    int timer = virEventAddTimeout(100, onGuard, &done, NULL);
+
+    while (!done && virEventRunDefaultImpl() == 0)
+        ;
+    virEventRemoveTimeout(timer);
+}
+
 /* a -> b -> c, then a revert to b and the branch d */
 static void
 phaseTree(void)
@@ -269,8 +298,14 @@ phaseTree(void)
     writeUpper("4");
 
     s = virDomainSnapshotLookupByName(dom, "b", 0);
+    virConnectDomainEventRegisterAny(conn, dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                     VIR_DOMAIN_EVENT_CALLBACK(onLifecycle), NULL, NULL);
     ctTestReport(s && virDomainRevertToSnapshot(s, 0) == 0, "revert to the middle one (%s)",
                  ctTestLastError());
+    dispatchEvents();
+    ctTestReport(
+        lifecycleEvents[VIR_DOMAIN_EVENT_DEFINED][VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT] == 1,
+        "the event: defined from snapshot");
     if (s)
         virDomainSnapshotFree(s);
     ctTestReport(upperHas("2"), "its files are back");

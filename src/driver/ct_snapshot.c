@@ -981,6 +981,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     virCTDriver *driver = snapshot->domain->conn->privateData;
     virConnectPtr conn = snapshot->domain->conn;
     virObjectEvent *stopped = NULL;
+    virObjectEvent *defined = NULL;
     virObjectEvent *events[2] = { NULL, NULL };
     g_autofree char *keyDir = NULL;
     g_autofree char *memory = NULL;
@@ -1074,6 +1075,9 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
         goto endjob;
     }
     unlink(reverting);
+    /* its definition is the snapshot's now (as qemu's driver says) */
+    defined = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
+                                                VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
 
     if (img) {
         unsigned int saveFlags = paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
@@ -1102,6 +1106,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
  cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, stopped);
+    virObjectEventStateQueue(driver->domainEventState, defined);
     virObjectEventStateQueue(driver->domainEventState, events[0]);
     virObjectEventStateQueue(driver->domainEventState, events[1]);
     return ret;
