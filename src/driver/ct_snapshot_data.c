@@ -97,6 +97,10 @@ virCTSnapshotCopyLayer(virCTDriver *driver, const virDomainDef *def, const char 
         return -1;
     if (virCTSnapshotCopyTree(paths->conf, conf) < 0)
         return -1;
+    /* every container's start and stop takes the store lock: it is not
+     * held over a copy that can take minutes; the domain's job keeps this
+     * layer as it is (virt-ct-template removes only orphaned ones) */
+    VIR_FORCE_CLOSE(lock);
     if (virFileExists(paths->image)) {
         g_autofree char *image = g_strdup_printf("%s/" CT_SNAPSHOT_IMAGE, dest);
 
@@ -173,8 +177,15 @@ virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *
         return -1;
     }
     /* the copies (what can fail for want of space) before anything of
-     * the layer changes: a failed revert leaves it as it was */
+     * the layer changes: a failed revert leaves it as it was.  The store
+     * lock is not held over them (see virCTSnapshotCopyLayer) */
+    VIR_FORCE_CLOSE(lock);
     if (virCTSnapshotStage(image, tmpImage) < 0 || virCTSnapshotStage(upper, tmpUpper) < 0) {
+        ignore_value(virCTStoreDeleteTree(tmpImage));
+        ignore_value(virCTStoreDeleteTree(tmpUpper));
+        return -1;
+    }
+    if ((lock = virCTStoreLock(driver->store)) < 0) {
         ignore_value(virCTStoreDeleteTree(tmpImage));
         ignore_value(virCTStoreDeleteTree(tmpUpper));
         return -1;
