@@ -160,7 +160,7 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
         goto cleanup;
     }
 
-    /* a layer brought with its snapshots (virt-ct-template import) */
+    /* a layer kept with its snapshots (undefined while it ran) */
     if (!oldDef)
         ignore_value(virCTSnapshotLoad(driver, vm));
     event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
