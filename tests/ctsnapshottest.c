@@ -184,6 +184,18 @@ expectError(bool failed, const char *text, const char *what)
     ctTestReport(failed && strstr(msg, text) != NULL, "%s is refused: %s", what, msg);
 }
 
+/* @s with its first @from replaced by @to (caller frees), or NULL. */
+static char *
+replaced(const char *s, const char *from, const char *to)
+{
+    const char *pos = s ? strstr(s, from) : NULL;
+    char *ret = NULL;
+
+    if (pos && asprintf(&ret, "%.*s%s%s", (int)(pos - s), s, to, pos + strlen(from)) < 0)
+        abort();
+    return ret;
+}
+
 /* Each phase runs in a process of its own: the embedded driver loads
  * the store once per process, as a daemon does at its start. */
 static int
@@ -219,6 +231,35 @@ lookup(void)
         _exit(1);
     }
     return dom;
+}
+
+static int lifecycleEvents[8][8];
+
+static int
+onLifecycle(virConnectPtr c __attribute__((unused)), virDomainPtr d __attribute__((unused)),
+            int event, int detail, void *opaque __attribute__((unused)))
+{
+    if (event >= 0 && event < 8 && detail >= 0 && detail < 8)
+        lifecycleEvents[event][detail]++;
+    return 0;
+}
+
+static void
+onGuard(int timer __attribute__((unused)), void *opaque)
+{
+    *(bool *)opaque = true;
+}
+
+/* Lets the queued events reach their callbacks. */
+static void
+dispatchEvents(void)
+{
+    bool done = false;
+    int timer = virEventAddTimeout(100, onGuard, &done, NULL);
+
+    while (!done && virEventRunDefaultImpl() == 0)
+        ;
+    virEventRemoveTimeout(timer);
 }
 
 /* a -> b -> c, then a revert to b and the branch d */
@@ -257,8 +298,14 @@ phaseTree(void)
     writeUpper("4");
 
     s = virDomainSnapshotLookupByName(dom, "b", 0);
+    virConnectDomainEventRegisterAny(conn, dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                     VIR_DOMAIN_EVENT_CALLBACK(onLifecycle), NULL, NULL);
     ctTestReport(s && virDomainRevertToSnapshot(s, 0) == 0, "revert to the middle one (%s)",
                  ctTestLastError());
+    dispatchEvents();
+    ctTestReport(
+        lifecycleEvents[VIR_DOMAIN_EVENT_DEFINED][VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT] == 1,
+        "the event: defined from snapshot");
     if (s)
         virDomainSnapshotFree(s);
     ctTestReport(upperHas("2"), "its files are back");
@@ -291,6 +338,7 @@ phaseChange(void)
     virDomainPtr dom = lookup();
     virDomainSnapshotPtr s;
     char *xml = NULL;
+    char *bad;
 
     checkListed(dom, 0, "a,b,c,d", "after a restart: all");
     ctTestReport(currentIs(dom, "d") && parentIs(dom, "d", "b") && parentIs(dom, "c", "b"),
@@ -341,6 +389,16 @@ phaseChange(void)
     expectError(s == NULL, "deleted with --metadata", "a new snapshot of that name");
     if (s)
         virDomainSnapshotFree(s);
+    /* the <domain> of a redefinition becomes the container's at a revert:
+     * checked as a define checks it (these crashed the daemon) */
+    bad = replaced(xml, "<target dir='/'/>", "");
+    s = bad ? virDomainSnapshotCreateXML(dom, bad, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) : NULL;
+    expectError(bad && s == NULL, "has no <target dir>", "a redefined <domain> without a root");
+    free(bad);
+    bad = replaced(xml, "<memory unit", "<vcpu>4000000000</vcpu><memory unit");
+    s = bad ? virDomainSnapshotCreateXML(dom, bad, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) : NULL;
+    expectError(bad && s == NULL, "of <vcpu>", "a redefined <domain> with 4e9 vCPUs");
+    free(bad);
     s = xml ? virDomainSnapshotCreateXML(dom, xml, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) : NULL;
     ctTestReport(s != NULL, "redefine brings it back (%s)", ctTestLastError());
     ctTestReport(s && virDomainRevertToSnapshot(s, 0) == 0 && upperHas("3"), "and it reverts (%s)",
@@ -351,6 +409,8 @@ phaseChange(void)
 
     s = snap(dom, "a/b", "", 0);
     expectError(s == NULL, "snapshot name", "a name with '/'");
+    s = snap(dom, "current", "", 0);
+    expectError(s == NULL, "is reserved", "the name of the file 'current'");
     s = snap(dom, "a", "", 0);
     expectError(s == NULL, "already exists", "a name taken");
     s = virDomainSnapshotCreateXML(dom,
@@ -393,6 +453,158 @@ phaseCrash(void)
     virDomainFree(dom);
 }
 
+/* c2, its layer on a 2 MiB file system: a revert that runs out of space */
+static char *
+c2Path(const char *rel)
+{
+    char *path = NULL;
+
+    if (asprintf(&path, "%s/var/lib/ct/containers/c2/%s", root, rel) < 0)
+        abort();
+    return path;
+}
+
+/* c2's upper/root/f: 900 KiB of @c */
+static void
+c2Write(char c)
+{
+    char *dir = c2Path("upper/root");
+    char *file = c2Path("upper/root/f");
+    char *data = malloc(900 * 1024 + 1);
+    char cmd[700];
+
+    memset(data, c, 900 * 1024);
+    data[900 * 1024] = '\0';
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+    if (system(cmd) != 0 || ctTestWriteFile(file, data) < 0)
+        fprintf(stderr, "cannot write %s\n", file);
+    free(data);
+    free(dir);
+    free(file);
+}
+
+static bool
+c2Has(char c)
+{
+    char *file = c2Path("upper/root/f");
+    char *content = ctTestReadFile(file);
+    bool ok =
+        content && strlen(content) == 900 * 1024 && content[0] == c && content[900 * 1024 - 1] == c;
+
+    free(content);
+    free(file);
+    return ok;
+}
+
+static void
+phaseNoSpace(void)
+{
+    char *xml = replaced(domXML, "<name>c1</name>", "<name>c2</name>");
+    char *xml2 = replaced(xml, "5d1d3c2b1a01", "5d1d3c2b1a02");
+    virDomainPtr dom = virDomainDefineXML(conn, xml2);
+    virDomainSnapshotPtr s = NULL;
+    char *marker = c2Path("snapshots/.reverting");
+    char *tmp = c2Path(".revert.upper");
+
+    free(xml);
+    free(xml2);
+    if (!dom) {
+        fprintf(stderr, "define c2: %s\n", ctTestLastError());
+        _exit(1);
+    }
+    c2Write('A');
+    if ((s = snap(dom, "s", "", 0)))
+        virDomainSnapshotFree(s);
+    c2Write('B');
+    s = virDomainSnapshotLookupByName(dom, "s", 0);
+    expectError(s && virDomainRevertToSnapshot(s, 0) < 0, "No space left",
+                "a revert without the space for its copy");
+    ctTestReport(c2Has('B') && access(marker, F_OK) < 0 && access(tmp, F_OK) < 0,
+                 "it changed nothing and left nothing behind");
+    if (s)
+        virDomainSnapshotFree(s);
+    free(marker);
+    free(tmp);
+    virDomainFree(dom);
+}
+
+/* a restart does not finish a revert that failed (it would replace
+ * whatever the container did since) */
+static void
+phaseNoSpaceRestart(void)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, "c2");
+
+    ctTestReport(dom && c2Has('B'), "after a restart the layer is still as it was");
+    if (dom)
+        virDomainFree(dom);
+}
+
+/* The <ct:idrange .../> element in @xml (caller frees), or NULL. */
+static char *
+idrangeOf(const char *xml)
+{
+    const char *start = xml ? strstr(xml, "<ct:idrange ") : NULL;
+    const char *end = start ? strstr(start, "/>") : NULL;
+
+    return end ? strndup(start, end + 2 - start) : NULL;
+}
+
+/* A snapshot whose <idmap> now overlaps the range of another container
+ * (here redefined so; an old snapshot can be so too) */
+static void
+phaseIds(void)
+{
+    char *xml3 = replaced(domXML, "<name>c1</name>", "<name>c3</name>");
+    char *xml3u = replaced(xml3, "5d1d3c2b1a01", "5d1d3c2b1a03");
+    char *xml4 = replaced(domXML, "<name>c1</name>", "<name>c4</name>");
+    char *xml4u = replaced(xml4, "5d1d3c2b1a01", "5d1d3c2b1a04");
+    virDomainPtr c3 = virDomainDefineXML(conn, xml3u);
+    virDomainPtr c4 = virDomainDefineXML(conn, xml4u);
+    char *x4 = c4 ? virDomainGetXMLDesc(c4, 0) : NULL;
+    char *range4 = idrangeOf(x4);
+    virDomainSnapshotPtr s = c3 ? snap(c3, "s", "", 0) : NULL;
+    char *sx = s ? virDomainSnapshotGetXMLDesc(s, VIR_DOMAIN_SNAPSHOT_XML_SECURE) : NULL;
+    char *range3 = idrangeOf(sx);
+    char *idmap = NULL;
+    char *bad = NULL;
+    unsigned int target = 0;
+
+    if (range4 && sscanf(range4, "<ct:idrange target='%u'", &target) == 1 &&
+        asprintf(&idmap,
+                 "<idmap><uid start='0' target='%u' count='65536'/>"
+                 "<gid start='0' target='%u' count='65536'/></idmap>",
+                 target, target) < 0)
+        abort();
+    if (range3 && idmap)
+        bad = replaced(sx, range3, idmap);
+    if (s) {
+        ctTestReport(virDomainSnapshotDelete(s, VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY) == 0,
+                     "c3's snapshot deleted with --metadata");
+        virDomainSnapshotFree(s);
+    }
+    s = bad ? virDomainSnapshotCreateXML(c3, bad, VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) : NULL;
+    ctTestReport(s != NULL, "redefined with an <idmap> onto c4's range (%s)", ctTestLastError());
+    expectError(s && virDomainRevertToSnapshot(s, 0) < 0, "overlap the id range of domain 'c4'",
+                "a revert to ids another container holds");
+    if (s)
+        virDomainSnapshotFree(s);
+    free(xml3);
+    free(xml3u);
+    free(xml4);
+    free(xml4u);
+    free(x4);
+    free(range4);
+    free(range3);
+    free(sx);
+    free(idmap);
+    free(bad);
+    if (c3)
+        virDomainFree(c3);
+    if (c4)
+        virDomainFree(c4);
+}
+
 int
 main(void)
 {
@@ -413,6 +625,25 @@ main(void)
         failed = 1;
     }
     failed |= runPhase(phaseCrash);
+    failed |= runPhase(phaseIds);
+    if (geteuid() == 0) {
+        snprintf(cmd, sizeof(cmd),
+                 "mkdir -p '%1$s/var/lib/ct/containers/c2' && "
+                 "mount -t tmpfs -o size=2M ctsnaptest '%1$s/var/lib/ct/containers/c2'",
+                 root);
+        if (system(cmd) != 0) {
+            fprintf(stderr, "cannot mount a small file system\n");
+            failed = 1;
+        } else {
+            failed |= runPhase(phaseNoSpace);
+            failed |= runPhase(phaseNoSpaceRestart);
+            snprintf(cmd, sizeof(cmd), "umount '%s/var/lib/ct/containers/c2'", root);
+            if (system(cmd) != 0)
+                fprintf(stderr, "cannot unmount %s/var/lib/ct/containers/c2\n", root);
+        }
+    } else {
+        printf("skip - a revert out of space needs root (a small tmpfs)\n");
+    }
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", root);

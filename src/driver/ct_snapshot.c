@@ -12,6 +12,7 @@
 #include "ct_disk.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_domain_input.h"
 #include "ct_idrange.h"
 #include "ct_layer.h"
 #include "ct_process.h"
@@ -221,7 +222,8 @@ virCTSnapshotLoad(virCTDriver *driver, virDomainObj *vm)
     return 0;
 }
 
-static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap);
+static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap,
+                             bool assignIds, bool *changed);
 
 /* What a daemon that died left of the snapshots of @vm, before and after
  * they are loaded. */
@@ -284,11 +286,13 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
     if (virFileReadAllQuiet(reverting, 1024, &revertName) > 0) {
         virDomainMomentObj *snap = virDomainSnapshotFindByName(vm->snapshots, revertName);
 
+        bool changed;
+
         if (snap && !virDomainObjIsActive(vm)) {
             VIR_WARN("finishing the revert of '%s' to snapshot '%s' a daemon restart cut short "
                      "(it stays shut off)",
                      vm->def->name, revertName);
-            if (ctSnapRevertFiles(driver, vm, snap) < 0) {
+            if (ctSnapRevertFiles(driver, vm, snap, false, &changed) < 0) {
                 VIR_WARN("cannot revert '%s' to '%s': %s", vm->def->name, revertName,
                          virGetLastErrorMessage());
                 virResetLastError();
@@ -368,10 +372,16 @@ ctSnapCapture(virCTDriver *driver, virDomainObj *vm, const char *dir, bool withM
     VIR_AUTOCLOSE fd = -1;
     int rc;
 
-    if (!virDomainObjIsActive(vm))
-        return virCTSnapshotCopyLayer(driver, vm->def, dir);
     if (!(def = virDomainDefCopy(vm->def, driver->xmlopt, NULL, false)))
         return -1;
+    if (!virDomainObjIsActive(vm)) {
+        /* the job keeps the domain ours; the copy can take minutes, and
+         * listing domains locks each one */
+        virObjectUnlock(vm);
+        rc = virCTSnapshotCopyLayer(driver, def, dir);
+        virObjectLock(vm);
+        return rc;
+    }
 
     ignore_value(virTimeMillisNow(&start));
     if (withMemory) {
@@ -692,10 +702,19 @@ ctDomainSnapshotCreateXML(virDomainPtr dom, const char *xmlDesc, unsigned int fl
             vm->def->name);
         goto cleanup;
     }
+    /* a revert makes the <domain> of a redefinition the container's */
+    if (redefine && virCTDomainInputCheckSnapshot(driver, xmlDesc) < 0)
+        goto cleanup;
     if (!(def = virDomainSnapshotDefParseString(xmlDesc, driver->xmlopt, NULL, NULL, parseFlags)))
         goto cleanup;
     if (virCTTemplateCheckName("snapshot", def->parent.name) < 0)
         goto cleanup;
+    /* the snapshots' directory holds the file "current" beside them */
+    if (STREQ(def->parent.name, CT_SNAPSHOT_CURRENT)) {
+        virReportError(VIR_ERR_INVALID_ARG, _("snapshot name '%1$s' is reserved"),
+                       def->parent.name);
+        goto cleanup;
+    }
     if (def->ndisks > 0) {
         virReportError(
             VIR_ERR_CONFIG_UNSUPPORTED, "%s",
@@ -866,19 +885,39 @@ ctSnapDefOf(virCTDriver *driver, virDomainObj *vm, virDomainDef *from)
 }
 
 /* The files and the persistent definition of @vm (stopped) made those of
- * @snap, which becomes the current snapshot. */
+ * @snap, which becomes the current snapshot.  With @assignIds the
+ * definition's ids are checked and recorded as a define does (the
+ * snapshot's <idmap> may overlap another's range by now); at daemon
+ * start virCTIdRangeLoadAll does it after.  @changed: whether anything of
+ * the layer changed (on error: a revert to finish, not to forget). */
 static int
-ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap)
+ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, bool assignIds,
+                  bool *changed)
 {
     virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
     g_autofree char *dir = virCTSnapshotPath(driver, vm->def->name, "", snap->def->name);
     g_autoptr(virDomainDef) def = NULL;
+    int rc;
 
     if (!(def = ctSnapDefOf(driver, vm,
                             snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom
                                                         : snapdef->parent.dom)))
         return -1;
-    if (virCTSnapshotPutLayer(driver, def, dir) < 0)
+    if (assignIds) {
+        /* idLock before the domain's (ct_idrange.h); the job keeps it ours */
+        virObjectUnlock(vm);
+        virMutexLock(&driver->idLock);
+        rc = virCTIdRangeAssign(driver, def, false);
+        virObjectLock(vm);
+        virMutexUnlock(&driver->idLock);
+        if (rc < 0)
+            return -1;
+    }
+    /* the job keeps the domain ours meanwhile (as during a snapshot) */
+    virObjectUnlock(vm);
+    rc = virCTSnapshotPutLayer(driver, def, dir, changed);
+    virObjectLock(vm);
+    if (rc < 0)
         return -1;
     if (vm->persistent && virDomainDefSave(def, driver->xmlopt, driver->config->configDir) < 0)
         return -1;
@@ -942,6 +981,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     virCTDriver *driver = snapshot->domain->conn->privateData;
     virConnectPtr conn = snapshot->domain->conn;
     virObjectEvent *stopped = NULL;
+    virObjectEvent *defined = NULL;
     virObjectEvent *events[2] = { NULL, NULL };
     g_autofree char *keyDir = NULL;
     g_autofree char *memory = NULL;
@@ -956,6 +996,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     unsigned long long now = 0;
     bool run;
     bool paused;
+    bool changed = false;
     int ret = -1;
 
     /* FORCE: nothing is risky here, the container stops and starts anew */
@@ -1026,10 +1067,17 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
                                 driver->store->containerDir, vm->def->name);
     if (virFileRewriteStr(reverting, 0600, snap->def->name) < 0)
         goto endjob;
-    if (ctSnapRevertFiles(driver, vm, snap) < 0)
+    if (ctSnapRevertFiles(driver, vm, snap, true, &changed) < 0) {
+        /* a revert that changed nothing is not one the next daemon
+         * should finish, over what the container does meanwhile */
+        if (!changed)
+            unlink(reverting);
         goto endjob;
+    }
     unlink(reverting);
-    g_clear_pointer(&reverting, g_free);
+    /* its definition is the snapshot's now (as qemu's driver says) */
+    defined = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
+                                                VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
 
     if (img) {
         unsigned int saveFlags = paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
@@ -1054,12 +1102,11 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     ret = 0;
 
  endjob:
-    if (reverting && ret < 0 && !virFileExists(reverting))
-        g_clear_pointer(&reverting, g_free);
     virDomainObjEndJob(vm);
  cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, stopped);
+    virObjectEventStateQueue(driver->domainEventState, defined);
     virObjectEventStateQueue(driver->domainEventState, events[0]);
     virObjectEventStateQueue(driver->domainEventState, events[1]);
     return ret;

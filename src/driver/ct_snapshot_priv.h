@@ -38,9 +38,12 @@ int virCTSnapshotCopyLayer(virCTDriver *driver, const virDomainDef *def, const c
 
 /* Makes the layer of @def (stopped, its disk not mounted) what the
  * snapshot in @src holds: upper directory or disk image, and the
- * record's sizes.  Safe to repeat after a crash (each file is replaced
- * by a rename).  Returns 0 or -1 with an error. */
-int virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *src);
+ * record's sizes.  Everything is copied before the first file of the
+ * layer is replaced (by a rename); @changed says whether that point was
+ * reached.  Safe to repeat after a crash.  Returns 0 or -1 with an
+ * error. */
+int virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *src,
+                          bool *changed);
 
 /* Whether the layer of @def holds a disk image (a space limit). */
 bool virCTSnapshotLayerHasImage(virCTDriver *driver, const virDomainDef *def);
