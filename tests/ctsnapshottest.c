@@ -444,6 +444,16 @@ phaseCrash(void)
     ctTestReport(!exists("snapshots/.deleting.c") && !exists("snapshots/.creating.f") &&
                      !exists("snapshots/.reverting"),
                  "no marker left");
+    {
+        char mem[400], part[400], other[400];
+
+        snprintf(mem, sizeof(mem), "%s/mem.img", root);
+        snprintf(part, sizeof(part), "%s/mem.img.ct-part-Ab12Cd", root);
+        snprintf(other, sizeof(other), "%s/mem.img.other", root);
+        ctTestReport(access(mem, F_OK) < 0 && access(part, F_OK) < 0 && access(other, F_OK) == 0,
+                     "the --memspec file of the unfinished snapshot and its part went, "
+                     "nothing else");
+    }
     ctTestReport(upperHas("1") && currentIs(dom, "a"), "the revert was finished");
 
     expectError(virDomainUndefine(dom) < 0, "with 3 snapshots", "undefine with snapshots");
@@ -608,7 +618,7 @@ phaseIds(void)
 int
 main(void)
 {
-    char cmd[800];
+    char cmd[1600];
     int failed = 0;
 
     if (!mkdtemp(root) || makeTemplate() < 0)
@@ -618,8 +628,10 @@ main(void)
     failed |= runPhase(phaseChange);
     snprintf(cmd, sizeof(cmd),
              "cd '%s/var/lib/ct/containers/c1/snapshots' && mv c .deleting.c && "
-             "mkdir -p .creating.f/upper && printf a >.reverting",
-             root);
+             "mkdir -p .creating.f/upper && printf a >.reverting && "
+             "printf '%s/mem.img' >.creating.f/.external && touch '%s/mem.img' "
+             "'%s/mem.img.ct-part-Ab12Cd' '%s/mem.img.other'",
+             root, root, root, root, root);
     if (system(cmd) != 0) {
         fprintf(stderr, "cannot make the markers of a crash\n");
         failed = 1;

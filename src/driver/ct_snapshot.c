@@ -222,6 +222,37 @@ virCTSnapshotLoad(virCTDriver *driver, virDomainObj *vm)
     return 0;
 }
 
+/* The memory file (--memspec file=) of the unfinished snapshot in
+ * @creating, and the parts of it, are the snapshot's: they go with it. */
+static void
+ctSnapRemoveExternal(const char *creating)
+{
+    g_autofree char *marker = g_strdup_printf("%s/" CT_SNAPSHOT_EXTERNAL, creating);
+    g_autofree char *file = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *prefix = NULL;
+    g_autoptr(GDir) gdir = NULL;
+    const char *name;
+
+    if (virFileReadAllQuiet(marker, PATH_MAX, &file) <= 0 || !g_path_is_absolute(file))
+        return;
+    dir = g_path_get_dirname(file);
+    prefix = g_strdup_printf("%s.ct-part-", file + strlen(dir) + (STREQ(dir, "/") ? 0 : 1));
+    if (unlink(file) == 0)
+        VIR_WARN("removed '%s', the memory of an unfinished snapshot", file);
+    if (!(gdir = g_dir_open(dir, 0, NULL)))
+        return;
+    while ((name = g_dir_read_name(gdir))) {
+        g_autofree char *part = NULL;
+
+        if (!g_str_has_prefix(name, prefix) || strlen(name) != strlen(prefix) + 6)
+            continue;
+        part = g_strdup_printf("%s/%s", dir, name);
+        if (unlink(part) == 0)
+            VIR_WARN("removed '%s', the memory of an unfinished snapshot", part);
+    }
+}
+
 static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap,
                              bool assignIds, bool *changed);
 
@@ -254,6 +285,7 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
 
                 VIR_WARN("removing the snapshot of '%s' a daemon that died was making: %s",
                          vm->def->name, path);
+                ctSnapRemoveExternal(path);
                 if (virCTStoreDeleteTree(path) < 0)
                     virResetLastError();
                 /* it may have died with the container and its disk frozen */
@@ -610,10 +642,16 @@ ctSnapCreate(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **defpt
         return NULL;
     }
     if (ctSnapHasMemory(def)) {
-        if (def->memory == VIR_DOMAIN_SNAPSHOT_LOCATION_EXTERNAL)
+        if (def->memory == VIR_DOMAIN_SNAPSHOT_LOCATION_EXTERNAL) {
+            g_autofree char *marker = g_strdup_printf("%s/" CT_SNAPSHOT_EXTERNAL, creating);
+
             memory = g_strdup(def->memorysnapshotfile);
-        else
+            /* for the next daemon, should this one die before the end */
+            if (virFileRewriteStr(marker, 0600, memory) < 0)
+                goto error;
+        } else {
             memory = g_strdup_printf("%s/" CT_SNAPSHOT_MEMORY, creating);
+        }
     }
 
     ignore_value(virTimeMillisNow(&start));

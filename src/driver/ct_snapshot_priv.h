@@ -18,6 +18,8 @@
 #define CT_SNAPSHOT_CREATING ".creating."
 #define CT_SNAPSHOT_DELETING ".deleting."
 #define CT_SNAPSHOT_REVERTING ".reverting"
+/* in a .creating directory: the --memspec file being written */
+#define CT_SNAPSHOT_EXTERNAL ".external"
 /* containers/NAME/.snapshots.removed: every snapshot, on their way out */
 #define CT_SNAPSHOT_REMOVED ".snapshots.removed"
 
