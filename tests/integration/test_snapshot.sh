@@ -72,9 +72,17 @@ start_workload() {
     sleep 0.5
 }
 
-# read through init's root from the host: also while it is frozen
+# read through init's root from the host: also while it is frozen (read
+# again when caught between the shell's truncation and its write)
 count() {
-    cat "/proc/$(vsh domid "$1")/root/tmp/count" 2>/dev/null
+    local pid n i
+    pid=$(vsh domid "$1") || return 1
+    for i in 1 2 3 4 5; do
+        n=$(cat "/proc/$pid/root/tmp/count" 2>/dev/null)
+        [ -n "$n" ] && break
+        sleep 0.03
+    done
+    echo "$n"
 }
 
 # the file in the container's root, "-" when there is none
