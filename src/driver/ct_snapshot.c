@@ -1132,6 +1132,15 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
             events[1] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
                                                           VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT);
     }
+    /* started or restored paused: the reason is the revert, as its event */
+    if (virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED) {
+        virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_FROM_SNAPSHOT);
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
+            VIR_WARN("cannot record the state of '%s': %s", vm->def->name,
+                     virGetLastErrorMessage());
+            virResetLastError();
+        }
+    }
     if (virDomainObjIsActive(vm))
         snapshot->domain->id = vm->def->id;
     ignore_value(virTimeMillisNow(&now));
