@@ -982,10 +982,11 @@ ctSnapCheckTemplate(virCTDriver *driver, virDomainSnapshotDef *snapdef)
     return virCTTemplateLoad(driver->store, fs->src->path, &tmpl);
 }
 
-/* Starts the reverted @vm from the processes in the memory of @snap. */
+/* Starts the reverted @vm from the processes of @snap, the files of its
+ * memory image (@path) extracted into @dir. */
 static int
 ctSnapRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, virDomainMomentObj *snap,
-              virCTSaveImage *img, const char *path, const char *meta, unsigned int saveFlags,
+              const char *dir, const char *path, const char *meta, unsigned int saveFlags,
               virObjectEvent **events)
 {
     virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
@@ -1004,8 +1005,8 @@ ctSnapRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, virDoma
     virMutexUnlock(&driver->idLock);
     if (rc < 0)
         return -1;
-    if (virCTSaveRestoreImage(driver, vm, conn, img, path, meta, saveFlags,
-                              VIR_DOMAIN_RUNNING_FROM_SNAPSHOT, events) < 0) {
+    if (virCTSaveRestoreFromDir(driver, vm, conn, dir, path, meta, saveFlags,
+                                VIR_DOMAIN_RUNNING_FROM_SNAPSHOT, events) < 0) {
         if (!virDomainObjIsActive(vm))
             virDomainObjRemoveTransientDef(vm);
         return -1;
@@ -1027,6 +1028,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     g_autofree char *meta = NULL;
     g_autofree char *reverting = NULL;
     g_autoptr(virCTSaveImage) img = NULL;
+    g_autofree char *restoreDir = NULL;
     virDomainSnapshotDef *snapdef;
     virDomainMomentObj *snap;
     virDomainObj *vm;
@@ -1076,10 +1078,23 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
      * template, and its memory image whole */
     if (ctSnapCheckTemplate(driver, snapdef) < 0)
         goto endjob;
+    /* (its MAC is checked as its files are extracted: so they are, first,
+     * aside: the stop removes NAME.restore; no domain has an '@' in its
+     * name, so the next daemon removes what a crash leaves) */
     if (ctSnapHasMemory(snapdef)) {
+        g_autofree char *aside = g_strdup_printf("%s@snapshot", vm->def->name);
+        int rc;
+
         keyDir = virCTSaveDir(driver);
         memory = ctSnapMemoryPath(driver, vm, snapdef);
-        if (!(img = virCTSaveImageOpen(keyDir, memory, &xml, &meta)))
+        if (!(img = virCTSaveImageOpen(keyDir, memory, &xml, &meta)) ||
+            !(restoreDir = virCTSaveRestoreWorkDir(driver, aside)))
+            goto endjob;
+        /* the job keeps the domain ours meanwhile */
+        virObjectUnlock(vm);
+        rc = virCTSaveImageExtract(img, restoreDir);
+        virObjectLock(vm);
+        if (rc < 0)
             goto endjob;
     }
 
@@ -1117,10 +1132,20 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     defined = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
                                                 VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
 
-    if (img) {
+    if (restoreDir) {
         unsigned int saveFlags = paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
+        g_autofree char *workDir = virCTSaveWorkDir(driver, vm->def->name, "restore");
 
-        if (ctSnapRestore(driver, vm, conn, snap, img, memory, meta, saveFlags, events) < 0)
+        /* where a restore's files are while it runs (ct_save_recover.c) */
+        if (virFileExists(workDir) && virFileDeleteTree(workDir) < 0)
+            goto endjob;
+        if (rename(restoreDir, workDir) < 0) {
+            virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), restoreDir, workDir);
+            goto endjob;
+        }
+        g_free(restoreDir);
+        restoreDir = g_steal_pointer(&workDir);
+        if (ctSnapRestore(driver, vm, conn, snap, restoreDir, memory, meta, saveFlags, events) < 0)
             goto endjob;
     } else if (run) {
         if (virCTProcessStart(driver, vm, conn, paused ? VIR_CT_PROCESS_START_PAUSED : 0,
@@ -1149,6 +1174,8 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     ret = 0;
 
  endjob:
+    if (restoreDir && virFileDeleteTree(restoreDir) < 0)
+        virResetLastError();
     virDomainObjEndJob(vm);
  cleanup:
     virDomainObjEndAPI(&vm);
