@@ -146,6 +146,9 @@ ctSnapReparent(virCTDriver *driver, virDomainObj *vm, const char *name, const ch
         if (snap && STREQ_NULLABLE(snap->def->parent_name, name)) {
             g_free(snap->def->parent_name);
             snap->def->parent_name = g_strdup(parent);
+            /* in the tree too: after a crash it hangs at the root */
+            virDomainMomentDropParent(snap);
+            virDomainSnapshotLinkParent(vm->snapshots, snap);
             snapDir = g_strdup_printf("%s/%s", dir, names[i]);
             if (ctSnapWriteXML(driver, vm, virDomainSnapshotObjGetDef(snap), snapDir) < 0) {
                 VIR_WARN("cannot record the new parent of snapshot '%s': %s", names[i],
