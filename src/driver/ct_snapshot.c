@@ -751,7 +751,8 @@ ctDomainSnapshotCreateXML(virDomainPtr dom, const char *xmlDesc, unsigned int fl
     if (virCTTemplateCheckName("snapshot", def->parent.name) < 0)
         goto cleanup;
     /* the snapshots' directory holds the file "current" beside them */
-    if (STREQ(def->parent.name, CT_SNAPSHOT_CURRENT)) {
+    if (STREQ(def->parent.name, CT_SNAPSHOT_CURRENT) ||
+        STREQ(def->parent.name, CT_SNAPSHOT_CURRENT ".new")) {
         virReportError(VIR_ERR_INVALID_ARG, _("snapshot name '%1$s' is reserved"),
                        def->parent.name);
         goto cleanup;
