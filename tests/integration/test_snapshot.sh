@@ -117,7 +117,7 @@ jobinfo() {
 
 # the leftovers of work a daemon did not finish
 leftovers() {
-    compgen -G "$CONTAINERS/$1/snapshots/.*" || compgen -G "$CONTAINERS/$1/.revert.new"
+    compgen -G "$CONTAINERS/$1/snapshots/.*" || compgen -G "$CONTAINERS/$1/.revert.*"
 }
 
 export -f state count rfile snapstate current thawed leftovers
@@ -469,11 +469,12 @@ crash_create() {
     sync
     start_workload $c
     (vsh snapshot-create-as $c cut $flags >/dev/null 2>&1 &)
-    for i in $(seq 200); do
-        compgen -G "$CONTAINERS/$c/snapshots/.creating.*" >/dev/null && break
-        sleep 0.02
+    # killed once the layer's copy is under way
+    for i in $(seq 500); do
+        compgen -G "$CONTAINERS/$c/snapshots/.creating.cut/[ud]*" >/dev/null && break
+        sleep 0.01
     done
-    sleep 0.15
+    sleep 0.05
     daemon_kill9
     check "cut snapshot ($kind): the daemon comes back" daemon_start
     check "cut snapshot ($kind): no .creating left" \
@@ -508,16 +509,18 @@ crash_revert() {
     vsh destroy $c >/dev/null
     vsh desc $c --config "at the snapshot" >/dev/null
     vsh snapshot-create-as $c big >/dev/null
+    echo "# $kind: snapshot of a 300 MB layer (shut off): $(jobinfo $c 'Time elapsed') ms"
     vsh start $c >/dev/null
     ct_exec $c /bin/sh -c 'rm /root/big; echo cur >/root/marker; echo cur >/root/cur'
     vsh destroy $c >/dev/null
     vsh desc $c --config "after the snapshot" >/dev/null
     (vsh snapshot-revert $c big >/dev/null 2>&1 &)
-    for i in $(seq 200); do
-        [ -e "$CONTAINERS/$c/snapshots/.reverting" ] && break
-        sleep 0.02
+    # killed once the copy back is under way
+    for i in $(seq 500); do
+        compgen -G "$CONTAINERS/$c/.revert.*" >/dev/null && break
+        sleep 0.01
     done
-    sleep 0.15
+    sleep 0.05
     daemon_kill9
     check "cut revert ($kind): the daemon comes back" daemon_start
     check "cut revert ($kind): no .reverting marker, no half copy left" \
