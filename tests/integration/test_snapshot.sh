@@ -22,7 +22,17 @@ if [ ! -x "$CT_BUILD/ct-criu" ]; then
     echo "skipped: this build has no CRIU ($CT_BUILD/ct-criu; meson -Dcriu=auto could not build it)"
     exit 77
 fi
-store_daemon_start
+store_setup
+# CT_SNAPSHOT_POOL=1 (test_snapshot_pool.sh): containers/ on the layer
+# pool, an XFS image, where the copies are reflinks
+if [ -n "${CT_SNAPSHOT_POOL:-}" ]; then
+    export CT_EXTRA_CONF="layer_pool = \"$CT_TEST_ROOT/pool.img\""
+fi
+daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
+if [ -n "${CT_SNAPSHOT_POOL:-}" ]; then
+    check "containers/ is the layer pool (XFS)" \
+        bash -c "[ \"\$(findmnt -n -o FSTYPE $STORE/containers)\" = xfs ]"
+fi
 "$TPL" -q create busybox --busybox || { not_ok "busybox template"; summary; exit 1; }
 STATE=$CT_TEST_ROOT/run/ct
 CONTAINERS=$STORE/containers
@@ -508,8 +518,16 @@ crash_revert() {
     ct_exec $c /bin/sh -c 'echo snap >/root/marker; rm -f /root/cur'
     vsh destroy $c >/dev/null
     vsh desc $c --config "at the snapshot" >/dev/null
+    sync
+    used=$(df -k --output=used "$CONTAINERS" | tail -n 1)
     vsh snapshot-create-as $c big >/dev/null
-    echo "# $kind: snapshot of a 300 MB layer (shut off): $(jobinfo $c 'Time elapsed') ms"
+    sync
+    used=$(($(df -k --output=used "$CONTAINERS" | tail -n 1) - used))
+    echo "# $kind: snapshot of a 300 MB layer (shut off): $(jobinfo $c 'Time elapsed') ms, $((used / 1024)) MiB more used"
+    if [ -n "${CT_SNAPSHOT_POOL:-}" ]; then
+        check "$kind: on the pool the 300 MB snapshot is reflinked ($((used / 1024)) MiB more used)" \
+            test "$used" -lt 20000
+    fi
     vsh start $c >/dev/null
     ct_exec $c /bin/sh -c 'rm /root/big; echo cur >/root/marker; echo cur >/root/cur'
     vsh destroy $c >/dev/null
