@@ -453,6 +453,22 @@ vsh destroy $c >/dev/null
 check "undefine --snapshots-metadata" vsh undefine $c --snapshots-metadata
 check "...its snapshots are gone with it" test ! -e "$CONTAINERS/$c/snapshots"
 
+# ---- a command entered into a restored container -------------------------
+# CRIU restores into a time namespace of its own: virt-ct-enter joins it,
+# else a checkpoint holding the command's processes cannot be restored
+define sn-time
+vsh start sn-time >/dev/null
+vsh snapshot-create-as sn-time t0 >/dev/null
+vsh snapshot-revert sn-time t0 >/dev/null
+ct_exec sn-time setsid /bin/sh -c 'exec </dev/null >/dev/null 2>&1; while true; do sleep 0.137; done &'
+sleep 0.3
+check "a command entered after a revert with memory is in the container's time namespace" \
+    bash -c "[ \"\$(readlink /proc/\$(vsh domid sn-time)/ns/time)\" = \"\$(readlink /proc/\$(pgrep -f 'while true; do sleep 0.137' | head -n 1)/ns/time)\" ]"
+check "...and a snapshot holding it reverts" \
+    bash -c "vsh snapshot-create-as sn-time t1 >/dev/null && vsh snapshot-revert sn-time t1 && [ \"\$(vsh domstate sn-time)\" = running ]"
+vsh destroy sn-time >/dev/null
+vsh undefine sn-time --snapshots-metadata >/dev/null
+
 # ---- a daemon killed while a snapshot is taken --------------------------
 # 300 MB in the layer: the copy takes a while.  (a) disk-only on the disk
 # image (the container and its disk frozen), (b) with memory at --memspec
