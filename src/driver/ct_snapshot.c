@@ -323,7 +323,15 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
 
         bool changed;
 
-        if (snap && !virDomainObjIsActive(vm)) {
+        if (virDomainObjIsActive(vm)) {
+            /* not possible: a revert stops it first, starts it after */
+            unlink(reverting);
+        } else if (!snap) {
+            /* kept: a start is refused on files half the snapshot's */
+            VIR_WARN("the revert of '%s' to snapshot '%s' was cut short and that snapshot is "
+                     "gone: '%s' keeps it from starting",
+                     vm->def->name, revertName, reverting);
+        } else {
             VIR_WARN("finishing the revert of '%s' to snapshot '%s' a daemon restart cut short "
                      "(it stays shut off)",
                      vm->def->name, revertName);
@@ -333,13 +341,31 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
                 virResetLastError();
                 goto cleanup;
             }
+            unlink(reverting);
         }
-        unlink(reverting);
     }
 
  cleanup:
     virObjectUnlock(vm);
     return 0;
+}
+
+int
+virCTSnapshotCheckStart(virCTDriver *driver, const virDomainDef *def)
+{
+    g_autofree char *reverting = NULL;
+    g_autofree char *name = NULL;
+
+    if (!virCTLayerTemplateRoot(def))
+        return 0;
+    reverting = virCTSnapshotPath(driver, def->name, CT_SNAPSHOT_REVERTING, "");
+    if (virFileReadAllQuiet(reverting, 1024, &name) < 0)
+        return 0;
+    virReportError(
+        VIR_ERR_OPERATION_INVALID,
+        _("a revert of '%1$s' to snapshot '%2$s' was cut short and could not be finished: its files are partly the snapshot's; revert again (to any snapshot), or remove '%3$s' to start it as it is"),
+        def->name, name, reverting);
+    return -1;
 }
 
 void
