@@ -31,6 +31,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -694,6 +695,26 @@ virCTProcessIsSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
     return false;
 }
 
+/* Waits, @vm unlocked, until the supervisor @pid (checked to be ours
+ * once its pidfd is open, so that a reused PID is not waited for) ends:
+ * woken at its exit rather than polling.  Returns whether it ended. */
+static bool
+virCTProcessWaitSupervisorFd(virCTDriver *driver, virDomainObj *vm, pid_t pid)
+{
+    VIR_AUTOCLOSE pidfd = syscall(SYS_pidfd_open, pid, 0);
+    struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+    int rc;
+
+    if (pidfd < 0 || !virCTProcessIsSupervisor(driver, vm, pid))
+        return pidfd < 0 && errno == ESRCH;
+    virObjectUnlock(vm);
+    while ((rc = poll(&pfd, 1, CT_PROCESS_EXIT_TIMEOUT_MS)) < 0 && errno == EINTR)
+        ;
+    virObjectLock(vm);
+    waitpid(pid, NULL, WNOHANG);
+    return rc > 0;
+}
+
 /* Reaps the supervisor if it is our child; waits until it is gone,
  * with @vm unlocked between the checks. */
 static void
@@ -703,6 +724,8 @@ virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
     unsigned long long now = 0;
 
     if (pid <= 0 || virTimeMillisNow(&start) < 0)
+        return;
+    if (virCTProcessWaitSupervisorFd(driver, vm, pid))
         return;
     while (virTimeMillisNow(&now) == 0 && now - start < CT_PROCESS_EXIT_TIMEOUT_MS) {
         pid_t rc = waitpid(pid, NULL, WNOHANG);
