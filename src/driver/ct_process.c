@@ -102,7 +102,7 @@ virCTProcessRemoveStateFiles(virCTDriver *driver, virDomainObj *vm)
 /* Waits up to @ms on the domain's condition with its lock released:
  * the job keeps the domain ours meanwhile, so `virsh list` and every
  * other reader go on; the exit path (virCTProcessWorker) wakes it. */
-static void
+void
 virCTProcessWaitMs(virDomainObj *vm, unsigned int ms)
 {
     unsigned long long now;
@@ -855,6 +855,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     priv->starting = false;
     priv->autodestroy = false;
     priv->wantReboot = false;
+    priv->wantPoweroff = false;
     vm->def->id = -1;
     virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, reason);
     virDomainObjRemoveTransientDef(vm);
@@ -1012,6 +1013,7 @@ virCTProcessClassifyExit(virDomainObj *vm, virCTMonitorExitKind kind, int code,
                          virDomainShutoffReason *reason, int *detail)
 {
     bool reboot = CT_DOMAIN_PRIVATE(vm)->wantReboot;
+    bool poweroff = CT_DOMAIN_PRIVATE(vm)->wantPoweroff;
 
     *reason = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
     *detail = VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN;
@@ -1024,7 +1026,9 @@ virCTProcessClassifyExit(virDomainObj *vm, virCTMonitorExitKind kind, int code,
         return reboot;
     switch (code) {
     case SIGHUP: /* reboot(2) in a PID namespace */
-        return vm->def->onReboot != VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
+        /* a shutdown requested last wins over a reboot init was already
+         * making, as in libvirt's QEMU driver (it clears fakeReboot) */
+        return !poweroff && vm->def->onReboot != VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
     case SIGINT: /* halt or power off */
     case SIGTERM:
         return reboot;
