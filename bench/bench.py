@@ -19,8 +19,14 @@
 #   provision  a new container from a template (busybox and Debian):
 #              time and disk bytes, ct with and without a disk quota,
 #              against cp -a, an overlay mount, lxc-copy -s, podman :O;
+#   burst      100 containers started at once by 4 clients (threads, each
+#              with a connection of its own for the libvirt systems), the
+#              time until every init ran, each system in turn;
 #   manage     virsh list --all, dominfo, domstats (and the same API
-#              calls) with 1000 defined and 500 running ct containers;
+#              calls) with 4000 defined and 2000 running ct containers
+#              (quick: 100 / 50), the API calls also at 1/8, 1/4 and 1/2
+#              of the running ones (the curve); and the lifecycle events
+#              a client receives for a burst of 500 starts;
 #   quotas     memory, CPU, process and disk limits, each tried and
 #              measured as enforced, not enforced or not supported;
 #   checkpoint ct only (no peer checkpoints through libvirt): save and
@@ -66,6 +72,7 @@ except ImportError:  # recorded: ct-api and libvirt-lxc are then unavailable
     libvirt = None
 
 LIBC = ctypes.CDLL(None, use_errno=True)
+EVENT_LOOP = False  # libvirt's default event loop runs in a thread (manage)
 PR_SET_CHILD_SUBREAPER = 36
 # signals a graceful init exits on / a stuck init ignores: HUP INT USR1
 # USR2 TERM PWR and SIGRTMIN+3 (what each system sends to stop an init)
@@ -526,9 +533,14 @@ class CtApi(System):
     def prepare(self, box):
         box.xmltext = self.xml(box)
 
+    def uri(self):
+        return self.h.cfg["ct_uri"]
+
     def start(self, box, fg=False):
+        # a burst's client brings its own connection
+        conn = getattr(box, "conn", None) or self.conn
         try:
-            box.dom = self.conn.createXML(box.xmltext, 0)
+            box.dom = conn.createXML(box.xmltext, 0)
         except libvirt.libvirtError as e:
             raise Failed(str(e))
 
@@ -635,6 +647,9 @@ class LibvirtLxc(CtApi):
         except libvirt.libvirtError as e:
             raise Failed(str(e))
         self.daemon_pidfile = self.h.cfg.get("lxc_pidfile")
+
+    def uri(self):
+        return self.h.cfg["lxc_uri"]
 
     def xml(self, box):
         init = "".join("<initarg>%s</initarg>" % a for a in self.init_argv(box)[1:])
@@ -1108,6 +1123,7 @@ class Harness:
         self.children = Children()
         self.runner = Runner(self.children, self.tmp)
         self.results = {"meta": {}, "systems": {}, "start": {}, "stop": {}, "density": {},
+                        "burst": {},
                         "provision": {}, "manage": {}, "quotas": {}, "overhead": {},
                         "checkpoint": {}, "migrate": {}}
         self.images = {}
@@ -1285,6 +1301,65 @@ class Harness:
                 log("  %-12s trivial %s   start+stop %s" % (
                     s.name, fmt(res["trivial"][s.name]["stats"]),
                     fmt(res["startstop"][s.name]["stats"])))
+
+    def scenario_burst(self, systems, n=100, clients=4):
+        """n starts at once from several clients: the time until every
+        init ran (and how many did), per system"""
+        log("burst: %d starts from %d clients, %d systems" % (n, clients, len(systems)))
+        for s in systems:
+            self.fifo.drain()
+            boxes = [Box(s, self.newname(s), "busybox", "idle") for _ in range(n)]
+            errs = []
+            try:
+                for b in boxes:
+                    s.prepare(b)
+                conns = []
+                if isinstance(s, CtApi) and not isinstance(s, CtVirsh):
+                    conns = [libvirt.open(s.uri()) for _ in range(clients)]
+                    for i, b in enumerate(boxes):
+                        b.conn = conns[i % clients]
+            except Exception as e:
+                self.results["burst"][s.name] = {"error": str(e)[:300]}
+                for b in boxes:
+                    self.dispose(b)
+                continue
+
+            def client(k):
+                for b in boxes[k::clients]:
+                    try:
+                        s.start(b)
+                    except Exception as e:
+                        errs.append(str(e)[:300])
+            threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+            t0 = time.perf_counter_ns()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            t_req = time.perf_counter_ns()
+            got = self.fifo.wait_all([b.name for b in boxes], 120)
+            t_end = max(got.values()) if got else time.perf_counter_ns()
+            out = {"n": n, "clients": clients, "ran": len(got),
+                   "requests_s": round((t_req - t0) / 1e9, 3),
+                   "all_ran_s": round((t_end - t0) / 1e9, 3),
+                   "error": errs[0] if errs else None, "errors": len(errs)}
+            self.results["burst"][s.name] = out
+            log("  %-12s %d of %d ran, all in %.2f s (requests returned in %.2f s)%s"
+                % (s.name, len(got), n, out["all_ran_s"], out["requests_s"],
+                   " errors %d: %s" % (len(errs), errs[0][:120]) if errs else ""))
+            self.stop_all([b for b in boxes if b.name in got])
+            for b in boxes:
+                b.conn = None
+                self.dispose(b)
+            for c in conns:
+                try:
+                    c.close()
+                except libvirt.libvirtError:
+                    pass
+            try:
+                s.kill_leftovers()
+            except Exception:
+                pass
 
     def scenario_stop(self, systems):
         runs = self.cfg["runs"]
@@ -1637,14 +1712,35 @@ class Harness:
                 ct.prepare(box)
                 doms.append(ct.conn.defineXML(box.xmltext))
             res["define_all_s"] = round((time.perf_counter_ns() - t0) / 1e9, 3)
-            t0 = time.perf_counter_ns()
-            for d in doms[:nrun]:
-                d.create()
-            got = self.fifo.wait_all([d.name() for d in doms[:nrun]], 120)
-            res["start_all_s"] = round((time.perf_counter_ns() - t0) / 1e9, 3)
-            res["started"] = len(got)
-            uri = self.cfg["ct_uri"]
             names = [d.name() for d in doms]
+            res["events"] = self.manage_event_burst(ct, names[:min(500, nrun)])
+            started = min(500, nrun)
+            res["curve"] = []
+            for lvl in sorted({min(500, nrun), nrun // 4, nrun // 2, nrun}):
+                if lvl < started or lvl <= 0:
+                    continue
+                t0 = time.perf_counter_ns()
+                for d in doms[started:lvl]:
+                    d.create()
+                got = self.fifo.wait_all(names[started:lvl], 120)
+                pt = {"running": lvl, "start_s": round((time.perf_counter_ns() - t0) / 1e9, 3),
+                      "started": len(got)}
+                started = lvl
+                for k, fn in (("listAllDomains", lambda: ct.conn.listAllDomains()),
+                              ("getAllDomainStats (running)", lambda: ct.conn.getAllDomainStats(
+                                  flags=libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE)),
+                              ("lookup+info", lambda: ct.conn.lookupByName(names[0]).info())):
+                    samples = [ms(timed(fn)) for _ in range(max(3, min(runs, 10)))]
+                    pt[k] = stats(samples)
+                res["curve"].append(pt)
+                log("  %d running: listAllDomains %.1f ms, getAllDomainStats %.1f ms, "
+                    "lookup+info %.2f ms" % (lvl, pt["listAllDomains"]["median"],
+                                             pt["getAllDomainStats (running)"]["median"],
+                                             pt["lookup+info"]["median"]))
+            res["start_all_s"] = round(sum(p["start_s"] for p in res["curve"]) +
+                                       res["events"].get("all_ran_s", 0), 3)
+            res["started"] = started
+            uri = self.cfg["ct_uri"]
             ops = {
                 "virsh list --all": lambda r: self.runner.run(["virsh", "-q", "-c", uri, "list",
                                                                "--all"]).ns,
@@ -1687,6 +1783,63 @@ class Harness:
                     pass
             res["undefine_all_s"] = round((time.perf_counter_ns() - t0) / 1e9, 3)
         self.results["manage"] = res
+
+    def manage_event_burst(self, ct, names, clients=4):
+        """starts the defined NAMES at once from CLIENTS connections while
+        another client listens for lifecycle events: how many STARTED
+        events arrived, and when the last one came after the last start"""
+        global EVENT_LOOP
+        if not EVENT_LOOP:
+            libvirt.virEventRegisterDefaultImpl()
+
+            def loop():
+                while True:
+                    libvirt.virEventRunDefaultImpl()
+            threading.Thread(target=loop, daemon=True).start()
+            EVENT_LOOP = True
+        seen = {}
+        want = set(names)
+
+        def on_event(conn, dom, event, detail, opaque):
+            if event == libvirt.VIR_DOMAIN_EVENT_STARTED and dom.name() in want:
+                seen.setdefault(dom.name(), time.perf_counter_ns())
+        evconn = libvirt.open(ct.uri())
+        cb = evconn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                           on_event, None)
+        conns = [libvirt.open(ct.uri()) for _ in range(clients)]
+        errs = []
+
+        def client(k):
+            for name in names[k::clients]:
+                try:
+                    conns[k].lookupByName(name).create()
+                except libvirt.libvirtError as e:
+                    errs.append(str(e)[:300])
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        t0 = time.perf_counter_ns()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        t_req = time.perf_counter_ns()
+        got = self.fifo.wait_all(names, 120)
+        end = time.monotonic() + 30
+        while len(seen) < len(got) and time.monotonic() < end:
+            time.sleep(0.01)
+        out = {"n": len(names), "clients": clients, "ran": len(got), "events": len(seen),
+               "requests_s": round((t_req - t0) / 1e9, 3),
+               "all_ran_s": round(((max(got.values()) if got else t_req) - t0) / 1e9, 3),
+               "last_event_after_last_request_ms": round(
+                   ((max(seen.values()) if seen else t_req) - t_req) / 1e6, 1),
+               "error": errs[0] if errs else None}
+        log("  events: %d starts from %d clients in %.2f s, %d ran, %d STARTED events "
+            "received (the last %.1f ms after the last request returned)"
+            % (len(names), clients, out["requests_s"], len(got), len(seen),
+               out["last_event_after_last_request_ms"]))
+        evconn.domainEventDeregisterAny(cb)
+        for c in conns + [evconn]:
+            c.close()
+        return out
 
     def quota_test(self, s, q):
         """(status, detail): status enforced / not enforced / failed"""
@@ -2382,6 +2535,7 @@ def main():
     steps = [("overhead", lambda: h.overhead()),
              ("start", lambda: h.scenario_start(systems)),
              ("stop", lambda: h.scenario_stop(systems)),
+             ("burst", lambda: h.scenario_burst(systems)),
              ("provision", lambda: h.scenario_provision(by_name)),
              ("manage", lambda: h.scenario_manage(by_name)),
              ("quotas", lambda: h.scenario_quotas([s for s in systems if s.name != "ct-virsh"])),

@@ -213,6 +213,182 @@ def section_targets(res, out):
     out.append("")
 
 
+def fastest_peer(d, exclude=("ct-api", "ct-virsh", "bare")):
+    """(system, median) of the fastest peer in a {system: entry} dict"""
+    best = None
+    for s, e in d.items():
+        m = med((e or {}).get("stats"))
+        if s not in exclude and m is not None and (best is None or m < best[1]):
+            best = (s, m)
+    return best
+
+
+def marginal_starts(levels):
+    """[(n, ms per container started since the level before)]"""
+    out, prev = [], (0, 0.0)
+    for lv in levels:
+        if lv["n"] > prev[0]:
+            out.append((lv["n"], (lv["start_all_s"] - prev[1]) * 1000 / (lv["n"] - prev[0])))
+        prev = (lv["n"], lv["start_all_s"])
+    return out
+
+
+def verdict_le(ct, other, unit="ms", fmt="%.1f"):
+    if ct is None or other is None:
+        return "-"
+    return "met" if ct <= other else ("missed by " + fmt + " %s") % (ct - other, unit)
+
+
+def section_targets19(res, out):
+    """the targets of issue 19, each with this run's figures"""
+    rows = []
+    for rootfs in ("busybox", "debian"):
+        tr = res.get("start", {}).get(rootfs, {}).get("trivial", {})
+        ct = med((tr.get("ct-api") or {}).get("stats"))
+        fp = fastest_peer(tr)
+        bare = med((tr.get("bare") or {}).get("stats"))
+        if ct is not None and fp:
+            rows.append(("start (%s) no slower than the fastest peer, within 2 ms of the bare "
+                         "bound" % rootfs,
+                         "ct %.2f ms, %s %.2f ms, bare %s ms" % (ct, fp[0], fp[1], num(bare, "%.2f")),
+                         verdict_le(ct, fp[1], fmt="%.2f") + "; bare +%s ms" % (
+                             num(ct - bare, "%.2f") if bare is not None else "-")))
+    stop = res.get("stop", {})
+    if stop.get("force"):
+        ct = med((stop["force"].get("ct-api") or {}).get("stats"))
+        fp = fastest_peer(stop["force"])
+        if ct is not None and fp:
+            rows.append(("destroy no slower than the fastest peer", "ct %.1f ms, %s %.1f ms" % (
+                ct, fp[0], fp[1]), verdict_le(ct, fp[1])))
+    if stop.get("graceful"):
+        ct = med((stop["graceful"].get("ct-api") or {}).get("stats"))
+        lx = med((stop["graceful"].get("lxc") or {}).get("stats"))
+        if ct is not None and lx is not None:
+            rows.append(("graceful stop no slower than LXC", "ct %.1f ms, LXC %.1f ms" % (ct, lx),
+                         verdict_le(ct, lx)))
+    dens = res.get("density", {})
+    ctd = dens.get("ct-api") or {}
+    for n in (500, 2000):
+        per = {s: lv["mem_avail_drop_kb_per_ct"] / 1024 for s in dens
+               for lv in dens[s].get("levels", []) if lv["n"] == n}
+        if "ct-api" in per:
+            v, cr = per["ct-api"], per.get("crun")
+            miss = []
+            if v >= 0.6:
+                miss.append("%.2f MB over 0.6" % (v - 0.6))
+            if cr is not None and v > cr:
+                miss.append("%.2f MB over crun" % (v - cr))
+            sup = [lv["sup_pss_kb_per_ct"] for lv in ctd.get("levels", []) if lv["n"] == n]
+            rows.append(("memory per idle container at N=%d: under 0.6 MB and no more than "
+                         "crun's" % n, "ct %.2f MB (supervisor PSS %s KiB), crun %s MB" % (
+                             v, num(sup[0] if sup else None, "%.0f"), num(cr, "%.2f")),
+                         "missed: " + ", ".join(miss) if miss else "met"))
+    if ctd:
+        goal = max(res["meta"]["config"]["density_levels"])
+        mx = ctd.get("max_n", 0)
+        rows.append(("%d idle busybox containers started and stopped" % goal,
+                     "%d reached, stopped in %s s" % (mx, num(ctd.get("stop_all_s"))),
+                     "met" if mx >= goal else "missed: %s" % (ctd.get("broke") or "")[:160]))
+        mg = marginal_starts(ctd.get("levels", []))
+        if mg:
+            grow = mg[-1][1] / mg[0][1] if mg[0][1] else 0
+            rows.append(("the marginal start does not grow with N",
+                         ", ".join("%d: %.1f ms" % kv for kv in mg),
+                         "met" if grow <= 1.25 else "missed: %.1fx from the first level to the "
+                         "last" % grow))
+        common = [lv["n"] for lv in ctd.get("levels", [])]
+        if common:
+            n = common[-1]
+            peers = {s: lv["start_all_s"] for s in dens if s != "ct-api"
+                     for lv in dens[s].get("levels", []) if lv["n"] == n}
+            me = ctd["levels"][-1]["start_all_s"]
+            if peers:
+                fs = min(peers, key=peers.get)
+                rows.append(("starting all %d no slower than the fastest peer" % n,
+                             "ct %.1f s, %s %.1f s" % (me, fs, peers[fs]),
+                             verdict_le(me, peers[fs], "s")))
+    bu = res.get("burst", {})
+    if bu.get("ct-api"):
+        others = ", ".join("%s %s s" % (s, num(e.get("all_ran_s"), "%.2f"))
+                           for s, e in bu.items() if s != "ct-api" and e.get("ran"))
+        rows.append(("a burst of 100 starts from 4 clients (reported)", "ct %s s; %s" % (
+            num(bu["ct-api"].get("all_ran_s"), "%.2f"), others), "reported"))
+    mgr = res.get("manage", {})
+    curve = mgr.get("curve") or []
+    if curve:
+        last = curve[-1]
+        per100 = {k: med(last.get(k)) / (last["running"] / 100) for k in (
+            "listAllDomains", "getAllDomainStats (running)") if last.get(k)}
+        rows.append(("management with %s defined, %s running: a few ms per hundred" % (
+            mgr.get("defined"), last["running"]),
+            "; ".join("%s %.2f ms/100" % kv for kv in per100.items()) +
+            "; lookup+info %s ms" % num(med(last.get("lookup+info")), "%.2f"),
+            "met" if all(v <= 5 for v in per100.values()) else "missed"))
+    ev = mgr.get("events")
+    if ev:
+        rows.append(("events delivered for a burst of %d starts" % ev["n"],
+                     "%d of %d STARTED events, the last %s ms after the last request" % (
+                         ev["events"], ev["ran"], ev["last_event_after_last_request_ms"]),
+                     "met" if ev["events"] >= ev["n"] else "missed"))
+    d = (res.get("provision", {}).get("busybox") or {}).get("ct define (API)")
+    if d and d.get("stats"):
+        t = med(d["stats"])
+        rows.append(("define on a template under 1 ms (API)", "%.2f ms" % t,
+                     "met" if t < 1 else "missed by %.2f ms" % (t - 1)))
+    if not rows:
+        return
+    out.append("## Targets (issue 19): where we stand")
+    out.append("")
+    out.append("| target | measured in this run | verdict |")
+    out.append("|---|---|---|")
+    for r in rows:
+        out.append("| %s | %s | %s |" % r)
+    out.append("")
+
+
+def section_burst(res, out):
+    bu = res.get("burst", {})
+    if not bu:
+        return
+    out.append("## 2b. A burst of starts")
+    out.append("")
+    out.append("100 idle busybox containers started at once by 4 clients (threads; for the "
+               "libvirt systems each with a connection of its own): from the first request "
+               "until every init ran, one system at a time.")
+    out.append("")
+    out.append("| system | ran | all ran (s) | requests returned (s) | errors |")
+    out.append("|---|---|---|---|---|")
+    for s in systems_in(res, bu):
+        e = bu[s]
+        out.append("| %s | %s | %s | %s | %s |" % (
+            label(res, s), e.get("ran", "-"), num(e.get("all_ran_s"), "%.2f"),
+            num(e.get("requests_s"), "%.2f"),
+            " ".join((e.get("error") or "").split())[:160] or "-"))
+    out.append("")
+
+
+def curve_chart(path, curve):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4))
+    xs = [p["running"] for p in curve]
+    for k in ("listAllDomains", "getAllDomainStats (running)", "lookup+info"):
+        ax.plot(xs, [med(p.get(k)) for p in curve], marker="o", label=k)
+    ax.set_xlabel("running containers (of %s defined)" % "all")
+    ax.set_ylabel("ms (median)")
+    ax.set_yscale("log")
+    ax.legend()
+    ax.set_title("API calls as the running containers grow")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
 def section_systems(res, out):
     out.append("## Systems")
     out.append("")
@@ -440,6 +616,34 @@ def section_manage(res, out, figdir):
         return
     out.append("## 5. Management at scale")
     out.append("")
+    ev = mg.get("events")
+    if ev:
+        out.append("The first %d containers were started at once by %d clients while another "
+                   "client listened for lifecycle events: %d ran (all within %s s; the requests "
+                   "returned in %s s), %d STARTED events arrived, the last %s ms after the last "
+                   "request returned.%s" % (
+                       ev["n"], ev["clients"], ev["ran"], num(ev.get("all_ran_s"), "%.2f"),
+                       num(ev.get("requests_s"), "%.2f"), ev["events"],
+                       ev["last_event_after_last_request_ms"],
+                       " Error: %s" % ev["error"] if ev.get("error") else ""))
+        out.append("")
+    curve = mg.get("curve") or []
+    if curve:
+        out.append("The API calls as more of the %s defined containers run (median ms; "
+                   "getAllDomainStats of the running ones):" % mg.get("defined"))
+        out.append("")
+        out.append("| running | started (s) | listAllDomains | getAllDomainStats | "
+                   "lookup+info |")
+        out.append("|---|---|---|---|---|")
+        for p in curve:
+            out.append("| %d | %s | %s | %s | %s |" % (
+                p["running"], num(p.get("start_s")), num(med(p.get("listAllDomains")), "%.2f"),
+                num(med(p.get("getAllDomainStats (running)")), "%.2f"),
+                num(med(p.get("lookup+info")), "%.2f")))
+        out.append("")
+        if curve_chart(os.path.join(figdir, "management_curve.png"), curve):
+            out.append("![management curve](bench/management_curve.png)")
+            out.append("")
     out.append("ct with %s defined and %s running containers (defining all took %s s, "
                "starting %s took %s s; destroying them, 8 at a time, %s s; undefining all %s s). Each "
                "operation in turn, milliseconds; `virsh` is a new process and connection each "
@@ -868,6 +1072,7 @@ def main():
            "<!-- generated by bench/report.py from bench/results.json: do not edit; "
            "run bench/run.sh -->", ""]
     section_machine(res, out)
+    section_targets19(res, out)
     section_targets(res, out)
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     if os.path.exists(notes) and res["meta"].get("mode") == "full":
@@ -877,6 +1082,7 @@ def main():
     section_systems(res, out)
     section_start(res, out, figdir)
     section_stop(res, out, figdir)
+    section_burst(res, out)
     section_density(res, out, figdir)
     section_provision(res, out, figdir)
     section_manage(res, out, figdir)

@@ -7,8 +7,9 @@
 # never fails on a timing.
 #
 #   bench/run.sh            full mode (about an hour): 20 rounds, density
-#                           up to 2000 containers, 1000 defined / 500
-#                           running for management, 10 checkpoint and
+#                           up to 4000 containers, 4000 defined / 2000
+#                           running for management (its curve at 250,
+#                           500, 1000, 2000 running), 10 checkpoint and
 #                           10 migration rounds;
 #                           results and the report go to docs/
 #                           (docs/benchmarks.md, docs/bench/results.json,
@@ -21,8 +22,18 @@
 #   snapshot scenario, bench/snapshot.sh: about 1.5 minutes quick, 6 full)
 #
 # Options: --out DIR (report into DIR/benchmarks.md, DIR/bench/), --no-install,
-# --systems ct-api,crun,... --scenarios overhead,start,stop,provision,manage,
+# --systems ct-api,crun,... --scenarios overhead,start,stop,burst,provision,manage,
 # quotas,density,checkpoint,migrate,snapshot, --keep (keep the scratch tree).
+#
+# For the run only (the old values are put back at the end) it raises the
+# kernel limits that 4000 containers of some system reach: kernel.pty.max
+# (a ct container has a console PTY, libvirt-lxc takes two),
+# kernel.pid_max (each container is two processes or more),
+# fs.inotify.max_user_instances and max_user_watches (systemd-nspawn,
+# podman's conmon), kernel.keys.maxkeys/maxbytes and their root_
+# variants (a session keyring per container for crun, LXC and podman),
+# and the open files of the daemons (ulimit -n: virtctd holds a monitor
+# connection per running container).
 #
 # What it does: installs the peers from Debian (bench/install-peers.sh),
 # makes the root file systems once (bench/mkrootfs.sh, cached in
@@ -50,7 +61,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 CACHE=/var/tmp/bench-cache
 mode=full out="" install=1 systems="" keep=0
-scenarios="overhead,start,stop,provision,manage,quotas,density,checkpoint,migrate,snapshot"
+scenarios="overhead,start,stop,burst,provision,manage,quotas,density,checkpoint,migrate,snapshot"
 
 usage() {
     sed -n '/^#   bench/,/^# Options/p' "$0" | sed 's/^# \{0,1\}//'
@@ -129,6 +140,7 @@ cg_before=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 \( -name lxc.pivot -o -n
 cleanup() {
     trap - EXIT INT TERM
     say "cleaning up"
+    restore_sysctls
     local d f
     if [ -n "${CT_URI:-}" ] && [ -S "$CT_TEST_ROOT/sock/virtctd-sock" ]; then
         for d in $(virsh -q -c "$CT_URI" list --name 2>/dev/null); do
@@ -212,6 +224,30 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
+
+# --- kernel limits for thousands of containers, for this run only ---------------
+sysctl_saved=""
+raise_sysctl() {
+    local key=$1 want=$2 have
+    have=$(sysctl -n "$key" 2>/dev/null) || return 0
+    [ "$have" -ge "$want" ] 2>/dev/null && return 0
+    sysctl -q -w "$key=$want" >/dev/null 2>&1 || { say "cannot raise $key to $want"; return 0; }
+    sysctl_saved+="$key=$have "
+    say "raised $key from $have to $want for the run"
+}
+restore_sysctls() {
+    local kv
+    for kv in $sysctl_saved; do sysctl -q -w "$kv" >/dev/null 2>&1; done
+}
+raise_sysctl kernel.pty.max 16384
+raise_sysctl kernel.pid_max 4194304
+raise_sysctl fs.inotify.max_user_instances 16384
+raise_sysctl fs.inotify.max_user_watches 1048576
+raise_sysctl kernel.keys.maxkeys 20000
+raise_sysctl kernel.keys.maxbytes 2000000
+raise_sysctl kernel.keys.root_maxkeys 1000000
+raise_sysctl kernel.keys.root_maxbytes 25000000
+ulimit -n 1048576 2>/dev/null || ulimit -n 65536 2>/dev/null
 
 # --- mount namespaces (nsrun mkns): a pure cgroup v1 view for crun and podman
 mkdir -p "$RUN/ns"
@@ -353,7 +389,7 @@ if [ "$mode" = quick ]; then
     runs=5 levels="[20, 50]" cap=60 prov=3 mdef=100 mrun=50 esc=0 rootfs='["busybox", "debian"]'
     ckruns=3
 else
-    runs=20 levels="[100, 500, 1000, 2000]" cap=600 prov=20 mdef=1000 mrun=500 esc=2
+    runs=20 levels="[100, 500, 1000, 2000, 4000]" cap=600 prov=20 mdef=4000 mrun=2000 esc=2
     rootfs='["busybox", "debian"]' ckruns=10
 fi
 # jstr TEXT: TEXT on one line, fit for a JSON string

@@ -38,6 +38,7 @@ struct _virCTDomainObjPrivate {
     bool autodestroy; /* stop when the creating client goes away */
     bool counted; /* included in driver->nactive */
     bool wantReboot; /* start again when init ends (reboot requested) */
+    bool wantPoweroff; /* stay off when init ends, even by reboot(2) (shutdown requested) */
     bool restarting; /* stopped to be started again at once */
     bool starting; /* started, init not running yet: the ID is not init's */
     char *extraCgroupPath; /* its cgroup in hierarchies libvirt leaves alone */

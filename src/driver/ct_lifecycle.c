@@ -47,6 +47,8 @@ VIR_LOG_INIT("ct.ct_lifecycle");
 /* How long init has to end after a shutdown or reboot request before it
  * is killed. */
 #define CT_SHUTDOWN_TIMEOUT_SEC 30
+/* how long a stop request waits for init to catch its signal */
+#define CT_INIT_HANDLER_WAIT_MS 1000
 /* How long virDomainDestroyFlags(GRACEFUL) waits for init to end. */
 #define CT_GRACEFUL_TIMEOUT_MS 10000
 
@@ -318,6 +320,37 @@ ctDomainInitctl(virDomainObj *vm, virInitctlRunLevel level)
     return 0;
 }
 
+/* Whether init @pid has a handler for @signum (SigCgt). */
+static bool
+ctDomainInitCatches(pid_t pid, int signum)
+{
+    g_autofree char *statusPath = g_strdup_printf("/proc/%d/status", pid);
+    g_autofree char *status = NULL;
+    const char *line;
+    unsigned long long caught;
+
+    if (virFileReadAllQuiet(statusPath, 4096, &status) < 0 ||
+        !(line = strstr(status, "\nSigCgt:")) || sscanf(line, "\nSigCgt: %llx", &caught) != 1)
+        return true;
+    return caught & (1ULL << (signum - 1));
+}
+
+/* The kernel drops a signal to a PID namespace's init that has no
+ * handler for it: a shutdown right after a start (or a reboot) would be
+ * lost while init is still setting up.  So wait, @vm unlocked, until
+ * init catches @signum, for at most CT_INIT_HANDLER_WAIT_MS; an init
+ * that never does gets it anyway (and the stop timer's kill). */
+static void
+ctDomainWaitInitHandler(virDomainObj *vm, int signum)
+{
+    size_t i;
+
+    for (i = 0; i < CT_INIT_HANDLER_WAIT_MS && virDomainObjIsActive(vm) &&
+                !ctDomainInitCatches(vm->def->id, signum);
+         i++)
+        virCTProcessWaitMs(vm, 1);
+}
+
 static int
 ctDomainSignalInit(virCTDriver *driver, virDomainObj *vm, int signum)
 {
@@ -351,9 +384,12 @@ ctDomainRequestStop(virCTDriver *driver, virDomainObj *vm, unsigned int flags, b
                        _("the container has no initctl FIFO; use the signal mode"));
         return -1;
     }
-    if (rc == 0 && ctDomainSignalInit(driver, vm, signum) < 0)
+    if (rc == 0)
+        ctDomainWaitInitHandler(vm, signum);
+    if (rc == 0 && (virDomainObjCheckActive(vm) < 0 || ctDomainSignalInit(driver, vm, signum) < 0))
         return -1;
     CT_DOMAIN_PRIVATE(vm)->wantReboot = reboot;
+    CT_DOMAIN_PRIVATE(vm)->wantPoweroff = !reboot;
     virCTProcessArmStopTimer(vm, CT_SHUTDOWN_TIMEOUT_SEC);
     return 0;
 }

@@ -31,6 +31,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -102,7 +103,7 @@ virCTProcessRemoveStateFiles(virCTDriver *driver, virDomainObj *vm)
 /* Waits up to @ms on the domain's condition with its lock released:
  * the job keeps the domain ours meanwhile, so `virsh list` and every
  * other reader go on; the exit path (virCTProcessWorker) wakes it. */
-static void
+void
 virCTProcessWaitMs(virDomainObj *vm, unsigned int ms)
 {
     unsigned long long now;
@@ -697,6 +698,26 @@ virCTProcessIsSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
     return false;
 }
 
+/* Waits, @vm unlocked, until the supervisor @pid (checked to be ours
+ * once its pidfd is open, so that a reused PID is not waited for) ends:
+ * woken at its exit rather than polling.  Returns whether it ended. */
+static bool
+virCTProcessWaitSupervisorFd(virCTDriver *driver, virDomainObj *vm, pid_t pid)
+{
+    VIR_AUTOCLOSE pidfd = syscall(SYS_pidfd_open, pid, 0);
+    struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+    int rc;
+
+    if (pidfd < 0 || !virCTProcessIsSupervisor(driver, vm, pid))
+        return pidfd < 0 && errno == ESRCH;
+    virObjectUnlock(vm);
+    while ((rc = poll(&pfd, 1, CT_PROCESS_EXIT_TIMEOUT_MS)) < 0 && errno == EINTR)
+        ;
+    virObjectLock(vm);
+    waitpid(pid, NULL, WNOHANG);
+    return rc > 0;
+}
+
 /* Reaps the supervisor if it is our child; waits until it is gone,
  * with @vm unlocked between the checks. */
 static void
@@ -706,6 +727,8 @@ virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
     unsigned long long now = 0;
 
     if (pid <= 0 || virTimeMillisNow(&start) < 0)
+        return;
+    if (virCTProcessWaitSupervisorFd(driver, vm, pid))
         return;
     while (virTimeMillisNow(&now) == 0 && now - start < CT_PROCESS_EXIT_TIMEOUT_MS) {
         pid_t rc = waitpid(pid, NULL, WNOHANG);
@@ -835,6 +858,7 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     priv->starting = false;
     priv->autodestroy = false;
     priv->wantReboot = false;
+    priv->wantPoweroff = false;
     vm->def->id = -1;
     virDomainObjSetState(vm, VIR_DOMAIN_SHUTOFF, reason);
     virDomainObjRemoveTransientDef(vm);
@@ -992,6 +1016,7 @@ virCTProcessClassifyExit(virDomainObj *vm, virCTMonitorExitKind kind, int code,
                          virDomainShutoffReason *reason, int *detail)
 {
     bool reboot = CT_DOMAIN_PRIVATE(vm)->wantReboot;
+    bool poweroff = CT_DOMAIN_PRIVATE(vm)->wantPoweroff;
 
     *reason = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
     *detail = VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN;
@@ -1004,7 +1029,9 @@ virCTProcessClassifyExit(virDomainObj *vm, virCTMonitorExitKind kind, int code,
         return reboot;
     switch (code) {
     case SIGHUP: /* reboot(2) in a PID namespace */
-        return vm->def->onReboot != VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
+        /* a shutdown requested last wins over a reboot init was already
+         * making, as in libvirt's QEMU driver (it clears fakeReboot) */
+        return !poweroff && vm->def->onReboot != VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
     case SIGINT: /* halt or power off */
     case SIGTERM:
         return reboot;

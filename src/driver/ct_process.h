@@ -55,6 +55,10 @@ char *virCTProcessMonitorRequest(virCTDriver *driver, virDomainObj *vm, const ch
 /* Console relay descriptor of the running @vm, or -1. */
 int virCTProcessOpenConsole(virCTDriver *driver, virDomainObj *vm, bool force);
 
+/* Waits up to @ms with @vm unlocked (the caller holds a job); woken
+ * early when init ends. */
+void virCTProcessWaitMs(virDomainObj *vm, unsigned int ms);
+
 /* After a shutdown or reboot request: kill the container if it is still
  * running after @seconds.  Replaces an earlier deadline. */
 void virCTProcessArmStopTimer(virDomainObj *vm, unsigned int seconds);

@@ -679,7 +679,10 @@ setupNamespaces(const ctPlan *plan)
     if ((plan->nsFlags & CLONE_NEWUSER) && setresuid(0, 0, 0) < 0)
         return virCTErrorReport(errno, "cannot become root in the user namespace");
     /* the daemon moved us into the "init" cgroups before the release:
-     * they become the root of the container's cgroup namespace */
+     * they become the root of the container's cgroup namespace (and what
+     * its /sys/fs/cgroup binds: recorded while we still see their paths) */
+    if ((plan->nsFlags & CLONE_NEWCGROUP) && virCTMountRecordCgroups() < 0)
+        return -1;
     if ((plan->nsFlags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
         return virCTErrorReport(errno, "cannot create a cgroup namespace");
     if (plan->hostname && (plan->nsFlags & CLONE_NEWUTS) &&

@@ -371,11 +371,56 @@ copyCgroupSymlinks(const virCTRoot *root)
 }
 
 
+/* /proc/self/cgroup as it was before the cgroup namespace, or "" */
+static char hostCgroups[8192];
+
+
+int
+virCTMountRecordCgroups(void)
+{
+    CT_AUTOCLOSE int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    ssize_t len;
+
+    if (fd < 0 || (len = read(fd, hostCgroups, sizeof(hostCgroups) - 1)) < 0)
+        return virCTErrorReport(errno, "cannot read '/proc/self/cgroup'");
+    hostCgroups[len] = '\0';
+    return 0;
+}
+
+
+/* The host directory of our recorded cgroup in the hierarchy @mnt, into
+ * @out; false when it is not known. */
+static bool
+hostCgroupDir(const ctCgroupMount *mnt, char *out, size_t len)
+{
+    char buf[sizeof(hostCgroups)];
+    char *save = NULL;
+    char *line;
+
+    memcpy(buf, hostCgroups, sizeof(buf));
+    for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *ctrls = strchr(line, ':');
+        char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+
+        if (!path || path[1] != '/')
+            continue;
+        *path++ = '\0';
+        ctrls++;
+        if (mnt->v2 ? *ctrls != '\0' : *ctrls == '\0' || !hasControllers(mnt->opts, ctrls))
+            continue;
+        return (size_t)snprintf(out, len, CGROUP_DIR "%s%s%s", *mnt->name ? "/" : "", mnt->name,
+                                path) < len;
+    }
+    return false;
+}
+
+
 static int
 mountCgroup(const virCTRoot *root, const ctCgroupMount *mnt)
 {
     unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     char dst[PATH_MAX];
+    char src[PATH_MAX];
 
     /* the v1 controllers stay read-only (a container must not lift its own
      * limits); systemd inside keeps its tree in name=systemd and, on a
@@ -384,6 +429,12 @@ mountCgroup(const virCTRoot *root, const ctCgroupMount *mnt)
     if (strcmp(mnt->name, "systemd") == 0 || (mnt->v2 && *mnt->name))
         flags &= ~MS_RDONLY;
     snprintf(dst, sizeof(dst), CGROUP_DIR "%s%s", *mnt->name ? "/" : "", mnt->name);
+    /* the same mount as one made afresh in the cgroup namespace (same
+     * super block, root at our cgroup), without what a v1 mount does
+     * first: drain the offline cgroups of the whole v2 tree, a walk of
+     * every cgroup on the host (~1 ms at 2000 containers, each time) */
+    if (hostCgroupDir(mnt, src, sizeof(src)))
+        return virCTMountAt(root, src, dst, NULL, MS_BIND | flags, NULL, CT_MOUNT_CREATE_DIR);
     return virCTMountAt(root, mnt->v2 ? "cgroup2" : "cgroup", dst, mnt->v2 ? "cgroup2" : "cgroup",
                         flags, *mnt->opts ? mnt->opts : NULL, CT_MOUNT_CREATE_DIR);
 }

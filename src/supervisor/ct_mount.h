@@ -53,9 +53,18 @@ int virCTMountSetReadonly(const virCTRoot *root, const char *dst, bool recursive
 /* Creates the symlink @dst inside @root pointing to @target. */
 int virCTMountSymlink(const virCTRoot *root, const char *target, const char *dst);
 
+/* Records this process's cgroups as the host sees them
+ * (/proc/self/cgroup), for virCTMountCgroups(): to be called before the
+ * process enters its cgroup namespace, which hides them.  Returns 0 or
+ * -1. */
+int virCTMountRecordCgroups(void);
+
 /* Gives the root a read-only /sys/fs/cgroup that mirrors the host's
  * cgroup v1, v2 or hybrid layout (from the host's mountinfo), seen
- * through the container's cgroup namespace.  Returns 0 or -1. */
+ * through the container's cgroup namespace: each hierarchy is a bind of
+ * the host directory of the process's cgroup recorded by
+ * virCTMountRecordCgroups() (the root of its cgroup namespace), else a
+ * mount of the hierarchy afresh.  Returns 0 or -1. */
 int virCTMountCgroups(const virCTRoot *root);
 
 /* Where the host mounts the hierarchy of the controllers @ctrls (as in

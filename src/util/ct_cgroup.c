@@ -353,6 +353,12 @@ virCTCgroupMakeInit(const char *path, pid_t pid, const virCTCgroupOwner *owner)
          * the limit: init stays there */
         if (g_strv_length(f) != 3 || STRNEQ(f[2], path) || STREQ(f[1], "blkio"))
             continue;
+        /* a v1 memory cgroup costs the kernel ~64 KiB: in a user
+         * namespace init stays in the one with the limits, whose files
+         * its root cannot write (owned by the host's root), mount the
+         * hierarchy afresh as it may */
+        if (owner && STREQ(f[1], "memory"))
+            continue;
         if (!(top = virCTCgroupMountDir(f[1]))) {
             virReportError(VIR_ERR_INTERNAL_ERROR, _("cannot find the mount of cgroup '%1$s'"),
                            f[1]);

@@ -70,10 +70,12 @@ char *virCTCgroupMachinePath(const char *partition, const char *machineName);
 /* Creates CT_CGROUP_INIT below the container's cgroup @path in every
  * hierarchy where @pid is at @path, but v1 blkio (its throttling is not
  * hierarchical: a limit holds only for the cgroup's own tasks) and moves @pid there (copying a v1
- * cpuset's CPUs and nodes first).  With @owner, the new cgroup and its
+ * cpuset's CPUs and nodes first).  @owner is given for a container with
+ * a user namespace: the new cgroup and its
  * task and subtree files (never a limit) in the name=systemd and cgroup2
  * hierarchies are chowned to it, so a systemd in a user namespace can
- * build its tree. */
+ * build its tree, and @pid stays in @path in the v1 memory hierarchy
+ * (its root cannot write the limits there). */
 int virCTCgroupMakeInit(const char *path, pid_t pid, const virCTCgroupOwner *owner);
 
 /* The cgroup carrying the limits for a task at @initPath: its parent

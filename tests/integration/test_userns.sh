@@ -244,5 +244,29 @@ check "a running container started without a range is shown privileged" bash -c 
     "virsh -q -c '$CT_URI' dumpxml p1 | grep -q '<ct:privileged/>'"
 check "and is still running" test "$(host_uid p1)" = 0
 
+# --- the memory limit, in the cgroup init runs in ------------------------------
+# with a user namespace init stays in the v1 memory cgroup that carries the
+# limit (no "init" child there: ~64 KiB of kernel memory less a container);
+# its root can raise it neither through /sys/fs/cgroup nor through the
+# hierarchy mounted afresh
+if [ -d /sys/fs/cgroup/memory ]; then
+    INIT_SCRIPT='n=$(hostname); mkdir -p /tmp/m; mount -t cgroup -o memory none /tmp/m;
+echo 1073741824 >/tmp/m/memory.limit_in_bytes; echo $? >/out/$n.raised1;
+echo 1073741824 >/sys/fs/cgroup/memory/memory.limit_in_bytes; echo $? >/out/$n.raised2;
+echo x >/out/$n.file; exec sleep 100000'
+    define um "$TEMPLATE_ROOT"
+    vsh start um >/dev/null
+    reported um
+    mpath=$(awk -F: '$2 == "memory" { print $3 }' "/proc/$(init_pid um)/cgroup")
+    check "um: init is in the memory cgroup with the limit ($mpath)" \
+        bash -c "[ -n '$mpath' ] && [[ '$mpath' != */init ]]"
+    check "um: raising it through a fresh mount is refused" test "$(cat "$OUT/um.raised1")" != 0
+    check "um: raising it through /sys/fs/cgroup is refused" test "$(cat "$OUT/um.raised2")" != 0
+    check "um: the limit is still 64 MiB" \
+        grep -qx 67108864 "/sys/fs/cgroup/memory$mpath/memory.limit_in_bytes"
+    vsh destroy um >/dev/null
+    vsh undefine um >/dev/null
+fi
+
 for d in u1 p1; do vsh destroy "$d" >/dev/null 2>&1; done
 summary
