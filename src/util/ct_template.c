@@ -178,6 +178,13 @@ virCTStoreLoadKeyFile(const char *path)
     return g_steal_pointer(&kf);
 }
 
+char *
+virCTLayerStagingPath(virCTStore *store, const char *name, bool removing)
+{
+    return g_strdup_printf("%s/%s%s.%d", store->containerDir,
+                           removing ? CT_REMOVING_PREFIX : CT_CREATING_PREFIX, name, (int)getpid());
+}
+
 int
 virCTTemplateSave(const char *dir, const virCTTemplate *tmpl)
 {
@@ -660,25 +667,39 @@ virCTTemplateCreatorGone(const char *entry)
     return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
-void
-virCTTemplateSweep(virCTStore *store)
+/* @anyRemoving: ".removing.*" entries go whoever made them (a template
+ * being removed is gone from the store already); else they too are kept
+ * while their process lives (an import puts an old layer aside, to put
+ * it back when it fails). */
+static void
+virCTTemplateSweepDir(const char *dir, bool anyRemoving)
 {
     g_autoptr(DIR) dh = NULL;
     struct dirent *ent;
 
-    if (virDirOpenQuiet(&dh, store->templateDir) < 0)
+    if (virDirOpenQuiet(&dh, dir) < 0)
         return;
     while (virDirRead(dh, &ent, NULL) > 0) {
         g_autofree char *path = NULL;
+        bool removing = STRPREFIX(ent->d_name, CT_REMOVING_PREFIX);
 
-        if (!STRPREFIX(ent->d_name, CT_REMOVING_PREFIX) &&
-            !(STRPREFIX(ent->d_name, CT_CREATING_PREFIX) && virCTTemplateCreatorGone(ent->d_name)))
+        if (!(removing && anyRemoving) &&
+            !((removing || STRPREFIX(ent->d_name, CT_CREATING_PREFIX)) &&
+              virCTTemplateCreatorGone(ent->d_name)))
             continue;
-        path = g_strdup_printf("%s/%s", store->templateDir, ent->d_name);
+        path = g_strdup_printf("%s/%s", dir, ent->d_name);
         VIR_INFO("removing '%s' left by an interrupted template tool", path);
         if (virCTStoreDeleteTree(path) < 0)
             virResetLastError();
     }
+}
+
+void
+virCTTemplateSweep(virCTStore *store)
+{
+    virCTTemplateSweepDir(store->templateDir, true);
+    /* layers being made (clone, import) or put aside (import --force) */
+    virCTTemplateSweepDir(store->containerDir, false);
 }
 
 void
@@ -768,12 +789,19 @@ int
 virCTLayerSave(virCTStore *store, const virCTLayer *layer)
 {
     g_autoptr(virCTLayerPaths) paths = virCTLayerPathsNew(store, layer->name, NULL, false);
-    g_autoptr(GKeyFile) kf = g_key_file_new();
 
     if (g_mkdir_with_parents(paths->dir, 0700) < 0) {
         virReportSystemError(errno, _("cannot create '%1$s'"), paths->dir);
         return -1;
     }
+    return virCTLayerSaveFile(paths->conf, layer);
+}
+
+int
+virCTLayerSaveFile(const char *conf, const virCTLayer *layer)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+
     g_key_file_set_string(kf, CT_LAYER_GROUP, "uuid", layer->uuid);
     g_key_file_set_string(kf, CT_LAYER_GROUP, "template", layer->template);
     g_key_file_set_string(kf, CT_LAYER_GROUP, "owner", virCTLayerOwnerTypeToString(layer->owner));
@@ -781,7 +809,7 @@ virCTLayerSave(virCTStore *store, const virCTLayer *layer)
     g_key_file_set_uint64(kf, CT_LAYER_GROUP, "space-limit", layer->spaceLimit);
     g_key_file_set_uint64(kf, CT_LAYER_GROUP, "inodes", layer->inodes);
     g_key_file_set_boolean(kf, CT_LAYER_GROUP, "user-xattrs", layer->userXattrs);
-    return virCTStoreSaveKeyFile(kf, paths->conf);
+    return virCTStoreSaveKeyFile(kf, conf);
 }
 
 void
