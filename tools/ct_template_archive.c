@@ -360,12 +360,12 @@ cmdExport(virCTStore *store, const char *ct, const char *file, const ctToolOptio
     if (!(conn = ctToolConnect(opts->uri)))
         return fail(EXIT_FAILED);
     if (!(src = ctToolSourceOpen(conn, store, ct, opts->snapshot))) {
-        virConnectClose(conn);
+        ctToolDisconnect(conn);
         return fail(EXIT_FAILED);
     }
     rc = exportRun(store, src, file, opts, &st);
     exportStageClear(&st);
-    virConnectClose(conn);
+    ctToolDisconnect(conn);
     return rc < 0 ? fail(EXIT_FAILED) : EXIT_OK;
 }
 
@@ -488,7 +488,7 @@ importCheckName(importJob *job, bool *exists)
     if (!(dom = virDomainLookupByName(job->conn, job->name)))
         return EXIT_FAILED;
     active = virDomainIsActive(dom);
-    virDomainFree(dom);
+    ctToolDomainFree(dom);
     if (active != 0) {
         if (active > 0)
             virReportError(VIR_ERR_OPERATION_INVALID,
@@ -728,8 +728,7 @@ importPutAside(importJob *job, bool exists)
     }
     rc = 0;
  cleanup:
-    if (dom)
-        virDomainFree(dom);
+    ctToolDomainFree(dom);
     return rc;
 }
 
@@ -746,7 +745,7 @@ importUndo(importJob *job)
     if (job->aside && rename(job->aside, paths->dir) == 0)
         g_clear_pointer(&job->aside, g_free);
     if (job->oldXml && (dom = virDomainDefineXML(job->conn, job->oldXml)))
-        virDomainFree(dom);
+        ctToolDomainFree(dom);
     if (job->tmplInstalled) {
         g_autofree char *path = virCTTemplatePath(job->store, job->tmplName);
         g_autofree char *gone = virCTTemplateStagingPath(job->store, job->tmplName, true);
@@ -867,7 +866,7 @@ cmdImport(virCTStore *store, const char *file, const ctToolOptions *opts)
         ignore_value(virCTStoreDeleteTree(job.unpack));
     if (job.staging)
         ignore_value(virCTStoreDeleteTree(job.staging));
-    virConnectClose(job.conn);
+    ctToolDisconnect(job.conn);
     importJobClear(&job);
     virErrorRestore(&err);
     return rc != EXIT_OK ? fail(rc) : EXIT_OK;

@@ -111,7 +111,7 @@ checkStillStopped(virConnectPtr conn, const ctToolSource *src)
     if (!(dom = virDomainLookupByName(conn, src->name)))
         return -1;
     active = virDomainIsActive(dom);
-    virDomainFree(dom);
+    ctToolDomainFree(dom);
     if (active < 0)
         return -1;
     if (active) {
@@ -173,14 +173,14 @@ cmdClone(virCTStore *store, const char *srcName, const char *dst, const ctToolOp
         return fail(EXIT_FAILED);
     if ((rc = checkNewContainer(conn, store, dst)) != EXIT_OK ||
         !(src = ctToolSourceOpen(conn, store, srcName, opts->snapshot))) {
-        virConnectClose(conn);
+        ctToolDisconnect(conn);
         return fail(rc != EXIT_OK ? rc : EXIT_FAILED);
     }
     staging = virCTLayerStagingPath(store, dst, false);
     rc = cloneRun(conn, store, src, dst, staging);
     virErrorPreserveLast(&err);
     ignore_value(virCTStoreDeleteTree(staging));
-    virConnectClose(conn);
+    ctToolDisconnect(conn);
     virErrorRestore(&err);
     return rc < 0 ? fail(EXIT_FAILED) : EXIT_OK;
 }
@@ -286,7 +286,7 @@ cmdCreateFromContainer(virCTStore *store, const char *name, const ctToolOptions 
     if (!(conn = ctToolConnect(opts->uri)))
         return fail(EXIT_FAILED);
     if (!(src = ctToolSourceOpen(conn, store, opts->container, opts->snapshot))) {
-        virConnectClose(conn);
+        ctToolDisconnect(conn);
         return fail(EXIT_FAILED);
     }
     tmp = virCTTemplateStagingPath(store, name, false);
@@ -294,7 +294,7 @@ cmdCreateFromContainer(virCTStore *store, const char *name, const ctToolOptions 
     virErrorPreserveLast(&err);
     if (rc != EXIT_OK)
         ignore_value(virCTStoreDeleteTree(tmp));
-    virConnectClose(conn);
+    ctToolDisconnect(conn);
     virErrorRestore(&err);
     return rc != EXIT_OK ? fail(rc) : EXIT_OK;
 }

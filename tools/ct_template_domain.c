@@ -59,6 +59,31 @@ ctToolConnect(const char *uri)
     return virConnectOpen(uri ? uri : "ct:///system");
 }
 
+void
+ctToolDomainFree(virDomainPtr dom)
+{
+    virErrorPtr err;
+
+    if (!dom)
+        return;
+    virErrorPreserveLast(&err);
+    virDomainFree(dom);
+    virErrorRestore(&err);
+}
+
+void
+ctToolDisconnect(virConnectPtr conn)
+{
+    virErrorPtr err;
+
+    if (!conn)
+        return;
+    /* libvirt's calls reset the last error: it is kept for fail() */
+    virErrorPreserveLast(&err);
+    virConnectClose(conn);
+    virErrorRestore(&err);
+}
+
 int
 ctToolDomainExists(virConnectPtr conn, const char *name)
 {
@@ -66,7 +91,7 @@ ctToolDomainExists(virConnectPtr conn, const char *name)
     virErrorPtr err;
 
     if (dom) {
-        virDomainFree(dom);
+        ctToolDomainFree(dom);
         return 1;
     }
     err = virGetLastError();
@@ -246,7 +271,7 @@ ctToolSourceDomain(virConnectPtr conn, ctToolSource *src)
         goto cleanup;
     ret = 0;
  cleanup:
-    virDomainFree(dom);
+    ctToolDomainFree(dom);
     return ret;
 }
 
@@ -437,6 +462,6 @@ ctToolAdoptLayer(virConnectPtr conn, virCTStore *store, const char *staging, con
         virErrorRestore(&err);
         return -1;
     }
-    virDomainFree(dom);
+    ctToolDomainFree(dom);
     return 0;
 }

@@ -96,6 +96,12 @@ char *ctToolNewDefinition(const char *xml, const char *name, const char *uuid, b
 /* The name of the template @xml's root is on, or NULL with an error. */
 char *ctToolDefinitionTemplate(const char *xml);
 
+/* Frees @dom (may be NULL), keeping the last error. */
+void ctToolDomainFree(virDomainPtr dom);
+
+/* Closes @conn (may be NULL), keeping the last error. */
+void ctToolDisconnect(virConnectPtr conn);
+
 /* Whether there is a domain @name on @conn: 1, 0, -1 with an error. */
 int ctToolDomainExists(virConnectPtr conn, const char *name);
 

@@ -58,11 +58,41 @@ virCTCopyCanReflink(const char *fromDir, const char *toDir)
     return ok;
 }
 
+/* Copies [@off, @end) of @ifd to the same place in @ofd: in the kernel
+ * where it can (copy_file_range), else through a buffer (between file
+ * systems of different types, say).  Returns the bytes copied or -1. */
+static ssize_t
+virCTCopyRange(int ifd, int ofd, off_t off, off_t end, bool *inKernel)
+{
+    char buf[64 * 1024];
+    off_t in = off;
+    off_t out = off;
+    ssize_t done;
+    ssize_t w = 0;
+    ssize_t n;
+
+    if (*inKernel) {
+        if ((n = copy_file_range(ifd, &in, ofd, &out, end - off, 0)) >= 0)
+            return n;
+        if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+            return -1;
+        *inKernel = false;
+    }
+    if ((n = pread(ifd, buf, MIN((off_t)sizeof(buf), end - off), off)) <= 0)
+        return n;
+    for (done = 0; done < n; done += w) {
+        if ((w = pwrite(ofd, buf + done, n - done, off + done)) < 0)
+            return -1;
+    }
+    return n;
+}
+
 /* Copies the data of @ifd (@size bytes) into the empty @ofd extent by
- * extent: holes are skipped, the rest copied in the kernel. */
+ * extent: holes are skipped. */
 static int
 virCTCopySparse(int ifd, int ofd, off_t size, const char *from, virCTCopyStats *stats)
 {
+    bool inKernel = true;
     off_t data = 0;
     off_t hole;
 
@@ -78,9 +108,7 @@ virCTCopySparse(int ifd, int ofd, off_t size, const char *from, virCTCopyStats *
             return -1;
         }
         while (data < hole) {
-            off_t in = data;
-            off_t out = data;
-            ssize_t n = copy_file_range(ifd, &in, ofd, &out, hole - data, 0);
+            ssize_t n = virCTCopyRange(ifd, ofd, data, hole, &inKernel);
 
             if (n <= 0) {
                 virReportSystemError(n < 0 ? errno : EIO, _("cannot copy '%1$s'"), from);
