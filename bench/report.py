@@ -883,6 +883,12 @@ def main():
     section_quotas(res, out)
     section_checkpoint(res, out, figdir)
     section_migrate(res, out, figdir)
+    # bench/snapshot.sh writes its own section
+    snap = os.path.join(figdir, "snapshot.md")
+    if os.path.exists(snap):
+        with open(snap) as f:
+            out.append(f.read().rstrip())
+        out.append("")
     section_overhead(res, out)
     out.append("## How to reproduce")
     out.append("")

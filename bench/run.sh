@@ -17,11 +17,12 @@
 #                           density 20 and 50, 100 / 50 for management,
 #                           3 checkpoint and 3 migration rounds; report to
 #                           /var/tmp/bench-quick/
-#   (the migrate scenario alone: about 2 minutes quick, 4 full)
+#   (the migrate scenario alone: about 2 minutes quick, 4 full; the
+#   snapshot scenario, bench/snapshot.sh: about 1.5 minutes quick, 6 full)
 #
 # Options: --out DIR (report into DIR/benchmarks.md, DIR/bench/), --no-install,
 # --systems ct-api,crun,... --scenarios overhead,start,stop,provision,manage,
-# quotas,density,checkpoint,migrate, --keep (keep the scratch tree).
+# quotas,density,checkpoint,migrate,snapshot, --keep (keep the scratch tree).
 #
 # What it does: installs the peers from Debian (bench/install-peers.sh),
 # makes the root file systems once (bench/mkrootfs.sh, cached in
@@ -49,7 +50,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 CACHE=/var/tmp/bench-cache
 mode=full out="" install=1 systems="" keep=0
-scenarios="overhead,start,stop,provision,manage,quotas,density,checkpoint,migrate"
+scenarios="overhead,start,stop,provision,manage,quotas,density,checkpoint,migrate,snapshot"
 
 usage() {
     sed -n '/^#   bench/,/^# Options/p' "$0" | sed 's/^# \{0,1\}//'
@@ -402,6 +403,12 @@ cat >"$RUN/config.json" <<JSON
 JSON
 say "measuring ($mode mode); log in $LOG"
 /usr/bin/python3 "$HERE/bench.py" --config "$RUN/config.json" 2>&1 | tee "$LOG"
+case ",$scenarios," in
+*,snapshot,*)
+    say "snapshots (bench/snapshot.sh, private daemons of its own)"
+    # shellcheck disable=SC2046
+    "$HERE/snapshot.sh" $([ "$mode" = quick ] && echo --quick) --out "$out" 2>&1 | tee -a "$LOG" ;;
+esac
 /usr/bin/python3 "$HERE/report.py" "$out/bench/results.json" "$out" ||
     say "the report could not be made from $out/bench/results.json"
 say "done in $(($(date +%s) - t_begin)) s: $out/benchmarks.md"

@@ -15,6 +15,8 @@
 #include "virerror.h"
 #include "virfile.h"
 #include "virlog.h"
+#include "virstring.h"
+#include "virutil.h"
 #include "viruuid.h"
 #include "virutil.h"
 
@@ -40,6 +42,7 @@ virCTDriverConfigDispose(void *obj)
     g_free(cfg->criu);
     g_free(cfg->migrationHost);
     g_free(cfg->migrationAddress);
+    g_free(cfg->layerPool);
     g_free(cfg->emulator);
 }
 
@@ -163,13 +166,14 @@ virCTDriverConfigCheckIdPool(virCTDriverConfig *cfg, const char *path)
  * @path: a configuration file; a missing one leaves the defaults
  *
  * Reads the driver's keys (ct_id_pool_start, ct_id_pool_size,
- * ct_id_range_size, migration_host, migration_address, migration_timeout).  Returns 0, or -1 with
- * an error naming the file.
+ * ct_id_range_size, migration_host, migration_address, migration_timeout, layer_pool,
+ * layer_pool_size).  Returns 0, or -1 with an error naming the file.
  */
 int
 virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path)
 {
     g_autoptr(virConf) conf = NULL;
+    g_autofree char *poolSize = NULL;
 
     if (!virFileExists(path))
         return 0;
@@ -180,8 +184,28 @@ virCTDriverConfigLoadFile(virCTDriverConfig *cfg, const char *path)
         virConfGetValueUInt(conf, "ct_id_range_size", &cfg->idRangeSize) < 0 ||
         virConfGetValueString(conf, "migration_host", &cfg->migrationHost) < 0 ||
         virConfGetValueString(conf, "migration_address", &cfg->migrationAddress) < 0 ||
-        virConfGetValueUInt(conf, "migration_timeout", &cfg->migrationTimeout) < 0)
+        virConfGetValueUInt(conf, "migration_timeout", &cfg->migrationTimeout) < 0 ||
+        virConfGetValueString(conf, "layer_pool", &cfg->layerPool) < 0 ||
+        virConfGetValueString(conf, "layer_pool_size", &poolSize) < 0)
         return -1;
+    if (cfg->layerPool && !g_path_is_absolute(cfg->layerPool)) {
+        virReportError(VIR_ERR_CONF_SYNTAX, _("%1$s: layer_pool must be an absolute file name"),
+                       path);
+        return -1;
+    }
+    if (poolSize) {
+        char *end = NULL;
+
+        if (virStrToLong_ullp(poolSize, &end, 10, &cfg->layerPoolSize) < 0 ||
+            virScaleInteger(&cfg->layerPoolSize, end, 1024ULL * 1024 * 1024, ULLONG_MAX) < 0 ||
+            cfg->layerPoolSize < 1024ULL * 1024 * 1024) {
+            virReportError(
+                VIR_ERR_CONF_SYNTAX,
+                _("%1$s: layer_pool_size '%2$s' is not a size of at least 1G (like \"500G\")"),
+                path, poolSize);
+            return -1;
+        }
+    }
     if (cfg->migrationTimeout == 0 || cfg->migrationTimeout > 86400) {
         virReportError(VIR_ERR_CONF_SYNTAX, _("%1$s: migration_timeout must be 1 to 86400 seconds"),
                        path);

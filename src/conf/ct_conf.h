@@ -50,6 +50,12 @@ struct _virCTDriverConfig {
     /* seconds a migration waits for the other side's data (a cut
      * network, a stalled peer) before it gives up */
     unsigned int migrationTimeout;
+
+    /* An XFS image mounted on the store's containers/ (ct_disk.h), so
+     * that snapshots and clones share blocks with their layers; its size
+     * when it is made (0: the size of the file system holding it) */
+    char *layerPool;
+    unsigned long long layerPoolSize;
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCTDriverConfig, virObjectUnref);

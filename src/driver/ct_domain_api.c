@@ -13,6 +13,7 @@
 
 #include "ct_domain_api.h"
 #include "ct_save.h"
+#include "ct_snapshot.h"
 #include "ct_idrange.h"
 #include "ct_layer.h"
 #include "ct_domain.h"
@@ -159,6 +160,9 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
         goto cleanup;
     }
 
+    /* a layer brought with its snapshots (virt-ct-template import) */
+    if (!oldDef)
+        ignore_value(virCTSnapshotLoad(driver, vm));
     event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
                                               !oldDef ? VIR_DOMAIN_EVENT_DEFINED_ADDED
                                                       : VIR_DOMAIN_EVENT_DEFINED_UPDATED);
@@ -183,10 +187,11 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
     g_autofree char *managedSave = NULL;
     virDomainObj *vm;
     virObjectEvent *event = NULL;
+    int nsnapshots;
     int ret = -1;
 
-    /* Nothing to remove for the others: containers have no snapshot
-     * metadata, checkpoints or NVRAM. */
+    /* Nothing to remove for the others: containers have no checkpoints
+     * or NVRAM. */
     virCheckFlags(VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
                       VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM |
                       VIR_DOMAIN_UNDEFINE_KEEP_NVRAM | VIR_DOMAIN_UNDEFINE_TPM |
@@ -218,6 +223,17 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
         }
         vm->hasManagedSave = false;
     }
+    nsnapshots = virDomainSnapshotObjListNum(vm->snapshots, NULL, 0);
+    if (nsnapshots > 0 && !(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("cannot undefine domain '%1$s' with %2$d snapshots: remove them, or undefine with --snapshots-metadata"),
+            vm->def->name, nsnapshots);
+        goto endjob;
+    }
+    /* their files go with their metadata: nothing is left of them */
+    if (virCTSnapshotDiscardAll(driver, vm) < 0)
+        goto endjob;
     if (virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir, vm) < 0)
         goto endjob;
     virCTLayerUndefine(driver, vm->newDef ? vm->newDef : vm->def, virDomainObjIsActive(vm));
@@ -505,45 +521,6 @@ ctDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int fl
 
 /* Containers have no managed save image and no snapshots; virsh asks
  * before undefine, and "none" is the true answer. */
-int
-ctDomainSnapshotNum(virDomainPtr dom, unsigned int flags)
-{
-    virDomainObj *vm;
-    int ret = -1;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
-                  -1);
-
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainSnapshotNumEnsureACL(dom->conn, vm->def) == 0)
-        ret = 0;
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-int
-ctDomainListAllSnapshots(virDomainPtr dom, virDomainSnapshotPtr **snaps, unsigned int flags)
-{
-    virDomainObj *vm;
-    int ret = -1;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
-                  -1);
-
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainListAllSnapshotsEnsureACL(dom->conn, vm->def) == 0) {
-        if (snaps)
-            *snaps = g_new0(virDomainSnapshotPtr, 1);
-        ret = 0;
-    }
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
 int
 ctDomainGetVcpusFlags(virDomainPtr dom, unsigned int flags)
 {

@@ -30,8 +30,6 @@ int ctDomainSetAutostart(virDomainPtr dom, int autostart);
 int ctDomainSetMetadata(virDomainPtr dom, int type, const char *metadata, const char *key,
                         const char *uri, unsigned int flags);
 char *ctDomainGetMetadata(virDomainPtr dom, int type, const char *uri, unsigned int flags);
-int ctDomainSnapshotNum(virDomainPtr dom, unsigned int flags);
-int ctDomainListAllSnapshots(virDomainPtr dom, virDomainSnapshotPtr **snaps, unsigned int flags);
 int ctDomainGetVcpusFlags(virDomainPtr dom, unsigned int flags);
 int ctDomainGetMaxVcpus(virDomainPtr dom);
 int ctConnectListAllDomains(virConnectPtr conn, virDomainPtr **domains, unsigned int flags);

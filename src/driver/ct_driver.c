@@ -19,7 +19,9 @@
 #include "ct_domcaps.h"
 #include "ct_layer.h"
 #include "ct_lifecycle.h"
+#include "ct_disk.h"
 #include "ct_save.h"
+#include "ct_snapshot.h"
 #include "ct_lxcfs.h"
 #include "ct_migrate.h"
 #include "ct_process.h"
@@ -117,6 +119,10 @@ ctStateNewDriver(bool privileged, const char *root)
     if (virCTDriverConfigLoadFile(ct_driver->config, configFile) < 0)
         goto error;
     ct_driver->store = virCTStoreNew(ct_driver->config->dataDir);
+    if (ct_driver->config->layerPool &&
+        virCTDiskPoolMount(ct_driver->config->layerPool, ct_driver->store->containerDir,
+                           ct_driver->config->layerPoolSize) < 0)
+        goto error;
     /* One daemon (or embedding process) per state directory. */
     if ((ct_driver->lockFD =
              virPidFileAcquire(ct_driver->config->stateDir, "driver", false, getpid())) < 0)
@@ -155,6 +161,7 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
         goto error;
     virCTProcessReconnectAll(ct_driver);
     virCTSaveInit(ct_driver);
+    virCTSnapshotLoadAll(ct_driver);
     virCTIdRangeLoadAll(ct_driver);
     virCTLayerCleanupStale(ct_driver);
     /* before autostart: containers bind /proc files from it */
@@ -628,8 +635,23 @@ static virHypervisorDriver ctHypervisorDriver = {
     .domainMigrateGetMaxSpeed = ctDomainMigrateGetMaxSpeed,
     .domainMigrateSetMaxSpeed = ctDomainMigrateSetMaxSpeed,
     .domainGetJobStats = ctDomainGetJobStats,
+    /* snapshots (ct_snapshot.c) */
+    .domainSnapshotCreateXML = ctDomainSnapshotCreateXML,
+    .domainSnapshotGetXMLDesc = ctDomainSnapshotGetXMLDesc,
     .domainSnapshotNum = ctDomainSnapshotNum,
+    .domainSnapshotListNames = ctDomainSnapshotListNames,
     .domainListAllSnapshots = ctDomainListAllSnapshots,
+    .domainSnapshotNumChildren = ctDomainSnapshotNumChildren,
+    .domainSnapshotListChildrenNames = ctDomainSnapshotListChildrenNames,
+    .domainSnapshotListAllChildren = ctDomainSnapshotListAllChildren,
+    .domainSnapshotLookupByName = ctDomainSnapshotLookupByName,
+    .domainHasCurrentSnapshot = ctDomainHasCurrentSnapshot,
+    .domainSnapshotGetParent = ctDomainSnapshotGetParent,
+    .domainSnapshotCurrent = ctDomainSnapshotCurrent,
+    .domainSnapshotIsCurrent = ctDomainSnapshotIsCurrent,
+    .domainSnapshotHasMetadata = ctDomainSnapshotHasMetadata,
+    .domainRevertToSnapshot = ctDomainRevertToSnapshot,
+    .domainSnapshotDelete = ctDomainSnapshotDelete,
     .domainGetVcpusFlags = ctDomainGetVcpusFlags,
     .domainGetMaxVcpus = ctDomainGetMaxVcpus,
     .domainCreate = ctDomainCreate,

@@ -38,6 +38,7 @@
 #include "datatypes.h"
 #include "viraccessapicheck.h"
 #include "virdomainjob.h"
+#include "virdomainsnapshotobjlist.h"
 #include "virerror.h"
 #include "virfile.h"
 #include "virlog.h"
@@ -140,6 +141,7 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, virTypedParameterPtr
     g_autoptr(virDomainDef) userDef = NULL;
     g_autofree char *xml = NULL;
     virDomainDef *def;
+    int nsnapshots;
 
     if (priv->migrateOut) {
         virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' is already being migrated"),
@@ -148,6 +150,14 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, virTypedParameterPtr
     }
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         return NULL;
+    /* their files stay with the layer here (as qemu's driver refuses) */
+    if ((nsnapshots = virDomainSnapshotObjListNum(vm->snapshots, NULL, 0)) > 0) {
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("cannot migrate domain '%1$s' with %2$d snapshots: export it with virt-ct-template, or delete them"),
+            vm->def->name, nsnapshots);
+        goto error;
+    }
     if (flags & VIR_MIGRATE_OFFLINE) {
         if (!(flags & VIR_MIGRATE_PERSIST_DEST)) {
             virReportError(VIR_ERR_OPERATION_INVALID, "%s",

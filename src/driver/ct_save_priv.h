@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ct_conf.h"
+#include "ct_save_image.h"
 
 #include "vircommand.h"
 
@@ -52,6 +53,11 @@ struct _virCTSaveDump {
 /* The .target of a migration's checkpoint (there is no image file). */
 #define CT_SAVE_TARGET_MIGRATION "migration"
 
+/* The .target of a snapshot's checkpoint (ct_snapshot.c): its image is
+ * written after CRIU let the processes run on, so a daemon that died
+ * meanwhile only has to let them run. */
+#define CT_SAVE_TARGET_SNAPSHOT "snapshot"
+
 /* In a migration's work directory once all its data went: a daemon that
  * restarts then keeps the container paused (it may run on the
  * destination) rather than letting it run on. */
@@ -90,6 +96,15 @@ char *virCTSaveRestoreWorkDir(virCTDriver *driver, const char *name);
 int virCTSaveRestoreFromDir(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
                             const char *dir, const char *what, const char *meta, unsigned int flags,
                             virDomainRunningReason reason, virObjectEvent **events);
+
+/* Starts @vm (locked, with a job, not running, its definition the
+ * image's) from the save image @img at @path whose header (@meta) has
+ * been read; @reason RESTORED or FROM_SNAPSHOT, the events in @events.
+ * The image is left alone.  Returns 0 or -1 with an error. */
+int virCTSaveRestoreImage(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                          virCTSaveImage *img, const char *path, const char *meta,
+                          unsigned int flags, virDomainRunningReason reason,
+                          virObjectEvent **events);
 
 /* Gives CRIU, waiting at post-dump in @dir, its verdict: @keep the
  * processes stopped, or roll back.  Returns 0 or -1 with an error. */

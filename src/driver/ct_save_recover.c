@@ -98,6 +98,7 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
     g_auto(GStrv) paths = NULL;
     virDomainObj *vm = NULL;
     bool migration;
+    bool snapshot;
     bool keep;
     size_t i;
 
@@ -112,11 +113,15 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
     if (!paths || !paths[0])
         return;
     migration = STREQ(paths[0], CT_SAVE_TARGET_MIGRATION);
-    if (!migration && g_strv_length(paths) < 2)
+    snapshot = STREQ(paths[0], CT_SAVE_TARGET_SNAPSHOT);
+    if (!migration && !snapshot && g_strv_length(paths) < 2)
         return;
 
-    if (migration)
+    if (migration || snapshot)
         virCTSaveThawDisk(driver, name);
+    /* a snapshot's processes always run on (ct_snapshot.c) */
+    if (snapshot)
+        keep = false;
     if (!keep && migration && virFileExists(sentPath)) {
         /* all was sent: the destination may run it by now */
         VIR_WARN("the migration of '%s' was cut short by a daemon restart after its data "
@@ -131,8 +136,11 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
     }
     if (!keep) {
         VIR_WARN("the %s of '%s' was cut short by a daemon restart: it runs on",
-                 migration ? "migration" : "save", name);
-        if (!migration)
+                 migration  ? "migration"
+                 : snapshot ? "snapshot"
+                            : "save",
+                 name);
+        if (!migration && !snapshot)
             unlink(paths[0]);
         /* CRIU left it frozen as the save had made it, unless paused */
         if ((vm = virDomainObjListFindByName(driver->domains, name)) && virDomainObjIsActive(vm) &&

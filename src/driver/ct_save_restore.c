@@ -113,6 +113,7 @@ virCTSaveRestoreFromDir(virCTDriver *driver, virDomainObj *vm, virConnectPtr con
     g_autoptr(ctPlan) restore = g_new0(ctPlan, 1);
     unsigned int startFlags = 0;
     bool migrated = reason == VIR_DOMAIN_RUNNING_MIGRATED;
+    bool snapshot = reason == VIR_DOMAIN_RUNNING_FROM_SNAPSHOT;
     bool paused = false;
 
     if (virCTSaveCheckCriu(driver) < 0)
@@ -132,24 +133,26 @@ virCTSaveRestoreFromDir(virCTDriver *driver, virDomainObj *vm, virConnectPtr con
     if (virCTProcessStartRestore(driver, vm, conn, startFlags, reason, restore) < 0)
         return -1;
     virCTLayerRestored(driver, vm->def, vm->persistent);
-    events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
-                                                  migrated ? VIR_DOMAIN_EVENT_STARTED_MIGRATED
-                                                           : VIR_DOMAIN_EVENT_STARTED_RESTORED);
+    events[0] =
+        virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
+                                          migrated   ? VIR_DOMAIN_EVENT_STARTED_MIGRATED
+                                          : snapshot ? VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT
+                                                     : VIR_DOMAIN_EVENT_STARTED_RESTORED);
     if (paused)
-        events[1] = virDomainEventLifecycleNewFromObj(
-            vm, VIR_DOMAIN_EVENT_SUSPENDED,
-            migrated ? VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED : VIR_DOMAIN_EVENT_SUSPENDED_RESTORED);
+        events[1] =
+            virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
+                                              migrated   ? VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED
+                                              : snapshot ? VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT
+                                                         : VIR_DOMAIN_EVENT_SUSPENDED_RESTORED);
     return 0;
 }
 
-/* Starts @vm (locked, with a job, not running, its definition the
- * image's) from the image @img, whose header has been read: the image is
- * checked as its files are extracted, then the container starts as a
- * boot does with CRIU in init's place.  The image is left alone. */
-static int
-virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
-                       virCTSaveImage *img, const char *path, const char *meta, unsigned int flags,
-                       virObjectEvent **events)
+/* The image is checked as its files are extracted, then the container
+ * starts as a boot does with CRIU in init's place. */
+int
+virCTSaveRestoreImage(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
+                      virCTSaveImage *img, const char *path, const char *meta, unsigned int flags,
+                      virDomainRunningReason reason, virObjectEvent **events)
 {
     g_autofree char *dir = NULL;
     int ret = -1;
@@ -163,8 +166,7 @@ virCTSaveRestoreDomain(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn
     virObjectLock(vm);
     if (rc < 0)
         goto cleanup;
-    ret = virCTSaveRestoreFromDir(driver, vm, conn, dir, path, meta, flags,
-                                  VIR_DOMAIN_RUNNING_RESTORED, events);
+    ret = virCTSaveRestoreFromDir(driver, vm, conn, dir, path, meta, flags, reason, events);
 
  cleanup:
     if (virFileDeleteTree(dir) < 0)
@@ -253,7 +255,8 @@ ctDomainRestoreFlags(virConnectPtr conn, const char *from, const char *dxml, uns
         virCTSaveRestoreFailed(driver, vm);
         goto cleanup;
     }
-    ret = virCTSaveRestoreDomain(driver, vm, conn, img, from, meta, flags, events);
+    ret = virCTSaveRestoreImage(driver, vm, conn, img, from, meta, flags,
+                                VIR_DOMAIN_RUNNING_RESTORED, events);
     virDomainObjEndJob(vm);
     if (ret < 0)
         virCTSaveRestoreFailed(driver, vm);
@@ -473,7 +476,8 @@ virCTSaveStartManaged(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn,
     virMutexUnlock(&driver->idLock);
     if (rc < 0)
         return -1;
-    if (virCTSaveRestoreDomain(driver, vm, conn, img, path, meta, saveFlags, events) < 0) {
+    if (virCTSaveRestoreImage(driver, vm, conn, img, path, meta, saveFlags,
+                              VIR_DOMAIN_RUNNING_RESTORED, events) < 0) {
         virCTSaveRestoreFailed(driver, vm);
         goto cleanup;
     }

@@ -6,6 +6,8 @@
 
 #include <config.h>
 
+#include <sys/statvfs.h>
+
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
@@ -192,8 +194,9 @@ virCTDiskLoopAttach(int imgfd, const char *path, char **dev)
     return virFileLoopDeviceAssociate(alias, dev);
 }
 
-int
-virCTDiskMount(const char *path, const char *mountpoint)
+/* Loop-mounts the image @path on @mountpoint with the XFS options @opts. */
+static int
+virCTDiskMountOpts(const char *path, const char *mountpoint, const char *opts)
 {
     g_autofree char *dev = NULL;
     g_autofree char *alias = NULL;
@@ -212,14 +215,59 @@ virCTDiskMount(const char *path, const char *mountpoint)
     }
     if ((lofd = virCTDiskLoopAttach(imgfd, path, &dev)) < 0)
         return -1;
-    /* nouuid: a copied image must not keep its copy from mounting */
-    if (mount(dev, mountpoint, "xfs", MS_NOSUID | MS_NODEV | MS_NOATIME, "nouuid") < 0) {
+    if (mount(dev, mountpoint, "xfs", MS_NOSUID | MS_NODEV | MS_NOATIME, opts) < 0) {
         virReportSystemError(errno, _("cannot mount disk image '%1$s' on '%2$s'"), path,
                              mountpoint);
         return -1;
     }
     /* the loop device is released (autoclear) when the mount goes */
     return 0;
+}
+
+int
+virCTDiskMount(const char *path, const char *mountpoint)
+{
+    /* nouuid: a copied image must not keep its copy from mounting */
+    return virCTDiskMountOpts(path, mountpoint, "nouuid");
+}
+
+int
+virCTDiskPoolMount(const char *path, const char *mountpoint, unsigned long long size)
+{
+    int rc;
+
+    if ((rc = virCTDiskIsMounted(mountpoint)) != 0)
+        return rc < 0 ? -1 : 0;
+    if (!virFileExists(path)) {
+        g_autoptr(DIR) dh = NULL;
+        struct dirent *ent;
+
+        /* what is there would be hidden under the pool */
+        if (virDirOpenIfExists(&dh, mountpoint) < 0)
+            return -1;
+        if (dh && virDirRead(dh, &ent, mountpoint) > 0) {
+            virReportError(
+                VIR_ERR_OPERATION_INVALID,
+                _("'%1$s' is not empty: the layer pool '%2$s' can only be made for an empty one (move its layers away and back after)"),
+                mountpoint, path);
+            return -1;
+        }
+        if (size == 0) {
+            g_autofree char *dir = g_path_get_dirname(path);
+            struct statvfs sb;
+
+            if (statvfs(dir, &sb) < 0) {
+                virReportSystemError(errno, _("cannot stat '%1$s'"), dir);
+                return -1;
+            }
+            size = (unsigned long long)sb.f_blocks * sb.f_frsize;
+        }
+        VIR_INFO("making the layer pool '%s' of %llu bytes for '%s'", path, size, mountpoint);
+        if (virCTDiskCreate(path, size, 0) < 0)
+            return -1;
+    }
+    /* discard: what is removed inside is given back to the host */
+    return virCTDiskMountOpts(path, mountpoint, "nouuid,discard");
 }
 
 int

@@ -36,6 +36,14 @@ int virCTDiskCreate(const char *path, unsigned long long limit, unsigned long lo
  * is the layer's business (virCTLayerPaths). */
 int virCTDiskMount(const char *path, const char *mountpoint);
 
+/* The layer pool: the XFS image @path, made sparse for @size bytes (0:
+ * the size of the file system holding it) when it does not exist yet,
+ * loop-mounted on @mountpoint (which must be empty then) with online
+ * discard.  Nothing when something is mounted there already.  On XFS,
+ * copies of layers and disk images (snapshots, clones) share their
+ * blocks (reflinks) instead of copying them.  Returns 0 or -1. */
+int virCTDiskPoolMount(const char *path, const char *mountpoint, unsigned long long size);
+
 /* Unmounts @mountpoint if something is mounted there. */
 int virCTDiskUnmount(const char *mountpoint);
 

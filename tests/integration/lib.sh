@@ -146,6 +146,8 @@ store_daemon_start() {
 
 store_teardown() {
     for d in "$STORE"/containers/*/disk; do umount -l "$d" 2>/dev/null; done
+    # a layer pool (layer_pool in CT_EXTRA_CONF) mounted on containers/
+    mountpoint -q "$STORE/containers" && umount -l "$STORE/containers"
     daemon_teardown
 }
 
