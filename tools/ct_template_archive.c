@@ -278,8 +278,8 @@ exportTar(exportStage *st, const ctToolOptions *opts, int fd, const char *tmp, c
     int rc;
 
     tarCommonArgs(cmd);
-    virCommandAddArgList(cmd, "--exclude=snapshots/.creating.*", "manifest", "domain.xml",
-                         "layer.conf", "layer", NULL);
+    virCommandAddArgList(cmd, "--exclude=snapshots/.*", "manifest", "domain.xml", "layer.conf",
+                         "layer", NULL);
     if (opts->snapshots && virFileIsDir(snaps))
         virCommandAddArg(cmd, "snapshots");
     if (opts->withTemplate)
@@ -698,8 +698,9 @@ importInstallTemplate(importJob *job)
     return 0;
 }
 
-/* --force: the container of that name goes, kept aside until the new
- * one is defined. */
+/* --force: the container of that name goes, its layer kept aside until
+ * the new one is defined (its snapshots go with its definition: undefine
+ * removes their files). */
 static int
 importPutAside(importJob *job, bool exists)
 {
@@ -712,7 +713,7 @@ importPutAside(importJob *job, bool exists)
         if (!(dom = virDomainLookupByName(job->conn, job->name)) ||
             !(job->oldXml =
                   virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE)) ||
-            virDomainUndefine(dom) < 0)
+            virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0)
             goto cleanup;
     }
     if ((lock = virCTStoreLock(job->store)) < 0)

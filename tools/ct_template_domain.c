@@ -33,8 +33,19 @@
 void
 ctToolSourceFree(ctToolSource *src)
 {
+    virErrorPtr err;
+
     if (!src)
         return;
+    if (src->tempSnapshot) {
+        /* it holds its domain, which holds the connection */
+        virErrorPreserveLast(&err);
+        if (virDomainSnapshotDelete(src->tempSnapshot, 0) < 0)
+            fprintf(stderr, "virt-ct-template: cannot delete the temporary snapshot '%s': %s\n",
+                    src->snapshot, virGetLastErrorMessage());
+        virDomainSnapshotFree(src->tempSnapshot);
+        virErrorRestore(&err);
+    }
     g_free(src->name);
     g_free(src->snapshot);
     g_free(src->xml);
@@ -245,6 +256,28 @@ ctToolDefinitionTemplate(const char *xml)
 
 /* ---- sources ------------------------------------------------------- */
 
+/* A running container is copied from a disk-only snapshot, taken for
+ * this copy (the container frozen for the instant of it: crash-consistent)
+ * and deleted after it. */
+static int
+ctToolSourceTempSnapshot(virDomainPtr dom, ctToolSource *src)
+{
+    g_autofree char *name = g_strdup_printf("virt-ct-template.%d", (int)getpid());
+    g_autofree char *xml = g_strdup_printf(
+        "<domainsnapshot><name>%s</name><description>taken by virt-ct-template to copy the "
+        "running container; deleted when the copy is made</description></domainsnapshot>",
+        name);
+
+    src->tempSnapshot = virDomainSnapshotCreateXML(
+        dom, xml, VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC);
+    if (!src->tempSnapshot)
+        return -1;
+    src->snapshot = g_steal_pointer(&name);
+    progressLine("'%s' runs: copied from the temporary disk-only snapshot '%s'", src->name,
+                 src->snapshot);
+    return 0;
+}
+
 /* The definition, UUID and state of @name, through libvirt. */
 static int
 ctToolSourceDomain(virConnectPtr conn, ctToolSource *src)
@@ -258,13 +291,8 @@ ctToolSourceDomain(virConnectPtr conn, ctToolSource *src)
         return -1;
     if ((active = virDomainIsActive(dom)) < 0 || virDomainGetUUIDString(dom, uuid) < 0)
         goto cleanup;
-    if (active && !src->snapshot) {
-        virReportError(
-            VIR_ERR_OPERATION_INVALID,
-            _("container '%1$s' is running: shut it down first, or copy one of its snapshots (--snapshot)"),
-            src->name);
+    if (active && !src->snapshot && ctToolSourceTempSnapshot(dom, src) < 0)
         goto cleanup;
-    }
     src->uuid = g_strdup(uuid);
     if (!src->snapshot &&
         !(src->xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE)))
@@ -280,6 +308,7 @@ static int
 ctToolSourceSnapshot(virCTStore *store, ctToolSource *src)
 {
     g_autofree char *xmlPath = NULL;
+    g_autofree char *xml = NULL;
 
     if (virCTTemplateCheckName("snapshot", src->snapshot) < 0)
         return -1;
@@ -291,9 +320,10 @@ ctToolSourceSnapshot(virCTStore *store, ctToolSource *src)
                        src->snapshot);
         return -1;
     }
-    if (virFileReadAll(xmlPath, 16 * 1024 * 1024, &src->xml) < 0)
+    if (virFileReadAll(xmlPath, 16 * 1024 * 1024, &xml) < 0)
         return -1;
-    return 0;
+    /* the definition it holds, as it was */
+    return (src->xml = ctToolNewDefinition(xml, NULL, NULL, false)) ? 0 : -1;
 }
 
 ctToolSource *
@@ -308,9 +338,10 @@ ctToolSourceOpen(virConnectPtr conn, virCTStore *store, const char *name, const 
     src->snapshot = g_strdup(snapshot);
     if (ctToolSourceDomain(conn, src) < 0)
         return NULL;
-    if (snapshot && ctToolSourceSnapshot(store, src) < 0)
+    /* a running container has a temporary snapshot now */
+    if (src->snapshot && ctToolSourceSnapshot(store, src) < 0)
         return NULL;
-    if (!snapshot)
+    if (!src->snapshot)
         src->dir = g_strdup_printf("%s/%s", store->containerDir, name);
     if (!(path = ctToolDefinitionTemplate(src->xml))) {
         virReportError(

@@ -74,6 +74,7 @@ typedef struct {
     char *dir; /* containers/NAME or containers/NAME/snapshots/SNAP */
     char *upper; /* its upper directory, if it has one and no image */
     char *image; /* its disk image, if it has one */
+    virDomainSnapshotPtr tempSnapshot; /* taken to copy a running container */
 } ctToolSource;
 
 void ctToolSourceFree(ctToolSource *src);
@@ -82,8 +83,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ctToolSource, ctToolSourceFree);
 /* Opens @uri (NULL: ct:///system) with libvirt's errors routed into ours. */
 virConnectPtr ctToolConnect(const char *uri);
 
-/* The container @name (stopped unless @snapshot names one of its
- * snapshots) as a new source, or NULL with an error. */
+/* The container @name, or its snapshot @snapshot, as a new source, or
+ * NULL with an error.  A running container without @snapshot is copied
+ * from a temporary disk-only snapshot, deleted by ctToolSourceFree(). */
 ctToolSource *ctToolSourceOpen(virConnectPtr conn, virCTStore *store, const char *name,
                                const char *snapshot);
 
