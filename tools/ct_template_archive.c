@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ct_copy.h"
 #include "ct_template_tool.h"
 #include "virerror.h"
 #include "virfile.h"
@@ -199,11 +200,13 @@ exportWriteFile(const char *stage, const char *name, const char *content)
     return virFileRewriteStr(path, 0600, content);
 }
 
-/* The manifest of @src on template @tmpl; the layer's checksum is that
- * of the stage's layer/ directory. */
+/* The manifest of @src on template @tmpl.  The checksums of the layer
+ * (the stage's layer/ directory) and of the template's root (@tmplSum,
+ * with --with-template) are virCTTreeChecksum()'s: the same wherever the
+ * archive is unpacked. */
 static char *
 exportManifest(const ctToolSource *src, const virCTTemplate *tmpl, const char *layerSum,
-               const ctToolOptions *opts)
+               const char *tmplSum, const ctToolOptions *opts)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
 
@@ -217,6 +220,8 @@ exportManifest(const ctToolSource *src, const virCTTemplate *tmpl, const char *l
     g_key_file_set_string(kf, ARCHIVE_GROUP, "template", tmpl->name);
     g_key_file_set_string(kf, ARCHIVE_GROUP, "template-checksum", tmpl->checksum);
     g_key_file_set_boolean(kf, ARCHIVE_GROUP, "with-template", opts->withTemplate);
+    if (tmplSum)
+        g_key_file_set_string(kf, ARCHIVE_GROUP, "template-content", tmplSum);
     g_key_file_set_string(kf, ARCHIVE_GROUP, "layer",
                           src->image   ? "image"
                           : src->upper ? "upper"
@@ -238,7 +243,9 @@ exportFill(virCTStore *store, const ctToolSource *src, const virCTTemplate *tmpl
     g_autofree char *snaps = g_strdup_printf("%s/%s/snapshots", store->containerDir, src->name);
     g_autofree char *tmplDir = virCTTemplatePath(store, tmpl->name);
     g_autofree char *manifest = NULL;
-    g_autoptr(virCTTemplate) sum = g_new0(virCTTemplate, 1);
+    g_autofree char *layerSum = NULL;
+    g_autofree char *tmplSum = NULL;
+    g_autofree char *tmplRoot = g_strdup_printf("%s/template/root", st->stage);
     unsigned long long bytes;
     unsigned long long files;
 
@@ -250,10 +257,11 @@ exportFill(virCTStore *store, const ctToolSource *src, const virCTTemplate *tmpl
         (opts->snapshots && virFileIsDir(snaps) && exportBind(st, snaps, "snapshots", true) < 0) ||
         (opts->withTemplate && exportBind(st, tmplDir, "template", true) < 0))
         return -1;
-    progressLine("export: checksum of the layer ...");
-    if (virCTTemplateScan(layerDir, sum, NULL, NULL) < 0)
+    progressLine("export: checksums ...");
+    if (virCTTreeChecksum(layerDir, &layerSum) < 0 ||
+        (opts->withTemplate && virCTTreeChecksum(tmplRoot, &tmplSum) < 0))
         return -1;
-    manifest = exportManifest(src, tmpl, sum->checksum, opts);
+    manifest = exportManifest(src, tmpl, layerSum, tmplSum, opts);
     if (exportWriteFile(st->stage, "manifest", manifest) < 0 ||
         exportWriteFile(st->stage, "domain.xml", src->xml) < 0 ||
         exportWriteFile(st->stage, "layer.conf", confText) < 0)
@@ -590,19 +598,19 @@ importUnpack(importJob *job)
 static int
 importVerifyTree(importJob *job, const char *dir, const char *want, const char *what)
 {
-    g_autoptr(virCTTemplate) sum = g_new0(virCTTemplate, 1);
+    g_autofree char *sum = NULL;
 
     if (!virFileIsDir(dir)) {
         virReportError(VIR_ERR_OPERATION_FAILED, _("archive '%1$s' lacks %2$s"), job->file, what);
         return -1;
     }
-    if (virCTTemplateScan(dir, sum, NULL, NULL) < 0)
+    if (virCTTreeChecksum(dir, &sum) < 0)
         return -1;
-    if (STRNEQ(sum->checksum, want)) {
+    if (STRNEQ(sum, want)) {
         virReportError(
             VIR_ERR_OPERATION_FAILED,
             _("archive '%1$s' is damaged: %2$s has checksum %3$s, the manifest says %4$s"),
-            job->file, what, sum->checksum, want);
+            job->file, what, sum, want);
         return -1;
     }
     return 0;
@@ -614,12 +622,13 @@ importVerify(importJob *job)
     g_autofree char *layer = g_strdup_printf("%s/layer", job->unpack);
     g_autofree char *root = g_strdup_printf("%s/template/root", job->unpack);
     g_autofree char *want = NULL;
+    g_autofree char *content = NULL;
 
     if (!(want = manifestString(job, "layer-checksum")) ||
         importVerifyTree(job, layer, want, "the layer") < 0)
         return -1;
-    if (job->needTemplate &&
-        importVerifyTree(job, root, job->tmplSum, "the template's root file system") < 0)
+    if (job->needTemplate && (!(content = manifestString(job, "template-content")) ||
+                              importVerifyTree(job, root, content, "the template") < 0))
         return -1;
     return 0;
 }
@@ -673,6 +682,23 @@ importStageLayer(importJob *job)
     return virCTLayerSaveFile(newConf, layer);
 }
 
+/* containers/ on a file system of its own (the layer pool): the
+ * template is copied over to templates/ (the store's lock held). */
+static int
+importCopyTemplate(importJob *job, const char *from, const char *to)
+{
+    g_autofree char *tmp = virCTTemplateStagingPath(job->store, job->tmplName, false);
+
+    if (virCTCopyTree(from, tmp) < 0)
+        return -1;
+    if (rename(tmp, to) < 0) {
+        virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), tmp, to);
+        ignore_value(virCTStoreDeleteTree(tmp));
+        return -1;
+    }
+    return 0;
+}
+
 /* The archive's template into the store, unless it came meanwhile. */
 static int
 importInstallTemplate(importJob *job)
@@ -690,8 +716,9 @@ importInstallTemplate(importJob *job)
         job->needTemplate = false;
         return importCheckTemplate(job);
     }
-    if (rename(from, to) < 0) {
-        virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), from, to);
+    if (rename(from, to) < 0 && (errno != EXDEV || importCopyTemplate(job, from, to) < 0)) {
+        if (!virGetLastError())
+            virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), from, to);
         return -1;
     }
     job->tmplInstalled = true;

@@ -474,6 +474,7 @@ typedef struct {
     virCTTreeProgress progress;
     void *opaque;
     gint64 lastProgress;
+    bool portable; /* no sizes of directories (they depend on the file system) */
 } virCTTreeWalk;
 
 static int
@@ -568,11 +569,12 @@ virCTTreeWalkEntry(virCTTreeWalk *walk, int dirfd, const char *name, const char 
         g_strdup_printf("%llu:%llu", (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
     if (S_ISDIR(sb.st_mode) || g_hash_table_add(walk->seen, g_steal_pointer(&key)))
         walk->size += (unsigned long long)sb.st_blocks * 512;
-    line = g_strdup_printf("%o %s %o %u %u %llu", (unsigned)(sb.st_mode & S_IFMT), rel,
-                           (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid, (unsigned)sb.st_gid,
-                           S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)
-                               ? (unsigned long long)sb.st_rdev
-                               : (unsigned long long)sb.st_size);
+    line =
+        g_strdup_printf("%o %s %o %u %u %llu", (unsigned)(sb.st_mode & S_IFMT), rel,
+                        (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid, (unsigned)sb.st_gid,
+                        S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? (unsigned long long)sb.st_rdev
+                        : S_ISDIR(sb.st_mode) && walk->portable    ? 0ULL
+                                                                : (unsigned long long)sb.st_size);
     g_checksum_update(walk->sum, (const guchar *)line, strlen(line) + 1);
     if (virCTTreeHashXattrs(walk, path) < 0)
         return -1;
@@ -625,12 +627,13 @@ virCTTreeWalkDir(virCTTreeWalk *walk, int dirfd, const char *path, const char *r
     return 0;
 }
 
-int
-virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progress, void *opaque)
+static int
+virCTTreeScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progress, void *opaque,
+              bool portable)
 {
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    virCTTreeWalk walk = { sum, seen, 0, 0, 0, progress, opaque, 0 };
+    virCTTreeWalk walk = { sum, seen, 0, 0, 0, progress, opaque, 0, portable };
     VIR_AUTOCLOSE fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     g_autofree char *line = NULL;
     struct stat sb;
@@ -652,6 +655,24 @@ virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progr
     tmpl->files = walk.files;
     g_free(tmpl->checksum);
     tmpl->checksum = g_strdup_printf("sha256:%s", g_checksum_get_string(sum));
+    return 0;
+}
+
+int
+virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progress, void *opaque)
+{
+    /* the sizes of directories stay in: every recorded checksum has them */
+    return virCTTreeScan(root, tmpl, progress, opaque, false);
+}
+
+int
+virCTTreeChecksum(const char *root, char **checksum)
+{
+    g_autoptr(virCTTemplate) tmpl = g_new0(virCTTemplate, 1);
+
+    if (virCTTreeScan(root, tmpl, NULL, NULL, true) < 0)
+        return -1;
+    *checksum = g_steal_pointer(&tmpl->checksum);
     return 0;
 }
 

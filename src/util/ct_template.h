@@ -99,6 +99,12 @@ typedef void (*virCTTreeProgress)(unsigned long long files, unsigned long long b
 int virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progress,
                       void *opaque);
 
+/* The checksum of the tree under @root as virCTTemplateScan() makes it,
+ * but without the sizes of directories, which differ between file
+ * systems (and with a directory's history): the same for a copy of the
+ * tree anywhere.  Sets *@checksum ("sha256:HEX"); 0 or -1. */
+int virCTTreeChecksum(const char *root, char **checksum);
+
 /* Removes what interrupted creates left (".creating.*" of dead
  * processes, in templates/ and containers/) and half-removed templates
  * and layers. */

@@ -14,7 +14,13 @@ if [ ! -x /bin/busybox ] || ! command -v mkfs.xfs >/dev/null; then
     echo "skipped: needs /bin/busybox (busybox-static) and mkfs.xfs (xfsprogs)"
     exit 77
 fi
-store_daemon_start
+# CT_CLONE_POOL=1 (test_clone_pool.sh): containers/ on the layer pool, an
+# XFS image, where copies are reflinks and templates/ is another file system
+store_setup
+if [ -n "${CT_CLONE_POOL:-}" ]; then
+    export CT_EXTRA_CONF="layer_pool = \"$CT_TEST_ROOT/pool.img\""
+fi
+daemon_start || { not_ok "virtctd starts"; summary; exit 1; }
 
 # ct_xml NAME TEMPLATE [LIMIT-MIB]: a busybox-like container with a NIC
 ct_xml() {
@@ -82,8 +88,14 @@ check_fails "clone of an unknown container refused" "nosuch" tpl clone nosuch we
 check_fails "clone to an existing domain refused" "already exists" tpl clone web1 web1
 start=$(date +%s%N)
 for i in $(seq 1 10); do
-    tpl -q clone web1 "c$i" || not_ok "clone c$i"
+    tpl clone web1 "c$i" 2>>"$CT_TEST_ROOT/clones.log" || not_ok "clone c$i"
 done
+if [ -n "${CT_CLONE_POOL:-}" ]; then
+    check "on the pool the clones' layers are reflinked" grep -q "reflinked: it shares" "$CT_TEST_ROOT/clones.log"
+else
+    check "on ext4 the clones' layers are copied, and say so" grep -q "copied: this file system has no reflinks" \
+        "$CT_TEST_ROOT/clones.log"
+fi
 ms=$((($(date +%s%N) - start) / 1000000))
 ok "10 clones made in $ms ms"
 check "every clone is defined on the same template" bash -c \
