@@ -510,6 +510,55 @@ virCTTreeHashXattrs(virCTTreeWalk *walk, const char *path)
     return 0;
 }
 
+#define CT_TREE_BLOCK (64 * 1024)
+
+static bool
+virCTTreeIsZero(const guchar *buf, size_t len)
+{
+    return len == 0 || (buf[0] == 0 && memcmp(buf, buf + 1, len - 1) == 0);
+}
+
+/* The portable content hash of a file: its blocks of CT_TREE_BLOCK bytes
+ * that are not all zeros, with their offsets, so that where the file
+ * system keeps holes (a sparse disk image of GiBs) does not matter, and
+ * holes are not read. */
+static int
+virCTTreeHashSparse(virCTTreeWalk *walk, int fd, GChecksum *content, const char *path)
+{
+    g_autofree guchar *buf = g_new(guchar, CT_TREE_BLOCK);
+    off_t next = 0; /* blocks below are done */
+    off_t data = 0;
+    off_t hole;
+    ssize_t n;
+
+    while ((data = lseek(fd, MAX(data, next), SEEK_DATA)) >= 0) {
+        if ((hole = lseek(fd, data, SEEK_HOLE)) < 0)
+            break;
+        n = 1;
+        for (data = MAX(data - data % CT_TREE_BLOCK, next); data < hole; data += n) {
+            g_autofree char *where = NULL;
+
+            if ((n = pread(fd, buf, CT_TREE_BLOCK, data)) <= 0)
+                break;
+            walk->bytes += n;
+            if (virCTTreeIsZero(buf, n))
+                continue;
+            where = g_strdup_printf("%lld:%zd:", (long long)data, n);
+            g_checksum_update(content, (const guchar *)where, strlen(where));
+            g_checksum_update(content, buf, n);
+        }
+        if (n < 0)
+            break;
+        next = data;
+        if (n == 0)
+            return 0;
+    }
+    if (errno == ENXIO)
+        return 0;
+    virReportSystemError(errno, _("cannot read '%1$s'"), path);
+    return -1;
+}
+
 static int
 virCTTreeHashContent(virCTTreeWalk *walk, int dirfd, const char *name, const char *path)
 {
@@ -521,6 +570,12 @@ virCTTreeHashContent(virCTTreeWalk *walk, int dirfd, const char *name, const cha
     if (fd < 0) {
         virReportSystemError(errno, _("cannot open '%1$s'"), path);
         return -1;
+    }
+    if (walk->portable) {
+        if (virCTTreeHashSparse(walk, fd, content, path) < 0)
+            return -1;
+        g_checksum_update(walk->sum, (const guchar *)g_checksum_get_string(content), 64);
+        return 0;
     }
     while ((n = read(fd, buf, 256 * 1024)) > 0) {
         g_checksum_update(content, buf, n);

@@ -101,8 +101,10 @@ int virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress p
 
 /* The checksum of the tree under @root as virCTTemplateScan() makes it,
  * but without the sizes of directories, which differ between file
- * systems (and with a directory's history): the same for a copy of the
- * tree anywhere.  Sets *@checksum ("sha256:HEX"); 0 or -1. */
+ * systems (and with a directory's history), and with the contents of
+ * files hashed as their blocks that are not zeros (holes are not read):
+ * the same for a copy of the tree anywhere, sparse or not.  Sets
+ * *@checksum ("sha256:HEX"); 0 or -1. */
 int virCTTreeChecksum(const char *root, char **checksum);
 
 /* Removes what interrupted creates left (".creating.*" of dead
