@@ -300,11 +300,17 @@ exportTar(exportStage *st, const ctToolOptions *opts, int fd, const char *tmp, c
     }
     VIR_FORCE_CLOSE(errFd);
     rc = pump(out, fd, "tar", tmp, &ps);
+    /* a tar still writing sees its reader gone */
     VIR_FORCE_CLOSE(out);
-    if (rc < 0)
-        virCommandAbort(cmd);
-    if (tarWait(cmd, errFile, file, true) < 0)
+    if (rc < 0) {
+        virErrorPtr err;
+
+        virErrorPreserveLast(&err);
+        ignore_value(tarWait(cmd, errFile, file, true));
+        virErrorRestore(&err);
+    } else if (tarWait(cmd, errFile, file, true) < 0) {
         rc = -1;
+    }
     unlink(errFile);
     return rc;
 }
@@ -581,9 +587,8 @@ importUnpack(importJob *job)
     VIR_FORCE_CLOSE(errFd);
     VIR_FORCE_CLOSE(fds[0]);
     rc = pump(in, fds[1], job->file, "tar", &ps);
+    /* a tar still reading sees the end of its input */
     VIR_FORCE_CLOSE(fds[1]);
-    if (rc < 0)
-        virCommandAbort(cmd);
     /* tar's complaint (a truncated archive, say) is the better message */
     if (tarWait(cmd, errFile, job->file, false) < 0) {
         if (rc < 0)
