@@ -50,6 +50,12 @@ downtime() { vsh domjobinfo "$1" --completed | awk '/Total downtime/ { print $3 
 rows=()
 json=()
 
+# fail STEP: says which step of the case failed (and fails)
+fail() {
+    echo "snapshot.sh: $storage $kind $size MiB: $1 failed" >&2
+    return 1
+}
+
 # measure STORAGE KIND SIZE-MIB: one case on the running daemon
 measure() {
     local storage=$1 kind=$2 size=$3 name limit="" r t0 t1
@@ -59,7 +65,7 @@ measure() {
     cat >"$CT_TEST_ROOT/$name.xml" <<XML
 <domain type='lxc'>
   <name>$name</name>
-  <memory unit='MiB'>64</memory>
+  <memory unit='MiB'>256</memory>
   <os><type>exe</type><init>/sbin/init</init></os>
   <devices>
     <filesystem type='template'><source name='busybox'/><target dir='/'/>$limit</filesystem>
@@ -67,14 +73,15 @@ measure() {
   </devices>
 </domain>
 XML
-    vsh define "$CT_TEST_ROOT/$name.xml" >/dev/null && vsh start "$name" >/dev/null || return 1
-    ct_exec "$name" sh -c "head -c $((size * 1024 * 1024)) /dev/urandom >/root/data && sync" || return 1
+    vsh define "$CT_TEST_ROOT/$name.xml" >/dev/null && vsh start "$name" >/dev/null || fail "start" || return 1
+    ct_exec "$name" sh -c "head -c $((size * 1024 * 1024)) /dev/urandom >/root/data && sync" ||
+        fail "writing the data" || return 1
     for r in $(seq "$rounds"); do
         local before after
         sync
         before=$(used_kb "$STORE/containers")
         t0=$(ms_now)
-        vsh snapshot-create-as "$name" "d$r" --disk-only >/dev/null || return 1
+        vsh snapshot-create-as "$name" "d$r" --disk-only >/dev/null || fail "snapshot" || return 1
         t1=$(ms_now)
         snap_ms+=($((t1 - t0)))
         freeze+=("$(downtime "$name")")
@@ -83,24 +90,24 @@ XML
         space+=($(((after - before) / 1024)))
         ct_exec "$name" sh -c 'echo changed >/root/changed'
         t0=$(ms_now)
-        vsh snapshot-revert "$name" "d$r" --running >/dev/null || return 1
+        vsh snapshot-revert "$name" "d$r" --running >/dev/null || fail "revert" || return 1
         t1=$(ms_now)
         rev_ms+=($((t1 - t0)))
         if [ -n "${CT_CRIU:-}" ]; then
             t0=$(ms_now)
-            vsh snapshot-create-as "$name" "m$r" >/dev/null || return 1
+            vsh snapshot-create-as "$name" "m$r" >/dev/null || fail "memory snapshot" || return 1
             t1=$(ms_now)
             msnap_ms+=($((t1 - t0)))
             mfreeze+=("$(downtime "$name")")
             t0=$(ms_now)
-            vsh snapshot-revert "$name" "m$r" >/dev/null || return 1
+            vsh snapshot-revert "$name" "m$r" >/dev/null || fail "memory revert" || return 1
             t1=$(ms_now)
             mrev_ms+=($((t1 - t0)))
         fi
     done
     # the data came back whole
     ct_exec "$name" sh -c "[ \$(wc -c </root/data) = $((size * 1024 * 1024)) ] && [ ! -e /root/changed ]" ||
-        return 1
+        fail "the data after the reverts" || return 1
     vsh destroy "$name" >/dev/null
     vsh undefine "$name" --snapshots-metadata >/dev/null
     "$TPL" -q layer-remove "$name" >/dev/null 2>&1

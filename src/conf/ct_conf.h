@@ -53,7 +53,7 @@ struct _virCTDriverConfig {
 
     /* An XFS image mounted on the store's containers/ (ct_disk.h), so
      * that snapshots and clones share blocks with their layers; its size
-     * when it is made (0: the size of the file system holding it) */
+     * when it is made (0: 90 % of the space free there) */
     char *layerPool;
     unsigned long long layerPoolSize;
 };

@@ -306,6 +306,55 @@ virCTDomainInputParse(virCTDriver *driver, const char *xml, bool validate)
     return g_steal_pointer(&def);
 }
 
+/**
+ * virCTDomainInputCheckSnapshot:
+ * @xml: a snapshot's XML from a client (a redefine)
+ *
+ * The <domain> and <inactiveDomain> of a redefined snapshot become the
+ * container's definition at a revert, and libvirt parses them without
+ * validation: each is checked here as a define checks a domain, on the
+ * raw XML before libvirt parses the snapshot.  Returns 0, or -1 with an
+ * error.
+ */
+int
+virCTDomainInputCheckSnapshot(virCTDriver *driver, const char *xml)
+{
+    /* a <domain> without a type is ignored by libvirt (older snapshots) */
+    static const char *const parts[] = { "./domain[@type]", "./inactiveDomain" };
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlXPathContext) ctxt = NULL;
+    size_t i;
+
+    if (!(doc = virXMLParseStringCtxt(xml, _("(domain_snapshot)"), &ctxt)))
+        return -1;
+    for (i = 0; i < G_N_ELEMENTS(parts); i++) {
+        xmlNodePtr node = virXPathNode(parts[i], ctxt);
+        g_autoptr(xmlDoc) domdoc = NULL;
+        g_autoptr(virDomainDef) def = NULL;
+        g_autofree char *domxml = NULL;
+        xmlNodePtr copy;
+        xmlChar *buf = NULL;
+        int len = 0;
+
+        if (!node)
+            continue;
+        /* the copy declares the namespaces it uses, wherever they were */
+        domdoc = xmlNewDoc(BAD_CAST "1.0");
+        if (!(copy = xmlDocCopyNode(node, domdoc, 1)))
+            abort(); /* libxml2 fails only without memory, as g_malloc aborts */
+        xmlNodeSetName(copy, BAD_CAST "domain");
+        xmlDocSetRootElement(domdoc, copy);
+        xmlDocDumpMemory(domdoc, &buf, &len);
+        if (!buf)
+            abort();
+        domxml = g_strndup((const char *)buf, len);
+        xmlFree(buf);
+        if (!(def = virCTDomainInputParse(driver, domxml, false)))
+            return -1;
+    }
+    return 0;
+}
+
 /* The smallest definition, to check a lone device in (the checks work
  * on a whole domain). */
 static const char virCTInputDeviceHolder[] =

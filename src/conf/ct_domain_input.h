@@ -18,6 +18,8 @@ virDomainDef *virCTDomainInputParse(virCTDriver *driver, const char *xml, bool v
 virDomainDeviceDef *virCTDomainInputParseDevice(virCTDriver *driver, const char *xml,
                                                 const virDomainDef *def);
 
+int virCTDomainInputCheckSnapshot(virCTDriver *driver, const char *xml);
+
 int virCTDomainInputCheckSaved(virCTDriver *driver, const virDomainDef *def);
 
 int virCTDomainInputValidateSchema(virCTDriverConfig *cfg, xmlDocPtr doc, bool domainSchema);

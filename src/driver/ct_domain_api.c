@@ -160,7 +160,7 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
         goto cleanup;
     }
 
-    /* a layer brought with its snapshots (virt-ct-template import) */
+    /* a layer kept with its snapshots (undefined while it ran) */
     if (!oldDef)
         ignore_value(virCTSnapshotLoad(driver, vm));
     event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
@@ -223,17 +223,23 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
         }
         vm->hasManagedSave = false;
     }
-    nsnapshots = virDomainSnapshotObjListNum(vm->snapshots, NULL, 0);
-    if (nsnapshots > 0 && !(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
-        virReportError(
-            VIR_ERR_OPERATION_INVALID,
-            _("cannot undefine domain '%1$s' with %2$d snapshots: remove them, or undefine with --snapshots-metadata"),
-            vm->def->name, nsnapshots);
-        goto endjob;
+    /* as in qemu's driver, only a shut-off domain's snapshots stop an
+     * undefine (virsh never passes --snapshots-metadata for a running
+     * one): a running container keeps them as a transient domain, and
+     * they stay with its layer, orphaned, after it stops */
+    if (!virDomainObjIsActive(vm)) {
+        nsnapshots = virDomainSnapshotObjListNum(vm->snapshots, NULL, 0);
+        if (nsnapshots > 0 && !(flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
+            virReportError(
+                VIR_ERR_OPERATION_INVALID,
+                _("cannot undefine domain '%1$s' with %2$d snapshots: remove them, or undefine with --snapshots-metadata"),
+                vm->def->name, nsnapshots);
+            goto endjob;
+        }
+        /* their files go with their metadata: nothing is left of them */
+        if (virCTSnapshotDiscardAll(driver, vm) < 0)
+            goto endjob;
     }
-    /* their files go with their metadata: nothing is left of them */
-    if (virCTSnapshotDiscardAll(driver, vm) < 0)
-        goto endjob;
     if (virDomainDeleteConfig(driver->config->configDir, driver->config->autostartDir, vm) < 0)
         goto endjob;
     virCTLayerUndefine(driver, vm->newDef ? vm->newDef : vm->def, virDomainObjIsActive(vm));

@@ -12,9 +12,11 @@
 #include "ct_disk.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
+#include "ct_domain_input.h"
 #include "ct_idrange.h"
 #include "ct_layer.h"
 #include "ct_process.h"
+#include "ct_save.h"
 #include "ct_save_image.h"
 #include "ct_save_priv.h"
 #include "ct_snapshot.h"
@@ -117,10 +119,11 @@ static virDomainSnapshotDef *
 ctSnapReadDef(virCTDriver *driver, const char *path)
 {
     g_autofree char *xml = NULL;
+    bool current = false; /* "current" is a file of its own here */
 
     if (virFileReadAll(path, 16 * 1024 * 1024, &xml) < 0)
         return NULL;
-    return virDomainSnapshotDefParseString(xml, driver->xmlopt, NULL, NULL,
+    return virDomainSnapshotDefParseString(xml, driver->xmlopt, NULL, &current,
                                            CT_SNAPSHOT_PARSE_FLAGS);
 }
 
@@ -154,11 +157,12 @@ ctSnapReparent(virCTDriver *driver, virDomainObj *vm, const char *name, const ch
     }
 }
 
-/* Finishes the deletion of the snapshot in @path (a ".deleting." one):
- * its children go to its parent, the current one too if it was, then its
- * files go. */
+/* Finishes the deletion of the snapshot @name in @path (a ".deleting."
+ * one): its children go to its parent, "current" too if it was the
+ * deleted one (@wasCurrent), then its files go. */
 static void
-ctSnapFinishDelete(virCTDriver *driver, virDomainObj *vm, const char *name, const char *path)
+ctSnapFinishDelete(virCTDriver *driver, virDomainObj *vm, const char *name, const char *path,
+                   bool wasCurrent)
 {
     g_autofree char *xml = g_strdup_printf("%s/" CT_SNAPSHOT_XML, path);
     g_autoptr(virDomainSnapshotDef) def = NULL;
@@ -168,11 +172,9 @@ ctSnapFinishDelete(virCTDriver *driver, virDomainObj *vm, const char *name, cons
         parent = def->parent.parent_name;
     virResetLastError();
     ctSnapReparent(driver, vm, name, parent);
-    if (STREQ_NULLABLE(virDomainSnapshotGetCurrentName(vm->snapshots), name) ||
-        !virDomainSnapshotGetCurrent(vm->snapshots)) {
+    if (wasCurrent)
         virDomainSnapshotSetCurrent(
             vm->snapshots, parent ? virDomainSnapshotFindByName(vm->snapshots, parent) : NULL);
-    }
     if (ctSnapWriteCurrent(driver, vm) < 0 || virCTStoreDeleteTree(path) < 0) {
         VIR_WARN("cannot finish deleting snapshot '%s' of '%s': %s", name, vm->def->name,
                  virGetLastErrorMessage());
@@ -220,7 +222,39 @@ virCTSnapshotLoad(virCTDriver *driver, virDomainObj *vm)
     return 0;
 }
 
-static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap);
+/* The memory file (--memspec file=) of the unfinished snapshot in
+ * @creating, and the parts of it, are the snapshot's: they go with it. */
+static void
+ctSnapRemoveExternal(const char *creating)
+{
+    g_autofree char *marker = g_strdup_printf("%s/" CT_SNAPSHOT_EXTERNAL, creating);
+    g_autofree char *file = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *prefix = NULL;
+    g_autoptr(GDir) gdir = NULL;
+    const char *name;
+
+    if (virFileReadAllQuiet(marker, PATH_MAX, &file) <= 0 || !g_path_is_absolute(file))
+        return;
+    dir = g_path_get_dirname(file);
+    prefix = g_strdup_printf("%s.ct-part-", file + strlen(dir) + (STREQ(dir, "/") ? 0 : 1));
+    if (unlink(file) == 0)
+        VIR_WARN("removed '%s', the memory of an unfinished snapshot", file);
+    if (!(gdir = g_dir_open(dir, 0, NULL)))
+        return;
+    while ((name = g_dir_read_name(gdir))) {
+        g_autofree char *part = NULL;
+
+        if (!g_str_has_prefix(name, prefix) || strlen(name) != strlen(prefix) + 6)
+            continue;
+        part = g_strdup_printf("%s/%s", dir, name);
+        if (unlink(part) == 0)
+            VIR_WARN("removed '%s', the memory of an unfinished snapshot", part);
+    }
+}
+
+static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap,
+                             bool assignIds, bool *changed);
 
 /* What a daemon that died left of the snapshots of @vm, before and after
  * they are loaded. */
@@ -231,6 +265,8 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
     g_autofree char *dir = NULL;
     g_autofree char *reverting = NULL;
     g_autofree char *revertName = NULL;
+    g_autofree char *currentPath = NULL;
+    g_autofree char *current = NULL;
     g_autoptr(GPtrArray) deleting = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GDir) gdir = NULL;
     const char *name;
@@ -249,6 +285,7 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
 
                 VIR_WARN("removing the snapshot of '%s' a daemon that died was making: %s",
                          vm->def->name, path);
+                ctSnapRemoveExternal(path);
                 if (virCTStoreDeleteTree(path) < 0)
                     virResetLastError();
                 /* it may have died with the container and its disk frozen */
@@ -265,6 +302,8 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
             }
         }
     }
+    currentPath = g_strdup_printf("%s/" CT_SNAPSHOT_CURRENT, dir);
+    ignore_value(virFileReadAllQuiet(currentPath, 1024, &current));
     virCTSnapshotLoad(driver, vm);
     for (i = 0; i < deleting->len; i++) {
         const char *del = g_ptr_array_index(deleting, i);
@@ -272,17 +311,20 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
 
         VIR_WARN("finishing the deletion of snapshot '%s' of '%s'",
                  del + strlen(CT_SNAPSHOT_DELETING), vm->def->name);
-        ctSnapFinishDelete(driver, vm, del + strlen(CT_SNAPSHOT_DELETING), path);
+        ctSnapFinishDelete(driver, vm, del + strlen(CT_SNAPSHOT_DELETING), path,
+                           STREQ_NULLABLE(current, del + strlen(CT_SNAPSHOT_DELETING)));
     }
     reverting = g_strdup_printf("%s/" CT_SNAPSHOT_REVERTING, dir);
     if (virFileReadAllQuiet(reverting, 1024, &revertName) > 0) {
         virDomainMomentObj *snap = virDomainSnapshotFindByName(vm->snapshots, revertName);
 
+        bool changed;
+
         if (snap && !virDomainObjIsActive(vm)) {
             VIR_WARN("finishing the revert of '%s' to snapshot '%s' a daemon restart cut short "
                      "(it stays shut off)",
                      vm->def->name, revertName);
-            if (ctSnapRevertFiles(driver, vm, snap) < 0) {
+            if (ctSnapRevertFiles(driver, vm, snap, false, &changed) < 0) {
                 VIR_WARN("cannot revert '%s' to '%s': %s", vm->def->name, revertName,
                          virGetLastErrorMessage());
                 virResetLastError();
@@ -300,6 +342,17 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
 void
 virCTSnapshotLoadAll(virCTDriver *driver)
 {
+    g_autoptr(GDir) gdir = g_dir_open(driver->store->containerDir, 0, NULL);
+    const char *name;
+
+    /* the snapshots of undefined containers a daemon was removing */
+    while (gdir && (name = g_dir_read_name(gdir))) {
+        g_autofree char *gone =
+            g_strdup_printf("%s/%s/" CT_SNAPSHOT_REMOVED, driver->store->containerDir, name);
+
+        if (virFileExists(gone) && virCTStoreDeleteTree(gone) < 0)
+            virResetLastError();
+    }
     virDomainObjListForEach(driver->domains, false, ctSnapRecoverOne, driver);
 }
 
@@ -307,15 +360,15 @@ int
 virCTSnapshotDiscardAll(virCTDriver *driver, virDomainObj *vm)
 {
     g_autofree char *dir = virCTSnapshotDir(driver, vm->def->name);
-    g_autofree char *gone = NULL;
+    g_autofree char *layerDir = g_path_get_dirname(dir);
+    g_autofree char *gone = g_strdup_printf("%s/" CT_SNAPSHOT_REMOVED, layerDir);
 
     if (!virFileExists(dir)) {
         virDomainSnapshotObjListRemoveAll(vm->snapshots);
         return 0;
     }
     /* out of sight at once; a crash before it is all gone leaves a
-     * hidden directory the layer's removal takes along */
-    gone = g_strdup_printf("%s/.snapshots.removed", g_path_get_dirname(dir));
+     * hidden directory the next daemon removes */
     if (virCTStoreDeleteTree(gone) < 0)
         return -1;
     if (rename(dir, gone) < 0) {
@@ -351,10 +404,16 @@ ctSnapCapture(virCTDriver *driver, virDomainObj *vm, const char *dir, bool withM
     VIR_AUTOCLOSE fd = -1;
     int rc;
 
-    if (!virDomainObjIsActive(vm))
-        return virCTSnapshotCopyLayer(driver, vm->def, dir);
     if (!(def = virDomainDefCopy(vm->def, driver->xmlopt, NULL, false)))
         return -1;
+    if (!virDomainObjIsActive(vm)) {
+        /* the job keeps the domain ours; the copy can take minutes, and
+         * listing domains locks each one */
+        virObjectUnlock(vm);
+        rc = virCTSnapshotCopyLayer(driver, def, dir);
+        virObjectLock(vm);
+        return rc;
+    }
 
     ignore_value(virTimeMillisNow(&start));
     if (withMemory) {
@@ -370,14 +429,15 @@ ctSnapCapture(virCTDriver *driver, virDomainObj *vm, const char *dir, bool withM
     }
     if (image && virCTDiskSetFrozen(paths->disk, true) < 0) {
         virReportSystemError(errno, _("cannot freeze the disk of '%1$s'"), vm->def->name);
-        goto error;
+        rc = -1;
+    } else {
+        /* the job keeps the domain ours meanwhile */
+        virObjectUnlock(vm);
+        rc = virCTSnapshotCopyLayer(driver, def, dir);
+        virObjectLock(vm);
+        if (image && virCTDiskSetFrozen(paths->disk, false) < 0)
+            VIR_WARN("cannot thaw the disk of '%s': %s", vm->def->name, g_strerror(errno));
     }
-    /* the job keeps the domain ours meanwhile */
-    virObjectUnlock(vm);
-    rc = virCTSnapshotCopyLayer(driver, def, dir);
-    virObjectLock(vm);
-    if (image && virCTDiskSetFrozen(paths->disk, false) < 0)
-        VIR_WARN("cannot thaw the disk of '%s': %s", vm->def->name, g_strerror(errno));
     if (dump) {
         /* the processes run on whatever happened */
         ignore_value(virCTSaveDumpFinish(vm, dump, false));
@@ -505,6 +565,9 @@ ctSnapRedefine(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **def
             return NULL;
         }
     }
+    if (!def->parent.dom && old && old->parent.dom &&
+        !(def->parent.dom = virDomainDefCopy(old->parent.dom, driver->xmlopt, NULL, false)))
+        return NULL;
     if (!def->parent.dom) {
         virReportError(VIR_ERR_OPERATION_INVALID,
                        _("snapshot '%1$s' needs the <domain> it was taken of"), def->parent.name);
@@ -518,8 +581,7 @@ ctSnapRedefine(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **def
         return NULL;
     }
     /* the parent may have changed: each snapshot is whole, so it can */
-    if (virDomainSnapshotUpdateRelations(vm->snapshots) < 0)
-        virResetLastError();
+    virDomainSnapshotLinkParent(vm->snapshots, snap);
     if ((flags & VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT)) {
         virDomainSnapshotSetCurrent(vm->snapshots, snap);
         if (ctSnapWriteCurrent(driver, vm) < 0)
@@ -580,10 +642,16 @@ ctSnapCreate(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **defpt
         return NULL;
     }
     if (ctSnapHasMemory(def)) {
-        if (def->memory == VIR_DOMAIN_SNAPSHOT_LOCATION_EXTERNAL)
+        if (def->memory == VIR_DOMAIN_SNAPSHOT_LOCATION_EXTERNAL) {
+            g_autofree char *marker = g_strdup_printf("%s/" CT_SNAPSHOT_EXTERNAL, creating);
+
             memory = g_strdup(def->memorysnapshotfile);
-        else
+            /* for the next daemon, should this one die before the end */
+            if (virFileRewriteStr(marker, 0600, memory) < 0)
+                goto error;
+        } else {
             memory = g_strdup_printf("%s/" CT_SNAPSHOT_MEMORY, creating);
+        }
     }
 
     ignore_value(virTimeMillisNow(&start));
@@ -672,10 +740,19 @@ ctDomainSnapshotCreateXML(virDomainPtr dom, const char *xmlDesc, unsigned int fl
             vm->def->name);
         goto cleanup;
     }
+    /* a revert makes the <domain> of a redefinition the container's */
+    if (redefine && virCTDomainInputCheckSnapshot(driver, xmlDesc) < 0)
+        goto cleanup;
     if (!(def = virDomainSnapshotDefParseString(xmlDesc, driver->xmlopt, NULL, NULL, parseFlags)))
         goto cleanup;
-    if (virCTTemplateCheckName("snapshot name", def->parent.name) < 0)
+    if (virCTTemplateCheckName("snapshot", def->parent.name) < 0)
         goto cleanup;
+    /* the snapshots' directory holds the file "current" beside them */
+    if (STREQ(def->parent.name, CT_SNAPSHOT_CURRENT)) {
+        virReportError(VIR_ERR_INVALID_ARG, _("snapshot name '%1$s' is reserved"),
+                       def->parent.name);
+        goto cleanup;
+    }
     if (def->ndisks > 0) {
         virReportError(
             VIR_ERR_CONFIG_UNSUPPORTED, "%s",
@@ -744,10 +821,7 @@ ctSnapDiscard(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, b
                 vm->snapshots, parent ? virDomainSnapshotFindByName(vm->snapshots, parent) : NULL);
         return ctSnapWriteCurrent(driver, vm);
     }
-    if (wasCurrent)
-        virDomainSnapshotSetCurrent(
-            vm->snapshots, parent ? virDomainSnapshotFindByName(vm->snapshots, parent) : NULL);
-    ctSnapFinishDelete(driver, vm, name, gone);
+    ctSnapFinishDelete(driver, vm, name, gone, wasCurrent);
     return 0;
 }
 
@@ -849,25 +923,63 @@ ctSnapDefOf(virCTDriver *driver, virDomainObj *vm, virDomainDef *from)
 }
 
 /* The files and the persistent definition of @vm (stopped) made those of
- * @snap, which becomes the current snapshot. */
+ * @snap, which becomes the current snapshot.  With @assignIds the
+ * definition's ids are checked and recorded as a define does (the
+ * snapshot's <idmap> may overlap another's range by now); at daemon
+ * start virCTIdRangeLoadAll does it after.  @changed: whether anything of
+ * the layer changed (on error: a revert to finish, not to forget). */
 static int
-ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap)
+ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, bool assignIds,
+                  bool *changed)
 {
     virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
     g_autofree char *dir = virCTSnapshotPath(driver, vm->def->name, "", snap->def->name);
     g_autoptr(virDomainDef) def = NULL;
+    int rc;
 
     if (!(def = ctSnapDefOf(driver, vm,
                             snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom
                                                         : snapdef->parent.dom)))
         return -1;
-    if (virCTSnapshotPutLayer(driver, def, dir) < 0)
+    if (assignIds) {
+        /* idLock before the domain's (ct_idrange.h); the job keeps it ours */
+        virObjectUnlock(vm);
+        virMutexLock(&driver->idLock);
+        rc = virCTIdRangeAssign(driver, def, false);
+        virObjectLock(vm);
+        virMutexUnlock(&driver->idLock);
+        if (rc < 0)
+            return -1;
+    }
+    /* the job keeps the domain ours meanwhile (as during a snapshot) */
+    virObjectUnlock(vm);
+    rc = virCTSnapshotPutLayer(driver, def, dir, changed);
+    virObjectLock(vm);
+    if (rc < 0)
         return -1;
     if (vm->persistent && virDomainDefSave(def, driver->xmlopt, driver->config->configDir) < 0)
         return -1;
     virDomainObjAssignDef(vm, &def, false, NULL);
     virDomainSnapshotSetCurrent(vm->snapshots, snap);
     return ctSnapWriteCurrent(driver, vm);
+}
+
+/* The template the definition of @snapdef runs on is still there. */
+static int
+ctSnapCheckTemplate(virCTDriver *driver, virDomainSnapshotDef *snapdef)
+{
+    virDomainDef *def =
+        snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom : snapdef->parent.dom;
+    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
+    g_autoptr(virCTTemplate) tmpl = NULL;
+
+    if (!fs) {
+        virReportError(VIR_ERR_OPERATION_INVALID,
+                       _("snapshot '%1$s' has no root on a template to go back to"),
+                       snapdef->parent.name);
+        return -1;
+    }
+    return virCTTemplateLoad(driver->store, fs->src->path, &tmpl);
 }
 
 /* Starts the reverted @vm from the processes in the memory of @snap. */
@@ -907,6 +1019,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     virCTDriver *driver = snapshot->domain->conn->privateData;
     virConnectPtr conn = snapshot->domain->conn;
     virObjectEvent *stopped = NULL;
+    virObjectEvent *defined = NULL;
     virObjectEvent *events[2] = { NULL, NULL };
     g_autofree char *keyDir = NULL;
     g_autofree char *memory = NULL;
@@ -921,6 +1034,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     unsigned long long now = 0;
     bool run;
     bool paused;
+    bool changed = false;
     int ret = -1;
 
     /* FORCE: nothing is risky here, the container stops and starts anew */
@@ -958,7 +1072,10 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     paused = (flags & VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED) ||
              (!(flags & VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING) &&
               snapdef->state == VIR_DOMAIN_SNAPSHOT_PAUSED);
-    /* a broken memory image is found before anything changes */
+    /* what the snapshot needs is checked before anything changes: its
+     * template, and its memory image whole */
+    if (ctSnapCheckTemplate(driver, snapdef) < 0)
+        goto endjob;
     if (ctSnapHasMemory(snapdef)) {
         keyDir = virCTSaveDir(driver);
         memory = ctSnapMemoryPath(driver, vm, snapdef);
@@ -972,15 +1089,33 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
                                                     VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT);
         snapshot->domain->id = -1;
     }
+    /* a managed save image holds processes of the files replaced now */
+    if (vm->hasManagedSave) {
+        g_autofree char *managed = virCTSaveManagedPath(driver, vm->def->name);
+
+        VIR_INFO("the managed save image of '%s' goes with the revert", vm->def->name);
+        if (unlink(managed) < 0 && errno != ENOENT) {
+            virReportSystemError(errno, _("cannot remove managed save image '%1$s'"), managed);
+            goto endjob;
+        }
+        vm->hasManagedSave = false;
+    }
     /* the next daemon finishes it should this one die before the end */
     reverting = g_strdup_printf("%s/%s/snapshots/" CT_SNAPSHOT_REVERTING,
                                 driver->store->containerDir, vm->def->name);
     if (virFileRewriteStr(reverting, 0600, snap->def->name) < 0)
         goto endjob;
-    if (ctSnapRevertFiles(driver, vm, snap) < 0)
+    if (ctSnapRevertFiles(driver, vm, snap, true, &changed) < 0) {
+        /* a revert that changed nothing is not one the next daemon
+         * should finish, over what the container does meanwhile */
+        if (!changed)
+            unlink(reverting);
         goto endjob;
+    }
     unlink(reverting);
-    g_clear_pointer(&reverting, g_free);
+    /* its definition is the snapshot's now (as qemu's driver says) */
+    defined = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
+                                                VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
 
     if (img) {
         unsigned int saveFlags = paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
@@ -1005,12 +1140,11 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     ret = 0;
 
  endjob:
-    if (reverting && ret < 0 && !virFileExists(reverting))
-        g_clear_pointer(&reverting, g_free);
     virDomainObjEndJob(vm);
  cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, stopped);
+    virObjectEventStateQueue(driver->domainEventState, defined);
     virObjectEventStateQueue(driver->domainEventState, events[0]);
     virObjectEventStateQueue(driver->domainEventState, events[1]);
     return ret;

@@ -97,6 +97,10 @@ virCTSnapshotCopyLayer(virCTDriver *driver, const virDomainDef *def, const char 
         return -1;
     if (virCTSnapshotCopyTree(paths->conf, conf) < 0)
         return -1;
+    /* every container's start and stop takes the store lock: it is not
+     * held over a copy that can take minutes; the domain's job keeps this
+     * layer as it is (virt-ct-template removes only orphaned ones) */
+    VIR_FORCE_CLOSE(lock);
     if (virFileExists(paths->image)) {
         g_autofree char *image = g_strdup_printf("%s/" CT_SNAPSHOT_IMAGE, dest);
 
@@ -110,18 +114,24 @@ virCTSnapshotCopyLayer(virCTDriver *driver, const virDomainDef *def, const char 
     return 0;
 }
 
-/* @path replaced by a copy of @src (NULL or missing: @path removed),
- * through @tmp, by a rename: a crash leaves the old or the new one and
- * maybe @tmp, never half of either. */
+/* A copy of @src, when it exists, as @tmp (an old @tmp removed first). */
 static int
-virCTSnapshotReplace(const char *src, const char *path, const char *tmp)
+virCTSnapshotStage(const char *src, const char *tmp)
 {
     if (virCTStoreDeleteTree(tmp) < 0)
         return -1;
-    if (!src || !virFileExists(src))
+    if (!virFileExists(src))
+        return 0;
+    return virCTSnapshotCopyTree(src, tmp);
+}
+
+/* @path replaced by @tmp (missing: @path removed) by a rename: a crash
+ * leaves the old or the new one and maybe @tmp, never half of either. */
+static int
+virCTSnapshotCommit(const char *tmp, const char *path)
+{
+    if (!virFileExists(tmp))
         return virCTStoreDeleteTree(path);
-    if (virCTSnapshotCopyTree(src, tmp) < 0)
-        return -1;
     if (virFileIsDir(path)) {
         /* a directory cannot be renamed over a full one: exchanged */
         if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) < 0) {
@@ -138,7 +148,7 @@ virCTSnapshotReplace(const char *src, const char *path, const char *tmp)
 }
 
 int
-virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *src)
+virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *src, bool *changed)
 {
     g_autoptr(virCTLayerPaths) paths = virCTLayerPathsOf(driver, def);
     g_autoptr(virCTLayer) layer = NULL;
@@ -146,12 +156,14 @@ virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *
     g_autofree char *conf = g_strdup_printf("%s/" CT_SNAPSHOT_LAYER, src);
     g_autofree char *image = g_strdup_printf("%s/" CT_SNAPSHOT_IMAGE, src);
     g_autofree char *upper = g_strdup_printf("%s/" CT_SNAPSHOT_UPPER, src);
-    g_autofree char *tmp = g_strdup_printf("%s/.revert.new", paths->dir);
+    g_autofree char *tmpImage = g_strdup_printf("%s/.revert.image", paths->dir);
+    g_autofree char *tmpUpper = g_strdup_printf("%s/.revert.upper", paths->dir);
     g_autofree char *dirUpper = g_strdup_printf("%s/upper", paths->dir);
     g_autofree char *dirWork = g_strdup_printf("%s/work", paths->dir);
     VIR_AUTOCLOSE lock = -1;
     int mounted;
 
+    *changed = false;
     if ((lock = virCTStoreLock(driver->store)) < 0 ||
         virCTSnapshotLoadLayer(driver, def, &layer) < 0 ||
         virCTLayerLoadFile(conf, def->name, &then) < 0)
@@ -160,11 +172,28 @@ virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *
         if (mounted > 0)
             virReportError(VIR_ERR_OPERATION_INVALID,
                            _("the disk of '%1$s' is mounted: it must be stopped"), def->name);
+        else
+            virReportSystemError(errno, _("cannot stat '%1$s'"), paths->disk);
+        return -1;
+    }
+    /* the copies (what can fail for want of space) before anything of
+     * the layer changes: a failed revert leaves it as it was.  The store
+     * lock is not held over them (see virCTSnapshotCopyLayer) */
+    VIR_FORCE_CLOSE(lock);
+    if (virCTSnapshotStage(image, tmpImage) < 0 || virCTSnapshotStage(upper, tmpUpper) < 0) {
+        ignore_value(virCTStoreDeleteTree(tmpImage));
+        ignore_value(virCTStoreDeleteTree(tmpUpper));
+        return -1;
+    }
+    if ((lock = virCTStoreLock(driver->store)) < 0) {
+        ignore_value(virCTStoreDeleteTree(tmpImage));
+        ignore_value(virCTStoreDeleteTree(tmpUpper));
         return -1;
     }
     /* the snapshot's kind of layer wins: the other one goes */
-    if (virCTSnapshotReplace(image, paths->image, tmp) < 0 ||
-        virCTSnapshotReplace(upper, dirUpper, tmp) < 0 || virCTStoreDeleteTree(dirWork) < 0)
+    *changed = true;
+    if (virCTSnapshotCommit(tmpImage, paths->image) < 0 ||
+        virCTSnapshotCommit(tmpUpper, dirUpper) < 0 || virCTStoreDeleteTree(dirWork) < 0)
         return -1;
     g_free(layer->template);
     layer->template = g_steal_pointer(&then->template);

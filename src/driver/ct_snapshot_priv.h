@@ -18,6 +18,10 @@
 #define CT_SNAPSHOT_CREATING ".creating."
 #define CT_SNAPSHOT_DELETING ".deleting."
 #define CT_SNAPSHOT_REVERTING ".reverting"
+/* in a .creating directory: the --memspec file being written */
+#define CT_SNAPSHOT_EXTERNAL ".external"
+/* containers/NAME/.snapshots.removed: every snapshot, on their way out */
+#define CT_SNAPSHOT_REMOVED ".snapshots.removed"
 
 /* containers/@domain/snapshots (caller frees). */
 char *virCTSnapshotDir(virCTDriver *driver, const char *domain);
@@ -36,9 +40,12 @@ int virCTSnapshotCopyLayer(virCTDriver *driver, const virDomainDef *def, const c
 
 /* Makes the layer of @def (stopped, its disk not mounted) what the
  * snapshot in @src holds: upper directory or disk image, and the
- * record's sizes.  Safe to repeat after a crash (each file is replaced
- * by a rename).  Returns 0 or -1 with an error. */
-int virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *src);
+ * record's sizes.  Everything is copied before the first file of the
+ * layer is replaced (by a rename); @changed says whether that point was
+ * reached.  Safe to repeat after a crash.  Returns 0 or -1 with an
+ * error. */
+int virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const char *src,
+                          bool *changed);
 
 /* Whether the layer of @def holds a disk image (a space limit). */
 bool virCTSnapshotLayerHasImage(virCTDriver *driver, const virDomainDef *def);

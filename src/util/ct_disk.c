@@ -260,7 +260,10 @@ virCTDiskPoolMount(const char *path, const char *mountpoint, unsigned long long 
                 virReportSystemError(errno, _("cannot stat '%1$s'"), dir);
                 return -1;
             }
-            size = (unsigned long long)sb.f_blocks * sb.f_frsize;
+            /* sparse, it takes what is written; sized within what is
+             * free, so that the host's file system does not fill under
+             * it (XFS inside would stop) before df inside says full */
+            size = (unsigned long long)sb.f_bavail * sb.f_frsize / 10 * 9;
         }
         VIR_INFO("making the layer pool '%s' of %llu bytes for '%s'", path, size, mountpoint);
         if (virCTDiskCreate(path, size, 0) < 0)

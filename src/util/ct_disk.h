@@ -37,7 +37,8 @@ int virCTDiskCreate(const char *path, unsigned long long limit, unsigned long lo
 int virCTDiskMount(const char *path, const char *mountpoint);
 
 /* The layer pool: the XFS image @path, made sparse for @size bytes (0:
- * the size of the file system holding it) when it does not exist yet,
+ * 90 % of the space free on the file system holding it) when it does not
+ * exist yet,
  * loop-mounted on @mountpoint (which must be empty then) with online
  * discard.  Nothing when something is mounted there already.  On XFS,
  * copies of layers and disk images (snapshots, clones) share their
