@@ -83,10 +83,13 @@ pump(int in, int out, const char *inName, const char *outName, pumpState *st)
 
     while ((n = read(in, buf, 1024 * 1024)) != 0) {
         if (n < 0) {
-            if (errno == EINTR && !interrupted)
-                continue;
-            virReportSystemError(errno, _("cannot read '%1$s'"), inName);
-            return -1;
+            if (errno != EINTR) {
+                virReportSystemError(errno, _("cannot read '%1$s'"), inName);
+                return -1;
+            }
+            if (checkInterrupted() < 0)
+                return -1;
+            continue;
         }
         if (checkInterrupted() < 0)
             return -1;
@@ -557,6 +560,7 @@ importUnpack(importJob *job)
     g_autofree char *errFile = NULL;
     VIR_AUTOCLOSE in = -1;
     VIR_AUTOCLOSE errFd = -1;
+    virErrorPtr err = NULL;
     int fds[2] = { -1, -1 };
     struct stat sb;
     pumpState ps = { "import", 0, 0, g_get_monotonic_time(), 0 };
@@ -589,12 +593,17 @@ importUnpack(importJob *job)
     rc = pump(in, fds[1], job->file, "tar", &ps);
     /* a tar still reading sees the end of its input */
     VIR_FORCE_CLOSE(fds[1]);
-    /* tar's complaint (a truncated archive, say) is the better message */
+    /* tar's complaint (a truncated archive, say) is the better message,
+     * but for an interruption */
+    virErrorPreserveLast(&err);
     if (tarWait(cmd, errFile, job->file, false) < 0) {
-        if (rc < 0)
-            virResetLastError();
+        if (interrupted)
+            virErrorRestore(&err);
         rc = -1;
+    } else {
+        virErrorRestore(&err);
     }
+    virFreeError(err);
     unlink(errFile);
     return rc;
 }

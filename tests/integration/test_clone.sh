@@ -261,6 +261,38 @@ check "revert to it brings its files" bash -c \
     "vsh snapshot-revert c5 s1 && vsh start c5 && [ \"\$(ct_exec c5 /bin/cat /data.txt)\" = hello ] && vsh destroy c5"
 check "export of a snapshot's state" tpl -q export c5 "$CT_TEST_ROOT/c5s1.ctar" --snapshot s1
 
+# --- interrupted (the tool itself in the background, not a subshell) ----------------------
+define big1 busybox
+vsh start big1 >/dev/null && ct_exec big1 /bin/sh -c 'head -c 314572800 /dev/urandom > /big && sync' &&
+    vsh destroy big1 >/dev/null
+tpl -q export big1 "$CT_TEST_ROOT/big1.ctar"
+"$TPL" -q --connect "$CT_URI" import "$CT_TEST_ROOT/big1.ctar" --name big2 &
+pid=$!
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+check "an import stopped by SIGINT says so and leaves nothing" bash -c \
+    "[ $? != 0 ] && ! vsh dominfo big2 >/dev/null 2>&1 && [ ! -e '$STORE/containers/big2' ] &&
+     [ -z \"\$(ls -A '$STORE/containers' | grep '^\.')\" ]"
+"$TPL" -q --connect "$CT_URI" import "$CT_TEST_ROOT/big1.ctar" --name big3 &
+pid=$!
+sleep 0.5
+kill -9 "$pid"
+wait "$pid"
+check "a killed import leaves only hidden directories" bash -c \
+    "! vsh dominfo big3 >/dev/null 2>&1 && [ ! -e '$STORE/containers/big3' ]"
+"$TPL" -q list >/dev/null
+check "which the next run of the tool removes" nothing_left big3
+"$TPL" -q --connect "$CT_URI" clone big1 big4 &
+pid=$!
+sleep 0.1
+kill -INT "$pid"
+wait "$pid"
+check "a clone stopped by SIGINT leaves nothing" bash -c \
+    "vsh dominfo big4 >/dev/null 2>&1 || { [ ! -e '$STORE/containers/big4' ] &&
+     [ -z \"\$(ls -A '$STORE/containers' | grep '^\.')\" ]; }"
+rm -f "$CT_TEST_ROOT/big1.ctar"
+
 # --- virt-clone (virtinst) ----------------------------------------------------------
 if command -v virt-clone >/dev/null; then
     check_fails "virt-clone is pointed to virt-ct-template clone" "virt-ct-template clone web1 web9" \
