@@ -286,7 +286,7 @@ check "which the next run of the tool removes" nothing_left big3
 "$TPL" -q --connect "$CT_URI" clone big1 big4 &
 pid=$!
 sleep 0.1
-kill -INT "$pid"
+kill -INT "$pid" 2>/dev/null # a reflinked clone may be done already
 wait "$pid"
 check "a clone stopped by SIGINT leaves nothing" bash -c \
     "vsh dominfo big4 >/dev/null 2>&1 || { [ ! -e '$STORE/containers/big4' ] &&
