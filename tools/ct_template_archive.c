@@ -70,8 +70,11 @@ pumpProgress(pumpState *st, bool final)
         return;
     humanSize(st->done, done, sizeof(done));
     humanSize(st->total, total, sizeof(total));
-    progressLine("%s: %s of about %s, %.0f MB/s", st->what, done, total,
-                 secs > 0 ? st->done / secs / 1e6 : 0);
+    if (st->total)
+        progressLine("%s: %s of about %s, %.0f MB/s", st->what, done, total,
+                     secs > 0 ? st->done / secs / 1e6 : 0);
+    else
+        progressLine("%s: %s, %.0f MB/s", st->what, done, secs > 0 ? st->done / secs / 1e6 : 0);
 }
 
 /* Copies @in to @out until the end of @in. */
@@ -277,7 +280,7 @@ exportFill(virCTStore *store, const ctToolSource *src, const virCTTemplate *tmpl
 /* tar of the stage into @fd. */
 static int
 exportTar(exportStage *st, const ctToolOptions *opts, int fd, const char *tmp, const char *file,
-          unsigned long long total)
+          unsigned long long total, unsigned long long *bytes)
 {
     g_autoptr(virCommand) cmd =
         virCommandNewArgList("tar", "-c", "-f", "-", "-C", st->stage, "--sparse", NULL);
@@ -303,6 +306,7 @@ exportTar(exportStage *st, const ctToolOptions *opts, int fd, const char *tmp, c
     }
     VIR_FORCE_CLOSE(errFd);
     rc = pump(out, fd, "tar", tmp, &ps);
+    *bytes = ps.done;
     /* a tar still writing sees its reader gone */
     VIR_FORCE_CLOSE(out);
     if (rc < 0) {
@@ -318,17 +322,46 @@ exportTar(exportStage *st, const ctToolOptions *opts, int fd, const char *tmp, c
     return rc;
 }
 
+/* The archive of the stage into @file ("-": standard output), made as
+ * FILE.partial.PID and renamed when complete. */
+static int
+exportWrite(exportStage *st, const ctToolOptions *opts, const char *file, unsigned long long total,
+            unsigned long long *bytes)
+{
+    g_autofree char *tmp = NULL;
+    VIR_AUTOCLOSE fd = -1;
+
+    if (STREQ(file, "-")) {
+        if ((fd = dup(STDOUT_FILENO)) < 0) {
+            virReportSystemError(errno, "%s", _("cannot write to standard output"));
+            return -1;
+        }
+        return exportTar(st, opts, fd, "standard output", file, total, bytes);
+    }
+    tmp = g_strdup_printf("%s.partial.%d", file, (int)getpid());
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), tmp);
+        return -1;
+    }
+    if (exportTar(st, opts, fd, tmp, file, total, bytes) < 0 || fsync(fd) < 0 ||
+        rename(tmp, file) < 0) {
+        if (!virGetLastError())
+            virReportSystemError(errno, _("cannot write '%1$s'"), file);
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 exportRun(virCTStore *store, const ctToolSource *src, const char *file, const ctToolOptions *opts,
           exportStage *st)
 {
     g_autoptr(virCTTemplate) tmpl = NULL;
-    g_autofree char *tmp = g_strdup_printf("%s.partial.%d", file, (int)getpid());
     g_autofree char *stageName = g_strdup_printf("export-%s", src->name);
     gint64 start = g_get_monotonic_time();
     unsigned long long total = 0;
-    VIR_AUTOCLOSE fd = -1;
-    struct stat sb;
+    unsigned long long bytes = 0;
     double secs;
     char size[32];
 
@@ -340,24 +373,14 @@ exportRun(virCTStore *store, const ctToolSource *src, const char *file, const ct
         virReportSystemError(errno, _("cannot create '%1$s'"), st->stage);
         return -1;
     }
-    if (exportFill(store, src, tmpl, opts, st, &total) < 0)
+    if (exportFill(store, src, tmpl, opts, st, &total) < 0 ||
+        exportWrite(st, opts, file, total, &bytes) < 0)
         return -1;
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
-        virReportSystemError(errno, _("cannot create '%1$s'"), tmp);
-        return -1;
-    }
-    if (exportTar(st, opts, fd, tmp, file, total) < 0 || fsync(fd) < 0 || fstat(fd, &sb) < 0 ||
-        rename(tmp, file) < 0) {
-        if (!virGetLastError())
-            virReportSystemError(errno, _("cannot write '%1$s'"), file);
-        unlink(tmp);
-        return -1;
-    }
     secs = (g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC;
-    humanSize(sb.st_size, size, sizeof(size));
+    humanSize(bytes, size, sizeof(size));
     progressLine("container '%s'%s%s exported to '%s': %s in %.2f s (%.0f MB/s)", src->name,
                  src->snapshot ? " at snapshot " : "", NULLSTR_EMPTY(src->snapshot), file, size,
-                 secs, secs > 0 ? sb.st_size / secs / 1e6 : 0);
+                 secs, secs > 0 ? bytes / secs / 1e6 : 0);
     return 0;
 }
 
@@ -369,7 +392,12 @@ cmdExport(virCTStore *store, const char *ct, const char *file, const ctToolOptio
     virConnectPtr conn = NULL;
     int rc;
 
-    if (virFileExists(file)) {
+    if (STREQ(file, "-") && isatty(STDOUT_FILENO)) {
+        virReportError(VIR_ERR_INVALID_ARG, "%s",
+                       _("the archive is to go to standard output, which is a terminal"));
+        return fail(EXIT_USAGE);
+    }
+    if (STRNEQ(file, "-") && virFileExists(file)) {
         virReportError(VIR_ERR_OPERATION_INVALID, _("'%1$s' exists already"), file);
         return fail(EXIT_REFUSED);
     }
@@ -406,6 +434,8 @@ typedef struct {
     char *aside; /* the replaced container's layer (--force) */
     char *oldXml; /* the replaced container's definition (--force) */
     bool tmplInstalled;
+    bool stream; /* the archive comes on standard input ("-") */
+    unsigned long long bytes; /* its size */
 } importJob;
 
 static void
@@ -438,26 +468,16 @@ manifestString(importJob *job, const char *key)
     return value;
 }
 
-/* The manifest, the archive's first member, read without unpacking the
- * rest: a wrong file is refused at once. */
+/* The manifest @text (NULL: there was none, tar said @err) checked. */
 static int
-importReadManifest(importJob *job)
+importParseManifest(importJob *job, const char *text, char *err)
 {
-    g_autoptr(virCommand) cmd = virCommandNewArgList("tar", "-x", "-O", "-f", job->file,
-                                                     "--occurrence=1", "manifest", NULL);
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
     g_autofree char *format = NULL;
-    int status = 0;
     int version;
 
-    virCommandSetOutputBuffer(cmd, &out);
-    virCommandSetErrorBuffer(cmd, &err);
-    if (virCommandRun(cmd, &status) < 0)
-        return -1;
     job->manifest = g_key_file_new();
-    if (status != 0 || !out ||
-        !g_key_file_load_from_data(job->manifest, out, strlen(out), G_KEY_FILE_NONE, NULL) ||
+    if (!text ||
+        !g_key_file_load_from_data(job->manifest, text, strlen(text), G_KEY_FILE_NONE, NULL) ||
         !(format = g_key_file_get_string(job->manifest, ARCHIVE_GROUP, "format", NULL)) ||
         STRNEQ(format, ARCHIVE_FORMAT)) {
         virReportError(VIR_ERR_OPERATION_FAILED,
@@ -474,6 +494,36 @@ importReadManifest(importJob *job)
         return -1;
     }
     return 0;
+}
+
+/* The manifest, the archive's first member, read without unpacking the
+ * rest: a wrong file is refused at once. */
+static int
+importReadManifest(importJob *job)
+{
+    g_autoptr(virCommand) cmd = virCommandNewArgList("tar", "-x", "-O", "-f", job->file,
+                                                     "--occurrence=1", "manifest", NULL);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status = 0;
+
+    virCommandSetOutputBuffer(cmd, &out);
+    virCommandSetErrorBuffer(cmd, &err);
+    if (virCommandRun(cmd, &status) < 0)
+        return -1;
+    return importParseManifest(job, status == 0 ? out : NULL, err);
+}
+
+/* The manifest of an archive read from a pipe, unpacked already. */
+static int
+importReadUnpackedManifest(importJob *job)
+{
+    g_autofree char *path = g_strdup_printf("%s/manifest", job->unpack);
+    g_autofree char *text = NULL;
+
+    if (virFileReadAllQuiet(path, 64 * 1024, &text) < 0)
+        g_clear_pointer(&text, g_free);
+    return importParseManifest(job, text, NULL);
 }
 
 /* The new container's name is free, or --force may take it. */
@@ -566,11 +616,12 @@ importUnpack(importJob *job)
     pumpState ps = { "import", 0, 0, g_get_monotonic_time(), 0 };
     int rc;
 
-    if ((in = open(job->file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &sb) < 0) {
+    in = job->stream ? dup(STDIN_FILENO) : open(job->file, O_RDONLY | O_CLOEXEC);
+    if (in < 0 || fstat(in, &sb) < 0) {
         virReportSystemError(errno, _("cannot open '%1$s'"), job->file);
         return -1;
     }
-    ps.total = sb.st_size;
+    ps.total = S_ISREG(sb.st_mode) ? sb.st_size : 0;
     if (g_mkdir_with_parents(job->unpack, 0700) < 0) {
         virReportSystemError(errno, _("cannot create '%1$s'"), job->unpack);
         return -1;
@@ -591,6 +642,7 @@ importUnpack(importJob *job)
     VIR_FORCE_CLOSE(errFd);
     VIR_FORCE_CLOSE(fds[0]);
     rc = pump(in, fds[1], job->file, "tar", &ps);
+    job->bytes = ps.done;
     /* a tar still reading sees the end of its input */
     VIR_FORCE_CLOSE(fds[1]);
     /* tar's complaint (a truncated archive, say) is the better message,
@@ -815,7 +867,7 @@ importInstall(importJob *job, bool exists)
 {
     g_autofree char *xml = NULL;
 
-    if (importUnpack(job) < 0 || checkInterrupted() < 0)
+    if (!job->stream && (importUnpack(job) < 0 || checkInterrupted() < 0))
         return -1;
     progressLine("import: checking the layer ...");
     if (importVerify(job) < 0 || importStageLayer(job) < 0 || !(xml = importDefinition(job)) ||
@@ -861,25 +913,26 @@ importRun(importJob *job)
 {
     gint64 start = g_get_monotonic_time();
     bool exists = false;
-    struct stat sb;
     double secs;
     int rc;
 
-    if (importReadManifest(job) < 0 || importChooseIdentity(job) < 0)
+    job->unpack = virCTLayerStagingPath(job->store, "import", false);
+    /* a pipe is read once: unpacked first, checked after */
+    if (job->stream ? importUnpack(job) < 0 || importReadUnpackedManifest(job) < 0
+                    : importReadManifest(job) < 0)
+        return EXIT_FAILED;
+    if (importChooseIdentity(job) < 0)
         return EXIT_FAILED;
     if ((rc = importCheckName(job, &exists)) != EXIT_OK)
         return rc;
     if (importCheckTemplate(job) < 0)
         return EXIT_FAILED;
-    job->unpack = virCTLayerStagingPath(job->store, "import", false);
     job->staging = virCTLayerStagingPath(job->store, job->name, false);
     if (importInstall(job, exists) < 0)
         return EXIT_FAILED;
     secs = (g_get_monotonic_time() - start) / (double)G_USEC_PER_SEC;
-    if (stat(job->file, &sb) < 0)
-        sb.st_size = 0;
     progressLine("container '%s' imported from '%s' in %.2f s (%.0f MB/s)%s", job->name, job->file,
-                 secs, secs > 0 ? sb.st_size / secs / 1e6 : 0,
+                 secs, secs > 0 ? job->bytes / secs / 1e6 : 0,
                  job->tmplInstalled ? ", with its template" : "");
     return EXIT_OK;
 }
@@ -897,7 +950,12 @@ cmdImport(virCTStore *store, const char *file, const ctToolOptions *opts)
     job.store = store;
     job.file = file;
     job.opts = opts;
-    if (!virFileExists(file)) {
+    job.stream = STREQ(file, "-");
+    if (job.stream && isatty(STDIN_FILENO)) {
+        virReportError(VIR_ERR_INVALID_ARG, "%s",
+                       _("the archive is to come on standard input, which is a terminal"));
+        rc = EXIT_USAGE;
+    } else if (!job.stream && !virFileExists(file)) {
         virReportSystemError(ENOENT, _("cannot open '%1$s'"), file);
         rc = EXIT_FAILED;
     } else {

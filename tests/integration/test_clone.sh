@@ -191,6 +191,17 @@ vsh destroy web1b >/dev/null
 check "import --force replaces a stopped container" bash -c \
     "tpl -q import '$arc' --force && [ -f '$STORE/containers/web1/upper/data.txt' ] && vsh dominfo web1"
 
+# through a pipe (as over ssh)
+check "export to a pipe, import from it" bash -c \
+    "tpl -q export web1 - | tpl -q import - --name web1p && vsh start web1p &&
+     [ \"\$(view web1p)\" = '$expected' ] && vsh destroy web1p"
+check_fails "a pipe's archive onto a name taken refused" "already exists" bash -c \
+    "tpl -q export web1 - | tpl import -"
+check "nothing left by it" bash -c "[ -z \"\$(ls -A '$STORE/containers' | grep '^\.')\" ]"
+check_fails "junk on a pipe refused" "does not look like a tar archive" bash -c \
+    "echo junk | tpl import - --name junk1"
+check "nothing left by it" nothing_left junk1
+
 # damaged archives
 size=$(stat -c %s "$arc")
 head -c $((size / 2)) "$arc" >"$CT_TEST_ROOT/half.ctar"
