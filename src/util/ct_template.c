@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
 #include "ct_template.h"
 #include "virenum.h"
@@ -523,7 +525,7 @@ virCTTreeIsZero(const guchar *buf, size_t len)
  * system keeps holes (a sparse disk image of GiBs) does not matter, and
  * holes are not read. */
 static int
-virCTTreeHashSparse(virCTTreeWalk *walk, int fd, GChecksum *content, const char *path)
+virCTTreeHashSparse(virCTTreeWalk *walk, int fd, gnutls_hash_hd_t content, const char *path)
 {
     g_autofree guchar *buf = g_new(guchar, CT_TREE_BLOCK);
     off_t next = 0; /* blocks below are done */
@@ -544,8 +546,8 @@ virCTTreeHashSparse(virCTTreeWalk *walk, int fd, GChecksum *content, const char 
             if (virCTTreeIsZero(buf, n))
                 continue;
             where = g_strdup_printf("%lld:%zd:", (long long)data, n);
-            g_checksum_update(content, (const guchar *)where, strlen(where));
-            g_checksum_update(content, buf, n);
+            gnutls_hash(content, where, strlen(where));
+            gnutls_hash(content, buf, n);
         }
         if (n < 0)
             break;
@@ -563,29 +565,40 @@ static int
 virCTTreeHashContent(virCTTreeWalk *walk, int dirfd, const char *name, const char *path)
 {
     VIR_AUTOCLOSE fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-    g_autoptr(GChecksum) content = g_checksum_new(G_CHECKSUM_SHA256);
     g_autofree guchar *buf = g_new(guchar, 256 * 1024);
-    ssize_t n;
+    gnutls_hash_hd_t content = NULL;
+    unsigned char digest[32];
+    char hex[sizeof(digest) * 2 + 1];
+    ssize_t n = 0;
+    size_t i;
+    int rc;
 
     if (fd < 0) {
         virReportSystemError(errno, _("cannot open '%1$s'"), path);
         return -1;
     }
-    if (walk->portable) {
-        if (virCTTreeHashSparse(walk, fd, content, path) < 0)
-            return -1;
-        g_checksum_update(walk->sum, (const guchar *)g_checksum_get_string(content), 64);
-        return 0;
-    }
-    while ((n = read(fd, buf, 256 * 1024)) > 0) {
-        g_checksum_update(content, buf, n);
-        walk->bytes += n;
-    }
-    if (n < 0) {
-        virReportSystemError(errno, _("cannot read '%1$s'"), path);
+    /* gnutls' SHA-256 uses the CPU's instructions for it: a few times
+     * faster than GChecksum's (the same sums) */
+    if ((rc = gnutls_hash_init(&content, GNUTLS_DIG_SHA256)) < 0) {
+        virReportError(VIR_ERR_INTERNAL_ERROR, _("cannot hash: %1$s"), gnutls_strerror(rc));
         return -1;
     }
-    g_checksum_update(walk->sum, (const guchar *)g_checksum_get_string(content), 64);
+    if (walk->portable) {
+        rc = virCTTreeHashSparse(walk, fd, content, path);
+    } else {
+        while ((n = read(fd, buf, 256 * 1024)) > 0) {
+            gnutls_hash(content, buf, n);
+            walk->bytes += n;
+        }
+        if ((rc = n < 0 ? -1 : 0) < 0)
+            virReportSystemError(errno, _("cannot read '%1$s'"), path);
+    }
+    gnutls_hash_deinit(content, digest);
+    if (rc < 0)
+        return -1;
+    for (i = 0; i < sizeof(digest); i++)
+        g_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    g_checksum_update(walk->sum, (const guchar *)hex, 64);
     return 0;
 }
 
