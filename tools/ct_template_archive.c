@@ -157,6 +157,7 @@ tarCommonArgs(virCommand *cmd)
 typedef struct {
     char *stage; /* the tree tar reads */
     GPtrArray *mounts; /* bind mounts in it, undone last first */
+    const char *skipSnapshot; /* the temporary snapshot of a running container */
 } exportStage;
 
 static void
@@ -277,6 +278,21 @@ exportFill(virCTStore *store, const ctToolSource *src, const virCTTemplate *tmpl
     return 0;
 }
 
+/* The temporary snapshot of a running container stays out of the
+ * archive, and so does "current" when it names it. */
+static void
+exportSkipSnapshot(virCommand *cmd, exportStage *st)
+{
+    g_autofree char *current = g_strdup_printf("%s/snapshots/current", st->stage);
+    g_autofree char *name = NULL;
+
+    if (!st->skipSnapshot)
+        return;
+    virCommandAddArgFormat(cmd, "--exclude=snapshots/%s", st->skipSnapshot);
+    if (virFileReadAllQuiet(current, 1024, &name) >= 0 && STREQ(g_strstrip(name), st->skipSnapshot))
+        virCommandAddArg(cmd, "--exclude=snapshots/current");
+}
+
 /* tar of the stage into @fd. */
 static int
 exportTar(exportStage *st, const ctToolOptions *opts, int fd, const char *tmp, const char *file,
@@ -294,8 +310,10 @@ exportTar(exportStage *st, const ctToolOptions *opts, int fd, const char *tmp, c
     tarCommonArgs(cmd);
     virCommandAddArgList(cmd, "--exclude=snapshots/.*", "manifest", "domain.xml", "layer.conf",
                          "layer", NULL);
-    if (opts->snapshots && virFileIsDir(snaps))
+    if (opts->snapshots && virFileIsDir(snaps)) {
+        exportSkipSnapshot(cmd, st);
         virCommandAddArg(cmd, "snapshots");
+    }
     if (opts->withTemplate)
         virCommandAddArg(cmd, "template");
     virCommandSetOutputFD(cmd, &out);
@@ -368,6 +386,7 @@ exportRun(virCTStore *store, const ctToolSource *src, const char *file, const ct
     if (virCTTemplateLoad(store, src->layer->template, &tmpl) < 0)
         return -1;
     st->stage = virCTLayerStagingPath(store, stageName, false);
+    st->skipSnapshot = src->tempSnapshot ? src->snapshot : NULL;
     st->mounts = g_ptr_array_new_with_free_func(g_free);
     if (g_mkdir_with_parents(st->stage, 0700) < 0) {
         virReportSystemError(errno, _("cannot create '%1$s'"), st->stage);

@@ -271,6 +271,11 @@ check "the snapshot is back" bash -c "vsh snapshot-list c5 --name | grep -qx s1"
 check "revert to it brings its files" bash -c \
     "vsh snapshot-revert c5 s1 && vsh start c5 && [ \"\$(ct_exec c5 /bin/cat /data.txt)\" = hello ] && vsh destroy c5"
 check "export of a snapshot's state" tpl -q export c5 "$CT_TEST_ROOT/c5s1.ctar" --snapshot s1
+vsh start c5 >/dev/null
+check "export of a running container with its snapshots" tpl -q export c5 "$CT_TEST_ROOT/c5run.ctar" --snapshots
+vsh destroy c5 >/dev/null
+check "... holds them, not the temporary one" bash -c \
+    "tar tf '$CT_TEST_ROOT/c5run.ctar' | grep -q '^snapshots/s1/' && ! tar tf '$CT_TEST_ROOT/c5run.ctar' | grep -q virt-ct-template"
 
 # --- interrupted (the tool itself in the background, not a subshell) ----------------------
 define big1 busybox
