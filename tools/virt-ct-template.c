@@ -60,8 +60,8 @@ usage(FILE *fp)
         "  import FILE [--name NEW] [--force]     a container from an archive\n"
         "\n"
         "Options: --quiet (no progress), --data-dir DIR (default /var/lib/libvirt/ct),\n"
-        "--connect URI (default ct:///system), "
-        "--help, --version.  Exit status: 0 done, 1 failed, 2 usage, 3 refused.\n"
+        "--connect URI (default ct:///system), --help, --version.\n"
+        "Exit status: 0 done, 1 failed, 2 usage, 3 refused.\n"
         "See virt-ct-template(1).\n");
 }
 

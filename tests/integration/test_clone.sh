@@ -83,6 +83,7 @@ vsh destroy live1 >/dev/null
 vsh destroy web1 >/dev/null
 
 # --- clones -----------------------------------------------------------------------
+check_fails "an option of another command refused" "go with 'import'" tpl clone web1 x --force
 check_fails "clone to a bad name refused" "container name" tpl clone web1 ../x
 check_fails "clone of an unknown container refused" "nosuch" tpl clone nosuch web2
 check_fails "clone to an existing domain refused" "already exists" tpl clone web1 web1
