@@ -129,6 +129,7 @@ XML
 run_storage() {
     local storage=$1 size kind
     store_setup
+    trap 'stop_all; store_teardown' EXIT
     if [ "$storage" = pool ]; then
         export CT_EXTRA_CONF="layer_pool = \"$CT_TEST_ROOT/pool.img\""
     else
@@ -141,8 +142,16 @@ run_storage() {
             measure "$storage" "$kind" "$size" || echo "snapshot.sh: $storage $kind $size MiB failed" >&2
         done
     done
+    stop_all
     store_teardown
     trap - EXIT
+}
+
+# every container of this daemon stopped (also those of a case that
+# failed), so that no mount keeps the pool's loop device busy
+stop_all() {
+    local d
+    for d in $(vsh list --name 2>/dev/null); do vsh destroy "$d" >/dev/null 2>&1; done
 }
 
 CT_CRIU=$([ -x "$CT_BUILD/ct-criu" ] && echo "$CT_BUILD/ct-criu")

@@ -96,6 +96,16 @@ exists(const char *rel)
     return ok;
 }
 
+/* @rel exists in the layer of c4 */
+static bool
+exists4(const char *rel)
+{
+    char path[700];
+
+    snprintf(path, sizeof(path), "%s/var/lib/ct/containers/c4/%s", root, rel);
+    return access(path, F_OK) == 0;
+}
+
 static virDomainSnapshotPtr
 snap(virDomainPtr dom, const char *name, const char *desc, unsigned int flags)
 {
@@ -615,6 +625,20 @@ phaseIds(void)
         virDomainFree(c4);
 }
 
+/* A revert cut short to a snapshot the next daemon cannot find: the
+ * marker stays, and a start is refused (its files are half of one) */
+static void
+phaseRevertGone(void)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, "c4");
+
+    expectError(dom && virDomainCreate(dom) < 0, "was cut short",
+                "a start after a revert cut short to a snapshot that is gone");
+    ctTestReport(exists4("snapshots/.reverting"), "the marker stays");
+    if (dom)
+        virDomainFree(dom);
+}
+
 int
 main(void)
 {
@@ -638,6 +662,15 @@ main(void)
     }
     failed |= runPhase(phaseCrash);
     failed |= runPhase(phaseIds);
+    snprintf(cmd, sizeof(cmd),
+             "mkdir -p '%1$s/var/lib/ct/containers/c4/snapshots' && "
+             "printf gone >'%1$s/var/lib/ct/containers/c4/snapshots/.reverting'",
+             root);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "cannot make the marker of a revert\n");
+        failed = 1;
+    }
+    failed |= runPhase(phaseRevertGone);
     if (geteuid() == 0) {
         snprintf(cmd, sizeof(cmd),
                  "mkdir -p '%1$s/var/lib/ct/containers/c2' && "

@@ -60,6 +60,7 @@ typedef struct {
     uint64_t capbnd;
     bool noNewPrivs;
     bool ownUserns; /* the container has a user namespace of its own */
+    bool ownTimens; /* ... and a time namespace (after a restore) */
     int lastCap;
     char *cgroups; /* /proc/PID/cgroup */
 } ctEnterInit;
@@ -214,6 +215,11 @@ ctEnterReadStatus(ctEnterInit *init)
         return -1;
     }
     init->ownUserns = its.st_ino != mine.st_ino || its.st_dev != mine.st_dev;
+
+    /* a container CRIU restored runs in a time namespace of its own */
+    snprintf(path, sizeof(path), "/proc/%d/ns/time", init->pid);
+    init->ownTimens = stat(path, &its) == 0 && stat("/proc/self/ns/time", &mine) == 0 &&
+                      (its.st_ino != mine.st_ino || its.st_dev != mine.st_dev);
     return 0;
 }
 
@@ -374,6 +380,10 @@ ctEnterNamespaces(const ctEnterInit *init)
     /* joining one's own user namespace is EINVAL */
     if (init->ownUserns)
         flags |= CLONE_NEWUSER;
+    /* else the command's processes would be in another time namespace
+     * than the container's, which a checkpoint cannot restore */
+    if (init->ownTimens)
+        flags |= CLONE_NEWTIME;
     /* one call: the kernel joins the user namespace first */
     if (setns(init->pidfd, flags) < 0) {
         ctEnterError("cannot join the namespaces of process %d: %s", init->pid, strerror(errno));

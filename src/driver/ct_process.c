@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 
 #include "ct_process.h"
+#include "ct_snapshot.h"
 #include "ct_cgroup.h"
 #include "ct_domain.h"
 #include "ct_domain_plan.h"
@@ -621,6 +622,8 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     }
     /* the layer and the root first: named <inituser>s are looked up there */
     VIR_DEBUG("preparing the layer of '%s'", vm->def->name);
+    if (virCTSnapshotCheckStart(driver, vm->def) < 0)
+        return -1;
     if (virCTLayerPrepare(driver, vm->def, vm->persistent) < 0 ||
         virCTRootKeep(driver, vm, &keptRoot) < 0)
         goto early_error;

@@ -146,6 +146,9 @@ ctSnapReparent(virCTDriver *driver, virDomainObj *vm, const char *name, const ch
         if (snap && STREQ_NULLABLE(snap->def->parent_name, name)) {
             g_free(snap->def->parent_name);
             snap->def->parent_name = g_strdup(parent);
+            /* in the tree too: after a crash it hangs at the root */
+            virDomainMomentDropParent(snap);
+            virDomainSnapshotLinkParent(vm->snapshots, snap);
             snapDir = g_strdup_printf("%s/%s", dir, names[i]);
             if (ctSnapWriteXML(driver, vm, virDomainSnapshotObjGetDef(snap), snapDir) < 0) {
                 VIR_WARN("cannot record the new parent of snapshot '%s': %s", names[i],
@@ -320,7 +323,15 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
 
         bool changed;
 
-        if (snap && !virDomainObjIsActive(vm)) {
+        if (virDomainObjIsActive(vm)) {
+            /* not possible: a revert stops it first, starts it after */
+            unlink(reverting);
+        } else if (!snap) {
+            /* kept: a start is refused on files half the snapshot's */
+            VIR_WARN("the revert of '%s' to snapshot '%s' was cut short and that snapshot is "
+                     "gone: '%s' keeps it from starting",
+                     vm->def->name, revertName, reverting);
+        } else {
             VIR_WARN("finishing the revert of '%s' to snapshot '%s' a daemon restart cut short "
                      "(it stays shut off)",
                      vm->def->name, revertName);
@@ -330,13 +341,31 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
                 virResetLastError();
                 goto cleanup;
             }
+            unlink(reverting);
         }
-        unlink(reverting);
     }
 
  cleanup:
     virObjectUnlock(vm);
     return 0;
+}
+
+int
+virCTSnapshotCheckStart(virCTDriver *driver, const virDomainDef *def)
+{
+    g_autofree char *reverting = NULL;
+    g_autofree char *name = NULL;
+
+    if (!virCTLayerTemplateRoot(def))
+        return 0;
+    reverting = virCTSnapshotPath(driver, def->name, CT_SNAPSHOT_REVERTING, "");
+    if (virFileReadAllQuiet(reverting, 1024, &name) < 0)
+        return 0;
+    virReportError(
+        VIR_ERR_OPERATION_INVALID,
+        _("a revert of '%1$s' to snapshot '%2$s' was cut short and could not be finished: its files are partly the snapshot's; revert again (to any snapshot), or remove '%3$s' to start it as it is"),
+        def->name, name, reverting);
+    return -1;
 }
 
 void
@@ -748,7 +777,8 @@ ctDomainSnapshotCreateXML(virDomainPtr dom, const char *xmlDesc, unsigned int fl
     if (virCTTemplateCheckName("snapshot", def->parent.name) < 0)
         goto cleanup;
     /* the snapshots' directory holds the file "current" beside them */
-    if (STREQ(def->parent.name, CT_SNAPSHOT_CURRENT)) {
+    if (STREQ(def->parent.name, CT_SNAPSHOT_CURRENT) ||
+        STREQ(def->parent.name, CT_SNAPSHOT_CURRENT ".new")) {
         virReportError(VIR_ERR_INVALID_ARG, _("snapshot name '%1$s' is reserved"),
                        def->parent.name);
         goto cleanup;
@@ -982,10 +1012,11 @@ ctSnapCheckTemplate(virCTDriver *driver, virDomainSnapshotDef *snapdef)
     return virCTTemplateLoad(driver->store, fs->src->path, &tmpl);
 }
 
-/* Starts the reverted @vm from the processes in the memory of @snap. */
+/* Starts the reverted @vm from the processes of @snap, the files of its
+ * memory image (@path) extracted into @dir. */
 static int
 ctSnapRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, virDomainMomentObj *snap,
-              virCTSaveImage *img, const char *path, const char *meta, unsigned int saveFlags,
+              const char *dir, const char *path, const char *meta, unsigned int saveFlags,
               virObjectEvent **events)
 {
     virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
@@ -1004,8 +1035,8 @@ ctSnapRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, virDoma
     virMutexUnlock(&driver->idLock);
     if (rc < 0)
         return -1;
-    if (virCTSaveRestoreImage(driver, vm, conn, img, path, meta, saveFlags,
-                              VIR_DOMAIN_RUNNING_FROM_SNAPSHOT, events) < 0) {
+    if (virCTSaveRestoreFromDir(driver, vm, conn, dir, path, meta, saveFlags,
+                                VIR_DOMAIN_RUNNING_FROM_SNAPSHOT, events) < 0) {
         if (!virDomainObjIsActive(vm))
             virDomainObjRemoveTransientDef(vm);
         return -1;
@@ -1027,6 +1058,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     g_autofree char *meta = NULL;
     g_autofree char *reverting = NULL;
     g_autoptr(virCTSaveImage) img = NULL;
+    g_autofree char *restoreDir = NULL;
     virDomainSnapshotDef *snapdef;
     virDomainMomentObj *snap;
     virDomainObj *vm;
@@ -1076,10 +1108,23 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
      * template, and its memory image whole */
     if (ctSnapCheckTemplate(driver, snapdef) < 0)
         goto endjob;
+    /* (its MAC is checked as its files are extracted: so they are, first,
+     * aside: the stop removes NAME.restore; no domain has an '@' in its
+     * name, so the next daemon removes what a crash leaves) */
     if (ctSnapHasMemory(snapdef)) {
+        g_autofree char *aside = g_strdup_printf("%s@snapshot", vm->def->name);
+        int rc;
+
         keyDir = virCTSaveDir(driver);
         memory = ctSnapMemoryPath(driver, vm, snapdef);
-        if (!(img = virCTSaveImageOpen(keyDir, memory, &xml, &meta)))
+        if (!(img = virCTSaveImageOpen(keyDir, memory, &xml, &meta)) ||
+            !(restoreDir = virCTSaveRestoreWorkDir(driver, aside)))
+            goto endjob;
+        /* the job keeps the domain ours meanwhile */
+        virObjectUnlock(vm);
+        rc = virCTSaveImageExtract(img, restoreDir);
+        virObjectLock(vm);
+        if (rc < 0)
             goto endjob;
     }
 
@@ -1117,10 +1162,20 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     defined = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
                                                 VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
 
-    if (img) {
+    if (restoreDir) {
         unsigned int saveFlags = paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
+        g_autofree char *workDir = virCTSaveWorkDir(driver, vm->def->name, "restore");
 
-        if (ctSnapRestore(driver, vm, conn, snap, img, memory, meta, saveFlags, events) < 0)
+        /* where a restore's files are while it runs (ct_save_recover.c) */
+        if (virFileExists(workDir) && virFileDeleteTree(workDir) < 0)
+            goto endjob;
+        if (rename(restoreDir, workDir) < 0) {
+            virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), restoreDir, workDir);
+            goto endjob;
+        }
+        g_free(restoreDir);
+        restoreDir = g_steal_pointer(&workDir);
+        if (ctSnapRestore(driver, vm, conn, snap, restoreDir, memory, meta, saveFlags, events) < 0)
             goto endjob;
     } else if (run) {
         if (virCTProcessStart(driver, vm, conn, paused ? VIR_CT_PROCESS_START_PAUSED : 0,
@@ -1132,6 +1187,15 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
             events[1] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
                                                           VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT);
     }
+    /* started or restored paused: the reason is the revert, as its event */
+    if (virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED) {
+        virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_FROM_SNAPSHOT);
+        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
+            VIR_WARN("cannot record the state of '%s': %s", vm->def->name,
+                     virGetLastErrorMessage());
+            virResetLastError();
+        }
+    }
     if (virDomainObjIsActive(vm))
         snapshot->domain->id = vm->def->id;
     ignore_value(virTimeMillisNow(&now));
@@ -1140,6 +1204,8 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     ret = 0;
 
  endjob:
+    if (restoreDir && virFileDeleteTree(restoreDir) < 0)
+        virResetLastError();
     virDomainObjEndJob(vm);
  cleanup:
     virDomainObjEndAPI(&vm);

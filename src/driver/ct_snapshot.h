@@ -59,6 +59,10 @@ void virCTSnapshotLoadAll(virCTDriver *driver);
  * define found a layer with snapshots (an import).  Returns 0 or -1. */
 int virCTSnapshotLoad(virCTDriver *driver, virDomainObj *vm);
 
+/* Before a start of @def: -1 with an error when a revert was cut short
+ * and not finished (its files would be half a snapshot's). */
+int virCTSnapshotCheckStart(virCTDriver *driver, const virDomainDef *def);
+
 /* Removes every snapshot of @vm (locked, with a job), data and
  * metadata: an undefine with --snapshots-metadata.  Returns 0 or -1. */
 int virCTSnapshotDiscardAll(virCTDriver *driver, virDomainObj *vm);

@@ -119,6 +119,11 @@ daemon_setup() {
 
 daemon_teardown() {
     local d
+    # whatever a failed test left running: its mounts would keep loop
+    # devices (and the deleted images under them) busy
+    for d in $(virsh -q -c "$CT_URI" list --name 2>/dev/null); do
+        virsh -q -c "$CT_URI" destroy "$d" >/dev/null 2>&1
+    done
     daemon_stop
     # a kept bind of a container's root (NAME.root): rm must not descend
     for d in "$CT_TEST_ROOT"/run/ct/*.root; do
