@@ -283,7 +283,7 @@ define big1 busybox
 vsh start big1 >/dev/null && ct_exec big1 /bin/sh -c 'head -c 314572800 /dev/urandom > /big && sync' &&
     vsh destroy big1 >/dev/null
 tpl -q export big1 "$CT_TEST_ROOT/big1.ctar"
-"$TPL" -q --connect "$CT_URI" import "$CT_TEST_ROOT/big1.ctar" --name big2 &
+"$TPL" -q --connect "$CT_URI" import "$CT_TEST_ROOT/big1.ctar" --name big2 2>/dev/null &
 pid=$!
 sleep 0.5
 kill -INT "$pid"
@@ -295,12 +295,12 @@ check "an import stopped by SIGINT says so and leaves nothing" bash -c \
 pid=$!
 sleep 0.5
 kill -9 "$pid"
-wait "$pid"
+wait "$pid" 2>/dev/null
 check "a killed import leaves only hidden directories" bash -c \
     "! vsh dominfo big3 >/dev/null 2>&1 && [ ! -e '$STORE/containers/big3' ]"
 "$TPL" -q list >/dev/null
 check "which the next run of the tool removes" nothing_left big3
-"$TPL" -q --connect "$CT_URI" clone big1 big4 &
+"$TPL" -q --connect "$CT_URI" clone big1 big4 2>/dev/null &
 pid=$!
 sleep 0.1
 kill -INT "$pid" 2>/dev/null # a reflinked clone may be done already
