@@ -191,7 +191,7 @@ exportBind(exportStage *st, const char *from, const char *rel, bool dir)
         virReportSystemError(errno, _("cannot create '%1$s'"), to);
         return -1;
     }
-    if (mount(from, to, NULL, MS_BIND, NULL) < 0) {
+    if (mount(from, to, "none", MS_BIND, NULL) < 0) {
         virReportSystemError(errno, _("cannot bind '%1$s' on '%2$s'"), from, to);
         return -1;
     }
@@ -686,7 +686,8 @@ importVerifyTree(importJob *job, const char *dir, const char *want, const char *
     g_autofree char *sum = NULL;
 
     if (!virFileIsDir(dir)) {
-        virReportError(VIR_ERR_OPERATION_FAILED, _("archive '%1$s' lacks %2$s"), job->file, what);
+        virReportError(VIR_ERR_OPERATION_FAILED, _("archive '%1$s' is incomplete: it lacks %2$s"),
+                       job->file, what);
         return -1;
     }
     if (virCTTreeChecksum(dir, &sum) < 0)
@@ -733,8 +734,8 @@ importStageLayer(importJob *job)
 
     if ((rc = virCTLayerLoadFile(conf, job->origName, &layer)) <= 0) {
         if (rc == 0)
-            virReportError(VIR_ERR_OPERATION_FAILED, _("archive '%1$s' lacks the layer record"),
-                           job->file);
+            virReportError(VIR_ERR_OPERATION_FAILED,
+                           _("archive '%1$s' is incomplete: it lacks the layer record"), job->file);
         return -1;
     }
     if (g_mkdir_with_parents(job->staging, 0700) < 0) {

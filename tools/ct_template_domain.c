@@ -378,7 +378,7 @@ ctToolPrivateMounts(void)
 
     if (done)
         return 0;
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
         virReportSystemError(errno, "%s", _("cannot make a mount namespace of its own"));
         return -1;
     }

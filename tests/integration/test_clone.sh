@@ -208,6 +208,10 @@ size=$(stat -c %s "$arc")
 head -c $((size / 2)) "$arc" >"$CT_TEST_ROOT/half.ctar"
 check_fails "a truncated archive refused" "damaged or unreadable" tpl import "$CT_TEST_ROOT/half.ctar" --name h1
 check "nothing left by it" nothing_left h1
+head -c 5000 "$arc" >"$CT_TEST_ROOT/head.ctar"
+check_fails "an archive cut after its first members refused" "is incomplete" \
+    tpl import "$CT_TEST_ROOT/head.ctar" --name h0
+check "nothing left by it" nothing_left h0
 cp "$arc" "$CT_TEST_ROOT/flip.ctar"
 off=$(grep -abo 'hello' "$CT_TEST_ROOT/flip.ctar" | head -n 1 | cut -d: -f1)
 printf 'J' | dd of="$CT_TEST_ROOT/flip.ctar" bs=1 seek="$off" conv=notrunc status=none
