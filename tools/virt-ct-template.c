@@ -19,9 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ct_config.h"
 #include "ct_domain_plan.h"
-#include "ct_template.h"
+#include "ct_template_tool.h"
 #include "vircommand.h"
 #include "virerror.h"
 #include "virfile.h"
@@ -31,16 +30,9 @@
 
 #define VIR_FROM_THIS VIR_FROM_NONE
 
-enum {
-    EXIT_OK = 0,
-    EXIT_FAILED = 1, /* something went wrong, or verify found a change */
-    EXIT_USAGE = 2, /* bad command line */
-    EXIT_REFUSED = 3, /* refused: exists, in use, or not orphaned */
-};
-
-static volatile sig_atomic_t interrupted;
+volatile sig_atomic_t interrupted;
 static volatile pid_t childPid;
-static bool quiet;
+bool quiet;
 
 static void
 usage(FILE *fp)
@@ -60,9 +52,16 @@ usage(FILE *fp)
         "  remove NAME                            remove a template no container uses\n"
         "  layers                                 the containers' writable layers\n"
         "  layer-remove NAME                      remove the layer of an undefined container\n"
+        "  create NAME --from-container CT [--snapshot SNAP]\n"
+        "                                         a template of what container CT sees\n"
+        "  clone CT NEW [--snapshot SNAP]         a new container NEW with a copy of CT's layer\n"
+        "  export CT FILE [--snapshot SNAP] [--snapshots] [--with-template]\n"
+        "                                         container CT as one archive\n"
+        "  import FILE [--name NEW] [--force]     a container from an archive\n"
         "\n"
         "Options: --quiet (no progress), --data-dir DIR (default /var/lib/libvirt/ct),\n"
-        "--help, --version.  Exit status: 0 done, 1 failed, 2 usage, 3 refused.\n"
+        "--connect URI (default ct:///system), --help, --version.\n"
+        "Exit status: 0 done, 1 failed, 2 usage, 3 refused.\n"
         "See virt-ct-template(1).\n");
 }
 
@@ -74,15 +73,14 @@ onSignal(int sig)
         kill(childPid, SIGTERM);
 }
 
-static int
+int
 fail(int code)
 {
     fprintf(stderr, "virt-ct-template: %s\n", virGetLastErrorMessage());
     return code;
 }
 
-/* Runs @cmd, killed (SIGTERM) when we are interrupted. */
-static int
+int
 runCommand(virCommand *cmd)
 {
     pid_t pid;
@@ -112,7 +110,7 @@ runCommand(virCommand *cmd)
     return 0;
 }
 
-static void
+void
 humanSize(unsigned long long bytes, char *buf, size_t len)
 {
     const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
@@ -129,6 +127,27 @@ humanSize(unsigned long long bytes, char *buf, size_t len)
         g_snprintf(buf, len, "%.1f %s", v, units[i]);
 }
 
+void
+catchSignals(void)
+{
+    struct sigaction sa = { .sa_handler = onSignal };
+
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    /* a child that ends early is seen by its exit status, not a SIGPIPE */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int
+checkInterrupted(void)
+{
+    if (!interrupted)
+        return 0;
+    virReportError(VIR_ERR_OPERATION_ABORTED, _("interrupted by signal %1$d"), interrupted);
+    return -1;
+}
+
 static void
 showProgress(unsigned long long files, unsigned long long bytes, void *opaque)
 {
@@ -140,8 +159,7 @@ showProgress(unsigned long long files, unsigned long long bytes, void *opaque)
     fprintf(stderr, "\r%s: %llu files, %s read   ", (const char *)opaque, files, size);
 }
 
-static void progressLine(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static void
+void
 progressLine(const char *fmt, ...)
 {
     va_list ap;
@@ -452,7 +470,7 @@ templateExists(virCTStore *store, const char *name)
     return virFileExists(path);
 }
 
-static int
+int
 commitTemplate(virCTStore *store, const char *tmp, const char *name)
 {
     g_autofree char *path = virCTTemplatePath(store, name);
@@ -477,7 +495,6 @@ cmdCreate(virCTStore *store, const char *name, const createSource *src)
     g_autoptr(virCTTemplate) tmpl = g_new0(virCTTemplate, 1);
     g_autofree char *tmp = NULL;
     g_autofree char *root = NULL;
-    struct sigaction sa = { .sa_handler = onSignal };
     int rc = EXIT_FAILED;
 
     if (virCTTemplateCheckName("template", name) < 0)
@@ -486,10 +503,7 @@ cmdCreate(virCTStore *store, const char *name, const createSource *src)
         virReportError(VIR_ERR_OPERATION_INVALID, _("template '%1$s' already exists"), name);
         return fail(EXIT_REFUSED);
     }
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-
+    catchSignals();
     tmp = virCTTemplateStagingPath(store, name, false);
     root = g_strdup_printf("%s/root", tmp);
     if (g_mkdir_with_parents(root, 0755) < 0) {
@@ -749,13 +763,13 @@ needArgs(int argc, int optind, int n, const char *cmd)
 }
 
 static int
-checkCreateSource(const createSource *src)
+checkCreateSource(const createSource *src, const ctToolOptions *opts)
 {
-    int n = !!src->busybox + !!src->suite + !!src->tar + !!src->dir;
+    int n = !!src->busybox + !!src->suite + !!src->tar + !!src->dir + !!opts->container;
 
     if (n != 1) {
         fprintf(stderr, "virt-ct-template: create needs exactly one of --busybox, "
-                        "--debootstrap, --tar, --dir\n");
+                        "--debootstrap, --tar, --dir, --from-container\n");
         return -1;
     }
     if (!src->suite && (src->variant || src->include || src->mirror)) {
@@ -766,12 +780,43 @@ checkCreateSource(const createSource *src)
     return 0;
 }
 
-/* Reads the options into @src and *@dataDir.  Returns -1 to go on with
- * the command, or the code to exit with (--help, --version, bad usage). */
+/* Whether the options given suit command @cmd: each option goes with the
+ * commands that read it. */
 static int
-parseOptions(int argc, char **argv, createSource *src, char **dataDir)
+checkOptionsFit(const char *cmd, const createSource *src, const ctToolOptions *opts)
 {
-    static const struct option opts[] = {
+    bool create = STREQ(cmd, "create");
+    bool clone = STREQ(cmd, "clone");
+    bool export = STREQ(cmd, "export");
+    bool import = STREQ(cmd, "import");
+    const char *wrong = NULL;
+
+    if (!create && (src->busybox || src->suite || src->tar || src->dir || src->variant ||
+                    src->include || src->mirror || opts->container))
+        wrong = "source options go with 'create' only";
+    else if (opts->snapshot && !(create || clone || export))
+        wrong = "--snapshot goes with create --from-container, clone and export";
+    else if (opts->snapshot && create && !opts->container)
+        wrong = "--snapshot goes with --from-container";
+    else if ((opts->snapshots || opts->withTemplate) && !export)
+        wrong = "--snapshots and --with-template go with 'export'";
+    else if ((opts->name || opts->force) && !import)
+        wrong = "--name and --force go with 'import'";
+    else if (opts->uri && !(clone || export || import || opts->container))
+        wrong = "--connect goes with clone, export, import and create --from-container";
+    if (!wrong)
+        return 0;
+    fprintf(stderr, "virt-ct-template: %s\n", wrong);
+    return -1;
+}
+
+/* Reads the options into @src, @opts and *@dataDir.  Returns -1 to go on
+ * with the command, or the code to exit with (--help, --version, bad
+ * usage). */
+static int
+parseOptions(int argc, char **argv, createSource *src, ctToolOptions *opts, char **dataDir)
+{
+    static const struct option longopts[] = {
         { "busybox", no_argument, NULL, 'b' },
         { "debootstrap", required_argument, NULL, 'D' },
         { "variant", required_argument, NULL, 'V' },
@@ -779,6 +824,13 @@ parseOptions(int argc, char **argv, createSource *src, char **dataDir)
         { "mirror", required_argument, NULL, 'm' },
         { "tar", required_argument, NULL, 't' },
         { "dir", required_argument, NULL, 'd' },
+        { "from-container", required_argument, NULL, 'F' },
+        { "snapshot", required_argument, NULL, 's' },
+        { "snapshots", no_argument, NULL, 'S' },
+        { "with-template", no_argument, NULL, 'T' },
+        { "name", required_argument, NULL, 'n' },
+        { "force", no_argument, NULL, 'f' },
+        { "connect", required_argument, NULL, 'c' },
         { "data-dir", required_argument, NULL, 'R' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -787,7 +839,7 @@ parseOptions(int argc, char **argv, createSource *src, char **dataDir)
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "qhv", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:qhv", longopts, NULL)) != -1) {
         switch (c) {
         case 'b':
             src->busybox = "";
@@ -809,6 +861,27 @@ parseOptions(int argc, char **argv, createSource *src, char **dataDir)
             break;
         case 'd':
             src->dir = optarg;
+            break;
+        case 'F':
+            opts->container = optarg;
+            break;
+        case 's':
+            opts->snapshot = optarg;
+            break;
+        case 'S':
+            opts->snapshots = true;
+            break;
+        case 'T':
+            opts->withTemplate = true;
+            break;
+        case 'n':
+            opts->name = optarg;
+            break;
+        case 'f':
+            opts->force = true;
+            break;
+        case 'c':
+            opts->uri = optarg;
             break;
         case 'R':
             g_free(*dataDir);
@@ -835,38 +908,58 @@ parseOptions(int argc, char **argv, createSource *src, char **dataDir)
     return -1;
 }
 
+typedef int (*commandOne)(virCTStore *store, const char *arg);
+
+/* The commands that take one name and no options. */
+static const struct {
+    const char *name;
+    commandOne run;
+} commandsOne[] = {
+    { "info", cmdInfo },
+    { "verify", cmdVerify },
+    { "remove", cmdRemove },
+};
+
 /* Runs the command argv[optind] on @store; @cfg has the daemon's paths. */
 static int
 runCommandLine(virCTStore *store, virCTDriverConfig *cfg, int argc, char **argv,
-               const createSource *src)
+               const createSource *src, const ctToolOptions *opts)
 {
     const char *cmd = argv[optind];
+    char **args = argv + optind + 1;
+    size_t i;
 
-    if (STREQ(cmd, "create")) {
-        if (needArgs(argc, optind, 2, cmd) < 0 || checkCreateSource(src) < 0)
-            return EXIT_USAGE;
-        return cmdCreate(store, argv[optind + 1], src);
-    }
-    if (src->busybox || src->suite || src->tar || src->dir || src->variant || src->include ||
-        src->mirror) {
-        fprintf(stderr, "virt-ct-template: source options go with 'create' only\n");
+    if (checkOptionsFit(cmd, src, opts) < 0)
         return EXIT_USAGE;
+    if (STREQ(cmd, "create")) {
+        if (needArgs(argc, optind, 2, cmd) < 0 || checkCreateSource(src, opts) < 0)
+            return EXIT_USAGE;
+        if (opts->container)
+            return cmdCreateFromContainer(store, args[0], opts);
+        return cmdCreate(store, args[0], src);
     }
     if (STREQ(cmd, "list") || STREQ(cmd, "layers")) {
         if (needArgs(argc, optind, 1, cmd) < 0)
             return EXIT_USAGE;
         return STREQ(cmd, "list") ? cmdList(store) : cmdLayers(store);
     }
+    if (STREQ(cmd, "clone") || STREQ(cmd, "export")) {
+        if (needArgs(argc, optind, 3, cmd) < 0)
+            return EXIT_USAGE;
+        if (STREQ(cmd, "clone"))
+            return cmdClone(store, args[0], args[1], opts);
+        return cmdExport(store, args[0], args[1], opts);
+    }
     if (needArgs(argc, optind, 2, cmd) < 0)
         return EXIT_USAGE;
-    if (STREQ(cmd, "info"))
-        return cmdInfo(store, argv[optind + 1]);
-    if (STREQ(cmd, "verify"))
-        return cmdVerify(store, argv[optind + 1]);
-    if (STREQ(cmd, "remove"))
-        return cmdRemove(store, argv[optind + 1]);
+    for (i = 0; i < G_N_ELEMENTS(commandsOne); i++) {
+        if (STREQ(cmd, commandsOne[i].name))
+            return commandsOne[i].run(store, args[0]);
+    }
     if (STREQ(cmd, "layer-remove"))
-        return cmdLayerRemove(store, cfg, argv[optind + 1]);
+        return cmdLayerRemove(store, cfg, args[0]);
+    if (STREQ(cmd, "import"))
+        return cmdImport(store, args[0], opts);
     fprintf(stderr, "virt-ct-template: unknown command '%s'\n", cmd);
     usage(stderr);
     return EXIT_USAGE;
@@ -876,6 +969,7 @@ int
 main(int argc, char **argv)
 {
     createSource src = { 0 };
+    ctToolOptions opts = { 0 };
     g_autofree char *dataDir = NULL;
     g_autoptr(virCTDriverConfig) cfg = NULL;
     g_autoptr(virCTStore) store = NULL;
@@ -883,12 +977,12 @@ main(int argc, char **argv)
 
     if (virGettextInitialize() < 0 || virErrorInitialize() < 0)
         return EXIT_FAILED;
-    if ((rc = parseOptions(argc, argv, &src, &dataDir)) >= 0)
+    if ((rc = parseOptions(argc, argv, &src, &opts, &dataDir)) >= 0)
         return rc;
     /* the daemon's layout, under CT_ROOT when that is set */
     if (!(cfg = virCTDriverConfigNew(true, NULL)))
         return fail(EXIT_FAILED);
     store = virCTStoreNew(dataDir ? dataDir : cfg->dataDir);
     virCTTemplateSweep(store);
-    return runCommandLine(store, cfg, argc, argv, &src);
+    return runCommandLine(store, cfg, argc, argv, &src, &opts);
 }

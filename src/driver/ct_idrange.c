@@ -308,6 +308,7 @@ virCTIdRangeCheckClash(virCTDriver *driver, const virDomainDef *def)
     char uuidstr[VIR_UUID_STRING_BUFLEN];
     g_autofree char *other = NULL;
     const char *clash = NULL;
+    bool pool = false;
     size_t i;
 
     virUUIDFormat(def->uuid, uuidstr);
@@ -316,10 +317,19 @@ virCTIdRangeCheckClash(virCTDriver *driver, const virDomainDef *def)
         virCTIdRange *range = &g_array_index(ranges, virCTIdRange, i);
 
         clash = virCTIdRangeFindClash(driver, uuidstr, range->pool, range->target, range->count);
+        pool = range->pool;
     }
     if (!clash)
         return 0;
     other = virCTIdRangeDomainName(driver, clash);
+    /* what virt-clone defines: another domain's definition, range and all */
+    if (pool) {
+        virReportError(
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            _("the ids of '%1$s' (<ct:idrange>) overlap the id range of domain '%2$s': leave <ct:idrange> out to get a free range (to clone a container with its files: virt-ct-template clone %3$s %4$s)"),
+            def->name, other, other, def->name);
+        return -1;
+    }
     virReportError(
         VIR_ERR_CONFIG_UNSUPPORTED,
         _("the ids of '%1$s' (<ct:idrange> or <idmap>) overlap the id range of domain '%2$s': leave <ct:idrange> out to get a free range, or map other ids"),

@@ -8,6 +8,8 @@
  *   templates/NAME/root/           the immutable root file system
  *   templates/NAME/template.conf   its metadata
  *   templates/.creating.NAME.PID/  a template being made (invisible)
+ *   containers/.creating.NAME.PID/ a layer being made by a clone or an
+ *                                  import (invisible)
  *   containers/NAME/layer.conf     which template, owner UUID, quota
  *   containers/NAME/upper, work    the writable layer without a quota
  *   containers/NAME/disk.img       ... or an XFS image holding them,
@@ -97,8 +99,17 @@ typedef void (*virCTTreeProgress)(unsigned long long files, unsigned long long b
 int virCTTemplateScan(const char *root, virCTTemplate *tmpl, virCTTreeProgress progress,
                       void *opaque);
 
+/* The checksum of the tree under @root as virCTTemplateScan() makes it,
+ * but without the sizes of directories, which differ between file
+ * systems (and with a directory's history), and with the contents of
+ * files hashed as their blocks that are not zeros (holes are not read):
+ * the same for a copy of the tree anywhere, sparse or not.  Sets
+ * *@checksum ("sha256:HEX"); 0 or -1. */
+int virCTTreeChecksum(const char *root, char **checksum);
+
 /* Removes what interrupted creates left (".creating.*" of dead
- * processes) and half-removed templates. */
+ * processes, in templates/ and containers/) and half-removed templates
+ * and layers. */
 void virCTTemplateSweep(virCTStore *store);
 
 typedef enum {
@@ -163,12 +174,21 @@ int virCTLayerConvertXattrs(const char *upper);
 int virCTLayerLoad(virCTStore *store, const char *name, virCTLayer **layer);
 int virCTLayerSave(virCTStore *store, const virCTLayer *layer);
 
+/* Writes @layer as the record file @conf (atomically). */
+int virCTLayerSaveFile(const char *conf, const virCTLayer *layer);
+
 /* The same from the record file @conf, for the layer called @name. */
 int virCTLayerLoadFile(const char *conf, const char *name, virCTLayer **layer);
 
 /* Every layer in the store, sorted by name; returns their number. */
 int virCTLayerList(virCTStore *store, virCTLayer ***layers);
 void virCTLayerListFree(virCTLayer **layers, int n);
+
+/* Where this process makes the layer of @name before it is renamed into
+ * the store (@removing false: a clone, an import), or puts an existing
+ * one aside (@removing true): hidden names that virCTTemplateSweep()
+ * removes once this process is gone. */
+char *virCTLayerStagingPath(virCTStore *store, const char *name, bool removing);
 
 /* Removes containers/@name with everything in it (the caller made sure
  * its disk is not mounted). */
