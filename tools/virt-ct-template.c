@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ct_domain_plan.h"
+#include "ct_disk.h"
 #include "ct_template_tool.h"
 #include "vircommand.h"
 #include "virerror.h"
@@ -983,6 +984,16 @@ main(int argc, char **argv)
     if (!(cfg = virCTDriverConfigNew(true, NULL)))
         return fail(EXIT_FAILED);
     store = virCTStoreNew(dataDir ? dataDir : cfg->dataDir);
+    /* containers/ on the layer pool, as the daemon mounts it: what is
+     * written there before the daemon ran would be hidden under it */
+    if (!dataDir) {
+        g_autofree char *configFile = virCTDriverConfigFilePath(cfg);
+
+        if (virCTDriverConfigLoadFile(cfg, configFile) < 0 ||
+            (cfg->layerPool &&
+             virCTDiskPoolMount(cfg->layerPool, store->containerDir, cfg->layerPoolSize) < 0))
+            return fail(EXIT_FAILED);
+    }
     virCTTemplateSweep(store);
     return runCommandLine(store, cfg, argc, argv, &src, &opts);
 }
