@@ -152,9 +152,10 @@ virCTMigrateSrcBegin(virCTDriver *driver, virDomainObj *vm, virTypedParameterPtr
         return NULL;
     /* their files stay with the layer here (as qemu's driver refuses) */
     if ((nsnapshots = virDomainSnapshotObjListNum(vm->snapshots, NULL, 0)) > 0) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("cannot migrate domain '%1$s' with %2$d snapshots: delete them first"),
-                       vm->def->name, nsnapshots);
+        virReportError(
+            VIR_ERR_OPERATION_INVALID,
+            _("cannot migrate domain '%1$s' with %2$d snapshots: delete them, or move it with them as a file (virt-ct-template export --snapshots, import)"),
+            vm->def->name, nsnapshots);
         goto error;
     }
     if (flags & VIR_MIGRATE_OFFLINE) {
