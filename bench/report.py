@@ -1089,12 +1089,13 @@ def main():
     section_quotas(res, out)
     section_checkpoint(res, out, figdir)
     section_migrate(res, out, figdir)
-    # bench/snapshot.sh writes its own section
-    snap = os.path.join(figdir, "snapshot.md")
-    if os.path.exists(snap):
-        with open(snap) as f:
-            out.append(f.read().rstrip())
-        out.append("")
+    # bench/snapshot.sh and bench/clone.sh write their own sections
+    for part in ("snapshot.md", "clone.md"):
+        path = os.path.join(figdir, part)
+        if os.path.exists(path):
+            with open(path) as f:
+                out.append(f.read().rstrip())
+            out.append("")
     section_overhead(res, out)
     out.append("## How to reproduce")
     out.append("")

@@ -23,7 +23,7 @@
 #
 # Options: --out DIR (report into DIR/benchmarks.md, DIR/bench/), --no-install,
 # --systems ct-api,crun,... --scenarios overhead,start,stop,burst,provision,manage,
-# quotas,density,checkpoint,migrate,snapshot, --keep (keep the scratch tree).
+# quotas,density,checkpoint,migrate,snapshot,clone, --keep (keep the scratch tree).
 #
 # For the run only (the old values are put back at the end) it raises the
 # kernel limits that 4000 containers of some system reach: kernel.pty.max
@@ -444,6 +444,12 @@ case ",$scenarios," in
     say "snapshots (bench/snapshot.sh, private daemons of its own)"
     # shellcheck disable=SC2046
     "$HERE/snapshot.sh" $([ "$mode" = quick ] && echo --quick) --out "$out" 2>&1 | tee -a "$LOG" ;;
+esac
+case ",$scenarios," in
+*,clone,*)
+    say "clones, templates from containers, export and import (bench/clone.sh)"
+    # shellcheck disable=SC2046
+    "$HERE/clone.sh" $([ "$mode" = quick ] && echo --quick) --out "$out" 2>&1 | tee -a "$LOG" ;;
 esac
 /usr/bin/python3 "$HERE/report.py" "$out/bench/results.json" "$out" ||
     say "the report could not be made from $out/bench/results.json"
