@@ -61,7 +61,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 CACHE=/var/tmp/bench-cache
 mode=full out="" install=1 systems="" keep=0
-scenarios="overhead,start,stop,burst,provision,manage,quotas,density,checkpoint,migrate,snapshot"
+scenarios="overhead,start,stop,burst,provision,manage,quotas,density,checkpoint,migrate,snapshot,clone"
 
 usage() {
     sed -n '/^#   bench/,/^# Options/p' "$0" | sed 's/^# \{0,1\}//'
