@@ -105,8 +105,9 @@ XML
             mrev_ms+=($((t1 - t0)))
         fi
     done
-    # the data came back whole
-    ct_exec "$name" sh -c "[ \$(wc -c </root/data) = $((size * 1024 * 1024)) ] && [ ! -e /root/changed ]" ||
+    # the data came back whole (stat, not busybox's wc -c: that counts
+    # modulo 4 GiB)
+    ct_exec "$name" sh -c "[ \$(stat -c %s /root/data) = $((size * 1024 * 1024)) ] && [ ! -e /root/changed ]" ||
         fail "the data after the reverts" || return 1
     vsh destroy "$name" >/dev/null
     vsh undefine "$name" --snapshots-metadata >/dev/null
