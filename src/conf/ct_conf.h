@@ -65,6 +65,7 @@ struct _virCTDriver {
     virMutex lock; /* protects caps */
     virMutex idLock; /* held from choosing a new id range until its domain is listed */
     GHashTable *idRanges; /* require idLock: UUID string -> its id range (ct_idrange.c) */
+    unsigned int idRangesPruned; /* require idLock: entries after the last prune */
 
     /* Immutable after initialization */
     bool privileged;

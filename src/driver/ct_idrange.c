@@ -130,14 +130,34 @@ virCTIdRangeIsStale(gpointer key, gpointer value G_GNUC_UNUSED, gpointer listed)
 /* Drops the ranges of domains that are no longer listed.  At every
  * assignment, so it is kept cheap: the listed UUIDs as bytes, sorted,
  * rather than formatted into a set of strings. */
-static void
+/* Drops the ranges of domains that are gone.  Returns whether it
+ * dropped any. */
+static bool
 virCTIdRangePrune(virCTDriver *driver)
 {
     g_autoptr(GArray) listed = g_array_new(FALSE, FALSE, VIR_UUID_BUFLEN);
+    guint removed;
 
     virDomainObjListForEach(driver->domains, false, virCTIdRangeCollectUUID, listed);
     g_array_sort(listed, virCTIdRangeCompareUUID);
-    g_hash_table_foreach_remove(virCTIdRangeTable(driver), virCTIdRangeIsStale, listed);
+    removed = g_hash_table_foreach_remove(virCTIdRangeTable(driver), virCTIdRangeIsStale, listed);
+    driver->idRangesPruned = g_hash_table_size(virCTIdRangeTable(driver));
+    return removed > 0;
+}
+
+/* A prune walks every domain: a start does not pay for it each time.
+ * The ranges of domains that are gone stay until the table has grown by
+ * CT_IDRANGE_PRUNE_SLACK since the last prune; meanwhile they only keep
+ * their slots from being chosen, and a clash or a full pool prunes before
+ * it is reported (virCTIdRangeAssign). */
+#define CT_IDRANGE_PRUNE_SLACK 256
+
+static void
+virCTIdRangeMaybePrune(virCTDriver *driver)
+{
+    if (g_hash_table_size(virCTIdRangeTable(driver)) >
+        driver->idRangesPruned + CT_IDRANGE_PRUNE_SLACK)
+        ignore_value(virCTIdRangePrune(driver));
 }
 
 /* The UUID (as a string) of another domain whose ids meet [target,
@@ -367,17 +387,23 @@ virCTIdRangeAssign(virCTDriver *driver, virDomainDef *def, bool live)
     virCTDomainNamespaceDef *ns;
     int ret = -1;
 
-    virCTIdRangePrune(driver);
+    virCTIdRangeMaybePrune(driver);
     virUUIDFormat(def->uuid, uuidstr);
     vm = virCTIdRangeExisting(driver, def->uuid);
     if (virCTDomainUsesIdRange(def)) {
         ns = virCTDomainEnsureNamespaceDef(def);
         if (ns->idrangeCount && virCTIdRangeCheckInPool(driver, ns) < 0)
             goto cleanup;
-        if (!ns->idrangeCount && virCTIdRangeChoose(driver, vm, ns, uuidstr) < 0)
+        /* a full pool, or a clash: maybe with a domain that is gone */
+        if (!ns->idrangeCount && virCTIdRangeChoose(driver, vm, ns, uuidstr) < 0 &&
+            (!virCTIdRangePrune(driver) || virCTIdRangeChoose(driver, vm, ns, uuidstr) < 0))
             goto cleanup;
     }
-    if (virCTIdRangeCheckClash(driver, def) < 0 || virCTIdRangeCheckExisting(vm, def, live) < 0)
+    if (virCTIdRangeCheckClash(driver, def) < 0 &&
+        (!virCTIdRangePrune(driver) || virCTIdRangeCheckClash(driver, def) < 0))
+        goto cleanup;
+    virResetLastError();
+    if (virCTIdRangeCheckExisting(vm, def, live) < 0)
         goto cleanup;
     virCTIdRangeRecord(driver, def);
     ret = 0;

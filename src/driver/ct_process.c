@@ -425,6 +425,8 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
     if (!machineName)
         return -1;
     VIR_DEBUG("creating machine '%s' in '%s' for init %d", machineName, partition, initPid);
+    if (priv->cgroupPath)
+        virCTCgroupPrepareCpusetParent(priv->cgroupPath);
     if (virCgroupNewMachine(machineName, "ct", vm->def->uuid, plan->root ? plan->root : "/",
                             initPid, true, 0, NULL, partition, -1, 0, &priv->cgroup) < 0)
         return -1;

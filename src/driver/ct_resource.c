@@ -62,11 +62,18 @@ virCTResourceCpuQuota(const virDomainDef *def, unsigned long long *period)
     return (long long)virDomainDefGetVcpus(def) * *period;
 }
 
+/* Writes @value to @dir/@file unless it holds that already: every write
+ * of a CFS period or quota makes the kernel check the bandwidth of every
+ * CPU cgroup of the host (tg_set_cfs_bandwidth walks the whole tree), a
+ * cost that grows with the number of containers. */
 static int
 virCTResourceWriteInit(const char *dir, const char *file, const char *value)
 {
     g_autofree char *path = g_strdup_printf("%s/%s", dir, file);
+    g_autofree char *have = NULL;
 
+    if (virFileReadAllQuiet(path, 128, &have) >= 0 && STREQ(g_strchomp(have), value))
+        return 0;
     if (virFileWriteStr(path, value, 0) < 0) {
         virReportSystemError(errno, _("cannot write '%1$s' to '%2$s'"), value, path);
         return -1;
@@ -123,9 +130,14 @@ virCTResourceApplyCpu(virCgroup *cgroup, const virDomainDef *def)
 {
     unsigned long long period;
     long long quota = virCTResourceCpuQuota(def, &period);
+    unsigned long long have = 0;
 
     if (def->cputune.sharesSpecified && virCgroupSetCpuShares(cgroup, def->cputune.shares) < 0)
         return -1;
+    /* a period that is already right is not written again (see
+     * virCTResourceWriteInit) */
+    if (virCgroupGetCpuCfsPeriod(cgroup, &have) == 0 && have == period)
+        period = 0;
     if (virCTResourceCopyCpuLimit(cgroup, def, true) < 0 ||
         virCgroupSetupCpuPeriodQuota(cgroup, period, quota) < 0)
         return -1;

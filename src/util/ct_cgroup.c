@@ -297,6 +297,29 @@ virCTCgroupDelegate(const char *dir, uid_t uid, gid_t gid)
     return 0;
 }
 
+/* Sets cgroup.clone_children of @dir (a v1 cpuset) unless it is set. */
+static void
+virCTCgroupCloneCpuset(const char *dir)
+{
+    g_autofree char *clone = g_strdup_printf("%s/cgroup.clone_children", dir);
+    g_autofree char *have = NULL;
+
+    if (virFileReadAllQuiet(clone, 16, &have) < 0 || STREQ(g_strchomp(have), "1"))
+        return;
+    if (virFileWriteStr(clone, "1", 0) < 0)
+        VIR_WARN("cannot set '%s': %s", clone, g_strerror(errno));
+}
+
+void
+virCTCgroupPrepareCpusetParent(const char *path)
+{
+    g_autofree char *parent = g_path_get_dirname(path);
+    g_autofree char *dir = g_strdup_printf(CT_CGROUP_TOP "/cpuset%s", parent);
+
+    if (STRNEQ(parent, "/") && virFileIsDir(dir))
+        virCTCgroupCloneCpuset(dir);
+}
+
 /* One hierarchy of virCTCgroupMakeInit(): @top/@path/init with @pid in. */
 static int
 virCTCgroupMakeInitOne(const char *top, const char *path, bool delegable, pid_t pid,
@@ -307,15 +330,14 @@ virCTCgroupMakeInitOne(const char *top, const char *path, bool delegable, pid_t 
     g_autofree char *procs = g_strdup_printf("%s/cgroup.procs", init);
     g_autofree char *pidstr = g_strdup_printf("%d", pid);
     g_autofree char *cpus = g_strdup_printf("%s/cpuset.cpus", dir);
-    g_autofree char *clone = g_strdup_printf("%s/cgroup.clone_children", dir);
 
     /* v1 cpuset: the kernel gives the child our CPUs and nodes as it
      * makes it, so that the copy below changes nothing; a write of
      * cpuset.cpus that changes them checks every sibling and rebuilds
      * the scheduling domains over all cpusets, a cost that grows with
      * the number of containers */
-    if (virFileExists(cpus) && virFileExists(clone))
-        ignore_value(virFileWriteStr(clone, "1", 0));
+    if (virFileExists(cpus))
+        virCTCgroupCloneCpuset(dir);
     if (mkdir(init, 0755) < 0 && errno != EEXIST) {
         virReportSystemError(errno, _("cannot create cgroup '%1$s'"), init);
         return -1;

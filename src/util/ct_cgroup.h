@@ -67,6 +67,14 @@ int virCTCgroupGetPids(const char *dir, unsigned long long *current, unsigned lo
  * is created, so it can be recorded first.  Caller frees. */
 char *virCTCgroupMachinePath(const char *partition, const char *machineName);
 
+/* Makes the v1 cpuset parent of the machine cgroup @path (the
+ * partition) give its new children its CPUs and memory nodes
+ * (cgroup.clone_children), if it exists: libvirt then copies values the
+ * child has already, which the kernel takes without checking every
+ * sibling and rebuilding the scheduling domains over all cpusets.  Best
+ * effort: nothing changes but the speed when it cannot. */
+void virCTCgroupPrepareCpusetParent(const char *path);
+
 /* Creates CT_CGROUP_INIT below the container's cgroup @path in every
  * hierarchy where @pid is at @path, but v1 blkio (its throttling is not
  * hierarchical: a limit holds only for the cgroup's own tasks) and moves @pid there (copying a v1
