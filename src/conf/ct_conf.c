@@ -298,3 +298,11 @@ virCTDriverGetCapabilities(virCTDriver *driver, bool refresh)
     }
     return ret;
 }
+
+void
+virCTDriverRemoveDomain(virCTDriver *driver, virDomainObj *vm)
+{
+    virDomainObjListRemove(driver->domains, vm);
+    /* after the removal: whoever sees the new count lists without @vm */
+    g_atomic_int_inc(&driver->domainsRemoved);
+}

@@ -66,6 +66,7 @@ struct _virCTDriver {
     virMutex idLock; /* held from choosing a new id range until its domain is listed */
     GHashTable *idRanges; /* require idLock: UUID string -> its id range (ct_idrange.c) */
     unsigned int idRangesPruned; /* require idLock: entries after the last prune */
+    int idRangesRemovedSeen; /* require idLock: domainsRemoved at the last prune */
 
     /* Immutable after initialization */
     bool privileged;
@@ -79,6 +80,8 @@ struct _virCTDriver {
 
     /* Atomic: running containers (the daemon must not time out then) */
     int nactive;
+    /* Atomic: domains taken off the list so far (virCTDriverRemoveDomain) */
+    int domainsRemoved;
 
     /* Self-locking objects */
     virDomainObjList *domains;
@@ -102,3 +105,7 @@ int virCTDriverConfigMakeDirs(virCTDriverConfig *cfg);
 
 virCaps *virCTDriverCapsInit(virCTDriverConfig *cfg);
 virCaps *virCTDriverGetCapabilities(virCTDriver *driver, bool refresh);
+
+/* virDomainObjListRemove() of the locked @vm, counted, so that the id
+ * ranges know that one may be gone (ct_idrange.c). */
+void virCTDriverRemoveDomain(virCTDriver *driver, virDomainObj *vm);

@@ -155,7 +155,7 @@ ctDomainDefineXMLFlags(virConnectPtr conn, const char *xml, unsigned int flags)
                 vm->def = g_steal_pointer(&oldDef);
             }
         } else {
-            virDomainObjListRemove(driver->domains, vm);
+            virCTDriverRemoveDomain(driver, vm);
         }
         goto cleanup;
     }
@@ -255,7 +255,7 @@ ctDomainUndefineFlags(virDomainPtr dom, unsigned int flags)
  endjob:
     virDomainObjEndJob(vm);
     if (ret == 0 && !virDomainObjIsActive(vm))
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
  cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);

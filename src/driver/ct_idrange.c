@@ -138,6 +138,8 @@ virCTIdRangePrune(virCTDriver *driver)
     g_autoptr(GArray) listed = g_array_new(FALSE, FALSE, VIR_UUID_BUFLEN);
     guint removed;
 
+    /* read before listing: a removal counted later is listed later */
+    driver->idRangesRemovedSeen = g_atomic_int_get(&driver->domainsRemoved);
     virDomainObjListForEach(driver->domains, false, virCTIdRangeCollectUUID, listed);
     g_array_sort(listed, virCTIdRangeCompareUUID);
     removed = g_hash_table_foreach_remove(virCTIdRangeTable(driver), virCTIdRangeIsStale, listed);
@@ -145,9 +147,10 @@ virCTIdRangePrune(virCTDriver *driver)
     return removed > 0;
 }
 
-/* A prune walks every domain: a start does not pay for it each time.
- * The ranges of domains that are gone stay until the table has grown by
- * CT_IDRANGE_PRUNE_SLACK since the last prune; meanwhile they only keep
+/* A prune walks every domain: a start does not pay for it unless a
+ * domain was taken off the list since the last one.  Ranges recorded for
+ * a domain that never got on it (a define that failed later) stay until
+ * the table has grown by CT_IDRANGE_PRUNE_SLACK; meanwhile they only keep
  * their slots from being chosen, and a clash or a full pool prunes before
  * it is reported (virCTIdRangeAssign). */
 #define CT_IDRANGE_PRUNE_SLACK 256
@@ -155,8 +158,9 @@ virCTIdRangePrune(virCTDriver *driver)
 static void
 virCTIdRangeMaybePrune(virCTDriver *driver)
 {
-    if (g_hash_table_size(virCTIdRangeTable(driver)) >
-        driver->idRangesPruned + CT_IDRANGE_PRUNE_SLACK)
+    if (g_atomic_int_get(&driver->domainsRemoved) != driver->idRangesRemovedSeen ||
+        g_hash_table_size(virCTIdRangeTable(driver)) >
+            driver->idRangesPruned + CT_IDRANGE_PRUNE_SLACK)
         ignore_value(virCTIdRangePrune(driver));
 }
 

@@ -152,7 +152,7 @@ ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
 
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0) {
         if (!vm->persistent)
-            virDomainObjListRemove(driver->domains, vm);
+            virCTDriverRemoveDomain(driver, vm);
         goto cleanup;
     }
     virCTTimelineStep(vm->def->name, "job");
@@ -161,7 +161,7 @@ ctDomainCreateXML(virConnectPtr conn, const char *xml, unsigned int flags)
     virDomainObjEndJob(vm);
     virCTTimelineStep(vm->def->name, "end");
     if (!dom && !vm->persistent)
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
 
  cleanup:
     virDomainObjEndAPI(&vm);
@@ -240,7 +240,7 @@ ctDomainDestroyFlags(virDomainPtr dom, unsigned int flags)
  endjob:
     virDomainObjEndJob(vm);
     if (!vm->persistent && !virDomainObjIsActive(vm))
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
  cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);

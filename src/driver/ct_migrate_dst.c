@@ -785,7 +785,7 @@ virCTMigrateInDefine(virCTMigrateIn *in, virObjectEvent **events)
     vm->persistent = 1;
     if (virCTLayerDefine(driver, vm->def, true, &created) < 0 ||
         virDomainDefSave(vm->def, driver->xmlopt, driver->config->configDir) < 0) {
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
         virDomainObjEndAPI(&vm);
         return NULL;
     }
@@ -848,7 +848,7 @@ virCTMigrateInStart(virCTMigrateIn *in, virConnectPtr dconn, virObjectEvent **ev
         if (existed)
             virDomainObjRemoveTransientDef(vm);
         else
-            virDomainObjListRemove(driver->domains, vm);
+            virCTDriverRemoveDomain(driver, vm);
     }
     virDomainObjEndAPI(&vm);
     return NULL;

@@ -539,7 +539,7 @@ virCTMigrateSrcEnd(virCTDriver *driver, virDomainObj *vm, bool cancelled, bool k
     virCTMigrateOutFree(out);
     virDomainObjEndJob(vm);
     if (!vm->persistent && !virDomainObjIsActive(vm))
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
     return ret;
 }
 

@@ -1114,7 +1114,7 @@ virCTProcessWorker(void *data, void *opaque)
     virDomainObjEndJob(vm);
  cleanup:
     if (!vm->persistent && !virDomainObjIsActive(vm))
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
     virDomainObjEndAPI(&vm);
     virObjectUnref(end->mon);
     g_free(end);
@@ -1194,7 +1194,7 @@ virCTProcessAutoDestroy(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
     virDomainObjEndJob(vm);
     virObjectEventStateQueue(driver->domainEventState, event);
     if (!vm->persistent)
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
 }
 
 
@@ -1273,7 +1273,7 @@ virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
 
  cleanup:
     if (!vm->persistent && !virDomainObjIsActive(vm))
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
     virDomainObjEndAPI(&vm);
 }
 

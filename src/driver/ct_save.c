@@ -857,7 +857,7 @@ ctDomainSaveFlags(virDomainPtr dom, const char *to, const char *dxml, unsigned i
         dom->id = -1;
     virDomainObjEndJob(vm);
     if (ret == 0 && !vm->persistent)
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
 
  cleanup:
     virDomainObjEndAPI(&vm);

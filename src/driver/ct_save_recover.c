@@ -160,7 +160,7 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
                 virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
                                                   VIR_DOMAIN_EVENT_STOPPED_MIGRATED));
             if (!vm->persistent)
-                virDomainObjListRemove(driver->domains, vm);
+                virCTDriverRemoveDomain(driver, vm);
         }
         virDomainObjEndAPI(&vm);
         return;
@@ -173,7 +173,7 @@ virCTSaveRecover(virCTDriver *driver, const char *name, const char *dir)
                                  virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
                                                                    VIR_DOMAIN_EVENT_STOPPED_SAVED));
         if (!vm->persistent)
-            virDomainObjListRemove(driver->domains, vm);
+            virCTDriverRemoveDomain(driver, vm);
     }
     if (rename(paths[0], paths[1]) < 0)
         VIR_WARN("cannot rename '%s' to '%s': %s", paths[0], paths[1], g_strerror(errno));

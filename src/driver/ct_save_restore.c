@@ -211,7 +211,7 @@ virCTSaveRestoreFailed(virCTDriver *driver, virDomainObj *vm)
     if (vm->persistent)
         virDomainObjRemoveTransientDef(vm);
     else
-        virDomainObjListRemove(driver->domains, vm);
+        virCTDriverRemoveDomain(driver, vm);
 }
 
 int
