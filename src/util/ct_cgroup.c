@@ -331,21 +331,26 @@ virCTCgroupMakeInitOne(const char *top, const char *path, bool delegable, pid_t 
     g_autofree char *pidstr = g_strdup_printf("%d", pid);
     g_autofree char *cpus = g_strdup_printf("%s/cpuset.cpus", dir);
 
-    /* v1 cpuset: the kernel gives the child our CPUs and nodes as it
-     * makes it, so that the copy below changes nothing; a write of
-     * cpuset.cpus that changes them checks every sibling and rebuilds
-     * the scheduling domains over all cpusets, a cost that grows with
-     * the number of containers */
-    if (virFileExists(cpus))
-        virCTCgroupCloneCpuset(dir);
     if (mkdir(init, 0755) < 0 && errno != EEXIST) {
         virReportSystemError(errno, _("cannot create cgroup '%1$s'"), init);
         return -1;
     }
-    /* a v1 cpuset takes no task before it has CPUs and memory nodes */
-    if (virFileExists(cpus) && (virCTCgroupCopyFile(dir, init, "cpuset.cpus") < 0 ||
-                                virCTCgroupCopyFile(dir, init, "cpuset.mems") < 0))
-        return -1;
+    /* a v1 cpuset takes no task before it has CPUs and memory nodes.
+     * While a v1 cpuset with CPUs balances load (the default), making
+     * and removing it rebuilds the scheduling domains over every cpuset
+     * of the host, a cost that grows with the number of containers: init
+     * does not balance load (the container's cgroup above it, with the
+     * same CPUs, does), switched off while it has no CPUs yet, which
+     * rebuilds nothing. */
+    if (virFileExists(cpus)) {
+        g_autofree char *balance = g_strdup_printf("%s/cpuset.sched_load_balance", init);
+
+        if (virFileExists(balance) && virFileWriteStr(balance, "0", 0) < 0)
+            VIR_WARN("cannot write '%s': %s", balance, g_strerror(errno));
+        if (virCTCgroupCopyFile(dir, init, "cpuset.cpus") < 0 ||
+            virCTCgroupCopyFile(dir, init, "cpuset.mems") < 0)
+            return -1;
+    }
     if (delegable && owner && virCTCgroupDelegate(init, owner->uid, owner->gid) < 0)
         return -1;
     if (virFileWriteStr(procs, pidstr, 0) < 0) {
