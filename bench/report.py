@@ -299,7 +299,8 @@ def section_targets19(res, out):
         common = [lv["n"] for lv in ctd.get("levels", [])]
         if common:
             n = common[-1]
-            peers = {s: lv["start_all_s"] for s in dens if s != "ct-api"
+            # the bare bound is not a peer (as in fastest_peer)
+            peers = {s: lv["start_all_s"] for s in dens if s not in ("ct-api", "bare")
                      for lv in dens[s].get("levels", []) if lv["n"] == n}
             me = ctd["levels"][-1]["start_all_s"]
             if peers:
