@@ -567,6 +567,65 @@ virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long l
 
 /* A layer without a disk: the host file system's size, what the upper
  * directory holds. */
+/* What an upper directory holds is found by walking it, a cost that
+ * grows with its files; getAllDomainStats asks for every container, and
+ * monitoring asks again every few seconds.  A walk's result is reused
+ * for CT_LAYER_USAGE_REUSE times what the walk took (at least
+ * CT_LAYER_USAGE_MIN_US, at most CT_LAYER_USAGE_MAX_US): the figures
+ * lag by that much, and no more than 1 % of the time goes to walking. */
+#define CT_LAYER_USAGE_REUSE 100
+#define CT_LAYER_USAGE_MIN_US (1000LL * 1000LL)
+#define CT_LAYER_USAGE_MAX_US (60LL * 1000LL * 1000LL)
+
+typedef struct {
+    unsigned long long bytes;
+    unsigned long long files;
+    gint64 until; /* g_get_monotonic_time() */
+} virCTLayerUsageEntry;
+
+static GMutex virCTLayerUsageLock;
+static GHashTable *virCTLayerUsageCache; /* upper path -> virCTLayerUsageEntry */
+
+static gboolean
+virCTLayerUsageExpired(gpointer key G_GNUC_UNUSED, gpointer value, gpointer now)
+{
+    return ((virCTLayerUsageEntry *)value)->until <= *(gint64 *)now;
+}
+
+static void
+virCTLayerDirUsage(const char *upper, unsigned long long *bytes, unsigned long long *files)
+{
+    virCTLayerUsageEntry *entry;
+    gint64 now = g_get_monotonic_time();
+    gint64 took;
+
+    g_mutex_lock(&virCTLayerUsageLock);
+    if (!virCTLayerUsageCache)
+        virCTLayerUsageCache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    entry = g_hash_table_lookup(virCTLayerUsageCache, upper);
+    if (entry && entry->until > now) {
+        *bytes = entry->bytes;
+        *files = entry->files;
+        g_mutex_unlock(&virCTLayerUsageLock);
+        return;
+    }
+    g_mutex_unlock(&virCTLayerUsageLock);
+
+    virCTStoreUsage(upper, bytes, files);
+    took = g_get_monotonic_time() - now;
+
+    g_mutex_lock(&virCTLayerUsageLock);
+    /* the layers of containers that are gone go with the others */
+    g_hash_table_foreach_remove(virCTLayerUsageCache, virCTLayerUsageExpired, &now);
+    entry = g_new0(virCTLayerUsageEntry, 1);
+    entry->bytes = *bytes;
+    entry->files = *files;
+    entry->until =
+        now + CLAMP(took * CT_LAYER_USAGE_REUSE, CT_LAYER_USAGE_MIN_US, CT_LAYER_USAGE_MAX_US);
+    g_hash_table_replace(virCTLayerUsageCache, g_strdup(upper), entry);
+    g_mutex_unlock(&virCTLayerUsageLock);
+}
+
 static int
 virCTLayerGetDirUsage(const virCTLayerPaths *paths, virCTDiskUsage *usage)
 {
@@ -576,7 +635,7 @@ virCTLayerGetDirUsage(const virCTLayerPaths *paths, virCTDiskUsage *usage)
         virReportSystemError(errno, _("cannot query the file system of '%1$s'"), paths->dir);
         return -1;
     }
-    virCTStoreUsage(paths->upper, &usage->used, &usage->inodesUsed);
+    virCTLayerDirUsage(paths->upper, &usage->used, &usage->inodesUsed);
     usage->capacity = (unsigned long long)sf.f_blocks * sf.f_bsize;
     usage->inodes = sf.f_files;
     usage->physical = usage->used;
