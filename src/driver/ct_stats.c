@@ -519,7 +519,20 @@ struct _ctStatsRecordData {
     virCgroup *cgroup;
     int diskRc; /* of virCTLayerGetUsage: 1 with @disk filled, else 0 */
     virCTDiskUsage disk;
+    int cpuTimeRc; /* of ctStatsCpuTime: 0 unread, 1 read, -1 unreadable */
+    unsigned long long cpuTime;
 };
+
+/* The container's CPU time, read once for "cpu" and "vcpu".  Returns 0
+ * or -1 (with an error). */
+static int
+ctStatsCpuTime(ctStatsRecordData *data, unsigned long long *total)
+{
+    if (data->cpuTimeRc == 0)
+        data->cpuTimeRc = virCgroupGetCpuacctUsage(data->cgroup, &data->cpuTime) < 0 ? -1 : 1;
+    *total = data->cpuTime;
+    return data->cpuTimeRc > 0 ? 0 : -1;
+}
 
 /* One container's unreadable statistic must not fail everyone's: it is
  * logged and left out.  Returns 0. */
@@ -589,8 +602,7 @@ ctStatsRecordCpuTotal(ctStatsRecordData *data, virTypedParamList *params)
     unsigned long long user;
     unsigned long long sys;
 
-    if (virCgroupGetCpuacctUsage(data->cgroup, &total) < 0 ||
-        virCgroupGetCpuacctStat(data->cgroup, &user, &sys) < 0)
+    if (ctStatsCpuTime(data, &total) < 0 || virCgroupGetCpuacctStat(data->cgroup, &user, &sys) < 0)
         return ctStatsSkip(data->vm, "CPU time");
     if (virTypedParamListAddULLong(params, total, "cpu.time") < 0 ||
         virTypedParamListAddULLong(params, user, "cpu.user") < 0 ||
@@ -638,7 +650,7 @@ ctStatsRecordVcpu(ctStatsRecordData *data, virTypedParamList *params)
 {
     unsigned int n = virDomainDefGetVcpus(data->vm->def);
     unsigned long long total = 0;
-    bool haveTime = virCgroupGetCpuacctUsage(data->cgroup, &total) == 0;
+    bool haveTime = ctStatsCpuTime(data, &total) == 0;
     unsigned int i;
 
     if (!haveTime)
@@ -800,27 +812,93 @@ ctStatsCheckGroups(unsigned int *stats, unsigned int flags)
     return 0;
 }
 
-/* The records of @vms (each released); NULL only when a record cannot be
- * built at all. */
+/* One thread's share of ctStatsRecords(): every @step-th domain from
+ * @first. */
+typedef struct {
+    virConnectPtr conn;
+    virCTDriver *driver;
+    virDomainObj **vms;
+    size_t nvms;
+    unsigned int stats;
+    virDomainStatsRecordPtr *records;
+    size_t first;
+    size_t step;
+    virErrorPtr error; /* why a record could not be built */
+} ctStatsShare;
+
+static void
+ctStatsShareRun(void *opaque)
+{
+    ctStatsShare *share = opaque;
+    size_t i;
+
+    for (i = share->first; i < share->nvms; i += share->step) {
+        virObjectLock(share->vms[i]);
+        share->records[i] = ctStatsRecord(share->conn, share->driver, share->vms[i], share->stats);
+        virObjectUnlock(share->vms[i]);
+        if (!share->records[i]) {
+            virErrorPreserveLast(&share->error);
+            return;
+        }
+    }
+}
+
+/* Reading a container's statistics is a dozen small reads of cgroup
+ * files, about 0.1 ms: with many containers, the CPUs of the host share
+ * them (one thread per CT_STATS_SHARE_MIN domains, at most
+ * CT_STATS_SHARE_MAX threads). */
+#define CT_STATS_SHARE_MIN 64
+#define CT_STATS_SHARE_MAX 8
+
+/* The records of @vms (each released), in their order; NULL only when a
+ * record cannot be built at all. */
 static virDomainStatsRecordPtr *
 ctStatsRecords(virConnectPtr conn, virCTDriver *driver, virDomainObj **vms, size_t nvms,
                unsigned int stats)
 {
     virDomainStatsRecordPtr *records = g_new0(virDomainStatsRecordPtr, nvms + 1);
+    size_t nshares =
+        MIN(MIN((size_t)g_get_num_processors(), CT_STATS_SHARE_MAX), nvms / CT_STATS_SHARE_MIN);
+    g_autofree ctStatsShare *shares = NULL;
+    g_autofree virThread *threads = NULL;
+    g_autofree bool *started = NULL;
+    virErrorPtr error = NULL;
     size_t i;
+    size_t n;
 
-    for (i = 0; i < nvms; i++) {
-        virObjectLock(vms[i]);
-        records[i] = ctStatsRecord(conn, driver, vms[i], stats);
-        virObjectUnlock(vms[i]);
-        if (!records[i]) {
-            virDomainStatsRecordListFree(records);
-            records = NULL;
-            break;
-        }
+    nshares = MAX(nshares, 1);
+    shares = g_new0(ctStatsShare, nshares);
+    threads = g_new0(virThread, nshares);
+    started = g_new0(bool, nshares);
+    for (i = 0; i < nshares; i++) {
+        shares[i] = (ctStatsShare){ conn, driver, vms, nvms, stats, records, i, nshares, NULL };
+        /* share 0 is this thread's; a thread that cannot be made: here too */
+        started[i] = i > 0 && virThreadCreateFull(&threads[i], true, ctStatsShareRun, "ct-stats",
+                                                  false, &shares[i]) == 0;
+    }
+    for (i = 0; i < nshares; i++) {
+        if (!started[i])
+            ctStatsShareRun(&shares[i]);
+    }
+    for (i = 0; i < nshares; i++) {
+        if (started[i])
+            virThreadJoin(&threads[i]);
+        if (shares[i].error && !error)
+            error = g_steal_pointer(&shares[i].error);
+        virFreeError(shares[i].error);
     }
     virObjectListFreeCount(vms, nvms);
-    return records;
+    if (!error)
+        return records;
+    /* the records built, first, so that the list ends at its first NULL */
+    for (i = 0, n = 0; i < nvms; i++) {
+        if (records[i])
+            records[n++] = records[i];
+    }
+    records[n] = NULL;
+    virDomainStatsRecordListFree(records);
+    virErrorRestore(&error);
+    return NULL;
 }
 
 int

@@ -252,6 +252,24 @@ if command -v lxcfs >/dev/null; then
             "ct_exec s1 /bin/grep -q ' $f fuse.lxcfs' /proc/self/mounts"
     done
 fi
+
+# getAllDomainStats of many domains is shared among threads: every
+# domain once, the running one with its CPU time among 200 defined ones
+for i in $(seq -w 1 200); do
+    ct_xml "many$i" "" >"$CT_TEST_ROOT/many.xml"
+    vsh define "$CT_TEST_ROOT/many.xml" >/dev/null || not_ok "define many$i"
+done
+virsh -c "$CT_URI" domstats >"$CT_TEST_ROOT/all.stats" 2>&1
+check "domstats of all: one record per domain" test \
+    "$(grep -c "^Domain: " "$CT_TEST_ROOT/all.stats")" = "$(vsh list --all --name | grep -c .)"
+check "domstats of all: no domain twice" test \
+    "$(grep "^Domain: " "$CT_TEST_ROOT/all.stats" | sort | uniq -d | wc -l)" = 0
+check "domstats of all: the running one with its CPU time" \
+    awk '/^Domain: .s1.$/ { s = 1; next } /^Domain: / { s = 0 } s && /cpu.time=[0-9]+/ { f = 1 } END { exit !f }' \
+    "$CT_TEST_ROOT/all.stats"
+check "domstats of all: the domains of list --all" bash -c \
+    "diff <(grep '^Domain: ' '$CT_TEST_ROOT/all.stats' | sort) <(virsh -q -c '$CT_URI' list --all --name | grep . | sed \"s/.*/Domain: '&'/\" | sort)"
+for i in $(seq -w 1 200); do vsh undefine "many$i" >/dev/null; done
 vsh destroy s1 >/dev/null
 
 summary
