@@ -535,6 +535,56 @@ testOne(const char *dir, const char *name, const ctTestLayout *layout)
         fprintf(stderr, "--- expected %s\n%s+++ actual\n%s", out, expect, actual);
 }
 
+/* What a daemon killed while it removed a container's cgroups leaves
+ * (some hierarchies done, others not) goes with the next removal, in
+ * every hierarchy; another container's cgroup beside it stays. */
+static void
+testRemoveLeftovers(const ctTestLayout *layout)
+{
+    const char *path = "/machine/ct-7-left.libvirt-ct";
+    g_autoptr(ctTestHost) root = buildHost(layout);
+    bool made = true;
+    bool gone = true;
+    bool kept = true;
+    size_t i;
+
+    if (!root) {
+        ctTestReport(false, "cgroup %s leftovers: cannot build the fake host", layout->name);
+        return;
+    }
+    g_setenv("CT_CGROUP_MOCK_ROOT", root, TRUE);
+    for (i = 0; layout->hierarchies[i].dir; i++) {
+        g_autofree char *top =
+            g_strdup_printf(CT_TEST_CGROUP_TOP "%s%s", *layout->hierarchies[i].dir ? "/" : "",
+                            layout->hierarchies[i].dir);
+        g_autofree char *machine = g_strdup_printf("%s/machine", top);
+        g_autofree char *mine = g_strdup_printf("%s%s", top, path);
+        g_autofree char *init = g_strdup_printf("%s%s/init", top, path);
+        g_autofree char *other = g_strdup_printf("%s/machine/ct-8-other.libvirt-ct", top);
+
+        /* left in every other hierarchy, with init below it */
+        ignore_value(mkdir(machine, 0755));
+        if (mkdir(other, 0755) < 0 ||
+            (i % 2 == 0 && (mkdir(mine, 0755) < 0 || mkdir(init, 0755) < 0)))
+            made = false;
+    }
+    virCTCgroupRemoveExtra(path);
+    for (i = 0; layout->hierarchies[i].dir; i++) {
+        g_autofree char *top =
+            g_strdup_printf(CT_TEST_CGROUP_TOP "%s%s", *layout->hierarchies[i].dir ? "/" : "",
+                            layout->hierarchies[i].dir);
+        g_autofree char *mine = g_strdup_printf("%s%s", top, path);
+        g_autofree char *other = g_strdup_printf("%s/machine/ct-8-other.libvirt-ct", top);
+
+        gone &= !virFileExists(mine);
+        kept &= virFileIsDir(other);
+    }
+    g_unsetenv("CT_CGROUP_MOCK_ROOT");
+    ctTestReport(made && gone && kept,
+                 "cgroup %s leftovers of a removal removed (made %d, gone %d, other kept %d)",
+                 layout->name, made, gone, kept);
+}
+
 /* Is ctcgroupmock.so preloaded?  Without it the test would work on the
  * host's real cgroups. */
 static bool
@@ -579,6 +629,8 @@ main(int argc, char **argv)
     }
     if (ctTestForEachXML(dir, testLayouts, NULL) < 0)
         return 1;
+    for (size_t i = 0; i < G_N_ELEMENTS(layouts); i++)
+        testRemoveLeftovers(&layouts[i]);
 
     virObjectUnref(driver.xmlopt);
     virObjectUnref(driver.caps);

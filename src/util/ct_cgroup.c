@@ -107,9 +107,33 @@ virCTCgroupRemoveTree(const char *dir)
         VIR_WARN("cannot remove cgroup '%s': %s", dir, g_strerror(errno));
 }
 
+/* @path in every hierarchy mounted below CT_CGROUP_TOP (and in
+ * CT_CGROUP_TOP itself, a cgroup v2 host's). */
+static void
+virCTCgroupRemoveEverywhere(const char *path)
+{
+    g_autoptr(DIR) dh = NULL;
+    struct dirent *ent;
+    g_autofree char *inTop = g_strdup_printf(CT_CGROUP_TOP "%s", path);
+
+    virCTCgroupRemoveTree(inTop);
+    if (virDirOpenQuiet(&dh, CT_CGROUP_TOP) < 0)
+        return;
+    while (virDirRead(dh, &ent, NULL) > 0) {
+        g_autofree char *dir = NULL;
+
+        /* "cpu" and "cpuacct" are links to "cpu,cpuacct" */
+        if (ent->d_type != DT_DIR)
+            continue;
+        dir = g_strdup_printf(CT_CGROUP_TOP "/%s%s", ent->d_name, path);
+        virCTCgroupRemoveTree(dir);
+    }
+}
+
 void
 virCTCgroupRemoveExtra(const char *path)
 {
+    g_autofree char *base = g_path_get_basename(path);
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(virCTCgroupExtraHierarchies); i++) {
@@ -118,6 +142,12 @@ virCTCgroupRemoveExtra(const char *path)
 
         virCTCgroupRemoveTree(dir);
     }
+    /* a machine's cgroup of libvirt's own naming (never a hierarchy's
+     * root, nor another's cgroup): in the hierarchies libvirt manages
+     * too, whatever is left of it, e.g. by a daemon killed while it
+     * removed them, which libvirt no longer opens as the container's */
+    if (path[0] == '/' && strchr(path + 1, '/') && g_str_has_suffix(base, ".libvirt-ct"))
+        virCTCgroupRemoveEverywhere(path);
 }
 
 char *
@@ -297,17 +327,18 @@ virCTCgroupDelegate(const char *dir, uid_t uid, gid_t gid)
     return 0;
 }
 
-/* Sets cgroup.clone_children of @dir (a v1 cpuset) unless it is set. */
+/* Sets cgroup.clone_children of @dir (a v1 cpuset) to @value ("0" or
+ * "1") unless it says so already. */
 static void
-virCTCgroupCloneCpuset(const char *dir)
+virCTCgroupCloneCpuset(const char *dir, const char *value)
 {
     g_autofree char *clone = g_strdup_printf("%s/cgroup.clone_children", dir);
     g_autofree char *have = NULL;
 
-    if (virFileReadAllQuiet(clone, 16, &have) < 0 || STREQ(g_strchomp(have), "1"))
+    if (virFileReadAllQuiet(clone, 16, &have) < 0 || STREQ(g_strchomp(have), value))
         return;
-    if (virFileWriteStr(clone, "1", 0) < 0)
-        VIR_WARN("cannot set '%s': %s", clone, g_strerror(errno));
+    if (virFileWriteStr(clone, value, 0) < 0)
+        VIR_WARN("cannot set '%s' to %s: %s", clone, value, g_strerror(errno));
 }
 
 void
@@ -317,7 +348,7 @@ virCTCgroupPrepareCpusetParent(const char *path)
     g_autofree char *dir = g_strdup_printf(CT_CGROUP_TOP "/cpuset%s", parent);
 
     if (STRNEQ(parent, "/") && virFileIsDir(dir))
-        virCTCgroupCloneCpuset(dir);
+        virCTCgroupCloneCpuset(dir, "1");
 }
 
 /* One hierarchy of virCTCgroupMakeInit(): @top/@path/init with @pid in. */
@@ -331,17 +362,21 @@ virCTCgroupMakeInitOne(const char *top, const char *path, bool delegable, pid_t 
     g_autofree char *pidstr = g_strdup_printf("%d", pid);
     g_autofree char *cpus = g_strdup_printf("%s/cpuset.cpus", dir);
 
-    if (mkdir(init, 0755) < 0 && errno != EEXIST) {
-        virReportSystemError(errno, _("cannot create cgroup '%1$s'"), init);
-        return -1;
-    }
     /* a v1 cpuset takes no task before it has CPUs and memory nodes.
      * While a v1 cpuset with CPUs balances load (the default), making
      * and removing it rebuilds the scheduling domains over every cpuset
      * of the host, a cost that grows with the number of containers: init
      * does not balance load (the container's cgroup above it, with the
      * same CPUs, does), switched off while it has no CPUs yet, which
-     * rebuilds nothing. */
+     * rebuilds nothing.  So init must not get its CPUs as it is made:
+     * the container's cgroup inherited clone_children from the
+     * partition (virCTCgroupPrepareCpusetParent). */
+    if (virFileExists(cpus))
+        virCTCgroupCloneCpuset(dir, "0");
+    if (mkdir(init, 0755) < 0 && errno != EEXIST) {
+        virReportSystemError(errno, _("cannot create cgroup '%1$s'"), init);
+        return -1;
+    }
     if (virFileExists(cpus)) {
         g_autofree char *balance = g_strdup_printf("%s/cpuset.sched_load_balance", init);
 
