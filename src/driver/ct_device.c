@@ -399,7 +399,7 @@ ctDomainGetBlockInfo(virDomainPtr dom, const char *path, virDomainBlockInfoPtr i
                        _("no disk '%1$s': a container's only disk is its template root '/'"), path);
         goto cleanup;
     }
-    if (virCTLayerGetUsage(driver, vm->def, &usage) < 0)
+    if (virCTLayerGetUsage(driver, vm->def, true, &usage) < 0)
         goto cleanup;
     info->capacity = usage.capacity;
     info->allocation = usage.used;

@@ -383,31 +383,24 @@ virCTIdRangeChoose(virCTDriver *driver, virDomainObj *vm, virCTDomainNamespaceDe
     return 0;
 }
 
-int
-virCTIdRangeAssign(virCTDriver *driver, virDomainDef *def, bool live)
+static int
+virCTIdRangeAssignOnce(virCTDriver *driver, virDomainDef *def, bool live)
 {
     char uuidstr[VIR_UUID_STRING_BUFLEN];
     virDomainObj *vm = NULL;
     virCTDomainNamespaceDef *ns;
     int ret = -1;
 
-    virCTIdRangeMaybePrune(driver);
     virUUIDFormat(def->uuid, uuidstr);
     vm = virCTIdRangeExisting(driver, def->uuid);
     if (virCTDomainUsesIdRange(def)) {
         ns = virCTDomainEnsureNamespaceDef(def);
         if (ns->idrangeCount && virCTIdRangeCheckInPool(driver, ns) < 0)
             goto cleanup;
-        /* a full pool, or a clash: maybe with a domain that is gone */
-        if (!ns->idrangeCount && virCTIdRangeChoose(driver, vm, ns, uuidstr) < 0 &&
-            (!virCTIdRangePrune(driver) || virCTIdRangeChoose(driver, vm, ns, uuidstr) < 0))
+        if (!ns->idrangeCount && virCTIdRangeChoose(driver, vm, ns, uuidstr) < 0)
             goto cleanup;
     }
-    if (virCTIdRangeCheckClash(driver, def) < 0 &&
-        (!virCTIdRangePrune(driver) || virCTIdRangeCheckClash(driver, def) < 0))
-        goto cleanup;
-    virResetLastError();
-    if (virCTIdRangeCheckExisting(vm, def, live) < 0)
+    if (virCTIdRangeCheckClash(driver, def) < 0 || virCTIdRangeCheckExisting(vm, def, live) < 0)
         goto cleanup;
     virCTIdRangeRecord(driver, def);
     ret = 0;
@@ -415,6 +408,30 @@ virCTIdRangeAssign(virCTDriver *driver, virDomainDef *def, bool live)
  cleanup:
     virDomainObjEndAPI(&vm);
     return ret;
+}
+
+int
+virCTIdRangeAssign(virCTDriver *driver, virDomainDef *def, bool live)
+{
+    const virCTDomainNamespaceDef *ns = virCTDomainGetNamespaceDef(def);
+    unsigned int target = ns ? ns->idrangeTarget : 0;
+    unsigned int count = ns ? ns->idrangeCount : 0;
+
+    virCTIdRangeMaybePrune(driver);
+    if (virCTIdRangeAssignOnce(driver, def, live) == 0)
+        return 0;
+    /* a full pool, or a clash: maybe with a domain that is gone (the
+     * domain's object released first: a prune walks the list) */
+    if (!virCTIdRangePrune(driver))
+        return -1;
+    if (virCTDomainGetNamespaceDef(def)) {
+        virCTDomainNamespaceDef *changed = virCTDomainEnsureNamespaceDef(def);
+
+        changed->idrangeTarget = target;
+        changed->idrangeCount = count;
+    }
+    virResetLastError();
+    return virCTIdRangeAssignOnce(driver, def, live);
 }
 
 /* Records the range of @def, or, for a definition from before ranges

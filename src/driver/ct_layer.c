@@ -581,6 +581,8 @@ typedef struct {
     unsigned long long bytes;
     unsigned long long files;
     gint64 until; /* g_get_monotonic_time() */
+    dev_t dev; /* the directory walked: another one at the same path */
+    ino_t ino; /* (a new layer, a reverted one) is walked afresh */
 } virCTLayerUsageEntry;
 
 static GMutex virCTLayerUsageLock;
@@ -593,17 +595,24 @@ virCTLayerUsageExpired(gpointer key G_GNUC_UNUSED, gpointer value, gpointer now)
 }
 
 static void
-virCTLayerDirUsage(const char *upper, unsigned long long *bytes, unsigned long long *files)
+virCTLayerDirUsage(const char *upper, bool fresh, unsigned long long *bytes,
+                   unsigned long long *files)
 {
     virCTLayerUsageEntry *entry;
     gint64 now = g_get_monotonic_time();
     gint64 took;
+    struct stat sb = { 0 };
 
+    if (stat(upper, &sb) < 0) {
+        *bytes = *files = 0;
+        return;
+    }
     g_mutex_lock(&virCTLayerUsageLock);
     if (!virCTLayerUsageCache)
         virCTLayerUsageCache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     entry = g_hash_table_lookup(virCTLayerUsageCache, upper);
-    if (entry && entry->until > now) {
+    if (!fresh && entry && entry->until > now && entry->dev == sb.st_dev &&
+        entry->ino == sb.st_ino) {
         *bytes = entry->bytes;
         *files = entry->files;
         g_mutex_unlock(&virCTLayerUsageLock);
@@ -620,6 +629,8 @@ virCTLayerDirUsage(const char *upper, unsigned long long *bytes, unsigned long l
     entry = g_new0(virCTLayerUsageEntry, 1);
     entry->bytes = *bytes;
     entry->files = *files;
+    entry->dev = sb.st_dev;
+    entry->ino = sb.st_ino;
     entry->until =
         now + CLAMP(took * CT_LAYER_USAGE_REUSE, CT_LAYER_USAGE_MIN_US, CT_LAYER_USAGE_MAX_US);
     g_hash_table_replace(virCTLayerUsageCache, g_strdup(upper), entry);
@@ -627,7 +638,7 @@ virCTLayerDirUsage(const char *upper, unsigned long long *bytes, unsigned long l
 }
 
 static int
-virCTLayerGetDirUsage(const virCTLayerPaths *paths, virCTDiskUsage *usage)
+virCTLayerGetDirUsage(const virCTLayerPaths *paths, bool fresh, virCTDiskUsage *usage)
 {
     struct statfs sf;
 
@@ -635,7 +646,7 @@ virCTLayerGetDirUsage(const virCTLayerPaths *paths, virCTDiskUsage *usage)
         virReportSystemError(errno, _("cannot query the file system of '%1$s'"), paths->dir);
         return -1;
     }
-    virCTLayerDirUsage(paths->upper, &usage->used, &usage->inodesUsed);
+    virCTLayerDirUsage(paths->upper, fresh, &usage->used, &usage->inodesUsed);
     usage->capacity = (unsigned long long)sf.f_blocks * sf.f_bsize;
     usage->inodes = sf.f_files;
     usage->physical = usage->used;
@@ -643,7 +654,7 @@ virCTLayerGetDirUsage(const virCTLayerPaths *paths, virCTDiskUsage *usage)
 }
 
 int
-virCTLayerGetUsage(virCTDriver *driver, const virDomainDef *def, virCTDiskUsage *usage)
+virCTLayerGetUsage(virCTDriver *driver, const virDomainDef *def, bool fresh, virCTDiskUsage *usage)
 {
     virDomainFSDef *fs = virCTLayerTemplateRoot(def);
     g_autoptr(virCTLayerPaths) paths = NULL;
@@ -654,7 +665,7 @@ virCTLayerGetUsage(virCTDriver *driver, const virDomainDef *def, virCTDiskUsage 
         return 0;
     paths = virCTLayerPathsOf(driver, def);
     if (!fs->space_hard_limit)
-        return virCTLayerGetDirUsage(paths, usage);
+        return virCTLayerGetDirUsage(paths, fresh, usage);
     if (virCTDiskIsMounted(paths->disk) > 0)
         return virCTDiskGetUsage(paths->image, paths->disk, usage) < 0 ? -1 : 1;
     /* stopped: what the image takes is all that is known without it */

@@ -74,6 +74,9 @@ void virCTLayerCleanupStale(virCTDriver *driver);
 /* Raises the space limit of the running @def to @limit bytes. */
 int virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long long limit);
 
-/* Capacity and use of the root of the running @def.  Returns 1 with
- * @usage filled, 0 when @def has no layer, -1 on error. */
-int virCTLayerGetUsage(virCTDriver *driver, const virDomainDef *def, virCTDiskUsage *usage);
+/* Capacity and use of the root of the running @def.  Without @fresh,
+ * the use of a layer directory may be that of a walk some seconds ago
+ * (ct_layer.c).  Returns 1 with @usage filled, 0 when @def has no layer,
+ * -1 on error. */
+int virCTLayerGetUsage(virCTDriver *driver, const virDomainDef *def, bool fresh,
+                       virCTDiskUsage *usage);

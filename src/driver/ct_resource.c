@@ -130,13 +130,19 @@ virCTResourceApplyCpu(virCgroup *cgroup, const virDomainDef *def)
 {
     unsigned long long period;
     long long quota = virCTResourceCpuQuota(def, &period);
-    unsigned long long have = 0;
+    unsigned long long havePeriod = 0;
+    long long haveQuota = 0;
 
     if (def->cputune.sharesSpecified && virCgroupSetCpuShares(cgroup, def->cputune.shares) < 0)
         return -1;
-    /* a period that is already right is not written again (see
-     * virCTResourceWriteInit) */
-    if (virCgroupGetCpuCfsPeriod(cgroup, &have) == 0 && have == period)
+    /* what is already right is not written again (see
+     * virCTResourceWriteInit); the copy is then only made sure of */
+    if (virCgroupGetCpuCfsPeriod(cgroup, &havePeriod) < 0 ||
+        virCgroupGetCpuCfsQuota(cgroup, &haveQuota) < 0)
+        virResetLastError(); /* the writes below tell what is wrong */
+    if (havePeriod == period && haveQuota == quota)
+        return virCTResourceCopyCpuLimit(cgroup, def, false);
+    if (havePeriod == period)
         period = 0;
     if (virCTResourceCopyCpuLimit(cgroup, def, true) < 0 ||
         virCgroupSetupCpuPeriodQuota(cgroup, period, quota) < 0)

@@ -523,17 +523,6 @@ struct _ctStatsRecordData {
     unsigned long long cpuTime;
 };
 
-/* The container's CPU time, read once for "cpu" and "vcpu".  Returns 0
- * or -1 (with an error). */
-static int
-ctStatsCpuTime(ctStatsRecordData *data, unsigned long long *total)
-{
-    if (data->cpuTimeRc == 0)
-        data->cpuTimeRc = virCgroupGetCpuacctUsage(data->cgroup, &data->cpuTime) < 0 ? -1 : 1;
-    *total = data->cpuTime;
-    return data->cpuTimeRc > 0 ? 0 : -1;
-}
-
 /* One container's unreadable statistic must not fail everyone's: it is
  * logged and left out.  Returns 0. */
 static int
@@ -543,6 +532,20 @@ ctStatsSkip(virDomainObj *vm, const char *what)
              virGetLastErrorMessage());
     virResetLastError();
     return 0;
+}
+
+/* The container's CPU time, read once for "cpu" and "vcpu" (and logged
+ * once when it cannot be).  Returns 0 or -1. */
+static int
+ctStatsCpuTime(ctStatsRecordData *data, unsigned long long *total)
+{
+    if (data->cpuTimeRc == 0) {
+        data->cpuTimeRc = virCgroupGetCpuacctUsage(data->cgroup, &data->cpuTime) < 0 ? -1 : 1;
+        if (data->cpuTimeRc < 0)
+            ctStatsSkip(data->vm, "CPU time");
+    }
+    *total = data->cpuTime;
+    return data->cpuTimeRc > 0 ? 0 : -1;
 }
 
 static int
@@ -602,7 +605,9 @@ ctStatsRecordCpuTotal(ctStatsRecordData *data, virTypedParamList *params)
     unsigned long long user;
     unsigned long long sys;
 
-    if (ctStatsCpuTime(data, &total) < 0 || virCgroupGetCpuacctStat(data->cgroup, &user, &sys) < 0)
+    if (ctStatsCpuTime(data, &total) < 0)
+        return 0;
+    if (virCgroupGetCpuacctStat(data->cgroup, &user, &sys) < 0)
         return ctStatsSkip(data->vm, "CPU time");
     if (virTypedParamListAddULLong(params, total, "cpu.time") < 0 ||
         virTypedParamListAddULLong(params, user, "cpu.user") < 0 ||
@@ -653,8 +658,6 @@ ctStatsRecordVcpu(ctStatsRecordData *data, virTypedParamList *params)
     bool haveTime = ctStatsCpuTime(data, &total) == 0;
     unsigned int i;
 
-    if (!haveTime)
-        ctStatsSkip(data->vm, "CPU time");
     if (virTypedParamListAddUInt(params, n, "vcpu.current") < 0 ||
         virTypedParamListAddUInt(params, virDomainDefGetVcpusMax(data->vm->def), "vcpu.maximum") <
             0)
@@ -781,7 +784,7 @@ ctStatsRecord(virConnectPtr conn, virCTDriver *driver, virDomainObj *vm, unsigne
     if (virDomainObjIsActive(vm))
         data.cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup;
     if ((stats & (VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_BLOCK)) &&
-        (data.diskRc = virCTLayerGetUsage(driver, vm->def, &data.disk)) < 0)
+        (data.diskRc = virCTLayerGetUsage(driver, vm->def, false, &data.disk)) < 0)
         data.diskRc = ctStatsSkip(vm, "disk usage");
     for (i = 0; i < G_N_ELEMENTS(ctStatsGroups); i++) {
         if (!(stats & ctStatsGroups[i].group) || (ctStatsGroups[i].live && !data.cgroup))
@@ -823,7 +826,8 @@ typedef struct {
     virDomainStatsRecordPtr *records;
     size_t first;
     size_t step;
-    virErrorPtr error; /* why a record could not be built */
+    bool failed; /* a record could not be built */
+    virErrorPtr error; /* why */
 } ctStatsShare;
 
 static void
@@ -837,6 +841,7 @@ ctStatsShareRun(void *opaque)
         share->records[i] = ctStatsRecord(share->conn, share->driver, share->vms[i], share->stats);
         virObjectUnlock(share->vms[i]);
         if (!share->records[i]) {
+            share->failed = true;
             virErrorPreserveLast(&share->error);
             return;
         }
@@ -863,6 +868,7 @@ ctStatsRecords(virConnectPtr conn, virCTDriver *driver, virDomainObj **vms, size
     g_autofree virThread *threads = NULL;
     g_autofree bool *started = NULL;
     virErrorPtr error = NULL;
+    bool failed = false;
     size_t i;
     size_t n;
 
@@ -871,7 +877,8 @@ ctStatsRecords(virConnectPtr conn, virCTDriver *driver, virDomainObj **vms, size
     threads = g_new0(virThread, nshares);
     started = g_new0(bool, nshares);
     for (i = 0; i < nshares; i++) {
-        shares[i] = (ctStatsShare){ conn, driver, vms, nvms, stats, records, i, nshares, NULL };
+        shares[i] =
+            (ctStatsShare){ conn, driver, vms, nvms, stats, records, i, nshares, false, NULL };
         /* share 0 is this thread's; a thread that cannot be made: here too */
         started[i] = i > 0 && virThreadCreateFull(&threads[i], true, ctStatsShareRun, "ct-stats",
                                                   false, &shares[i]) == 0;
@@ -883,12 +890,13 @@ ctStatsRecords(virConnectPtr conn, virCTDriver *driver, virDomainObj **vms, size
     for (i = 0; i < nshares; i++) {
         if (started[i])
             virThreadJoin(&threads[i]);
+        failed |= shares[i].failed;
         if (shares[i].error && !error)
             error = g_steal_pointer(&shares[i].error);
         virFreeError(shares[i].error);
     }
     virObjectListFreeCount(vms, nvms);
-    if (!error)
+    if (!failed)
         return records;
     /* the records built, first, so that the list ends at its first NULL */
     for (i = 0, n = 0; i < nvms; i++) {
@@ -897,7 +905,10 @@ ctStatsRecords(virConnectPtr conn, virCTDriver *driver, virDomainObj **vms, size
     }
     records[n] = NULL;
     virDomainStatsRecordListFree(records);
-    virErrorRestore(&error);
+    if (error)
+        virErrorRestore(&error);
+    else
+        virReportError(VIR_ERR_INTERNAL_ERROR, "%s", _("cannot build the statistics records"));
     return NULL;
 }
 

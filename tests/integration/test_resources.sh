@@ -253,6 +253,22 @@ if command -v lxcfs >/dev/null; then
     done
 fi
 
+# init's v1 cpuset: the container's CPUs, balancing no load (its parent
+# does), made without CPUs (clone_children off in the container's
+# cgroup, so that switching balancing off rebuilt no scheduling domains)
+cpuset_dir=$(awk -F: '$2 == "cpuset" { print "/sys/fs/cgroup/cpuset" $3 }' \
+    "/proc/$(vsh domid s1)/cgroup")
+if [ -e "$cpuset_dir/cpuset.sched_load_balance" ]; then
+    check "init's cpuset is init" test "$(basename "$cpuset_dir")" = init
+    check "init's cpuset balances no load" test "$(cat "$cpuset_dir/cpuset.sched_load_balance")" = 0
+    check "the container's cpuset balances load" test \
+        "$(cat "$cpuset_dir/../cpuset.sched_load_balance")" = 1
+    check "init's cpuset has the container's CPUs" test \
+        "$(cat "$cpuset_dir/cpuset.cpus")" = "$(cat "$cpuset_dir/../cpuset.cpus")"
+    check "the container's cgroup gives its children no CPUs" test \
+        "$(cat "$cpuset_dir/../cgroup.clone_children")" = 0
+fi
+
 # getAllDomainStats of many domains is shared among threads: every
 # domain once, the running one with its CPU time among 200 defined ones
 for i in $(seq -w 1 200); do
