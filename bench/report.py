@@ -1090,8 +1090,9 @@ def main():
     section_quotas(res, out)
     section_checkpoint(res, out, figdir)
     section_migrate(res, out, figdir)
-    # bench/snapshot.sh and bench/clone.sh write their own sections
-    for part in ("snapshot.md", "clone.md"):
+    # the profile (bench/run.sh), bench/snapshot.sh and bench/clone.sh
+    # write their own sections
+    for part in ("profile.md", "snapshot.md", "clone.md"):
         path = os.path.join(figdir, part)
         if os.path.exists(path):
             with open(path) as f:
