@@ -127,11 +127,9 @@ virCTIdRangeIsStale(gpointer key, gpointer value G_GNUC_UNUSED, gpointer listed)
            !bsearch(uuid, uuids->data, uuids->len, VIR_UUID_BUFLEN, virCTIdRangeCompareUUID);
 }
 
-/* Drops the ranges of domains that are no longer listed.  At every
- * assignment, so it is kept cheap: the listed UUIDs as bytes, sorted,
- * rather than formatted into a set of strings. */
-/* Drops the ranges of domains that are gone.  Returns whether it
- * dropped any. */
+/* Drops the ranges of domains that are no longer listed (the listed
+ * UUIDs as bytes, sorted, rather than formatted into a set of strings).
+ * Returns whether it dropped any. */
 static bool
 virCTIdRangePrune(virCTDriver *driver)
 {
