@@ -459,7 +459,7 @@ case ",$scenarios," in
         echo "(README, \"Where a start spends its time\"): busybox on its template with the"
         echo "default user namespace (\"tpl\") and privileged (\"priv\"), nothing else running,"
         [ "$mode" = quick ] || echo "and with 2000 idle containers running (what grows with the number of containers),"
-        echo "on a private daemon of its own after the other scenarios. \"at\": ms since the"
+        echo "on a private daemon of its own. \"at\": ms since the"
         echo "API call, \"delta\": since the step before; medians, [p10, p90]."
         for t in tpl-n0 priv-n0 tpl-n2000; do
             [ -s "$prof/$t.txt" ] || continue
