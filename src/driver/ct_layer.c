@@ -565,8 +565,6 @@ virCTLayerGrowLive(virCTDriver *driver, const virDomainDef *def, unsigned long l
     return virCTLayerSave(driver->store, layer);
 }
 
-/* A layer without a disk: the host file system's size, what the upper
- * directory holds. */
 /* What an upper directory holds is found by walking it, a cost that
  * grows with its files; getAllDomainStats asks for every container, and
  * monitoring asks again every few seconds.  A walk's result is reused
@@ -637,6 +635,8 @@ virCTLayerDirUsage(const char *upper, bool fresh, unsigned long long *bytes,
     g_mutex_unlock(&virCTLayerUsageLock);
 }
 
+/* A layer without a disk: the host file system's size, what the upper
+ * directory holds. */
 static int
 virCTLayerGetDirUsage(const virCTLayerPaths *paths, bool fresh, virCTDiskUsage *usage)
 {

@@ -361,6 +361,7 @@ virCTCgroupMakeInitOne(const char *top, const char *path, bool delegable, pid_t 
     g_autofree char *procs = g_strdup_printf("%s/cgroup.procs", init);
     g_autofree char *pidstr = g_strdup_printf("%d", pid);
     g_autofree char *cpus = g_strdup_printf("%s/cpuset.cpus", dir);
+    bool cpuset = virFileExists(cpus);
 
     /* a v1 cpuset takes no task before it has CPUs and memory nodes.
      * While a v1 cpuset with CPUs balances load (the default), making
@@ -371,13 +372,13 @@ virCTCgroupMakeInitOne(const char *top, const char *path, bool delegable, pid_t 
      * rebuilds nothing.  So init must not get its CPUs as it is made:
      * the container's cgroup inherited clone_children from the
      * partition (virCTCgroupPrepareCpusetParent). */
-    if (virFileExists(cpus))
+    if (cpuset)
         virCTCgroupCloneCpuset(dir, "0");
     if (mkdir(init, 0755) < 0 && errno != EEXIST) {
         virReportSystemError(errno, _("cannot create cgroup '%1$s'"), init);
         return -1;
     }
-    if (virFileExists(cpus)) {
+    if (cpuset) {
         g_autofree char *balance = g_strdup_printf("%s/cpuset.sched_load_balance", init);
 
         if (virFileExists(balance) && virFileWriteStr(balance, "0", 0) < 0)
