@@ -1,5 +1,5 @@
 /*
- * ct_process.c: start, stop and reconnection of containers
+ * ct_process.c: start and stop of containers
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -25,6 +25,9 @@
  * again before GO when the interfaces (or cgroups placed elsewhere than
  * guessed) add to it: whatever happens to the daemon after "PID", the
  * next one finds the container (or its remains) again.
+ *
+ * The cgroups are ct_process_cgroup.c's; what happens when init ends,
+ * and how the next daemon finds the containers again, ct_process_end.c's.
  */
 
 #include <config.h>
@@ -39,6 +42,7 @@
 #include <sys/wait.h>
 
 #include "ct_process.h"
+#include "ct_process_priv.h"
 #include "ct_snapshot.h"
 #include "ct_cgroup.h"
 #include "ct_domain.h"
@@ -74,14 +78,11 @@ VIR_LOG_INIT("ct.ct_process");
 
 #define CT_PROCESS_SYNC_TIMEOUT_SEC 30 /* supervisor start-up steps */
 #define CT_PROCESS_EXIT_TIMEOUT_MS 10000 /* supervisor gone after a kill */
-#define CT_PROCESS_DEFAULT_PARTITION "/machine"
 
-/* Files a running container keeps in the state directory: its plan,
- * exit record, monitor socket and status file.  The status file goes
- * last: it is the record of what else there is to clean up. */
-static const char *const virCTProcessStateFiles[] = { ".plan", ".exit", ".monitor", ".xml" };
+const char *const virCTProcessStateFiles[CT_PROCESS_N_STATE_FILES] = { ".plan", ".exit", ".monitor",
+                                                                       ".xml" };
 
-static char *
+char *
 virCTProcessStatePath(virCTDriver *driver, virDomainObj *vm, const char *suffix)
 {
     return virCTDomainStatePath(driver->config, vm->def->name, suffix);
@@ -254,208 +255,6 @@ virCTProcessSpawn(virCTDriver *driver, virDomainObj *vm, const char *planPath, i
     return 0;
 }
 
-/* Devices a container may use; everything else is denied. */
-static const struct {
-    char type;
-    int major;
-    int minor; /* -1: any */
-} virCTProcessDevices[] = {
-    { 'c', 1, 3 }, /* null */
-    { 'c', 1, 5 }, /* zero */
-    { 'c', 1, 7 }, /* full */
-    { 'c', 1, 8 }, /* random */
-    { 'c', 1, 9 }, /* urandom */
-    { 'c', 5, 0 }, /* tty */
-    { 'c', 5, 1 }, /* console */
-    { 'c', 5, 2 }, /* ptmx */
-    { 'c', 136, -1 }, /* pts (our console is one of the host's) */
-};
-
-static int
-virCTProcessSetupDevices(virCgroup *cgroup)
-{
-    size_t i;
-
-    if (!virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_DEVICES))
-        return 0;
-    if (virCgroupDenyAllDevices(cgroup) < 0)
-        return -1;
-    for (i = 0; i < G_N_ELEMENTS(virCTProcessDevices); i++) {
-        if (virCgroupAllowDevice(cgroup, virCTProcessDevices[i].type, virCTProcessDevices[i].major,
-                                 virCTProcessDevices[i].minor, VIR_CGROUP_DEVICE_RWM) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* "ct-<init pid>-<name>", as libvirt names machines (qemu-1-name):
- * with systemd it is the machine's name, else the cgroup's. */
-static char *
-virCTProcessMachineName(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
-{
-    return virDomainDriverGenerateMachineName("ct", driver->embeddedRoot, initPid, vm->def->name,
-                                              true);
-}
-
-/* The hierarchies libvirt leaves alone (see ct_cgroup.h), on a v1 or
- * hybrid host: the container's path there is the one libvirt chose.
- * Returns 1 when that is not the path the status file has, 0 when it
- * is, -1 on error. */
-static int
-virCTProcessPlaceExtra(virDomainObj *vm, pid_t initPid)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    g_autofree char *path = virCTCgroupPathOf(initPid);
-    bool changed = STRNEQ_NULLABLE(path, priv->extraCgroupPath);
-
-    if (path && virCTCgroupPlaceExtra(path, initPid) < 0)
-        return -1;
-    /* no v1 memory hierarchy: a v2 host, nothing to add */
-    g_free(priv->extraCgroupPath);
-    priv->extraCgroupPath = g_steal_pointer(&path);
-    return changed ? 1 : 0;
-}
-
-/* After everything in it is gone: the cgroups virCTProcessPlaceExtra()
- * made, also when the daemon was killed before it recorded them (they
- * are at the recorded path of the container's cgroup). */
-static void
-virCTProcessRemoveExtra(virDomainObj *vm)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-
-    if (priv->extraCgroupPath)
-        virCTCgroupRemoveExtra(priv->extraCgroupPath);
-    if (priv->cgroupPath && STRNEQ_NULLABLE(priv->cgroupPath, priv->extraCgroupPath))
-        virCTCgroupRemoveExtra(priv->cgroupPath);
-    g_clear_pointer(&priv->extraCgroupPath, g_free);
-}
-
-/* The container's own cgroup, opened from its recorded path (after a
- * daemon restart init may be gone: its /proc tells nothing then). */
-static void
-virCTProcessOpenCgroup(virDomainObj *vm)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-
-    if (priv->cgroup || !priv->cgroupPath)
-        return;
-    if (virCgroupNew(priv->cgroupPath, -1, &priv->cgroup) < 0) {
-        VIR_WARN("cannot open the cgroup '%s' of '%s': %s", priv->cgroupPath, vm->def->name,
-                 virGetLastErrorMessage());
-        virResetLastError();
-    }
-}
-
-/* Where the cgroup of @vm will be, recorded in its status file before
- * anything is created: whenever the daemon is killed from now on, the
- * next one finds the container's remains from it. */
-static int
-virCTProcessRecordCgroup(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    g_autofree char *machineName = virCTProcessMachineName(driver, vm, initPid);
-    const char *partition = CT_PROCESS_DEFAULT_PARTITION;
-
-    if (!machineName)
-        return -1;
-    if (vm->def->resource && vm->def->resource->partition)
-        partition = vm->def->resource->partition;
-    g_free(priv->cgroupPath);
-    priv->cgroupPath = virCTCgroupMachinePath(partition, machineName);
-    if (!vm->def->resource) {
-        vm->def->resource = g_new0(virDomainResourceDef, 1);
-        vm->def->resource->partition = g_strdup(partition);
-    }
-    /* where virCTProcessPlaceExtra() will find init on a v1 or hybrid
-     * host without machined: recorded now, the status needs no second
-     * save before GO (a wrong guess costs that save, nothing else) */
-    g_free(priv->extraCgroupPath);
-    priv->extraCgroupPath = virCTCgroupHasV1Memory() ? g_strdup(priv->cgroupPath) : NULL;
-    vm->def->id = initPid;
-    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
-}
-
-/* libvirt placed init elsewhere than recorded (systemd's machined
- * chooses its own paths): record where. */
-static int
-virCTProcessCheckCgroupPath(virCTDriver *driver, virDomainObj *vm)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-
-    if (!priv->extraCgroupPath || STREQ_NULLABLE(priv->extraCgroupPath, priv->cgroupPath))
-        return 0;
-    VIR_WARN("cgroup of '%s' is '%s', not '%s'", vm->def->name, priv->extraCgroupPath,
-             NULLSTR(priv->cgroupPath));
-    g_free(priv->cgroupPath);
-    priv->cgroupPath = g_strdup(priv->extraCgroupPath);
-    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
-}
-
-/* Init runs in a child of the cgroup with the limits (ct_cgroup.h),
- * which a container with a user namespace may fill itself. */
-static int
-virCTProcessMakeInitCgroup(virDomainObj *vm, pid_t initPid)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    virCTCgroupOwner owner;
-
-    if (!priv->cgroupPath)
-        return 0;
-    if (virCTCgroupMakeInit(priv->cgroupPath, initPid,
-                            virCTDomainGetHostRoot(vm->def, &owner.uid, &owner.gid) ? &owner
-                                                                                    : NULL) < 0)
-        return -1;
-    return virCTResourceCopyCpuLimit(priv->cgroup, vm->def, false);
-}
-
-/* Creates the container's cgroup with init inside; @changed tells
- * whether the status file must be saved again. */
-static int
-virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, pid_t initPid,
-                        bool *changed)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    const char *partition = CT_PROCESS_DEFAULT_PARTITION;
-    g_autofree char *machineName = virCTProcessMachineName(driver, vm, initPid);
-    int rc;
-
-    if (vm->def->resource && vm->def->resource->partition)
-        partition = vm->def->resource->partition;
-    if (!machineName)
-        return -1;
-    VIR_DEBUG("creating machine '%s' in '%s' for init %d", machineName, partition, initPid);
-    if (priv->cgroupPath)
-        virCTCgroupPrepareCpusetParent(priv->cgroupPath);
-    if (virCgroupNewMachine(machineName, "ct", vm->def->uuid, plan->root ? plan->root : "/",
-                            initPid, true, 0, NULL, partition, -1, 0, &priv->cgroup) < 0)
-        return -1;
-    virCTTimelineStep(vm->def->name, "cgroup-machine");
-    VIR_DEBUG("placing init %d of '%s' in the other hierarchies", initPid, vm->def->name);
-    if ((rc = virCTProcessPlaceExtra(vm, initPid)) < 0)
-        return -1;
-    *changed = rc > 0;
-    if (virCTProcessCheckCgroupPath(driver, vm) < 0)
-        return -1;
-    virCTTimelineStep(vm->def->name, "cgroup-extra");
-    VIR_DEBUG("setting the device policy of '%s'", vm->def->name);
-    if (virCTProcessSetupDevices(priv->cgroup) < 0)
-        return -1;
-    virCTTimelineStep(vm->def->name, "cgroup-devices");
-    VIR_DEBUG("applying the limits of '%s'", vm->def->name);
-    if (virCTResourceApply(priv->cgroup, priv->extraCgroupPath, vm->def) < 0)
-        return -1;
-    virCTTimelineStep(vm->def->name, "cgroup-limits");
-    VIR_DEBUG("moving init %d of '%s' into its child cgroup", initPid, vm->def->name);
-    if (virCTProcessMakeInitCgroup(vm, initPid) < 0)
-        return -1;
-    virCTTimelineStep(vm->def->name, "cgroup-init");
-    return 0;
-}
-
-static void virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code,
-                                   void *opaque);
-
 /* Sync points 3 and 5 (GO, then OK): init runs; the watch reports when
  * it ends. */
 static int
@@ -488,9 +287,7 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
     return 0;
 }
 
-/* A daemon started with --timeout must not exit while containers run:
- * nothing would watch them. */
-static void
+void
 virCTProcessCountActive(virCTDriver *driver, virDomainObj *vm, bool active)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
@@ -680,8 +477,7 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     return -1;
 }
 
-/* Whether @pid is a live (not zombie) ct-supervisor of @vm. */
-static bool
+bool
 virCTProcessIsSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
 {
     g_autofree char *cmdlinePath = g_strdup_printf("/proc/%d/cmdline", pid);
@@ -745,35 +541,10 @@ virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
     waitpid(pid, NULL, WNOHANG);
 }
 
-/* SIGKILL to every task of the container, then a check every
- * millisecond until none is left: libvirt's virCgroupKillPainfully()
- * sleeps 200 ms between rounds, most of a destroy.  It stays the last
- * resort for tasks that do not die within a second.  @vm is unlocked
- * while it waits; the caller's job keeps @cgroup. */
-static void
-virCTProcessKillCgroup(virDomainObj *vm, virCgroup *cgroup)
-{
-    size_t i;
-
-    for (i = 0; i < 1000; i++) {
-        int rc = virCgroupKillRecursive(cgroup, i == 0 ? SIGKILL : 0);
-
-        if (rc <= 0) {
-            virResetLastError();
-            return;
-        }
-        virCTProcessWaitMs(vm, 1);
-    }
-    VIR_WARN("tasks of '%s' still run a second after SIGKILL", vm->def->name);
-    virObjectUnlock(vm);
-    virCgroupKillPainfully(cgroup);
-    virObjectLock(vm);
-}
-
 /* Kills init and waits until nothing of the container runs.  With
  * @viaMonitor the supervisor (serving its monitor) is asked first, so it
  * records the end; the cgroup kill catches whatever is left. */
-static void
+void
 virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
 {
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
@@ -788,37 +559,6 @@ virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
     if (priv->cgroup)
         virCTProcessKillCgroup(vm, priv->cgroup);
     virCTProcessWaitSupervisor(driver, vm, priv->supervisorPid);
-}
-
-/* The machine registration (systemd-machined, where it runs) and the
- * cgroup, as libvirt's drivers remove them. */
-static void
-virCTProcessRemoveCgroup(virCTDriver *driver, virDomainObj *vm)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    g_autofree char *machineName = NULL;
-
-    if (!priv->cgroup)
-        return;
-    /* the machine's name is the one it was registered with, at PID time
-     * (a restore's init got its PID later): it ends the recorded path */
-    if (priv->cgroupPath) {
-        machineName = g_path_get_basename(priv->cgroupPath);
-        if (g_str_has_suffix(machineName, ".libvirt-ct"))
-            machineName[strlen(machineName) - strlen(".libvirt-ct")] = '\0';
-    } else if (vm->def->id > 0) {
-        machineName = virCTProcessMachineName(driver, vm, vm->def->id);
-    }
-    /* -2: no systemd, no machine to terminate */
-    if (machineName && virCgroupTerminateMachine(machineName) == -1) {
-        VIR_WARN("cannot terminate machine '%s': %s", machineName, virGetLastErrorMessage());
-        virResetLastError();
-    }
-    if (virCgroupRemove(priv->cgroup) < 0) {
-        VIR_WARN("cannot remove the cgroup of '%s': %s", vm->def->name, virGetLastErrorMessage());
-        virResetLastError();
-    }
-    g_clear_pointer(&priv->cgroup, virCgroupFree);
 }
 
 /* Undoes everything a start did; @vm becomes inactive with @reason. */
@@ -880,104 +620,6 @@ virCTProcessInitPid(virDomainObj *vm)
     return vm->def->id;
 }
 
-virCgroup *
-virCTProcessGetCgroup(virDomainObj *vm)
-{
-    virCgroup *cgroup;
-
-    if (virDomainObjCheckActive(vm) < 0)
-        return NULL;
-    if (!(cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup))
-        virReportError(VIR_ERR_OPERATION_FAILED, _("the cgroup of '%1$s' is not known"),
-                       vm->def->name);
-    return cgroup;
-}
-
-/* The container's cgroup v2 directory, found through whichever
- * controller libvirt placed on the unified hierarchy (the one with a
- * cgroup.freeze file); NULL when there is none. */
-static char *
-virCTProcessUnifiedDir(virCgroup *cgroup)
-{
-    size_t i;
-
-    for (i = 0; i < VIR_CGROUP_CONTROLLER_LAST; i++) {
-        g_autofree char *path = NULL;
-
-        if (!virCgroupHasController(cgroup, i))
-            continue;
-        if (virCgroupPathOfController(cgroup, i, "cgroup.freeze", &path) < 0) {
-            virResetLastError();
-            continue;
-        }
-        if (virFileExists(path))
-            return g_path_get_dirname(path);
-    }
-    return NULL;
-}
-
-/* Polls until the freezer reached the wanted state: cgroup.events at
- * @eventsPath (v2) or the v1 freezer.state; @vm is unlocked between the
- * checks. */
-static int
-virCTProcessWaitFrozen(virDomainObj *vm, virCgroup *cgroup, const char *eventsPath, bool frozen)
-{
-    const char *want = frozen ? "FROZEN" : "THAWED";
-    size_t i;
-
-    /* FREEZING becomes FROZEN once every task has stopped */
-    for (i = 0; i < 1000; i++) {
-        g_autofree char *state = NULL;
-
-        if (eventsPath) {
-            if (virFileReadAll(eventsPath, 1024, &state) < 0)
-                return -1;
-            if (strstr(state, frozen ? "frozen 1" : "frozen 0"))
-                return 0;
-        } else {
-            if (virCgroupGetFreezerState(cgroup, &state) < 0)
-                return -1;
-            if (STREQ(state, want))
-                return 0;
-        }
-        virCTProcessWaitMs(vm, 1);
-    }
-    virReportError(VIR_ERR_OPERATION_TIMEOUT, _("the container did not become %1$s"), want);
-    return -1;
-}
-
-/* cgroup v2 freezes with cgroup.freeze (libvirt 9.0 has no v2 freezer);
- * v1 with the freezer controller. */
-int
-virCTProcessSetFrozen(virDomainObj *vm, bool frozen)
-{
-    virCgroup *cgroup = CT_DOMAIN_PRIVATE(vm)->cgroup;
-    g_autofree char *dir = cgroup ? virCTProcessUnifiedDir(cgroup) : NULL;
-    int rc;
-
-    if (dir) {
-        g_autofree char *freezePath = g_build_filename(dir, "cgroup.freeze", NULL);
-        g_autofree char *eventsPath = g_build_filename(dir, "cgroup.events", NULL);
-
-        if (virFileWriteStr(freezePath, frozen ? "1" : "0", 0) < 0) {
-            virReportSystemError(errno, _("cannot write '%1$s'"), freezePath);
-            return -1;
-        }
-        rc = virCTProcessWaitFrozen(vm, cgroup, eventsPath, frozen);
-    } else if (cgroup && virCgroupHasController(cgroup, VIR_CGROUP_CONTROLLER_FREEZER)) {
-        if (virCgroupSetFreezerState(cgroup, frozen ? "FROZEN" : "THAWED") < 0)
-            return -1;
-        rc = virCTProcessWaitFrozen(vm, cgroup, NULL, frozen);
-    } else {
-        virReportError(VIR_ERR_OPERATION_UNSUPPORTED, "%s",
-                       _("the host has neither cgroup.freeze nor a freezer controller"));
-        return -1;
-    }
-    if (rc < 0 && frozen)
-        virCTProcessSetFrozen(vm, false);
-    return rc;
-}
-
 char *
 virCTProcessMonitorRequest(virCTDriver *driver, virDomainObj *vm, const char *request)
 {
@@ -992,382 +634,4 @@ virCTProcessOpenConsole(virCTDriver *driver, virDomainObj *vm, bool force)
     g_autofree char *monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
 
     return virCTMonitorOpenConsole(monitorPath, force);
-}
-
-
-/* ---- how a container ends ---------------------------------------- */
-
-typedef enum {
-    VIR_CT_PROCESS_END_EXIT, /* init ended: see kind and code */
-    VIR_CT_PROCESS_END_TIMER, /* a shutdown request timed out */
-} virCTProcessEndCause;
-
-typedef struct {
-    virDomainObj *vm;
-    virCTMonitor *mon; /* the watch that reported it (EXIT) */
-    virCTProcessEndCause cause;
-    int timer; /* the timeout that fired (TIMER) */
-    virCTMonitorExitKind kind;
-    int code;
-} virCTProcessEnd;
-
-/* What an exit of init means: the shutoff reason and event detail, or
- * a reboot (returns true). */
-static bool
-virCTProcessClassifyExit(virDomainObj *vm, virCTMonitorExitKind kind, int code,
-                         virDomainShutoffReason *reason, int *detail)
-{
-    bool reboot = CT_DOMAIN_PRIVATE(vm)->wantReboot;
-    bool poweroff = CT_DOMAIN_PRIVATE(vm)->wantPoweroff;
-
-    *reason = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
-    *detail = VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN;
-    if (kind == VIR_CT_MONITOR_EXIT_LOST) {
-        *reason = VIR_DOMAIN_SHUTOFF_CRASHED;
-        *detail = VIR_DOMAIN_EVENT_STOPPED_FAILED;
-        return false;
-    }
-    if (kind != VIR_CT_MONITOR_EXIT_SIGNAL)
-        return reboot;
-    switch (code) {
-    case SIGHUP: /* reboot(2) in a PID namespace */
-        /* a shutdown requested last wins over a reboot init was already
-         * making, as in libvirt's QEMU driver (it clears fakeReboot) */
-        return !poweroff && vm->def->onReboot != VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
-    case SIGINT: /* halt or power off */
-    case SIGTERM:
-        return reboot;
-    case SIGKILL: /* by someone on the host */
-        *reason = VIR_DOMAIN_SHUTOFF_DESTROYED;
-        *detail = VIR_DOMAIN_EVENT_STOPPED_DESTROYED;
-        return reboot;
-    default: /* SIGSEGV, SIGABRT, ... */
-        *reason = VIR_DOMAIN_SHUTOFF_CRASHED;
-        *detail = VIR_DOMAIN_EVENT_STOPPED_CRASHED;
-        return false;
-    }
-}
-
-/* Stops @vm after init ended and starts it again on a reboot. */
-static void
-virCTProcessHandleExit(virCTDriver *driver, virDomainObj *vm, virCTMonitorExitKind kind, int code)
-{
-    virObjectEvent *event = NULL;
-    virDomainShutoffReason reason;
-    int detail;
-    bool reboot = virCTProcessClassifyExit(vm, kind, code, &reason, &detail);
-    virDomainDef *savedDef = NULL;
-
-    VIR_INFO("container '%s' ended (%d %d)%s", vm->def->name, kind, code,
-             reboot ? ", restarting it" : "");
-    /* A reboot keeps the running definition, as a guest reboot does:
-     * without newDef, the stop leaves vm->def alone. */
-    if (reboot)
-        savedDef = g_steal_pointer(&vm->newDef);
-    /* a transient container keeps its layer over its own reboot */
-    CT_DOMAIN_PRIVATE(vm)->restarting = reboot;
-    virCTProcessStop(driver, vm, reason);
-    CT_DOMAIN_PRIVATE(vm)->restarting = false;
-    if (reboot)
-        vm->newDef = savedDef;
-    if (reboot && virCTProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED) == 0) {
-        event = virDomainEventRebootNewFromObj(vm);
-    } else {
-        /* a restart that failed leaves it shut off (failed) */
-        event = virDomainEventLifecycleNewFromObj(
-            vm, VIR_DOMAIN_EVENT_STOPPED, reboot ? VIR_DOMAIN_EVENT_STOPPED_FAILED : detail);
-    }
-    virObjectEventStateQueue(driver->domainEventState, event);
-}
-
-void
-virCTProcessWorker(void *data, void *opaque)
-{
-    virCTProcessEnd *end = data;
-    virDomainObj *vm = end->vm;
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    virCTDriver *driver = opaque;
-
-    virObjectLock(vm);
-    /* a job waiting for init to end (graceful destroy) learns it now */
-    if (end->cause == VIR_CT_PROCESS_END_EXIT)
-        virDomainObjBroadcast(vm);
-    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
-        goto cleanup;
-    /* an exit already handled, or a container started anew since */
-    if (!virDomainObjIsActive(vm) ||
-        (end->cause == VIR_CT_PROCESS_END_EXIT && priv->monitor != end->mon) ||
-        (end->cause == VIR_CT_PROCESS_END_TIMER && priv->stopTimer != end->timer))
-        goto endjob;
-
-    if (end->cause == VIR_CT_PROCESS_END_TIMER) {
-        VIR_INFO("container '%s' did not stop in time, killing it", vm->def->name);
-        priv->stopTimer = -1;
-        /* the exit this kill causes is handled as usual */
-        virCTProcessKill(driver, vm, true);
-        end->kind = VIR_CT_MONITOR_EXIT_SIGNAL;
-        end->code = SIGINT;
-    }
-    virCTProcessHandleExit(driver, vm, end->kind, end->code);
-
- endjob:
-    virDomainObjEndJob(vm);
- cleanup:
-    if (!vm->persistent && !virDomainObjIsActive(vm))
-        virCTDriverRemoveDomain(driver, vm);
-    virDomainObjEndAPI(&vm);
-    virObjectUnref(end->mon);
-    g_free(end);
-}
-
-/* Event loop callbacks must not block: the work runs on the driver's
- * worker pool.  Once the daemon shuts down the pool takes no more: the
- * supervisor recorded the exit and the next daemon handles it. */
-static void
-virCTProcessQueueEnd(virCTProcessEnd *end)
-{
-    virCTDriver *driver = CT_DOMAIN_PRIVATE(end->vm)->driver;
-
-    if (virThreadPoolSendJob(driver->workerPool, 0, end) < 0) {
-        VIR_WARN("not handling the end of container '%s' now: the daemon shuts down",
-                 end->vm->def->name);
-        virResetLastError();
-        virObjectUnref(end->vm);
-        virObjectUnref(end->mon);
-        g_free(end);
-    }
-}
-
-static void
-virCTProcessExitNotify(virCTMonitor *mon, virCTMonitorExitKind kind, int code, void *opaque)
-{
-    virCTProcessEnd *end = g_new0(virCTProcessEnd, 1);
-
-    end->vm = virObjectRef(opaque);
-    end->mon = virObjectRef(mon);
-    end->cause = VIR_CT_PROCESS_END_EXIT;
-    end->kind = kind;
-    end->code = code;
-    virCTProcessQueueEnd(end);
-}
-
-static void
-virCTProcessStopTimerFired(int timer, void *opaque)
-{
-    virCTProcessEnd *end = g_new0(virCTProcessEnd, 1);
-
-    virEventRemoveTimeout(timer);
-    end->vm = virObjectRef(opaque);
-    end->cause = VIR_CT_PROCESS_END_TIMER;
-    end->timer = timer;
-    virCTProcessQueueEnd(end);
-}
-
-void
-virCTProcessArmStopTimer(virDomainObj *vm, unsigned int seconds)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-
-    if (priv->stopTimer >= 0)
-        virEventRemoveTimeout(priv->stopTimer);
-    priv->stopTimer = virEventAddTimeout(seconds * 1000, virCTProcessStopTimerFired,
-                                         virObjectRef(vm), virObjectUnref);
-    if (priv->stopTimer < 0) {
-        virObjectUnref(vm);
-        VIR_WARN("cannot arm the stop timer of '%s'", vm->def->name);
-    }
-}
-
-void
-virCTProcessAutoDestroy(virDomainObj *vm, virConnectPtr conn G_GNUC_UNUSED)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    virCTDriver *driver = priv->driver;
-    virObjectEvent *event;
-
-    VIR_DEBUG("client of '%s' went away, destroying it", vm->def->name);
-    if (virDomainObjBeginJob(vm, VIR_JOB_DESTROY) < 0)
-        return;
-    virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
-    event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
-                                              VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
-    virDomainObjEndJob(vm);
-    virObjectEventStateQueue(driver->domainEventState, event);
-    if (!vm->persistent)
-        virCTDriverRemoveDomain(driver, vm);
-}
-
-
-/* ---- daemon start: reconnect and autostart ------------------------ */
-
-/* The container ended while no daemon watched: clean up and tell. */
-static void
-virCTProcessEndedMeanwhile(virCTDriver *driver, virDomainObj *vm)
-{
-    g_autofree char *exitPath = virCTProcessStatePath(driver, vm, ".exit");
-    virCTMonitorExitKind kind;
-    int code = 0;
-
-    if (virCTMonitorReadExitFile(exitPath, &kind, &code) <= 0)
-        kind = VIR_CT_MONITOR_EXIT_LOST;
-    virCTProcessHandleExit(driver, vm, kind, code);
-}
-
-/* The ID is init's as its supervisor knows it: a daemon killed during a
- * restore recorded the restorer's. */
-static void
-virCTProcessCheckInit(virCTDriver *driver, virDomainObj *vm)
-{
-    g_autofree char *reply = virCTProcessMonitorRequest(driver, vm, "status");
-    int pid;
-
-    if (!reply || sscanf(reply, "running %d", &pid) != 1 || pid <= 1) {
-        virResetLastError();
-        return;
-    }
-    if (pid != vm->def->id) {
-        VIR_INFO("init of '%s' is %d, not %d", vm->def->name, pid, vm->def->id);
-        vm->def->id = pid;
-    }
-}
-
-static void
-virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
-{
-    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
-    g_autofree char *monitorPath = NULL;
-    g_autofree char *machineName = NULL;
-
-    virObjectLock(vm);
-    virObjectRef(vm);
-    if (!virDomainObjIsActive(vm))
-        goto cleanup;
-    monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
-    VIR_DEBUG("reconnecting to '%s' (supervisor %d, init %d)", vm->def->name, priv->supervisorPid,
-              vm->def->id);
-
-    /* the cgroup from its record; a status file of an older daemon has
-     * none: then from init, wherever it was placed */
-    virCTProcessOpenCgroup(vm);
-    if (!priv->cgroup && (!(machineName = virCTProcessMachineName(driver, vm, vm->def->id)) ||
-                          virCgroupNewDetectMachine(machineName, "ct", vm->def->id, -1, machineName,
-                                                    &priv->cgroup) < 0))
-        virResetLastError();
-    if (!virCTProcessIsSupervisor(driver, vm, priv->supervisorPid) ||
-        !(priv->monitor = virCTMonitorOpen(monitorPath, virCTProcessExitNotify, (virObject *)vm))) {
-        virResetLastError();
-        virCTProcessEndedMeanwhile(driver, vm);
-    } else if (priv->autodestroy) {
-        /* the client that asked for it is gone with the old daemon */
-        virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
-        virObjectEventStateQueue(driver->domainEventState, virDomainEventLifecycleNewFromObj(
-                                                               vm, VIR_DOMAIN_EVENT_STOPPED,
-                                                               VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
-    } else {
-        virCTProcessCheckInit(driver, vm);
-        virCTProcessCountActive(driver, vm, true);
-        virCTNetReconnect(vm);
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
-            VIR_WARN("cannot update the status of '%s'", vm->def->name);
-    }
-
- cleanup:
-    if (!vm->persistent && !virDomainObjIsActive(vm))
-        virCTDriverRemoveDomain(driver, vm);
-    virDomainObjEndAPI(&vm);
-}
-
-/* The state file @file when it belongs to no running container: the
- * plan and the rest of a start the daemon was killed in before it
- * wrote the status file (nothing else exists then: the record comes
- * before the cgroups). */
-static void
-virCTProcessSweepFile(virCTDriver *driver, const char *file)
-{
-    g_autofree char *path = NULL;
-    g_autofree char *name = NULL;
-    virDomainObj *vm;
-    size_t i;
-
-    for (i = 0; i < G_N_ELEMENTS(virCTProcessStateFiles) && !name; i++) {
-        if (STRNEQ(virCTProcessStateFiles[i], ".xml") &&
-            g_str_has_suffix(file, virCTProcessStateFiles[i]))
-            name = g_strndup(file, strlen(file) - strlen(virCTProcessStateFiles[i]));
-    }
-    if (!name && g_str_has_suffix(file, VIR_CT_ROOT_SUFFIX))
-        name = g_strndup(file, strlen(file) - strlen(VIR_CT_ROOT_SUFFIX));
-    if (!name)
-        return;
-    if ((vm = virDomainObjListFindByName(driver->domains, name))) {
-        bool active = virDomainObjIsActive(vm);
-
-        virDomainObjEndAPI(&vm);
-        if (active)
-            return;
-    }
-    path = g_build_filename(driver->config->stateDir, file, NULL);
-    VIR_INFO("removing '%s' of a container that does not run", path);
-    if (g_str_has_suffix(file, VIR_CT_ROOT_SUFFIX))
-        virCTRootReleasePath(path);
-    else if (unlink(path) < 0 && errno != ENOENT)
-        VIR_WARN("cannot remove '%s': %s", path, g_strerror(errno));
-}
-
-static void
-virCTProcessSweep(virCTDriver *driver)
-{
-    g_autoptr(DIR) dir = NULL;
-    struct dirent *ent;
-
-    if (virDirOpenIfExists(&dir, driver->config->stateDir) <= 0) {
-        virResetLastError();
-        return;
-    }
-    while (virDirRead(dir, &ent, driver->config->stateDir) > 0)
-        virCTProcessSweepFile(driver, ent->d_name);
-    virResetLastError();
-}
-
-void
-virCTProcessReconnectAll(virCTDriver *driver)
-{
-    virDomainObj **vms = NULL;
-    size_t nvms = 0;
-    size_t i;
-
-    virDomainObjListCollectAll(driver->domains, &vms, &nvms);
-    for (i = 0; i < nvms; i++)
-        virCTProcessReconnectOne(vms[i], driver);
-    virObjectListFreeCount(vms, nvms);
-    virCTProcessSweep(driver);
-}
-
-static int
-virCTProcessAutostartOne(virDomainObj *vm, void *opaque)
-{
-    virCTDriver *driver = opaque;
-    virObjectEvent *event = NULL;
-    bool restored = false;
-
-    virObjectLock(vm);
-    if (vm->autostart && !virDomainObjIsActive(vm) &&
-        virDomainObjBeginJob(vm, VIR_JOB_MODIFY) == 0) {
-        /* from its managed save image if it has one, as a start does */
-        if (virCTSaveStartManaged(driver, vm, NULL, 0, &restored) < 0 ||
-            (!restored && virCTProcessStart(driver, vm, NULL, 0, VIR_DOMAIN_RUNNING_BOOTED) < 0))
-            VIR_ERROR(_("cannot autostart '%1$s': %2$s"), vm->def->name, virGetLastErrorMessage());
-        else if (!restored)
-            event = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
-                                                      VIR_DOMAIN_EVENT_STARTED_BOOTED);
-        virDomainObjEndJob(vm);
-    }
-    virObjectUnlock(vm);
-    virObjectEventStateQueue(driver->domainEventState, event);
-    return 0;
-}
-
-void
-virCTProcessAutostartAll(virCTDriver *driver)
-{
-    virDomainObjListForEach(driver->domains, false, virCTProcessAutostartOne, driver);
 }

@@ -1,6 +1,6 @@
 /*
- * ct_snapshot.c: snapshots of containers: the libvirt API, the metadata,
- * and what a daemon that died left
+ * ct_snapshot.c: snapshots of containers: the metadata, what a daemon
+ * that died left, and the API that takes and deletes them
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -43,8 +43,8 @@ VIR_LOG_INIT("ct.ct_snapshot");
 #define CT_SNAPSHOT_FORMAT_FLAGS \
     (VIR_DOMAIN_SNAPSHOT_FORMAT_SECURE | VIR_DOMAIN_SNAPSHOT_FORMAT_INTERNAL)
 
-static virDomainMomentObj *
-ctSnapObjFromName(virDomainObj *vm, const char *name)
+virDomainMomentObj *
+virCTSnapshotObjFromName(virDomainObj *vm, const char *name)
 {
     virDomainMomentObj *snap = virDomainSnapshotFindByName(vm->snapshots, name);
 
@@ -54,8 +54,8 @@ ctSnapObjFromName(virDomainObj *vm, const char *name)
     return snap;
 }
 
-static bool
-ctSnapHasMemory(const virDomainSnapshotDef *def)
+bool
+virCTSnapshotHasMemory(const virDomainSnapshotDef *def)
 {
     return def->memory == VIR_DOMAIN_SNAPSHOT_LOCATION_INTERNAL ||
            def->memory == VIR_DOMAIN_SNAPSHOT_LOCATION_EXTERNAL;
@@ -63,8 +63,8 @@ ctSnapHasMemory(const virDomainSnapshotDef *def)
 
 /* Where the processes of @def are: its own memory.img, or the file
  * --memspec named. */
-static char *
-ctSnapMemoryPath(virCTDriver *driver, virDomainObj *vm, const virDomainSnapshotDef *def)
+char *
+virCTSnapshotMemoryPath(virCTDriver *driver, virDomainObj *vm, const virDomainSnapshotDef *def)
 {
     g_autofree char *dir = NULL;
 
@@ -88,8 +88,8 @@ ctSnapWriteXML(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef *def,
 }
 
 /* The file "current" says what vm->snapshots says. */
-static int
-ctSnapWriteCurrent(virCTDriver *driver, virDomainObj *vm)
+int
+virCTSnapshotWriteCurrent(virCTDriver *driver, virDomainObj *vm)
 {
     g_autofree char *dir = virCTSnapshotDir(driver, vm->def->name);
     g_autofree char *path = g_strdup_printf("%s/" CT_SNAPSHOT_CURRENT, dir);
@@ -178,7 +178,7 @@ ctSnapFinishDelete(virCTDriver *driver, virDomainObj *vm, const char *name, cons
     if (wasCurrent)
         virDomainSnapshotSetCurrent(
             vm->snapshots, parent ? virDomainSnapshotFindByName(vm->snapshots, parent) : NULL);
-    if (ctSnapWriteCurrent(driver, vm) < 0 || virCTStoreDeleteTree(path) < 0) {
+    if (virCTSnapshotWriteCurrent(driver, vm) < 0 || virCTStoreDeleteTree(path) < 0) {
         VIR_WARN("cannot finish deleting snapshot '%s' of '%s': %s", name, vm->def->name,
                  virGetLastErrorMessage());
         virResetLastError();
@@ -256,9 +256,6 @@ ctSnapRemoveExternal(const char *creating)
     }
 }
 
-static int ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap,
-                             bool assignIds, bool *changed);
-
 /* What a daemon that died left of the snapshots of @vm, before and after
  * they are loaded. */
 static int
@@ -335,7 +332,7 @@ ctSnapRecoverOne(virDomainObj *vm, void *opaque)
             VIR_WARN("finishing the revert of '%s' to snapshot '%s' a daemon restart cut short "
                      "(it stays shut off)",
                      vm->def->name, revertName);
-            if (ctSnapRevertFiles(driver, vm, snap, false, &changed) < 0) {
+            if (virCTSnapshotRevertFiles(driver, vm, snap, false, &changed) < 0) {
                 VIR_WARN("cannot revert '%s' to '%s': %s", vm->def->name, revertName,
                          virGetLastErrorMessage());
                 virResetLastError();
@@ -516,7 +513,7 @@ ctSnapDecide(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef *def, u
         return -1;
     }
     if (diskOnly || !active) {
-        if (ctSnapHasMemory(def)) {
+        if (virCTSnapshotHasMemory(def)) {
             virReportError(
                 VIR_ERR_CONFIG_UNSUPPORTED, "%s",
                 active ? _("a disk-only snapshot cannot have memory state")
@@ -584,8 +581,8 @@ ctSnapRedefine(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **def
                        _("the memory state of snapshot '%1$s' cannot change"), def->parent.name);
         return NULL;
     }
-    if (!old && ctSnapHasMemory(def)) {
-        g_autofree char *memory = ctSnapMemoryPath(driver, vm, def);
+    if (!old && virCTSnapshotHasMemory(def)) {
+        g_autofree char *memory = virCTSnapshotMemoryPath(driver, vm, def);
 
         if (!virFileExists(memory)) {
             virReportError(VIR_ERR_OPERATION_INVALID,
@@ -613,7 +610,7 @@ ctSnapRedefine(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **def
     virDomainSnapshotLinkParent(vm->snapshots, snap);
     if ((flags & VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT)) {
         virDomainSnapshotSetCurrent(vm->snapshots, snap);
-        if (ctSnapWriteCurrent(driver, vm) < 0)
+        if (virCTSnapshotWriteCurrent(driver, vm) < 0)
             return NULL;
     }
     return snap;
@@ -670,7 +667,7 @@ ctSnapCreate(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **defpt
         virReportSystemError(errno, _("cannot create '%1$s'"), creating);
         return NULL;
     }
-    if (ctSnapHasMemory(def)) {
+    if (virCTSnapshotHasMemory(def)) {
         if (def->memory == VIR_DOMAIN_SNAPSHOT_LOCATION_EXTERNAL) {
             g_autofree char *marker = g_strdup_printf("%s/" CT_SNAPSHOT_EXTERNAL, creating);
 
@@ -702,7 +699,7 @@ ctSnapCreate(virCTDriver *driver, virDomainObj *vm, virDomainSnapshotDef **defpt
     }
     virDomainSnapshotLinkParent(vm->snapshots, snap);
     virDomainSnapshotSetCurrent(vm->snapshots, snap);
-    if (ctSnapWriteCurrent(driver, vm) < 0) {
+    if (virCTSnapshotWriteCurrent(driver, vm) < 0) {
         VIR_WARN("cannot record '%s' as the current snapshot: %s", snap->def->name,
                  virGetLastErrorMessage());
         virResetLastError();
@@ -849,7 +846,7 @@ ctSnapDiscard(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, b
         if (wasCurrent)
             virDomainSnapshotSetCurrent(
                 vm->snapshots, parent ? virDomainSnapshotFindByName(vm->snapshots, parent) : NULL);
-        return ctSnapWriteCurrent(driver, vm);
+        return virCTSnapshotWriteCurrent(driver, vm);
     }
     ctSnapFinishDelete(driver, vm, name, gone, wasCurrent);
     return 0;
@@ -892,7 +889,7 @@ ctDomainSnapshotDelete(virDomainSnapshotPtr snapshot, unsigned int flags)
         goto cleanup;
     if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
         goto cleanup;
-    if (!(snap = ctSnapObjFromName(vm, snapshot->name)))
+    if (!(snap = virCTSnapshotObjFromName(vm, snapshot->name)))
         goto endjob;
 
     /* descendants first, leaves before their parents */
@@ -910,13 +907,13 @@ ctDomainSnapshotDelete(virDomainSnapshotPtr snapshot, unsigned int flags)
             goto endjob;
     }
     if (!(flags & VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY)) {
-        if (!(snap = ctSnapObjFromName(vm, snapshot->name)) ||
+        if (!(snap = virCTSnapshotObjFromName(vm, snapshot->name)) ||
             ctSnapDiscard(driver, vm, snap, metadataOnly) < 0)
             goto endjob;
     } else if (!virDomainSnapshotGetCurrent(vm->snapshots)) {
         /* the current one was among the children */
         virDomainSnapshotSetCurrent(vm->snapshots, snap);
-        if (ctSnapWriteCurrent(driver, vm) < 0)
+        if (virCTSnapshotWriteCurrent(driver, vm) < 0)
             goto endjob;
     }
     ret = 0;
@@ -924,548 +921,6 @@ ctDomainSnapshotDelete(virDomainSnapshotPtr snapshot, unsigned int flags)
  endjob:
     virDomainObjEndJob(vm);
  cleanup:
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-/* ---- reverting ---- */
-
-/* The persistent definition @snap recorded, as @vm's own: name, UUID and
- * the id range it has now. */
-static virDomainDef *
-ctSnapDefOf(virCTDriver *driver, virDomainObj *vm, virDomainDef *from)
-{
-    virDomainDef *cur = vm->newDef ? vm->newDef : vm->def;
-    virDomainDef *def = virDomainDefCopy(from, driver->xmlopt, NULL, false);
-    virCTDomainNamespaceDef *ns;
-    const virCTDomainNamespaceDef *curNs = virCTDomainGetNamespaceDef(cur);
-
-    if (!def)
-        return NULL;
-    g_free(def->name);
-    def->name = g_strdup(vm->def->name);
-    memcpy(def->uuid, vm->def->uuid, VIR_UUID_BUFLEN);
-    if ((ns = (virCTDomainNamespaceDef *)virCTDomainGetNamespaceDef(def)) && curNs) {
-        ns->idrangeTarget = curNs->idrangeTarget;
-        ns->idrangeCount = curNs->idrangeCount;
-    }
-    return def;
-}
-
-/* The files and the persistent definition of @vm (stopped) made those of
- * @snap, which becomes the current snapshot.  With @assignIds the
- * definition's ids are checked and recorded as a define does (the
- * snapshot's <idmap> may overlap another's range by now); at daemon
- * start virCTIdRangeLoadAll does it after.  @changed: whether anything of
- * the layer changed (on error: a revert to finish, not to forget). */
-static int
-ctSnapRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap, bool assignIds,
-                  bool *changed)
-{
-    virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
-    g_autofree char *dir = virCTSnapshotPath(driver, vm->def->name, "", snap->def->name);
-    g_autoptr(virDomainDef) def = NULL;
-    int rc;
-
-    if (!(def = ctSnapDefOf(driver, vm,
-                            snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom
-                                                        : snapdef->parent.dom)))
-        return -1;
-    if (assignIds) {
-        /* idLock before the domain's (ct_idrange.h); the job keeps it ours */
-        virObjectUnlock(vm);
-        virMutexLock(&driver->idLock);
-        rc = virCTIdRangeAssign(driver, def, false);
-        virObjectLock(vm);
-        virMutexUnlock(&driver->idLock);
-        if (rc < 0)
-            return -1;
-    }
-    /* the job keeps the domain ours meanwhile (as during a snapshot) */
-    virObjectUnlock(vm);
-    rc = virCTSnapshotPutLayer(driver, def, dir, changed);
-    virObjectLock(vm);
-    if (rc < 0)
-        return -1;
-    if (vm->persistent && virDomainDefSave(def, driver->xmlopt, driver->config->configDir) < 0)
-        return -1;
-    virDomainObjAssignDef(vm, &def, false, NULL);
-    virDomainSnapshotSetCurrent(vm->snapshots, snap);
-    return ctSnapWriteCurrent(driver, vm);
-}
-
-/* The template the definition of @snapdef runs on is still there. */
-static int
-ctSnapCheckTemplate(virCTDriver *driver, virDomainSnapshotDef *snapdef)
-{
-    virDomainDef *def =
-        snapdef->parent.inactiveDom ? snapdef->parent.inactiveDom : snapdef->parent.dom;
-    virDomainFSDef *fs = virCTLayerTemplateRoot(def);
-    g_autoptr(virCTTemplate) tmpl = NULL;
-
-    if (!fs) {
-        virReportError(VIR_ERR_OPERATION_INVALID,
-                       _("snapshot '%1$s' has no root on a template to go back to"),
-                       snapdef->parent.name);
-        return -1;
-    }
-    return virCTTemplateLoad(driver->store, fs->src->path, &tmpl);
-}
-
-/* Starts the reverted @vm from the processes of @snap, the files of its
- * memory image (@path) extracted into @dir. */
-static int
-ctSnapRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr conn, virDomainMomentObj *snap,
-              const char *dir, const char *path, const char *meta, unsigned int saveFlags,
-              virObjectEvent **events)
-{
-    virDomainSnapshotDef *snapdef = virDomainSnapshotObjGetDef(snap);
-    g_autoptr(virDomainDef) live = ctSnapDefOf(driver, vm, snapdef->parent.dom);
-    int rc;
-
-    if (!live)
-        return -1;
-    /* idLock before the domain's (ct_idrange.h); the job keeps it ours */
-    virObjectUnlock(vm);
-    virMutexLock(&driver->idLock);
-    rc = virCTIdRangeAssign(driver, live, true);
-    virObjectLock(vm);
-    if (rc == 0)
-        virDomainObjAssignDef(vm, &live, true, NULL);
-    virMutexUnlock(&driver->idLock);
-    if (rc < 0)
-        return -1;
-    if (virCTSaveRestoreFromDir(driver, vm, conn, dir, path, meta, saveFlags,
-                                VIR_DOMAIN_RUNNING_FROM_SNAPSHOT, events) < 0) {
-        if (!virDomainObjIsActive(vm))
-            virDomainObjRemoveTransientDef(vm);
-        return -1;
-    }
-    return 0;
-}
-
-int
-ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
-{
-    virCTDriver *driver = snapshot->domain->conn->privateData;
-    virConnectPtr conn = snapshot->domain->conn;
-    virObjectEvent *stopped = NULL;
-    virObjectEvent *defined = NULL;
-    virObjectEvent *events[2] = { NULL, NULL };
-    g_autofree char *keyDir = NULL;
-    g_autofree char *memory = NULL;
-    g_autofree char *xml = NULL;
-    g_autofree char *meta = NULL;
-    g_autofree char *reverting = NULL;
-    g_autoptr(virCTSaveImage) img = NULL;
-    g_autofree char *restoreDir = NULL;
-    virDomainSnapshotDef *snapdef;
-    virDomainMomentObj *snap;
-    virDomainObj *vm;
-    unsigned long long start = 0;
-    unsigned long long now = 0;
-    bool run;
-    bool paused;
-    bool changed = false;
-    int ret = -1;
-
-    /* FORCE: nothing is risky here, the container stops and starts anew */
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING | VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED |
-                      VIR_DOMAIN_SNAPSHOT_REVERT_FORCE,
-                  -1);
-    VIR_EXCLUSIVE_FLAGS_RET(VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING, VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED,
-                            -1);
-
-    if (!(vm = ctDomObjFromDomain(snapshot->domain)))
-        return -1;
-    if (virDomainRevertToSnapshotEnsureACL(conn, vm->def) < 0)
-        goto cleanup;
-    if (virDomainObjBeginJob(vm, VIR_JOB_MODIFY) < 0)
-        goto cleanup;
-    if (!(snap = ctSnapObjFromName(vm, snapshot->name)))
-        goto endjob;
-    snapdef = virDomainSnapshotObjGetDef(snap);
-    if (!snapdef->parent.dom) {
-        virReportError(VIR_ERR_SNAPSHOT_REVERT_RISKY,
-                       _("snapshot '%1$s' lacks domain '%2$s' rollback info"), snap->def->name,
-                       vm->def->name);
-        goto endjob;
-    }
-    if (!vm->persistent) {
-        virReportError(
-            VIR_ERR_OPERATION_INVALID,
-            _("'%1$s' is transient: it cannot be stopped for a revert without losing its layer"),
-            vm->def->name);
-        goto endjob;
-    }
-    ignore_value(virTimeMillisNow(&start));
-    run = ctSnapHasMemory(snapdef) ||
-          (flags & (VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING | VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED));
-    paused = (flags & VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED) ||
-             (!(flags & VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING) &&
-              snapdef->state == VIR_DOMAIN_SNAPSHOT_PAUSED);
-    /* what the snapshot needs is checked before anything changes: its
-     * template, and its memory image whole */
-    if (ctSnapCheckTemplate(driver, snapdef) < 0)
-        goto endjob;
-    /* (its MAC is checked as its files are extracted: so they are, first,
-     * aside: the stop removes NAME.restore; no domain has an '@' in its
-     * name, so the next daemon removes what a crash leaves) */
-    if (ctSnapHasMemory(snapdef)) {
-        g_autofree char *aside = g_strdup_printf("%s@snapshot", vm->def->name);
-        int rc;
-
-        keyDir = virCTSaveDir(driver);
-        memory = ctSnapMemoryPath(driver, vm, snapdef);
-        if (!(img = virCTSaveImageOpen(keyDir, memory, &xml, &meta)) ||
-            !(restoreDir = virCTSaveRestoreWorkDir(driver, aside)))
-            goto endjob;
-        /* the job keeps the domain ours meanwhile */
-        virObjectUnlock(vm);
-        rc = virCTSaveImageExtract(img, restoreDir);
-        virObjectLock(vm);
-        if (rc < 0)
-            goto endjob;
-    }
-
-    if (virDomainObjIsActive(vm)) {
-        virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT);
-        stopped = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STOPPED,
-                                                    VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT);
-        snapshot->domain->id = -1;
-    }
-    /* a managed save image holds processes of the files replaced now */
-    if (vm->hasManagedSave) {
-        g_autofree char *managed = virCTSaveManagedPath(driver, vm->def->name);
-
-        VIR_INFO("the managed save image of '%s' goes with the revert", vm->def->name);
-        if (unlink(managed) < 0 && errno != ENOENT) {
-            virReportSystemError(errno, _("cannot remove managed save image '%1$s'"), managed);
-            goto endjob;
-        }
-        vm->hasManagedSave = false;
-    }
-    /* the next daemon finishes it should this one die before the end */
-    reverting = g_strdup_printf("%s/%s/snapshots/" CT_SNAPSHOT_REVERTING,
-                                driver->store->containerDir, vm->def->name);
-    if (virFileRewriteStr(reverting, 0600, snap->def->name) < 0)
-        goto endjob;
-    if (ctSnapRevertFiles(driver, vm, snap, true, &changed) < 0) {
-        /* a revert that changed nothing is not one the next daemon
-         * should finish, over what the container does meanwhile */
-        if (!changed)
-            unlink(reverting);
-        goto endjob;
-    }
-    unlink(reverting);
-    /* its definition is the snapshot's now (as qemu's driver says) */
-    defined = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_DEFINED,
-                                                VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
-
-    if (restoreDir) {
-        unsigned int saveFlags = paused ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING;
-        g_autofree char *workDir = virCTSaveWorkDir(driver, vm->def->name, "restore");
-
-        /* where a restore's files are while it runs (ct_save_recover.c) */
-        if (virFileExists(workDir) && virFileDeleteTree(workDir) < 0)
-            goto endjob;
-        if (rename(restoreDir, workDir) < 0) {
-            virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), restoreDir, workDir);
-            goto endjob;
-        }
-        g_free(restoreDir);
-        restoreDir = g_steal_pointer(&workDir);
-        if (ctSnapRestore(driver, vm, conn, snap, restoreDir, memory, meta, saveFlags, events) < 0)
-            goto endjob;
-    } else if (run) {
-        if (virCTProcessStart(driver, vm, conn, paused ? VIR_CT_PROCESS_START_PAUSED : 0,
-                              VIR_DOMAIN_RUNNING_FROM_SNAPSHOT) < 0)
-            goto endjob;
-        events[0] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_STARTED,
-                                                      VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT);
-        if (paused)
-            events[1] = virDomainEventLifecycleNewFromObj(vm, VIR_DOMAIN_EVENT_SUSPENDED,
-                                                          VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT);
-    }
-    /* started or restored paused: the reason is the revert, as its event */
-    if (virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED) {
-        virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_FROM_SNAPSHOT);
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
-            VIR_WARN("cannot record the state of '%s': %s", vm->def->name,
-                     virGetLastErrorMessage());
-            virResetLastError();
-        }
-    }
-    if (virDomainObjIsActive(vm))
-        snapshot->domain->id = vm->def->id;
-    ignore_value(virTimeMillisNow(&now));
-    VIR_INFO("'%s' reverted to snapshot '%s' in %llu ms", vm->def->name, snap->def->name,
-             now - start);
-    ret = 0;
-
- endjob:
-    if (restoreDir && virFileDeleteTree(restoreDir) < 0)
-        virResetLastError();
-    virDomainObjEndJob(vm);
- cleanup:
-    virDomainObjEndAPI(&vm);
-    virObjectEventStateQueue(driver->domainEventState, stopped);
-    virObjectEventStateQueue(driver->domainEventState, defined);
-    virObjectEventStateQueue(driver->domainEventState, events[0]);
-    virObjectEventStateQueue(driver->domainEventState, events[1]);
-    return ret;
-}
-
-/* ---- looking ---- */
-
-int
-ctDomainSnapshotNum(virDomainPtr dom, unsigned int flags)
-{
-    virDomainObj *vm;
-    int n = -1;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
-                  -1);
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainSnapshotNumEnsureACL(dom->conn, vm->def) == 0)
-        n = virDomainSnapshotObjListNum(vm->snapshots, NULL, flags);
-    virDomainObjEndAPI(&vm);
-    return n;
-}
-
-int
-ctDomainSnapshotListNames(virDomainPtr dom, char **names, int nameslen, unsigned int flags)
-{
-    virDomainObj *vm;
-    int n = -1;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
-                  -1);
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainSnapshotListNamesEnsureACL(dom->conn, vm->def) == 0)
-        n = virDomainSnapshotObjListGetNames(vm->snapshots, NULL, names, nameslen, flags);
-    virDomainObjEndAPI(&vm);
-    return n;
-}
-
-int
-ctDomainListAllSnapshots(virDomainPtr dom, virDomainSnapshotPtr **snaps, unsigned int flags)
-{
-    virDomainObj *vm;
-    int n = -1;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_ROOTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
-                  -1);
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainListAllSnapshotsEnsureACL(dom->conn, vm->def) == 0)
-        n = virDomainListSnapshots(vm->snapshots, NULL, dom, snaps, flags);
-    virDomainObjEndAPI(&vm);
-    return n;
-}
-
-/* The locked domain of @snapshot and the snapshot in it, or NULL. */
-static virDomainMomentObj *
-ctSnapLookup(virDomainSnapshotPtr snapshot, virDomainObj **vm)
-{
-    virDomainMomentObj *snap;
-
-    if (!(*vm = ctDomObjFromDomain(snapshot->domain)))
-        return NULL;
-    if (!(snap = ctSnapObjFromName(*vm, snapshot->name)))
-        virDomainObjEndAPI(vm);
-    return snap;
-}
-
-int
-ctDomainSnapshotNumChildren(virDomainSnapshotPtr snapshot, unsigned int flags)
-{
-    virDomainMomentObj *snap;
-    virDomainObj *vm = NULL;
-    int n = -1;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
-                  -1);
-    if (!(snap = ctSnapLookup(snapshot, &vm)))
-        return -1;
-    if (virDomainSnapshotNumChildrenEnsureACL(snapshot->domain->conn, vm->def) == 0)
-        n = virDomainSnapshotObjListNum(vm->snapshots, snap, flags);
-    virDomainObjEndAPI(&vm);
-    return n;
-}
-
-int
-ctDomainSnapshotListChildrenNames(virDomainSnapshotPtr snapshot, char **names, int nameslen,
-                                  unsigned int flags)
-{
-    virDomainMomentObj *snap;
-    virDomainObj *vm = NULL;
-    int n = -1;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
-                  -1);
-    if (!(snap = ctSnapLookup(snapshot, &vm)))
-        return -1;
-    if (virDomainSnapshotListChildrenNamesEnsureACL(snapshot->domain->conn, vm->def) == 0)
-        n = virDomainSnapshotObjListGetNames(vm->snapshots, snap, names, nameslen, flags);
-    virDomainObjEndAPI(&vm);
-    return n;
-}
-
-int
-ctDomainSnapshotListAllChildren(virDomainSnapshotPtr snapshot, virDomainSnapshotPtr **snaps,
-                                unsigned int flags)
-{
-    virDomainMomentObj *snap;
-    virDomainObj *vm = NULL;
-    int n = -1;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS | VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL |
-                      VIR_DOMAIN_SNAPSHOT_FILTERS_ALL,
-                  -1);
-    if (!(snap = ctSnapLookup(snapshot, &vm)))
-        return -1;
-    if (virDomainSnapshotListAllChildrenEnsureACL(snapshot->domain->conn, vm->def) == 0)
-        n = virDomainListSnapshots(vm->snapshots, snap, snapshot->domain, snaps, flags);
-    virDomainObjEndAPI(&vm);
-    return n;
-}
-
-virDomainSnapshotPtr
-ctDomainSnapshotLookupByName(virDomainPtr dom, const char *name, unsigned int flags)
-{
-    virDomainSnapshotPtr ret = NULL;
-    virDomainObj *vm;
-
-    virCheckFlags(0, NULL);
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return NULL;
-    if (virDomainSnapshotLookupByNameEnsureACL(dom->conn, vm->def) == 0 &&
-        ctSnapObjFromName(vm, name))
-        ret = virGetDomainSnapshot(dom, name);
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-int
-ctDomainHasCurrentSnapshot(virDomainPtr dom, unsigned int flags)
-{
-    virDomainObj *vm;
-    int ret = -1;
-
-    virCheckFlags(0, -1);
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return -1;
-    if (virDomainHasCurrentSnapshotEnsureACL(dom->conn, vm->def) == 0)
-        ret = virDomainSnapshotGetCurrent(vm->snapshots) != NULL;
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-virDomainSnapshotPtr
-ctDomainSnapshotGetParent(virDomainSnapshotPtr snapshot, unsigned int flags)
-{
-    virDomainSnapshotPtr parent = NULL;
-    virDomainMomentObj *snap;
-    virDomainObj *vm = NULL;
-
-    virCheckFlags(0, NULL);
-    if (!(snap = ctSnapLookup(snapshot, &vm)))
-        return NULL;
-    if (virDomainSnapshotGetParentEnsureACL(snapshot->domain->conn, vm->def) < 0)
-        goto cleanup;
-    if (!snap->def->parent_name) {
-        virReportError(VIR_ERR_NO_DOMAIN_SNAPSHOT, _("snapshot '%1$s' does not have a parent"),
-                       snap->def->name);
-        goto cleanup;
-    }
-    parent = virGetDomainSnapshot(snapshot->domain, snap->def->parent_name);
-
- cleanup:
-    virDomainObjEndAPI(&vm);
-    return parent;
-}
-
-virDomainSnapshotPtr
-ctDomainSnapshotCurrent(virDomainPtr dom, unsigned int flags)
-{
-    virDomainSnapshotPtr ret = NULL;
-    virDomainMomentObj *current;
-    virDomainObj *vm;
-
-    virCheckFlags(0, NULL);
-    if (!(vm = ctDomObjFromDomain(dom)))
-        return NULL;
-    if (virDomainSnapshotCurrentEnsureACL(dom->conn, vm->def) < 0)
-        goto cleanup;
-    if (!(current = virDomainSnapshotGetCurrent(vm->snapshots))) {
-        virReportError(VIR_ERR_NO_DOMAIN_SNAPSHOT, "%s",
-                       _("the domain does not have a current snapshot"));
-        goto cleanup;
-    }
-    ret = virGetDomainSnapshot(dom, current->def->name);
-
- cleanup:
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-char *
-ctDomainSnapshotGetXMLDesc(virDomainSnapshotPtr snapshot, unsigned int flags)
-{
-    virCTDriver *driver = snapshot->domain->conn->privateData;
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-    virDomainMomentObj *snap;
-    virDomainObj *vm = NULL;
-    char *xml = NULL;
-
-    virCheckFlags(VIR_DOMAIN_SNAPSHOT_XML_SECURE, NULL);
-    if (!(snap = ctSnapLookup(snapshot, &vm)))
-        return NULL;
-    if (virDomainSnapshotGetXMLDescEnsureACL(snapshot->domain->conn, vm->def, flags) == 0) {
-        virUUIDFormat(snapshot->domain->uuid, uuidstr);
-        xml = virDomainSnapshotDefFormat(uuidstr, virDomainSnapshotObjGetDef(snap), driver->xmlopt,
-                                         virDomainSnapshotFormatConvertXMLFlags(flags));
-    }
-    virDomainObjEndAPI(&vm);
-    return xml;
-}
-
-int
-ctDomainSnapshotIsCurrent(virDomainSnapshotPtr snapshot, unsigned int flags)
-{
-    virDomainMomentObj *snap;
-    virDomainObj *vm = NULL;
-    int ret = -1;
-
-    virCheckFlags(0, -1);
-    if (!(snap = ctSnapLookup(snapshot, &vm)))
-        return -1;
-    if (virDomainSnapshotIsCurrentEnsureACL(snapshot->domain->conn, vm->def) == 0)
-        ret = snap == virDomainSnapshotGetCurrent(vm->snapshots);
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-int
-ctDomainSnapshotHasMetadata(virDomainSnapshotPtr snapshot, unsigned int flags)
-{
-    virDomainObj *vm = NULL;
-    int ret = -1;
-
-    virCheckFlags(0, -1);
-    if (!ctSnapLookup(snapshot, &vm))
-        return -1;
-    /* every snapshot here is libvirt's: its metadata is what it is */
-    if (virDomainSnapshotHasMetadataEnsureACL(snapshot->domain->conn, vm->def) == 0)
-        ret = 1;
     virDomainObjEndAPI(&vm);
     return ret;
 }

@@ -1,6 +1,7 @@
 /*
- * ct_snapshot_priv.h: the files of snapshots (ct_snapshot_data.c), for
- * the API (ct_snapshot.c)
+ * ct_snapshot_priv.h: what the parts of the snapshot code share: the
+ * files of snapshots (ct_snapshot_data.c), the metadata (ct_snapshot.c),
+ * the revert (ct_snapshot_revert.c) and the queries (ct_snapshot_query.c)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -8,6 +9,8 @@
 #pragma once
 
 #include "ct_conf.h"
+#include "snapshot_conf.h"
+#include "virdomainmomentobjlist.h"
 
 #define CT_SNAPSHOT_XML "snapshot.xml"
 #define CT_SNAPSHOT_LAYER "layer.conf"
@@ -49,3 +52,29 @@ int virCTSnapshotPutLayer(virCTDriver *driver, const virDomainDef *def, const ch
 
 /* Whether the layer of @def holds a disk image (a space limit). */
 bool virCTSnapshotLayerHasImage(virCTDriver *driver, const virDomainDef *def);
+
+/* ---- ct_snapshot.c: the metadata ---- */
+
+/* The snapshot @name of @vm, or NULL with libvirt's error. */
+virDomainMomentObj *virCTSnapshotObjFromName(virDomainObj *vm, const char *name);
+
+/* Whether @def holds the processes (a memory image). */
+bool virCTSnapshotHasMemory(const virDomainSnapshotDef *def);
+
+/* Where the processes of @def are: its own memory.img, or the file
+ * --memspec named (caller frees). */
+char *virCTSnapshotMemoryPath(virCTDriver *driver, virDomainObj *vm,
+                              const virDomainSnapshotDef *def);
+
+/* Writes the file "current" as vm->snapshots says.  Returns 0 or -1. */
+int virCTSnapshotWriteCurrent(virCTDriver *driver, virDomainObj *vm);
+
+/* ---- ct_snapshot_revert.c ---- */
+
+/* The files and the persistent definition of @vm (stopped) made those of
+ * @snap, which becomes the current snapshot; @assignIds: check and
+ * record the definition's ids as a define does.  @changed: whether
+ * anything of the layer changed (on error: a revert to finish, not to
+ * forget).  Returns 0 or -1. */
+int virCTSnapshotRevertFiles(virCTDriver *driver, virDomainObj *vm, virDomainMomentObj *snap,
+                             bool assignIds, bool *changed);

@@ -10,14 +10,14 @@
  * cgroup and live definition (put back if the cgroup refuses: see
  * ctTuneUndo) and on the persistent definition, each saved at once.
  *
- * A container has no virtual CPUs: its vCPU count is a limit of that many
- * whole CPUs (see ct_resource.c); the definition holds one value, and the
- * maximum reported is what setvcpus accepts, the host's CPU count.
+ * Here: memory, CPU time and processes, block IO; where a container
+ * runs (memory nodes, CPU count, pinning) is ct_tune_cpu.c's.
  */
 
 #include <config.h>
 
 #include "ct_tune.h"
+#include "ct_tune_priv.h"
 #include "ct_cgroup.h"
 #include "ct_domain.h"
 #include "ct_domain_api.h"
@@ -47,16 +47,6 @@ VIR_LOG_INIT("ct.tune");
 #define CT_TUNE_SHARES_MIN 2ULL /* cgroup v1 cpu.shares bounds */
 #define CT_TUNE_SHARES_MAX 262144ULL
 
-typedef struct {
-    /* checks the change against @def, the live or the persistent one */
-    int (*check)(const virDomainDef *def, const void *change);
-    /* makes it in @def; with @vm (running, @def its live definition) on
-     * the container too */
-    int (*apply)(virDomainObj *vm, virDomainDef *def, const void *change);
-} ctTuneOps;
-
-typedef int (*ctTuneACL)(virConnectPtr conn, virDomainDef *def, unsigned int flags);
-
 /* What a live change may have touched when the cgroup refuses it: the
  * memory, CPU and process limits (blkiotune and numatune are written
  * by libvirt's helpers, or to the cgroup first). */
@@ -68,8 +58,8 @@ typedef struct {
     unsigned long long processes;
 } ctTuneSaved;
 
-static int
-ctTuneVcpusSet(virDomainDef *def, unsigned int nvcpus, virDomainXMLOption *xmlopt)
+int
+virCTTuneVcpusSet(virDomainDef *def, unsigned int nvcpus, virDomainXMLOption *xmlopt)
 {
     if (virDomainDefSetVcpusMax(def, nvcpus, xmlopt) < 0 || virDomainDefSetVcpus(def, nvcpus) < 0)
         return -1;
@@ -102,7 +92,7 @@ ctTuneUndo(virCTDriver *driver, virDomainObj *vm, const ctTuneSaved *saved)
     vm->def->mem = saved->mem;
     virDomainDefSetMemoryTotal(vm->def, saved->total);
     vm->def->cputune = saved->cputune;
-    ignore_value(ctTuneVcpusSet(vm->def, saved->vcpus, driver->xmlopt));
+    ignore_value(virCTTuneVcpusSet(vm->def, saved->vcpus, driver->xmlopt));
     if (processes)
         virCTDomainEnsureNamespaceDef(vm->def)->processes = saved->processes;
     if (priv->cgroup) {
@@ -117,7 +107,7 @@ ctTuneUndo(virCTDriver *driver, virDomainObj *vm, const ctTuneSaved *saved)
 
 /* Called with a modify job on @vm. */
 static int
-ctTuneModify(virCTDriver *driver, virDomainObj *vm, unsigned int flags, const ctTuneOps *ops,
+ctTuneModify(virCTDriver *driver, virDomainObj *vm, unsigned int flags, const virCTTuneOps *ops,
              const void *change)
 {
     virDomainDef *live;
@@ -145,9 +135,9 @@ ctTuneModify(virCTDriver *driver, virDomainObj *vm, unsigned int flags, const ct
     return 0;
 }
 
-static int
-ctTuneRun(virDomainPtr dom, unsigned int flags, ctTuneACL acl, const ctTuneOps *ops,
-          const void *change)
+int
+virCTTuneRun(virDomainPtr dom, unsigned int flags, virCTTuneACL acl, const virCTTuneOps *ops,
+             const void *change)
 {
     virDomainObj *vm;
     int ret = -1;
@@ -165,9 +155,9 @@ ctTuneRun(virDomainPtr dom, unsigned int flags, ctTuneACL acl, const ctTuneOps *
 }
 
 /* The definition a getter reads: live or persistent per @flags. */
-static virDomainObj *
-ctTuneGetBegin(virDomainPtr dom, unsigned int flags, int (*acl)(virConnectPtr, virDomainDef *),
-               virDomainDef **def)
+virDomainObj *
+virCTTuneGetBegin(virDomainPtr dom, unsigned int flags, int (*acl)(virConnectPtr, virDomainDef *),
+                  virDomainDef **def)
 {
     virDomainObj *vm;
 
@@ -182,8 +172,8 @@ ctTuneGetBegin(virDomainPtr dom, unsigned int flags, int (*acl)(virConnectPtr, v
 
 /* Hands the parameters of @list to a getter's caller the libvirt way:
  * with *@nparams 0 only their number, else at most *@nparams of them. */
-static int
-ctTuneCopyOut(virTypedParamList *list, virTypedParameterPtr params, int *nparams)
+int
+virCTTuneCopyOut(virTypedParamList *list, virTypedParameterPtr params, int *nparams)
 {
     virTypedParameterPtr all = NULL;
     size_t n = virTypedParamListStealParams(list, &all);
@@ -303,7 +293,7 @@ ctTuneMemoryApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
     return cgroup ? ctTuneMemoryApplyLive(cgroup, def, opaque) : 0;
 }
 
-static const ctTuneOps ctTuneMemoryOps = { ctTuneMemoryCheck, ctTuneMemoryApply };
+static const virCTTuneOps ctTuneMemoryOps = { ctTuneMemoryCheck, ctTuneMemoryApply };
 
 int
 ctDomainSetMemoryParameters(virDomainPtr dom, virTypedParameterPtr params, int nparams,
@@ -326,7 +316,7 @@ ctDomainSetMemoryParameters(virDomainPtr dom, virTypedParameterPtr params, int n
     if ((m.hasSwap = virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_MEMORY_SWAP_HARD_LIMIT,
                                              &m.swap) == 1))
         m.swap = ctTuneMemoryValue(m.swap);
-    return ctTuneRun(dom, flags, virDomainSetMemoryParametersEnsureACL, &ctTuneMemoryOps, &m);
+    return virCTTuneRun(dom, flags, virDomainSetMemoryParametersEnsureACL, &ctTuneMemoryOps, &m);
 }
 
 /* An unset limit reads as "unlimited", as everywhere in libvirt. */
@@ -348,7 +338,7 @@ ctDomainGetMemoryParameters(virDomainPtr dom, virTypedParameterPtr params, int *
     virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY,
                   -1);
     flags &= ~VIR_TYPED_PARAM_STRING_OKAY;
-    if (!(vm = ctTuneGetBegin(dom, flags, virDomainGetMemoryParametersEnsureACL, &def)))
+    if (!(vm = virCTTuneGetBegin(dom, flags, virDomainGetMemoryParametersEnsureACL, &def)))
         return -1;
     if (virTypedParamListAddULLong(list, ctTuneMemoryShown(def->mem.hard_limit),
                                    VIR_DOMAIN_MEMORY_HARD_LIMIT) < 0 ||
@@ -357,7 +347,7 @@ ctDomainGetMemoryParameters(virDomainPtr dom, virTypedParameterPtr params, int *
         virTypedParamListAddULLong(list, ctTuneMemoryShown(def->mem.swap_hard_limit),
                                    VIR_DOMAIN_MEMORY_SWAP_HARD_LIMIT) < 0)
         goto cleanup;
-    ret = ctTuneCopyOut(list, params, nparams);
+    ret = virCTTuneCopyOut(list, params, nparams);
 
  cleanup:
     virDomainObjEndAPI(&vm);
@@ -379,8 +369,8 @@ ctDomainSetMemoryFlags(virDomainPtr dom, unsigned long newmem, unsigned int flag
         m.total = newmem;
     else
         m.balloon = newmem;
-    return ctTuneRun(dom, flags & ~VIR_DOMAIN_MEM_MAXIMUM, virDomainSetMemoryFlagsEnsureACL,
-                     &ctTuneMemoryOps, &m);
+    return virCTTuneRun(dom, flags & ~VIR_DOMAIN_MEM_MAXIMUM, virDomainSetMemoryFlagsEnsureACL,
+                        &ctTuneMemoryOps, &m);
 }
 
 int
@@ -468,7 +458,7 @@ ctTuneSchedApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
     return cgroup ? ctTuneSchedApplyLive(vm, cgroup, def, opaque) : 0;
 }
 
-static const ctTuneOps ctTuneSchedOps = { ctTuneSchedCheck, ctTuneSchedApply };
+static const virCTTuneOps ctTuneSchedOps = { ctTuneSchedCheck, ctTuneSchedApply };
 
 int
 ctDomainSetSchedulerParametersFlags(virDomainPtr dom, virTypedParameterPtr params, int nparams,
@@ -492,8 +482,8 @@ ctDomainSetSchedulerParametersFlags(virDomainPtr dom, virTypedParameterPtr param
         virTypedParamsGetLLong(params, nparams, VIR_DOMAIN_SCHEDULER_VCPU_QUOTA, &c.quota) == 1;
     rc = virTypedParamsGetULLong(params, nparams, CT_TUNE_PROCESSES, &c.processes);
     c.hasProcesses = rc == 1;
-    return ctTuneRun(dom, flags, virDomainSetSchedulerParametersFlagsEnsureACL, &ctTuneSchedOps,
-                     &c);
+    return virCTTuneRun(dom, flags, virDomainSetSchedulerParametersFlagsEnsureACL, &ctTuneSchedOps,
+                        &c);
 }
 
 int
@@ -552,7 +542,7 @@ ctDomainGetSchedulerParametersFlags(virDomainPtr dom, virTypedParameterPtr param
     virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY,
                   -1);
     flags &= ~VIR_TYPED_PARAM_STRING_OKAY;
-    if (!(vm = ctTuneGetBegin(dom, flags, virDomainGetSchedulerParametersFlagsEnsureACL, &def)))
+    if (!(vm = virCTTuneGetBegin(dom, flags, virDomainGetSchedulerParametersFlagsEnsureACL, &def)))
         return -1;
     if (ctTuneSchedValues(vm, def, def == vm->def && virDomainObjIsActive(vm), &c) < 0 ||
         virTypedParamListAddULLong(list, c.shares, VIR_DOMAIN_SCHEDULER_CPU_SHARES) < 0 ||
@@ -560,7 +550,7 @@ ctDomainGetSchedulerParametersFlags(virDomainPtr dom, virTypedParameterPtr param
         virTypedParamListAddLLong(list, c.quota, VIR_DOMAIN_SCHEDULER_VCPU_QUOTA) < 0 ||
         virTypedParamListAddULLong(list, c.processes, CT_TUNE_PROCESSES) < 0)
         goto cleanup;
-    ret = ctTuneCopyOut(list, params, nparams);
+    ret = virCTTuneCopyOut(list, params, nparams);
 
  cleanup:
     virDomainObjEndAPI(&vm);
@@ -629,7 +619,7 @@ ctTuneBlkioApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
     return virDomainCgroupSetupDomainBlkioParameters(cgroup, def, b->params, b->nparams);
 }
 
-static const ctTuneOps ctTuneBlkioOps = { ctTuneBlkioCheck, ctTuneBlkioApply };
+static const virCTTuneOps ctTuneBlkioOps = { ctTuneBlkioCheck, ctTuneBlkioApply };
 
 int
 ctDomainSetBlkioParameters(virDomainPtr dom, virTypedParameterPtr params, int nparams,
@@ -645,7 +635,7 @@ ctDomainSetBlkioParameters(virDomainPtr dom, virTypedParameterPtr params, int np
                                VIR_DOMAIN_BLKIO_DEVICE_READ_BPS, VIR_TYPED_PARAM_STRING,
                                VIR_DOMAIN_BLKIO_DEVICE_WRITE_BPS, VIR_TYPED_PARAM_STRING, NULL) < 0)
         return -1;
-    return ctTuneRun(dom, flags, virDomainSetBlkioParametersEnsureACL, &ctTuneBlkioOps, &b);
+    return virCTTuneRun(dom, flags, virDomainSetBlkioParametersEnsureACL, &ctTuneBlkioOps, &b);
 }
 
 /* "path,value,path,value" of the devices with a value for field @i */
@@ -680,7 +670,7 @@ ctDomainGetBlkioParameters(virDomainPtr dom, virTypedParameterPtr params, int *n
     virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY,
                   -1);
     flags &= ~VIR_TYPED_PARAM_STRING_OKAY;
-    if (!(vm = ctTuneGetBegin(dom, flags, virDomainGetBlkioParametersEnsureACL, &def)))
+    if (!(vm = virCTTuneGetBegin(dom, flags, virDomainGetBlkioParametersEnsureACL, &def)))
         return -1;
     if (virTypedParamListAddUInt(list, def->blkio.weight, VIR_DOMAIN_BLKIO_WEIGHT) < 0)
         goto cleanup;
@@ -691,326 +681,9 @@ ctDomainGetBlkioParameters(virDomainPtr dom, virTypedParameterPtr params, int *n
                                        ctTuneBlkioDeviceFields[i]) < 0)
             goto cleanup;
     }
-    ret = ctTuneCopyOut(list, params, nparams);
+    ret = virCTTuneCopyOut(list, params, nparams);
 
  cleanup:
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-/* ---- memory nodes: numatune ---- */
-
-typedef struct {
-    int mode; /* -1: unchanged */
-    virBitmap *nodeset; /* NULL: unchanged */
-} ctTuneNuma;
-
-static int
-ctTuneNumaCheck(const virDomainDef *def, const void *opaque)
-{
-    const ctTuneNuma *n = opaque;
-    virDomainNumatuneMemMode mode;
-    bool strict = virDomainNumatuneGetMode(def->numa, -1, &mode) < 0 ||
-                  mode == VIR_DOMAIN_NUMATUNE_MEM_STRICT;
-
-    if (n->mode >= 0 && n->mode != VIR_DOMAIN_NUMATUNE_MEM_STRICT) {
-        virReportError(
-            VIR_ERR_CONFIG_UNSUPPORTED,
-            _("numatune mode '%1$s' is not supported for containers: only 'strict' (cpuset.mems) can be enforced"),
-            virDomainNumatuneMemModeTypeToString(n->mode));
-        return -1;
-    }
-    if (n->nodeset && !strict) {
-        virReportError(VIR_ERR_CONFIG_UNSUPPORTED, "%s",
-                       _("a numatune nodeset needs mode 'strict'"));
-        return -1;
-    }
-    if (n->nodeset && !virNumaNodesetIsAvailable(n->nodeset))
-        return -1;
-    return 0;
-}
-
-static int
-ctTuneNumaApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
-{
-    const ctTuneNuma *n = opaque;
-    bool placementStatic = def->placement_mode == VIR_DOMAIN_CPU_PLACEMENT_MODE_STATIC;
-    virCgroup *cgroup;
-    g_autofree char *mems = NULL;
-
-    if (vm && n->nodeset) {
-        if (!(cgroup = virCTProcessGetCgroup(vm)) || !(mems = virBitmapFormat(n->nodeset)) ||
-            virCTCgroupSetCpusetMems(cgroup, mems) < 0)
-            return -1;
-    }
-    return virDomainNumatuneSet(def->numa, placementStatic, -1, n->mode, n->nodeset);
-}
-
-static const ctTuneOps ctTuneNumaOps = { ctTuneNumaCheck, ctTuneNumaApply };
-
-int
-ctDomainSetNumaParameters(virDomainPtr dom, virTypedParameterPtr params, int nparams,
-                          unsigned int flags)
-{
-    g_autoptr(virBitmap) nodeset = NULL;
-    ctTuneNuma n = { -1, NULL };
-    const char *str = NULL;
-
-    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
-    if (virTypedParamsValidate(params, nparams, VIR_DOMAIN_NUMA_MODE, VIR_TYPED_PARAM_INT,
-                               VIR_DOMAIN_NUMA_NODESET, VIR_TYPED_PARAM_STRING, NULL) < 0)
-        return -1;
-    if (virTypedParamsGetInt(params, nparams, VIR_DOMAIN_NUMA_MODE, &n.mode) == 1 &&
-        (n.mode < 0 || n.mode >= VIR_DOMAIN_NUMATUNE_MEM_LAST)) {
-        virReportError(VIR_ERR_INVALID_ARG, _("unknown numa_mode %1$d"), n.mode);
-        return -1;
-    }
-    if (virTypedParamsGetString(params, nparams, VIR_DOMAIN_NUMA_NODESET, &str) == 1) {
-        if (virBitmapParse(str, &nodeset, VIR_DOMAIN_CPUMASK_LEN) < 0)
-            return -1;
-        n.nodeset = nodeset;
-    }
-    return ctTuneRun(dom, flags, virDomainSetNumaParametersEnsureACL, &ctTuneNumaOps, &n);
-}
-
-int
-ctDomainGetNumaParameters(virDomainPtr dom, virTypedParameterPtr params, int *nparams,
-                          unsigned int flags)
-{
-    g_autoptr(virTypedParamList) list = g_new0(virTypedParamList, 1);
-    bool strings = flags & VIR_TYPED_PARAM_STRING_OKAY;
-    virDomainNumatuneMemMode mode = VIR_DOMAIN_NUMATUNE_MEM_STRICT;
-    g_autofree char *nodeset = NULL;
-    virDomainDef *def;
-    virDomainObj *vm;
-    int ret = -1;
-
-    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_TYPED_PARAM_STRING_OKAY,
-                  -1);
-    flags &= ~VIR_TYPED_PARAM_STRING_OKAY;
-    if (!(vm = ctTuneGetBegin(dom, flags, virDomainGetNumaParametersEnsureACL, &def)))
-        return -1;
-    ignore_value(virDomainNumatuneGetMode(def->numa, -1, &mode));
-    if (virDomainNumatuneMaybeFormatNodeset(def->numa, NULL, &nodeset, -1) < 0 ||
-        virTypedParamListAddInt(list, mode, VIR_DOMAIN_NUMA_MODE) < 0 ||
-        (strings &&
-         virTypedParamListAddString(list, NULLSTR_EMPTY(nodeset), VIR_DOMAIN_NUMA_NODESET) < 0))
-        goto cleanup;
-    ret = ctTuneCopyOut(list, params, nparams);
-
- cleanup:
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-/* ---- CPU count: setvcpus, vcpuinfo ---- */
-
-typedef struct {
-    virDomainXMLOption *xmlopt;
-    unsigned int nvcpus;
-} ctTuneVcpus;
-
-static int
-ctTuneVcpusCheck(const virDomainDef *def G_GNUC_UNUSED, const void *opaque)
-{
-    const ctTuneVcpus *v = opaque;
-    int host = virHostCPUGetCount();
-
-    if (host < 0)
-        return -1;
-    if (v->nvcpus == 0 || v->nvcpus > host) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("%1$u CPUs asked: a container can have 1 to %2$d, the host's CPUs"),
-                       v->nvcpus, host);
-        return -1;
-    }
-    return 0;
-}
-
-static int
-ctTuneVcpusApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
-{
-    const ctTuneVcpus *v = opaque;
-    virCgroup *cgroup = NULL;
-
-    if (vm && !(cgroup = virCTProcessGetCgroup(vm)))
-        return -1;
-    if (ctTuneVcpusSet(def, v->nvcpus, v->xmlopt) < 0)
-        return -1;
-    return cgroup ? virCTResourceApplyCpu(cgroup, def) : 0;
-}
-
-static const ctTuneOps ctTuneVcpusOps = { ctTuneVcpusCheck, ctTuneVcpusApply };
-
-/* VIR_DOMAIN_VCPU_MAXIMUM is accepted: current and maximum are one. */
-int
-ctDomainSetVcpusFlags(virDomainPtr dom, unsigned int nvcpus, unsigned int flags)
-{
-    virCTDriver *driver = dom->conn->privateData;
-    ctTuneVcpus v = { driver->xmlopt, nvcpus };
-
-    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM, -1);
-    return ctTuneRun(dom, flags & ~VIR_DOMAIN_VCPU_MAXIMUM, virDomainSetVcpusFlagsEnsureACL,
-                     &ctTuneVcpusOps, &v);
-}
-
-int
-ctDomainSetVcpus(virDomainPtr dom, unsigned int nvcpus)
-{
-    return ctDomainSetVcpusFlags(dom, nvcpus, VIR_DOMAIN_AFFECT_LIVE);
-}
-
-/* A container may have as many CPUs as the host: what setvcpus accepts
- * (or more, for a definition written for a bigger host). */
-int
-virCTTuneVcpusMax(const virDomainDef *def)
-{
-    int host = virHostCPUGetCount();
-
-    if (host < 0)
-        return -1;
-    return MAX(host, (int)virDomainDefGetVcpusMax(def));
-}
-
-/* ---- Pinning: vcpupin, emulatorpin ----
- *
- * A container is one cpuset (<vcpu cpuset>): its processes are not vCPUs
- * and no emulator thread runs for it.  So pinning any vCPU, or the
- * emulator, pins the whole container, and each of them reports the
- * container's cpuset (all host CPUs when it has none). */
-
-typedef struct {
-    int vcpu; /* -1 for the emulator */
-    virBitmap *cpus;
-} ctTunePin;
-
-static int
-ctTunePinCheck(const virDomainDef *def, const void *opaque)
-{
-    const ctTunePin *p = opaque;
-    int max = virCTTuneVcpusMax(def);
-    int host = virHostCPUGetCount();
-    ssize_t last = virBitmapLastSetBit(p->cpus);
-
-    if (max < 0 || host < 0)
-        return -1;
-    if (p->vcpu >= max) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("vcpu %1$d is out of range: a container has at most %2$d"), p->vcpu, max);
-        return -1;
-    }
-    if (last < 0 || last >= host) {
-        virReportError(VIR_ERR_INVALID_ARG,
-                       _("cpu list must name at least one of the host's CPUs 0 to %1$d"), host - 1);
-        return -1;
-    }
-    return 0;
-}
-
-static int
-ctTunePinApply(virDomainObj *vm, virDomainDef *def, const void *opaque)
-{
-    const ctTunePin *p = opaque;
-    g_autofree char *list = NULL;
-    virCgroup *cgroup;
-
-    if (vm && (!(cgroup = virCTProcessGetCgroup(vm)) || !(list = virBitmapFormat(p->cpus)) ||
-               virCTCgroupSetCpusetCpus(cgroup, list) < 0))
-        return -1;
-    virBitmapFree(def->cpumask);
-    def->cpumask = virBitmapNewCopy(p->cpus);
-    return 0;
-}
-
-static const ctTuneOps ctTunePinOps = { ctTunePinCheck, ctTunePinApply };
-
-static int
-ctTunePinRun(virDomainPtr dom, int vcpu, unsigned char *cpumap, int maplen, unsigned int flags,
-             ctTuneACL acl)
-{
-    g_autoptr(virBitmap) cpus = virBitmapNewData(cpumap, maplen);
-    ctTunePin p = { vcpu, cpus };
-
-    if (!cpus)
-        return -1;
-    return ctTuneRun(dom, flags, acl, &ctTunePinOps, &p);
-}
-
-int
-ctDomainPinVcpuFlags(virDomainPtr dom, unsigned int vcpu, unsigned char *cpumap, int maplen,
-                     unsigned int flags)
-{
-    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
-    if (vcpu > INT_MAX) {
-        virReportError(VIR_ERR_INVALID_ARG, _("vcpu %1$u is out of range"), vcpu);
-        return -1;
-    }
-    return ctTunePinRun(dom, vcpu, cpumap, maplen, flags, virDomainPinVcpuFlagsEnsureACL);
-}
-
-int
-ctDomainPinVcpu(virDomainPtr dom, unsigned int vcpu, unsigned char *cpumap, int maplen)
-{
-    return ctDomainPinVcpuFlags(dom, vcpu, cpumap, maplen, VIR_DOMAIN_AFFECT_LIVE);
-}
-
-int
-ctDomainPinEmulator(virDomainPtr dom, unsigned char *cpumap, int maplen, unsigned int flags)
-{
-    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
-    return ctTunePinRun(dom, -1, cpumap, maplen, flags, virDomainPinEmulatorEnsureACL);
-}
-
-/* The container's cpuset into @cpumaps, @n maps of @maplen bytes. */
-static int
-ctTunePinFill(const virDomainDef *def, unsigned char *cpumaps, int n, int maplen)
-{
-    g_autoptr(virBitmap) all = NULL;
-    virBitmap *cpus = def->cpumask;
-    int host = virHostCPUGetCount();
-    int i;
-
-    if (host < 0)
-        return -1;
-    if (!cpus) {
-        all = virBitmapNew(host);
-        virBitmapSetAll(all);
-        cpus = all;
-    }
-    for (i = 0; i < n; i++)
-        virBitmapToDataBuf(cpus, VIR_GET_CPUMAP(cpumaps, maplen, i), maplen);
-    return n;
-}
-
-int
-ctDomainGetVcpuPinInfo(virDomainPtr dom, int ncpumaps, unsigned char *cpumaps, int maplen,
-                       unsigned int flags)
-{
-    virDomainDef *def;
-    virDomainObj *vm;
-    int max;
-    int ret = -1;
-
-    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
-    if (!(vm = ctTuneGetBegin(dom, flags, virDomainGetVcpuPinInfoEnsureACL, &def)))
-        return -1;
-    if ((max = virCTTuneVcpusMax(def)) >= 0)
-        ret = ctTunePinFill(def, cpumaps, MIN(ncpumaps, max), maplen);
-    virDomainObjEndAPI(&vm);
-    return ret;
-}
-
-int
-ctDomainGetEmulatorPinInfo(virDomainPtr dom, unsigned char *cpumap, int maplen, unsigned int flags)
-{
-    virDomainDef *def;
-    virDomainObj *vm;
-    int ret;
-
-    virCheckFlags(VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG, -1);
-    if (!(vm = ctTuneGetBegin(dom, flags, virDomainGetEmulatorPinInfoEnsureACL, &def)))
-        return -1;
-    ret = ctTunePinFill(def, cpumap, 1, maplen) < 0 ? -1 : 1;
     virDomainObjEndAPI(&vm);
     return ret;
 }
