@@ -460,8 +460,10 @@ case ",$scenarios," in
         echo "default user namespace (\"tpl\") and privileged (\"priv\"), nothing else running,"
         [ "$mode" = quick ] || echo "and with 2000 idle containers running (what grows with the number of containers),"
         echo "on a private daemon of its own. \"at\": ms since the"
-        echo "API call, \"delta\": since the step before; medians, [p10, p90]."
-        for t in tpl-n0 priv-n0 tpl-n2000; do
+        echo "API call, \"delta\": since the step before; medians, [p10, p90]. The last tables:"
+        echo "the destroys of the same containers (each destroyed through the API as soon as"
+        echo "it started), from the client's call (stop-client-call) to its return."
+        for t in tpl-n0 priv-n0 tpl-n2000 tpl-n0-stop tpl-n2000-stop; do
             [ -s "$prof/$t.txt" ] || continue
             echo
             echo '```'

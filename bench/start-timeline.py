@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""start-timeline.py: the steps of container starts, as a table.
+"""start-timeline.py: the steps of container starts (and destroys), as a table.
 
-    start-timeline.py table [--match REGEX] [--json FILE] LOG...
+    start-timeline.py table [--match REGEX] [--json FILE] [--stops] LOG...
     start-timeline.py measure --uri URI --events FILE [options]
 
 "table" reads the lines "start-timeline NAME USEC STEP" that a start
@@ -14,6 +14,9 @@ client's "client-call" if there is one, else at the daemon's "api"; for
 each step the table gives the median time since the start and since the
 step before it in the same start (the 10th and 90th percentiles of that
 in brackets), over all starts of the containers whose name matches.
+A start ends at the first step of a destroy: those are named "stop-...",
+and with --stops the table is theirs, from the client's
+"stop-client-call" (else the daemon's "stop-api") on.
 
 "measure" starts containers through the API (python3-libvirt) and writes
 the client's events: --count starts of --kind (tpl: busybox on its
@@ -39,7 +42,7 @@ FIRST = ("client-call", "api")
 
 
 def who(step, line):
-    if step.startswith("client-"):
+    if step.startswith(("client-", "stop-client-")):
         return "client"
     if step.startswith("child-"):
         return "child"
@@ -63,18 +66,27 @@ def read_events(paths):
     return events
 
 
-def split_starts(evs):
-    """the events of one name, in time order, cut at each start"""
+def split_runs(evs, stops=False):
+    """the events of one name, in time order, cut into its starts (each
+    up to the first step of a destroy) or, with @stops, its destroys"""
     evs = sorted(evs)
-    first = "client-call" if any(s == "client-call" for _, s, _ in evs) else "api"
-    starts, cur = [], None
+    if stops:
+        first = ("stop-client-call" if any(s == "stop-client-call" for _, s, _ in evs)
+                 else "stop-api")
+    else:
+        first = "client-call" if any(s == "client-call" for _, s, _ in evs) else "api"
+    runs, cur = [], None
     for ev in evs:
         if ev[1] == first:
             cur = [ev]
-            starts.append(cur)
-        elif cur is not None:
+            runs.append(cur)
+        elif ev[1] in FIRST and stops:
+            cur = None
+        elif cur is not None and ev[1].startswith("stop-") == stops:
             cur.append(ev)
-    return starts
+        elif cur is not None and not stops:
+            cur = None
+    return runs
 
 
 def pct(vals, p):
@@ -85,7 +97,7 @@ def pct(vals, p):
     return vals[lo] + (vals[hi] - vals[lo]) * (k - lo)
 
 
-def summarize(events, match=None):
+def summarize(events, match=None, stops=False):
     """rows of step, who, n, median since start, median since the step
     before, p10 and p90 of that (ms)"""
     since, delta, owner = {}, {}, {}
@@ -93,7 +105,7 @@ def summarize(events, match=None):
     for name, evs in events.items():
         if match and not re.search(match, name):
             continue
-        for start in split_starts(evs):
+        for start in split_runs(evs, stops):
             nstarts += 1
             t0 = start[0][0]
             prev = t0
@@ -113,10 +125,10 @@ def summarize(events, match=None):
     return nstarts, rows
 
 
-def print_table(nstarts, rows, title=None):
+def print_table(nstarts, rows, title=None, what="starts"):
     if title:
         print("## %s" % title)
-    print("%d starts; ms, medians (delta: since the step before; [p10, p90])" % nstarts)
+    print("%d %s; ms, medians (delta: since the step before; [p10, p90])" % (nstarts, what))
     print("%-22s %-7s %5s %10s %9s  %s" % ("step", "who", "n", "at", "delta", "[p10, p90]"))
     for r in rows:
         print("%-22s %-7s %5d %10.2f %9.2f  [%.2f, %.2f]" % (
@@ -126,11 +138,12 @@ def print_table(nstarts, rows, title=None):
 
 def cmd_table(args):
     events = read_events(args.logs)
-    nstarts, rows = summarize(events, args.match)
+    nstarts, rows = summarize(events, args.match, args.stops)
+    what = "stops" if args.stops else "starts"
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"starts": nstarts, "rows": rows}, f, indent=1)
-    print_table(nstarts, rows, args.title)
+            json.dump({what: nstarts, "rows": rows}, f, indent=1)
+    print_table(nstarts, rows, args.title, what)
     return 0 if nstarts else 1
 
 
@@ -181,7 +194,11 @@ def cmd_measure(args):
         name = "%s-n%d-%03d" % (args.tag or args.kind, len(running), i)
         dom, ms = start(name, args.kind)
         lat.append(ms)
+        t0 = time.monotonic_ns() // 1000
         dom.destroy()
+        t1 = time.monotonic_ns() // 1000
+        out.write("start-timeline %s %d stop-client-call\nstart-timeline %s %d stop-client-return\n"
+                  % (name, t0, name, t1))
     if lat:
         print("%s at N=%d: API start %.2f ms median [%.2f, %.2f] over %d"
               % (args.kind, len(running), statistics.median(lat), min(lat), max(lat), len(lat)),
@@ -200,6 +217,7 @@ def main():
     t.add_argument("--match", help="only the containers whose name matches")
     t.add_argument("--json", help="also write the rows as JSON")
     t.add_argument("--title")
+    t.add_argument("--stops", action="store_true", help="the steps of the destroys instead")
     t.add_argument("logs", nargs="+")
     m = sub.add_parser("measure")
     m.add_argument("--uri", required=True)

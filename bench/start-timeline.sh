@@ -7,7 +7,8 @@
 #
 # Prints, for busybox on its template with the default user namespace
 # ("tpl") and <ct:privileged/> ("priv"), the table of bench/start-timeline.py
-# over --count starts each (default 20); then, for each level N of
+# over --count starts each (default 20), and of their destroys (each start
+# is destroyed at once, through the API); then, for each level N of
 # --levels (default: none), the same with N idle containers running, and
 # the steps of the starts of the idle ones themselves, by hundreds, so
 # that a step that grows with N shows.  The logs and tables stay in
@@ -66,10 +67,12 @@ measure() {
         --events "$out/client.events" --sig "$CT_TEST_ROOT" "$@"
 }
 
+# table REGEX TITLE FILE [--stops]
 table() {
     local match=$1 title=$2 json=$3
+    shift 3
     /usr/bin/python3 "$HERE/start-timeline.py" table --match "$match" --title "$title" \
-        --json "$out/$json.json" "$CT_TEST_ROOT/virtctd.log" "$out/client.events" \
+        --json "$out/$json.json" "$@" "$CT_TEST_ROOT/virtctd.log" "$out/client.events" \
         "$CT_TEST_ROOT"/log/ct/*.log | tee "$out/$json.txt"
     echo
 }
@@ -78,11 +81,13 @@ measure --kind tpl --tag warm --count 2 >/dev/null 2>&1 # warm-up: caches, keepe
 for kind in tpl priv; do
     measure --kind "$kind" --count "$count"
     table "^$kind-n0-" "$kind, nothing else running" "$kind-n0"
+    table "^$kind-n0-" "$kind destroyed, nothing else running" "$kind-n0-stop" --stops
 done
 prev=0
 for n in ${levels//,/ }; do
     measure --kind tpl --count "$count" --running "$n"
     table "^tpl-n$n-" "tpl with $n running" "tpl-n$n"
+    table "^tpl-n$n-" "tpl destroyed with $n running" "tpl-n$n-stop" --stops
     # the idle ones started for this level, by hundreds
     lo=$prev
     while [ "$lo" -lt "$n" ]; do

@@ -6,6 +6,8 @@
 
 #include <config.h>
 
+#include <fcntl.h>
+
 #include "ct_config.h"
 #include "ct_conf.h"
 
@@ -305,4 +307,43 @@ virCTDriverRemoveDomain(virCTDriver *driver, virDomainObj *vm)
     virDomainObjListRemove(driver->domains, vm);
     /* after the removal: whoever sees the new count lists without @vm */
     g_atomic_int_inc(&driver->domainsRemoved);
+}
+
+int
+virCTDriverWriteStateFile(const char *path, const char *content)
+{
+    g_autofree char *tmp = g_strdup_printf("%s.new", path);
+    size_t len = strlen(content);
+    VIR_AUTOCLOSE fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        virReportSystemError(errno, _("cannot create '%1$s'"), tmp);
+        return -1;
+    }
+    if (safewrite(fd, content, len) != (ssize_t)len || VIR_CLOSE(fd) < 0) {
+        virReportSystemError(errno, _("cannot write '%1$s'"), tmp);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) < 0) {
+        virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), tmp, path);
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int
+virCTDriverSaveStatus(virCTDriver *driver, virDomainObj *vm)
+{
+    unsigned int flags = VIR_DOMAIN_DEF_FORMAT_SECURE | VIR_DOMAIN_DEF_FORMAT_STATUS |
+                         VIR_DOMAIN_DEF_FORMAT_ACTUAL_NET | VIR_DOMAIN_DEF_FORMAT_PCI_ORIG_STATES |
+                         VIR_DOMAIN_DEF_FORMAT_CLOCK_ADJUST;
+    g_autofree char *xml = virDomainObjFormat(vm, driver->xmlopt, flags);
+    g_autofree char *path = NULL;
+
+    if (!xml)
+        return -1;
+    path = virDomainConfigFile(driver->config->stateDir, vm->def->name);
+    return virCTDriverWriteStateFile(path, xml);
 }

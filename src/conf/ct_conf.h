@@ -88,6 +88,12 @@ struct _virCTDriver {
     /* container exits and stop timers (virCTProcessWorker), never the
      * event loop's work: drained at daemon shutdown */
     virThreadPool *workerPool;
+    /* paths of transient containers' layers put aside at their stop, for
+     * the remover thread to delete (ct_layer.c); it finishes them before
+     * the driver is freed */
+    GAsyncQueue *removals;
+    virThread remover;
+    bool removerRunning;
     virObjectEventState *domainEventState;
 
     /* Require lock; use virCTDriverGetCapabilities() */
@@ -109,3 +115,17 @@ virCaps *virCTDriverGetCapabilities(virCTDriver *driver, bool refresh);
 /* virDomainObjListRemove() of the locked @vm, counted, so that the id
  * ranges know that one may be gone (ct_idrange.c). */
 void virCTDriverRemoveDomain(virCTDriver *driver, virDomainObj *vm);
+
+/* Writes @content to the state file @path (the state directory's: a
+ * plan, a status file), aside as "@path.new" then renamed over @path, so
+ * that whenever the daemon is killed the file is the old one or the new
+ * one whole (a dead write's ".new" is removed at the next start).  No
+ * fsync: the state directory describes processes, which a crash of the
+ * host does not leave running; it must outlive the daemon, which the
+ * page cache does, not the host (libvirt's other drivers keep it on a
+ * tmpfs, /run, where an fsync costs nothing either).  0 or -1. */
+int virCTDriverWriteStateFile(const char *path, const char *content);
+
+/* The status file of the running @vm, as virDomainObjSave() writes it,
+ * through virCTDriverWriteStateFile(). */
+int virCTDriverSaveStatus(virCTDriver *driver, virDomainObj *vm);

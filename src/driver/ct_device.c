@@ -74,7 +74,7 @@ ctDeviceUpdateLive(virCTDriver *driver, virDomainObj *vm, const virDomainFSDef *
         return -1;
     cur->space_hard_limit = fs->space_hard_limit;
     cur->space_soft_limit = fs->space_soft_limit;
-    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+    return virCTDriverSaveStatus(driver, vm);
 }
 
 /* A change of the persistent definition: @change edits a copy, which is
@@ -193,7 +193,7 @@ ctDeviceAttachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef **net)
     *net = NULL;
     virObjectEventStateQueue(driver->domainEventState,
                              virDomainEventDeviceAddedNewFromObj(vm, added->info.alias));
-    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+    return virCTDriverSaveStatus(driver, vm);
 }
 
 /* The device-removed event lets a client (Nova's detach_interface) go on
@@ -210,7 +210,7 @@ ctDeviceDetachLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net)
     if (removed->info.alias)
         virObjectEventStateQueue(driver->domainEventState,
                                  virDomainEventDeviceRemovedNewFromObj(vm, removed->info.alias));
-    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+    return virCTDriverSaveStatus(driver, vm);
 }
 
 static int
@@ -242,7 +242,7 @@ ctDeviceSetLinkLive(virCTDriver *driver, virDomainObj *vm, virDomainNetDef *net)
     if (cur->linkstate != net->linkstate && virCTNetSetLinkState(vm, cur, net->linkstate) < 0)
         return -1;
     cur->linkstate = net->linkstate;
-    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+    return virCTDriverSaveStatus(driver, vm);
 }
 
 static int

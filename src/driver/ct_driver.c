@@ -156,6 +156,8 @@ ctStateInitialize(bool privileged, const char *root, bool monolithic G_GNUC_UNUS
     if (!(ct_driver->workerPool =
               virThreadPoolNewFull(0, 4, 0, virCTProcessWorker, "ct-worker", NULL, ct_driver)))
         goto error;
+    if (virCTLayerRemoverStart(ct_driver) < 0)
+        goto error;
 
     if (ctStateLoadDomains(ct_driver) < 0)
         goto error;
@@ -213,6 +215,8 @@ ctStateCleanup(void)
 
     /* also drains it where no shutdown was prepared (embedded driver) */
     g_clear_pointer(&ct_driver->workerPool, virThreadPoolFree);
+    /* after the exits: a transient container's may have queued its layer */
+    virCTLayerRemoverStop(ct_driver);
     virObjectUnref(ct_driver->domainEventState);
     virObjectUnref(ct_driver->domains);
     virObjectUnref(ct_driver->xmlopt);

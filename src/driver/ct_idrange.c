@@ -475,7 +475,7 @@ virCTIdRangeLoadDomain(virDomainObj *vm, void *opaque)
     if (virDomainObjIsActive(vm) && virCTDomainUsesIdRange(vm->def) &&
         !virCTDomainGetHostRoot(vm->def, &(uid_t){ 0 }, &(gid_t){ 0 })) {
         virCTDomainEnsureNamespaceDef(vm->def)->privileged = true;
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
+        if (virCTDriverSaveStatus(driver, vm) < 0) {
             VIR_WARN("cannot save the status of '%s': %s", vm->def->name, virGetLastErrorMessage());
             virResetLastError();
         }

@@ -473,6 +473,70 @@ virCTLayerPrepare(virCTDriver *driver, const virDomainDef *def, bool persistent)
     return 0;
 }
 
+/* The end of the remover's queue (virCTLayerRemoverStop()). */
+static char virCTLayerRemoverEnd[] = "";
+
+static void
+virCTLayerRemoverMain(void *opaque)
+{
+    virCTDriver *driver = opaque;
+    char *path;
+
+    while ((path = g_async_queue_pop(driver->removals)) != virCTLayerRemoverEnd) {
+        VIR_DEBUG("deleting '%s'", path);
+        if (virCTStoreDeleteTree(path) < 0) {
+            /* what is left goes at the next daemon's start */
+            VIR_WARN("%s", virGetLastErrorMessage());
+            virResetLastError();
+        }
+        g_free(path);
+    }
+}
+
+int
+virCTLayerRemoverStart(virCTDriver *driver)
+{
+    driver->removals = g_async_queue_new();
+    if (virThreadCreateFull(&driver->remover, true, virCTLayerRemoverMain, "ct-remover", false,
+                            driver) < 0) {
+        virReportSystemError(errno, "%s", _("cannot start the layer remover thread"));
+        return -1;
+    }
+    driver->removerRunning = true;
+    return 0;
+}
+
+void
+virCTLayerRemoverStop(virCTDriver *driver)
+{
+    if (driver->removerRunning) {
+        g_async_queue_push(driver->removals, virCTLayerRemoverEnd);
+        virThreadJoin(&driver->remover);
+        driver->removerRunning = false;
+    }
+    g_clear_pointer(&driver->removals, g_async_queue_unref);
+}
+
+/* The layer of transient @name, stopped for good: renamed aside (the
+ * next daemon's start deletes it should this one die first), deleted
+ * by the remover thread, so that a destroy does not wait for it. */
+static void
+virCTLayerRemoveTransient(virCTDriver *driver, const char *name)
+{
+    g_autofree char *aside = NULL;
+
+    if (driver->removerRunning && virCTLayerPutAside(driver->store, name, &aside) == 0) {
+        if (aside)
+            g_async_queue_push(driver->removals, g_steal_pointer(&aside));
+        return;
+    }
+    virResetLastError();
+    if (virCTLayerRemove(driver->store, name) < 0) {
+        VIR_WARN("cannot remove the layer of transient '%s': %s", name, virGetLastErrorMessage());
+        virResetLastError();
+    }
+}
+
 void
 virCTLayerRelease(virCTDriver *driver, const virDomainDef *def, bool final)
 {
@@ -489,12 +553,8 @@ virCTLayerRelease(virCTDriver *driver, const virDomainDef *def, bool final)
         virResetLastError();
         return;
     }
-    if (final && layer && layer->owner == VIR_CT_LAYER_TRANSIENT &&
-        virCTLayerRemove(driver->store, def->name) < 0) {
-        VIR_WARN("cannot remove the layer of transient '%s': %s", def->name,
-                 virGetLastErrorMessage());
-        virResetLastError();
-    }
+    if (final && layer && layer->owner == VIR_CT_LAYER_TRANSIENT)
+        virCTLayerRemoveTransient(driver, def->name);
 }
 
 static void

@@ -64,8 +64,16 @@ void virCTLayerUndefine(virCTDriver *driver, const virDomainDef *def, bool activ
 int virCTLayerPrepare(virCTDriver *driver, const virDomainDef *def, bool persistent);
 
 /* After a stop: the disk unmounted; with @final (not a restart) the
- * layer of a transient container removed. */
+ * layer of a transient container removed: put aside at once (its name
+ * is free for the next container), its files deleted by the remover
+ * thread. */
 void virCTLayerRelease(virCTDriver *driver, const virDomainDef *def, bool final);
+
+/* Starts the remover thread of @driver.  Returns 0 or -1. */
+int virCTLayerRemoverStart(virCTDriver *driver);
+
+/* Has the remover thread delete what is queued, then end; waits for it. */
+void virCTLayerRemoverStop(virCTDriver *driver);
 
 /* At daemon start: disks of containers that no longer run unmounted,
  * transient layers of containers that are gone removed. */

@@ -222,14 +222,19 @@ ctDomainDestroyFlags(virDomainPtr dom, unsigned int flags)
 
     if (!(vm = ctDomObjFromDomain(dom)))
         return -1;
+    virCTTimelineStep(vm->def->name, "stop-api");
     if (virDomainDestroyFlagsEnsureACL(dom->conn, vm->def) < 0)
         goto cleanup;
     if (virDomainObjBeginJob(vm, VIR_JOB_DESTROY) < 0)
         goto cleanup;
+    virCTTimelineStep(vm->def->name, "stop-job");
     if (virDomainObjCheckActive(vm) < 0)
         goto endjob;
-    if ((flags & VIR_DOMAIN_DESTROY_GRACEFUL) && ctDomainDestroyGraceful(driver, vm) < 0)
-        goto endjob;
+    if (flags & VIR_DOMAIN_DESTROY_GRACEFUL) {
+        if (ctDomainDestroyGraceful(driver, vm) < 0)
+            goto endjob;
+        virCTTimelineStep(vm->def->name, "stop-graceful-wait");
+    }
 
     virCTProcessStop(driver, vm, VIR_DOMAIN_SHUTOFF_DESTROYED);
     ret = 0;
@@ -241,9 +246,11 @@ ctDomainDestroyFlags(virDomainPtr dom, unsigned int flags)
     virDomainObjEndJob(vm);
     if (!vm->persistent && !virDomainObjIsActive(vm))
         virCTDriverRemoveDomain(driver, vm);
+    virCTTimelineStep(dom->name, "stop-job-ended");
  cleanup:
     virDomainObjEndAPI(&vm);
     virObjectEventStateQueue(driver->domainEventState, event);
+    virCTTimelineStep(dom->name, "stop-end");
     return ret;
 }
 
@@ -476,7 +483,7 @@ ctDomainSetPaused(virDomainPtr dom, bool pause)
         virReportError(VIR_ERR_OPERATION_INVALID, "%s", _("domain is not paused"));
         goto endjob;
     }
-    if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+    if (virCTDriverSaveStatus(driver, vm) < 0)
         goto endjob;
     ret = 0;
 

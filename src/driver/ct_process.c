@@ -131,7 +131,7 @@ virCTProcessWritePlan(const ctPlan *plan, const char *path)
         return -1;
     }
     fclose(fp);
-    return virFileRewriteStr(path, 0600, text);
+    return virCTDriverWriteStateFile(path, text);
 }
 
 /* Reads one sync line, waiting at most CT_PROCESS_SYNC_TIMEOUT_SEC with
@@ -277,7 +277,7 @@ virCTProcessRelease(virCTDriver *driver, virDomainObj *vm, int syncFD)
     if (pid != vm->def->id) {
         VIR_DEBUG("init of '%s' is %d", vm->def->name, pid);
         vm->def->id = pid;
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        if (virCTDriverSaveStatus(driver, vm) < 0)
             return -1;
     }
     VIR_DEBUG("init of '%s' runs, watching its supervisor", vm->def->name);
@@ -348,7 +348,7 @@ virCTProcessLaunch(virCTDriver *driver, virDomainObj *vm, const ctPlan *plan, co
      * in the middle of the interfaces */
     if (vm->def->nnets > 0 || changed) {
         VIR_DEBUG("saving the status of '%s'", vm->def->name);
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        if (virCTDriverSaveStatus(driver, vm) < 0)
             return -1;
         virCTTimelineStep(vm->def->name, "status-saved-2");
     }
@@ -462,7 +462,7 @@ virCTProcessStartRestore(virCTDriver *driver, virDomainObj *vm, virConnectPtr co
     if ((flags & VIR_CT_PROCESS_START_AUTODESTROY))
         virCTProcessRegisterAutoDestroy(vm, conn);
     /* the status written before GO is still right without these flags */
-    if (flags && virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+    if (flags && virCTDriverSaveStatus(driver, vm) < 0)
         goto error;
     virCTTimelineStep(vm->def->name, "started");
     return 0;
@@ -550,14 +550,21 @@ virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autofree char *monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
     g_autofree char *reply = NULL;
+    VIR_AUTOCLOSE initfd = -1;
 
+    /* init's end is waited for on its pidfd, opened before anything is
+     * killed (its supervisor reaps it at once, and its PID is free then) */
+    if (!priv->starting && vm->def->id > 0)
+        initfd = syscall(SYS_pidfd_open, vm->def->id, 0);
     /* a frozen task cannot die */
     if (virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED && virCTProcessSetFrozen(vm, false) < 0)
         virResetLastError();
     if (viaMonitor && virCTProcessIsSupervisor(driver, vm, priv->supervisorPid))
         reply = virCTMonitorRequest(monitorPath, "kill");
+    virCTTimelineStep(vm->def->name, "stop-monitor-kill");
     if (priv->cgroup)
-        virCTProcessKillCgroup(vm, priv->cgroup);
+        virCTProcessKillCgroup(vm, priv->cgroup, initfd);
+    virCTTimelineStep(vm->def->name, "stop-tasks-gone");
     virCTProcessWaitSupervisor(driver, vm, priv->supervisorPid);
 }
 
@@ -581,19 +588,26 @@ virCTProcessStop(virCTDriver *driver, virDomainObj *vm, virDomainShutoffReason r
     }
     /* also when the daemon was killed before it made the cgroup */
     virCTProcessOpenCgroup(vm);
+    virCTTimelineStep(vm->def->name, "stop-begin");
     virCTProcessKill(driver, vm, viaMonitor);
+    virCTTimelineStep(vm->def->name, "stop-supervisor-gone");
     virCTNetStop(vm);
     virCTProcessRemoveExtra(vm);
+    virCTTimelineStep(vm->def->name, "stop-cgroups-extra");
     virCTProcessRemoveCgroup(driver, vm);
+    virCTTimelineStep(vm->def->name, "stop-cgroups");
     g_clear_pointer(&priv->cgroupPath, g_free);
     virCTLayerRelease(driver, vm->def, !priv->restarting);
+    virCTTimelineStep(vm->def->name, "stop-layer");
     if (!priv->restarting)
         virCTRootRelease(driver, vm);
+    virCTTimelineStep(vm->def->name, "stop-root");
 
     if (priv->autodestroy)
         virCloseCallbacksDomainRemove(vm, NULL, virCTProcessAutoDestroy);
     virCTProcessRemoveStateFiles(driver, vm);
     virCTSaveRemoveWork(driver, vm->def->name);
+    virCTTimelineStep(vm->def->name, "stop-files");
 
     virCTProcessCountActive(driver, vm, false);
     priv->supervisorPid = 0;

@@ -13,6 +13,10 @@
 
 #include <config.h>
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
 #include "ct_process.h"
 #include "ct_process_priv.h"
 #include "ct_cgroup.h"
@@ -151,7 +155,7 @@ virCTProcessRecordCgroup(virCTDriver *driver, virDomainObj *vm, pid_t initPid)
     g_free(priv->extraCgroupPath);
     priv->extraCgroupPath = virCTCgroupHasV1Memory() ? g_strdup(priv->cgroupPath) : NULL;
     vm->def->id = initPid;
-    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+    return virCTDriverSaveStatus(driver, vm);
 }
 
 /* libvirt placed init elsewhere than recorded (systemd's machined
@@ -167,7 +171,7 @@ virCTProcessCheckCgroupPath(virCTDriver *driver, virDomainObj *vm)
              NULLSTR(priv->cgroupPath));
     g_free(priv->cgroupPath);
     priv->cgroupPath = g_strdup(priv->extraCgroupPath);
-    return virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir);
+    return virCTDriverSaveStatus(driver, vm);
 }
 
 /* Init runs in a child of the cgroup with the limits (ct_cgroup.h),
@@ -234,13 +238,25 @@ virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan *pla
 /* SIGKILL to every task of the container, then a check every
  * millisecond until none is left: libvirt's virCgroupKillPainfully()
  * sleeps 200 ms between rounds, most of a destroy.  It stays the last
- * resort for tasks that do not die within a second.  @vm is unlocked
- * while it waits; the caller's job keeps @cgroup. */
+ * resort for tasks that do not die within a second.  With @initfd (a
+ * pidfd of init, opened before the kill) init is killed first and its
+ * end waited for: the kernel ends the other tasks of its PID namespace
+ * before init, so then the cgroup is empty unless someone placed a task
+ * from outside there.  @vm is unlocked while it waits; the caller's job
+ * keeps @cgroup. */
 void
-virCTProcessKillCgroup(virDomainObj *vm, virCgroup *cgroup)
+virCTProcessKillCgroup(virDomainObj *vm, virCgroup *cgroup, int initfd)
 {
     size_t i;
 
+    if (initfd >= 0 && syscall(SYS_pidfd_send_signal, initfd, SIGKILL, NULL, 0) == 0) {
+        struct pollfd pfd = { .fd = initfd, .events = POLLIN };
+
+        virObjectUnlock(vm);
+        while (poll(&pfd, 1, 1000) < 0 && errno == EINTR)
+            ;
+        virObjectLock(vm);
+    }
     for (i = 0; i < 1000; i++) {
         int rc = virCgroupKillRecursive(cgroup, i == 0 ? SIGKILL : 0);
 

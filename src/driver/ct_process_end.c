@@ -306,7 +306,7 @@ virCTProcessReconnectOne(virDomainObj *vm, virCTDriver *driver)
         virCTProcessCheckInit(driver, vm);
         virCTProcessCountActive(driver, vm, true);
         virCTNetReconnect(vm);
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        if (virCTDriverSaveStatus(driver, vm) < 0)
             VIR_WARN("cannot update the status of '%s'", vm->def->name);
     }
 

@@ -54,8 +54,8 @@ int virCTProcessSetupCgroup(virCTDriver *driver, virDomainObj *vm, const ctPlan 
 void virCTProcessOpenCgroup(virDomainObj *vm);
 
 /* SIGKILL to every task in @cgroup until none is left (@vm unlocked
- * while it waits). */
-void virCTProcessKillCgroup(virDomainObj *vm, virCgroup *cgroup);
+ * while it waits); @initfd: a pidfd of init, or -1. */
+void virCTProcessKillCgroup(virDomainObj *vm, virCgroup *cgroup, int initfd);
 
 /* Removes the cgroups of a stopped container: the extra hierarchies',
  * then the machine registration and libvirt's. */

@@ -296,7 +296,7 @@ ctDomainRevertToSnapshot(virDomainSnapshotPtr snapshot, unsigned int flags)
     /* started or restored paused: the reason is the revert, as its event */
     if (virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED) {
         virDomainObjSetState(vm, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_FROM_SNAPSHOT);
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0) {
+        if (virCTDriverSaveStatus(driver, vm) < 0) {
             VIR_WARN("cannot record the state of '%s': %s", vm->def->name,
                      virGetLastErrorMessage());
             virResetLastError();

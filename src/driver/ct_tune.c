@@ -126,7 +126,7 @@ ctTuneModify(virCTDriver *driver, virDomainObj *vm, unsigned int flags, const vi
             ctTuneUndo(driver, vm, &saved);
             return -1;
         }
-        if (virDomainObjSave(vm, driver->xmlopt, driver->config->stateDir) < 0)
+        if (virCTDriverSaveStatus(driver, vm) < 0)
             return -1;
     }
     if (persistent && (ops->apply(NULL, persistent, change) < 0 ||

@@ -204,8 +204,11 @@ writeExitFile(const char *path, const char *how, int code)
         virCTLog("cannot create '%s': %s", tmp, strerror(errno));
         return -1;
     }
-    /* close() is a step here: its error means the record may be lost */
-    if (write(fd, line, len) != len || fsync(fd) < 0) {
+    /* close() is a step here: its error means the record may be lost.
+     * No fsync: the record is for the next daemon, should this one be
+     * gone, not for after a crash of the host (which leaves nothing
+     * running to report on); the page cache keeps it for that. */
+    if (write(fd, line, len) != len) {
         virCTLog("cannot write exit file '%s': %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);

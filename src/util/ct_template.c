@@ -668,6 +668,30 @@ virCTLayerRemove(virCTStore *store, const char *name)
     return virCTStoreDeleteTree(paths->dir);
 }
 
+int
+virCTLayerPutAside(virCTStore *store, const char *name, char **aside)
+{
+    static unsigned int seq;
+    g_autoptr(virCTLayerPaths) paths = NULL;
+    g_autofree char *path = NULL;
+
+    *aside = NULL;
+    if (virCTTemplateCheckName("container", name) < 0)
+        return -1;
+    paths = virCTLayerPathsNew(store, name, NULL, false);
+    /* the PID last, as virCTTemplateCreatorGone() reads it */
+    path = g_strdup_printf("%s/" CT_REMOVING_PREFIX "%s.%u.%d", store->containerDir, name,
+                           (unsigned int)g_atomic_int_add(&seq, 1), (int)getpid());
+    if (rename(paths->dir, path) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        virReportSystemError(errno, _("cannot rename '%1$s' to '%2$s'"), paths->dir, path);
+        return -1;
+    }
+    *aside = g_steal_pointer(&path);
+    return 0;
+}
+
 /* Whether @upper/etc holds nothing but the hostname file the driver
  * writes, still saying @name. */
 static bool

@@ -194,5 +194,12 @@ char *virCTLayerStagingPath(virCTStore *store, const char *name, bool removing);
  * its disk is not mounted). */
 int virCTLayerRemove(virCTStore *store, const char *name);
 
+/* Puts containers/@name aside under a hidden name of its own (see
+ * virCTLayerStagingPath(), unique in this process), for the caller to
+ * delete (virCTStoreDeleteTree()) when it suits it: @name is free at
+ * once.  *@aside: the new path, NULL when there was no such layer.
+ * Returns 0 or -1. */
+int virCTLayerPutAside(virCTStore *store, const char *name, char **aside);
+
 /* Whether the layer of @name holds anything written by its container. */
 bool virCTLayerHasData(virCTStore *store, const virCTLayer *layer);

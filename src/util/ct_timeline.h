@@ -1,5 +1,6 @@
 /*
- * ct_timeline.h: the steps of a start, time-stamped in the daemon's log
+ * ct_timeline.h: the steps of a start and of a destroy, time-stamped in
+ * the daemon's log
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -7,8 +8,9 @@
  * (log_filters="1:ct.ct_timeline" with an output at level 1): then every
  * step of a start is one line "start-timeline NAME USEC STEP", USEC on
  * CLOCK_MONOTONIC, and the plan asks the supervisor to write its own
- * steps, on the same clock, to its log.  bench/start-timeline.py turns
- * both into a table; the README's "Benchmarks" explains it.
+ * steps, on the same clock, to its log.  The steps of a destroy are
+ * named "stop-...".  bench/start-timeline.py turns both into tables;
+ * the README's "Benchmarks" explains it.
  */
 
 #pragma once

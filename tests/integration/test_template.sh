@@ -159,8 +159,24 @@ check_fails "changing the template by update-device is refused" "can be updated"
     vsh update-device c1 "$CT_TEST_ROOT/fsother.xml" --live
 
 # --- daemon restart ------------------------------------------------------------
+# a transient layer put aside by a daemon killed before its remover
+# deleted it (the PID in its name is gone); one put aside by a live
+# process (an import) stays
+sh -c 'exit 0' &
+deadpid=$!
+wait $deadpid
+sleep 1000 &
+livepid=$!
+mkdir -p "$STORE/containers/.removing.t9.0.$deadpid/upper/etc" \
+    "$STORE/containers/.removing.t8.0.$livepid/upper"
+echo t9 >"$STORE/containers/.removing.t9.0.$deadpid/upper/etc/hostname"
 daemon_kill9
 daemon_start || not_ok "virtctd restarts"
+check "a layer put aside by a dead daemon is deleted at the next start" \
+    test ! -e "$STORE/containers/.removing.t9.0.$deadpid"
+check "one put aside by a live process is kept" test -d "$STORE/containers/.removing.t8.0.$livepid"
+kill $livepid 2>/dev/null
+rm -rf "$STORE/containers/.removing.t8.0.$livepid"
 check "c1 still runs after kill -9 of the daemon" bash -c \
     "[ \"\$(virsh -q -c '$CT_URI' domstate c1)\" = running ]"
 check "its file is still there" enter c1 /bin/cat /etc/mark
@@ -203,6 +219,13 @@ check "create transient t1 with a limit" vsh create "$CT_TEST_ROOT/t1.xml"
 check "t1 has a layer while it runs" bash -c "'$TPL' layers | grep -q '^t1 .*transient'"
 check "destroy t1" vsh destroy t1
 check "t1's layer is gone" test ! -e "$STORE/containers/t1"
+# its files are deleted after the destroy returned, by the daemon's
+# remover thread, from where it was put aside
+check "a new t1 at once gets a layer of its own" bash -c \
+    "virsh -q -c '$CT_URI' create '$CT_TEST_ROOT/t1.xml' >/dev/null &&
+     '$TPL' layers | grep -q '^t1 .*transient' && virsh -q -c '$CT_URI' destroy t1 >/dev/null"
+check "nothing of the t1s is left a moment later" bash -c \
+    "for i in \$(seq 50); do [ -z \"\$(ls -A '$STORE/containers' | grep '^\.')\" ] && exit 0; sleep 0.1; done; exit 1"
 
 # the loop device keeps 64 bytes of its file's name: a long path must work
 LONG=a-container-named-well-past-the-loop-device-name-field
