@@ -541,6 +541,33 @@ virCTProcessWaitSupervisor(virCTDriver *driver, virDomainObj *vm, pid_t pid)
     waitpid(pid, NULL, WNOHANG);
 }
 
+/* A pidfd of the running init, for its kill and the wait for its end;
+ * -1 when init does not run in the container's cgroup.  Once its
+ * supervisor has reaped it, its PID may be another process's: so the
+ * pidfd is opened first, then /proc says where that PID runs, then the
+ * pidfd says that its process still lives (its PID was not reused
+ * meanwhile, and /proc spoke of it). */
+static int
+virCTProcessOpenInit(virDomainObj *vm)
+{
+    virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
+    g_autofree char *procPath = NULL;
+    g_autofree char *text = NULL;
+    struct pollfd pfd = { .fd = -1, .events = POLLIN };
+
+    if (priv->starting || vm->def->id <= 0 || !priv->cgroupPath)
+        return -1;
+    if ((pfd.fd = syscall(SYS_pidfd_open, vm->def->id, 0)) < 0)
+        return -1;
+    procPath = g_strdup_printf("/proc/%d/cgroup", vm->def->id);
+    if (virFileReadAllQuiet(procPath, 64 * 1024, &text) < 0 || !strstr(text, priv->cgroupPath) ||
+        poll(&pfd, 1, 0) != 0) {
+        VIR_FORCE_CLOSE(pfd.fd);
+        return -1;
+    }
+    return pfd.fd;
+}
+
 /* Kills init and waits until nothing of the container runs.  With
  * @viaMonitor the supervisor (serving its monitor) is asked first, so it
  * records the end; the cgroup kill catches whatever is left. */
@@ -550,12 +577,8 @@ virCTProcessKill(virCTDriver *driver, virDomainObj *vm, bool viaMonitor)
     virCTDomainObjPrivate *priv = CT_DOMAIN_PRIVATE(vm);
     g_autofree char *monitorPath = virCTProcessStatePath(driver, vm, ".monitor");
     g_autofree char *reply = NULL;
-    VIR_AUTOCLOSE initfd = -1;
+    VIR_AUTOCLOSE initfd = virCTProcessOpenInit(vm);
 
-    /* init's end is waited for on its pidfd, opened before anything is
-     * killed (its supervisor reaps it at once, and its PID is free then) */
-    if (!priv->starting && vm->def->id > 0)
-        initfd = syscall(SYS_pidfd_open, vm->def->id, 0);
     /* a frozen task cannot die */
     if (virDomainObjGetState(vm, NULL) == VIR_DOMAIN_PAUSED && virCTProcessSetFrozen(vm, false) < 0)
         virResetLastError();

@@ -315,4 +315,28 @@ check "ended while the daemon was down: crashed, cleaned up" bash -c \
 check "nothing left of it" nothing_left ctltm04
 vsh destroy ctltm03 >/dev/null
 
+# --- init ended while no daemon ran, and its PID is another process's now ----------
+# (the next daemon stops the domain: its kill must not reach that process)
+vsh start ctltm05 >/dev/null
+pid5=$(vsh domid ctltm05)
+daemon_stop
+kill -9 "$pid5"
+# its supervisor reaps it (a zombie still answers kill -0)
+for _ in $(seq 100); do kill -0 "$pid5" 2>/dev/null || break; sleep 0.05; done
+decoy=""
+for _ in $(seq 50); do
+    echo $((pid5 - 1)) >/proc/sys/kernel/ns_last_pid
+    sleep 1000 &
+    [ "$!" = "$pid5" ] && { decoy=$!; break; }
+    kill $! 2>/dev/null
+done
+daemon_start
+check "init ended while no daemon ran: shut off" wait_state ctltm05 "shut off (destroyed)" 5
+if [ -n "$decoy" ]; then
+    check "...and the process that took its PID ($decoy) lives on" kill -0 "$decoy"
+    kill "$decoy"
+else
+    not_ok "a process could not take init's PID $pid5 (ns_last_pid)"
+fi
+
 summary
