@@ -90,10 +90,9 @@ struct _virCTDriver {
     virThreadPool *workerPool;
     /* paths of transient containers' layers put aside at their stop, for
      * the remover thread to delete (ct_layer.c); it finishes them before
-     * the driver is freed */
+     * the driver is freed.  NULL while the thread does not run. */
     GAsyncQueue *removals;
     virThread remover;
-    bool removerRunning;
     virObjectEventState *domainEventState;
 
     /* Require lock; use virCTDriverGetCapabilities() */

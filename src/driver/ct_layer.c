@@ -500,20 +500,19 @@ virCTLayerRemoverStart(virCTDriver *driver)
     if (virThreadCreateFull(&driver->remover, true, virCTLayerRemoverMain, "ct-remover", false,
                             driver) < 0) {
         virReportSystemError(errno, "%s", _("cannot start the layer remover thread"));
+        g_clear_pointer(&driver->removals, g_async_queue_unref);
         return -1;
     }
-    driver->removerRunning = true;
     return 0;
 }
 
 void
 virCTLayerRemoverStop(virCTDriver *driver)
 {
-    if (driver->removerRunning) {
-        g_async_queue_push(driver->removals, virCTLayerRemoverEnd);
-        virThreadJoin(&driver->remover);
-        driver->removerRunning = false;
-    }
+    if (!driver->removals)
+        return;
+    g_async_queue_push(driver->removals, virCTLayerRemoverEnd);
+    virThreadJoin(&driver->remover);
     g_clear_pointer(&driver->removals, g_async_queue_unref);
 }
 
@@ -525,7 +524,7 @@ virCTLayerRemoveTransient(virCTDriver *driver, const char *name)
 {
     g_autofree char *aside = NULL;
 
-    if (driver->removerRunning && virCTLayerPutAside(driver->store, name, &aside) == 0) {
+    if (driver->removals && virCTLayerPutAside(driver->store, name, &aside) == 0) {
         if (aside)
             g_async_queue_push(driver->removals, g_steal_pointer(&aside));
         return;
